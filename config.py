@@ -1,0 +1,57 @@
+"""Configuration classes for pb_app.
+
+The factory loads one of these by name (``PB_ENV``: development, testing, production),
+then ``instance/config.py`` if present, then ``PB_*`` environment variables.
+"""
+
+from __future__ import annotations
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    SECRET_KEY: str | None = None
+    DATABASE_URL: str | None = None  # None means the SQLite file in instance/
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
+    PARTNERSHIP_NAME = "Scottish Borders Health and Social Care Partnership"
+    SERVICE_NAME = "Community Participatory Budgeting"
+    MAIL_BACKEND = "log"  # "log" prints messages; "smtp" sends them
+    MAIL_DEFAULT_SENDER = "no-reply@pb.example.org"
+    MAIL_SMTP_HOST = "localhost"
+    MAIL_SMTP_PORT = 25
+    PASSWORD_RESET_TTL_SECONDS = 3600
+    TRUSTED_PROXY_COUNT = 0  # reverse proxies in front of the app that set X-Forwarded-For
+
+
+class DevelopmentConfig(Config):
+    """Local development: SQLite in instance/, a throwaway secret, debug tools allowed."""
+
+    SECRET_KEY = "dev-only-insecure-key-never-use-this-in-production"
+
+
+class TestingConfig(Config):
+    """The test suite: fast hashing, CSRF off unless a test turns it on."""
+
+    TESTING = True
+    SECRET_KEY = "testing-only-key-long-enough-for-hs256-signatures"
+    WTF_CSRF_ENABLED = False
+    ARGON2_FAST = True
+
+
+class ProductionConfig(Config):
+    """Production: a real secret key and database must come from the environment."""
+
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    MAIL_BACKEND = "smtp"
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}

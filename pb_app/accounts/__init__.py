@@ -1,0 +1,1 @@
+"""Accounts: people, their roles, signing in and out, and password resets."""

@@ -1,0 +1,93 @@
+"""Domain errors and their one mapping to HTML pages and JSON bodies."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from pb_app.extensions import db
+
+
+class DomainError(Exception):
+    """A rule of the domain refused an action; ``status`` is its HTTP status."""
+
+    status = 400
+    title = "There is a problem"
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidInput(DomainError):
+    """Input that is well-formed HTTP but breaks a domain rule (bad postcode, bad cost)."""
+
+    status = 422
+
+
+class NotEligible(DomainError):
+    """The person may not do this (wrong locality, too young, not a member)."""
+
+    status = 403
+    title = "You cannot do this"
+
+
+class PermissionDenied(DomainError):
+    """The signed-in user lacks the role or scope for this object."""
+
+    status = 403
+    title = "You do not have permission"
+
+
+class NotFound(DomainError):
+    """The object does not exist or is not visible to this user."""
+
+    status = 404
+    title = "Page not found"
+
+
+class Conflict(DomainError):
+    """The object's state forbids the change (frozen rules, round closed, already voted)."""
+
+    status = 409
+    title = "This cannot be changed now"
+
+
+def wants_json() -> bool:
+    """True when the client asked for JSON (the API, or an Accept header preferring it)."""
+    if request.path.startswith("/api/"):
+        return True
+    accepted = request.accept_mimetypes
+    return accepted["application/json"] > accepted["text/html"]
+
+
+def _respond(status: int, title: str, message: str):
+    if wants_json():
+        return jsonify(error=title, message=message, status=status), status
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Map domain errors and HTTP errors to accessible pages or JSON bodies."""
+
+    @app.errorhandler(DomainError)
+    def handle_domain_error(error: DomainError):
+        db.session.rollback()
+        return _respond(error.status, error.title, error.message)
+
+    @app.errorhandler(CSRFError)
+    def handle_csrf_error(error: CSRFError):
+        return _respond(400, "Your form has expired",
+                        "The page was open for too long, or the form came from another site. "
+                        "Go back, reload the page and try again. Nothing was saved.")
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(error: HTTPException):
+        return _respond(error.code or 500, error.name, error.description or "")
+
+    @app.errorhandler(500)
+    def handle_server_error(error):
+        db.session.rollback()
+        return _respond(500, "Sorry, there is a problem with the service",
+                        "Try again later. Nothing you entered has been saved.")

@@ -1,0 +1,187 @@
+"""The shared page layout: GOV.UK Frontend macros, navigation links and error wording.
+
+``init_layout(app)`` lets every template import the GOV.UK Frontend Jinja macros
+(``govuk_frontend_jinja/...``) and WTForms widgets (``govuk_frontend_wtf/...``), and gives
+``base.html`` the helpers it needs without naming endpoints that may not exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, Flask, abort, current_app, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
+from flask_login import current_user
+from govuk_frontend_wtf.main import WTFormsHelpers, wtforms_errors
+from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
+from werkzeug.http import HTTP_STATUS_CODES
+
+from pb_app.errors import DomainError
+
+NAVIGATION_KEY = "pb_navigation"
+
+# The largest value of an INTEGER id on PostgreSQL; a larger number in an address names no
+# row, and sending it to the database would raise an error (a 500) instead of a 404.
+MAX_DATABASE_ID = 2**31 - 1
+
+# GOV.UK wording for the pages behind plain HTTP errors; a domain error's own title and
+# message are more specific and are shown as they are.
+STANDARD_ERROR_PAGES = {
+    403: ("You do not have permission to see this page",
+          "If you think you should have access, contact the person who runs your group."),
+    404: ("Page not found",
+          "If you typed the web address, check it is correct. "
+          "If you pasted the web address, check you copied the entire address."),
+    405: ("Page not found", "This page cannot be reached that way."),
+}
+
+
+@dataclass(frozen=True)
+class NavigationLink:
+    """A link in the service navigation, shown to holders of ``role`` (everyone if None)."""
+
+    text: str
+    endpoint: str
+    role: str | None = None
+
+
+def init_layout(app: Flask) -> None:
+    """Add the GOV.UK Frontend template loaders and the layout helpers to ``app``."""
+    app.jinja_loader = ChoiceLoader([
+        app.jinja_loader,
+        PrefixLoader({
+            "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+            "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+        }),
+    ])
+    WTFormsHelpers(app)
+    app.extensions.setdefault(NAVIGATION_KEY, [])
+    app.context_processor(layout_context)
+    guard_input(app)
+
+
+def add_navigation_link(blueprint: Blueprint, text: str, endpoint: str,
+                        role: str | None = None) -> None:
+    """Show a link to ``endpoint`` in the service navigation of any app ``blueprint`` joins.
+
+    With ``role``, only signed-in users for whom ``user.has_role(role)`` is true see it.
+    """
+    link = NavigationLink(text, endpoint, role)
+
+    def register(state: BlueprintSetupState) -> None:
+        state.app.extensions.setdefault(NAVIGATION_KEY, []).append(link)
+
+    blueprint.record_once(register)
+
+
+def form_page(template: str, form: Any, status: int | None = None, **context: Any):
+    """Render a page with ``form``: 422 when the form has errors, unless ``status`` is given."""
+    return render_template(template, form=form, **context), status or (
+        422 if form.errors else 200)
+
+
+def refused_form_page(template: str, form: Any, error: DomainError, field: Any = None,
+                      **context: Any):
+    """Show a service's refusal on ``form`` with the error's status.
+
+    The message goes on ``field`` when the refusal is about it, else on the whole form.
+    """
+    (form.form_errors if field is None else field.errors).append(error.message)
+    return form_page(template, form, error.status, **context)
+
+
+def database_id(text: str) -> int:
+    """Read a row id typed in a query string; raises ValueError unless it could be one.
+
+    For ``request.args.get(name, type=database_id)``, which gives None for a bad value.
+    """
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= MAX_DATABASE_ID:
+        raise ValueError(f"not a row id: {text!r}")
+    return int(text)
+
+
+def guard_input(app: Flask) -> None:
+    """Refuse, before any view runs, input the database cannot take.
+
+    An id in the address too large for an INTEGER column gets a 404; a NUL character in the
+    query or form gets a 400 (no one types it, and PostgreSQL cannot store it in text).
+    """
+    app.url_value_preprocessor(_refuse_ids_out_of_range)
+    app.before_request(_refuse_nul_characters)
+
+
+def _refuse_ids_out_of_range(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    if any(isinstance(value, int) and value > MAX_DATABASE_ID for value in (values or {}).values()):
+        abort(404)
+
+
+def _refuse_nul_characters() -> None:
+    if any("\x00" in value for _, values in request.values.lists() for value in values):
+        abort(400, description="What was sent holds a character that cannot be stored."
+                               " Remove it and try again.")
+
+
+def has_endpoint(endpoint: str) -> bool:
+    """True if the running app has a view for ``endpoint`` (so ``url_for`` will work)."""
+    return endpoint in current_app.view_functions
+
+
+def accepts_get(endpoint: str) -> bool:
+    """True if ``endpoint`` answers GET, so a plain link can reach it (else it needs a form)."""
+    return any("GET" in (rule.methods or ()) for rule in current_app.url_map.iter_rules(endpoint))
+
+
+def navigation_items() -> list[dict[str, Any]]:
+    """The service navigation for the current user: links whose endpoint exists and role fits."""
+    items = []
+    for link in current_app.extensions.get(NAVIGATION_KEY, []):
+        if not has_endpoint(link.endpoint) or not _may_see(link):
+            continue
+        href = url_for(link.endpoint)
+        items.append({
+            "text": link.text,
+            "href": href,
+            "current": request.path == href,
+            "active": request.path.startswith(href.rstrip("/") + "/"),
+        })
+    return items
+
+
+def _may_see(link: NavigationLink) -> bool:
+    if link.role is None:
+        return True
+    return bool(current_user.is_authenticated and current_user.has_role(link.role))
+
+
+def error_page(status: int, title: str, message: str) -> tuple[str, str]:
+    """The heading and text of an error page: GOV.UK wording for a plain HTTP error."""
+    if title != HTTP_STATUS_CODES.get(status):
+        return title, message
+    if status in STANDARD_ERROR_PAGES:
+        return STANDARD_ERROR_PAGES[status]
+    if status == 400:
+        return "There is a problem with what was sent", message
+    return title, message
+
+
+def error_summary(form: Any) -> dict[str, Any]:
+    """The error summary of a form: each field's error links to its field.
+
+    An error about the whole form (a service's refusal, in ``form.form_errors``) names no
+    field, so it is listed as text rather than as a link that goes nowhere.
+    """
+    field_errors = [item for item in wtforms_errors(form)["errorList"] if item["href"] != "#"]
+    return {"titleText": "There is a problem",
+            "errorList": [{"text": message} for message in form.form_errors] + field_errors}
+
+
+def layout_context() -> dict[str, Any]:
+    """Template helpers for ``base.html`` and the error page."""
+    return {
+        "has_endpoint": has_endpoint,
+        "accepts_get": accepts_get,
+        "navigation_items": navigation_items,
+        "error_page": error_page,
+        "error_summary": error_summary,
+    }

@@ -1,0 +1,1 @@
+"""Localities (Community Integration Groups) and the postcode lookup that places residents."""

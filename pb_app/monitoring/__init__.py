@@ -1,0 +1,1 @@
+"""Equalities monitoring: an optional, anonymous questionnaire reported only in aggregate."""

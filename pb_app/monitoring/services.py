@@ -1,0 +1,196 @@
+"""The rules of equalities monitoring: tickets, answers, area type and suppressed aggregates.
+
+Voting offers the questionnaire with a signed ticket (``issue_ticket``) that names only the
+round and locality and carries a random nonce; the nonce's hash is kept once the ticket is
+used, so each ticket gives at most one response and no response can be tied to a person.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from pb_app.errors import Conflict, InvalidInput
+from pb_app.extensions import db
+from pb_app.monitoring.models import EqualitiesResponse, QuestionnaireTicket
+from pb_app.monitoring.questions import ALL_QUESTIONS, NOT_ANSWERED, NOT_KNOWN, QUESTIONS, Question
+from pb_app.monitoring.suppression import SuppressedTable, suppress
+from pb_app.rounds.models import Round
+
+TICKET_SALT = "equalities-questionnaire"
+TICKET_MAX_AGE_SECONDS = 2 * 24 * 3600
+AREA_FILE = Path(__file__).parent / "data" / "urban_rural.csv"
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """What a questionnaire ticket says: the round, its locality, and a random nonce."""
+
+    round_id: int
+    locality_id: int
+    nonce: str
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=TICKET_SALT)
+
+
+def issue_ticket(round_: Round) -> str:
+    """A signed, single-use ticket to answer the questionnaire for this round (no person in it).
+
+    Voting links to ``url_for("monitoring.questionnaire", token=issue_ticket(round_))`` once a
+    ballot is cast.
+    """
+    payload = {"r": round_.id, "l": round_.locality_id, "n": secrets.token_urlsafe(16)}
+    return _serializer().dumps(payload)
+
+
+def read_ticket(token: str) -> Ticket:
+    """Decode a ticket; raises InvalidInput when it is forged or expired, Conflict when used."""
+    try:
+        data = _serializer().loads(token, max_age=TICKET_MAX_AGE_SECONDS)
+        ticket = Ticket(int(data["r"]), int(data["l"]), str(data["n"]))
+    except SignatureExpired as error:
+        raise InvalidInput("This questionnaire link has expired. Thank you for voting.") from error
+    except (BadSignature, KeyError, TypeError, ValueError) as error:
+        raise InvalidInput("This questionnaire link is not valid.") from error
+    if db.session.scalar(
+        select(QuestionnaireTicket.id).where(QuestionnaireTicket.nonce_hash == _nonce_hash(ticket))
+    ):
+        raise Conflict("This questionnaire has already been answered or skipped. Thank you.")
+    return ticket
+
+
+def _nonce_hash(ticket: Ticket) -> str:
+    return hashlib.sha256(ticket.nonce.encode()).hexdigest()
+
+
+def _spend_ticket(ticket: Ticket) -> None:
+    try:
+        with db.session.begin_nested():
+            db.session.add(QuestionnaireTicket(nonce_hash=_nonce_hash(ticket)))
+    except IntegrityError as error:
+        raise Conflict(
+            "This questionnaire has already been answered or skipped. Thank you."
+        ) from error
+
+
+@cache
+def _area_types() -> dict[str, str]:
+    with AREA_FILE.open(newline="", encoding="utf-8") as handle:
+        rows = csv.DictReader(line for line in handle if not line.startswith("#"))
+        return {row["prefix"].strip().upper(): row["area_type"].strip() for row in rows}
+
+
+def classify_area(postcode: str | None) -> str:
+    """``urban``, ``rural`` or ``not_known`` for a postcode (sector first, then district).
+
+    Raises InvalidInput when a postcode is given but malformed; the postcode is never stored.
+    """
+    from pb_app.localities.services import normalise_postcode
+
+    if not postcode or not postcode.strip():
+        return NOT_KNOWN
+    outward, inward = normalise_postcode(postcode).split(" ")
+    table = _area_types()
+    return table.get(f"{outward} {inward[0]}") or table.get(outward) or NOT_KNOWN
+
+
+def _clean_answers(answers: Mapping[str, str | None]) -> dict[str, str]:
+    cleaned = {}
+    for item in QUESTIONS:
+        value = answers.get(item.key) or NOT_ANSWERED
+        if value not in item.labels():
+            raise InvalidInput(f"Choose one of the answers offered for: {item.label}")
+        cleaned[item.key] = value
+    return cleaned
+
+
+def record_response(
+    token: str, answers: Mapping[str, str | None], postcode: str | None, today: date
+) -> EqualitiesResponse:
+    """Store one anonymous response for the ticket's round; unanswered questions stay optional.
+
+    Raises InvalidInput for an unknown answer or malformed postcode, Conflict for a used ticket.
+    """
+    ticket = read_ticket(token)
+    response = EqualitiesResponse(
+        round_id=ticket.round_id,
+        locality_id=ticket.locality_id,
+        answered_on=today,
+        area_type=classify_area(postcode),
+        **_clean_answers(answers),
+    )
+    _spend_ticket(ticket)
+    db.session.add(response)
+    db.session.flush()
+    return response
+
+
+def skip_questionnaire(token: str) -> None:
+    """Use up the ticket without answering (skipping is always allowed)."""
+    _spend_ticket(read_ticket(token))
+
+
+def _counts(question: Question, round_ids: Sequence[int]) -> dict[tuple[str, int], int]:
+    column = getattr(EqualitiesResponse, question.key)
+    query = (
+        select(column, EqualitiesResponse.locality_id, func.count())
+        .where(EqualitiesResponse.round_id.in_(round_ids))
+        .group_by(column, EqualitiesResponse.locality_id)
+    )
+    return {
+        (answer, locality_id): count for answer, locality_id, count in db.session.execute(query)
+    }
+
+
+@dataclass(frozen=True)
+class AggregateTable:
+    """One question's answers by locality, suppressed for publication."""
+
+    question: Question
+    table: SuppressedTable
+
+
+def aggregate_responses(
+    round_ids: Sequence[int], localities: Sequence[tuple[int, str]]
+) -> list[AggregateTable]:
+    """Every question's answers (rows) by locality (columns), small numbers suppressed.
+
+    ``localities`` is (id, name) for each column, in order.
+    """
+    tables = []
+    for item in ALL_QUESTIONS:
+        counts = _counts(item, round_ids)
+        labels = item.labels()
+        cells = [
+            [counts.get((answer, locality_id), 0) for locality_id, _ in localities]
+            for answer in labels
+        ]
+        tables.append(
+            AggregateTable(
+                item, suppress(list(labels.values()), [name for _, name in localities], cells)
+            )
+        )
+    return tables
+
+
+def count_responses(round_ids: Sequence[int]) -> int:
+    """How many people answered the questionnaire in these rounds."""
+    query = (
+        select(func.count())
+        .select_from(EqualitiesResponse)
+        .where(EqualitiesResponse.round_id.in_(round_ids))
+    )
+    return db.session.scalar(query) or 0

@@ -1,0 +1,40 @@
+"""The equalities questionnaire offered after voting, and its thank-you page."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, redirect, render_template, url_for
+
+from pb_app.errors import InvalidInput
+from pb_app.extensions import db
+from pb_app.layout import form_page, refused_form_page
+from pb_app.monitoring.forms import QuestionnaireForm
+from pb_app.monitoring.services import read_ticket, record_response, skip_questionnaire
+
+bp = Blueprint("monitoring", __name__, url_prefix="/equalities", template_folder="templates")
+TEMPLATE = "monitoring/questionnaire.html"
+
+
+@bp.route("/<token>", methods=["GET", "POST"])
+def questionnaire(token: str):
+    """Show the optional questionnaire; store the answers, or record that it was skipped."""
+    read_ticket(token)
+    form = QuestionnaireForm()
+    if not form.validate_on_submit():
+        return form_page(TEMPLATE, form)
+    try:
+        if form.skip.data:
+            skip_questionnaire(token)
+        else:
+            record_response(token, form.answers(), form.postcode.data, datetime.now(UTC).date())
+    except InvalidInput as error:
+        return refused_form_page(TEMPLATE, form, error)
+    db.session.commit()
+    return redirect(url_for("monitoring.thanks"))
+
+
+@bp.route("/thank-you")
+def thanks():
+    """Thank the person, whether they answered or skipped."""
+    return render_template("monitoring/thanks.html")

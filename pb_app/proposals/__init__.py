@@ -1,0 +1,1 @@
+"""Proposals, their cost lines, automatic checks and the group lead's review."""

@@ -1,0 +1,1 @@
+"""IJB oversight reports: per round and per financial year, as HTML, PDF and CSV."""

@@ -1,0 +1,109 @@
+"""The oversight report as CSV: one section per table, cells safe for spreadsheets."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+
+from pb_app.reports.figures import AGE_TURNOUT_NOTE
+from pb_app.reports.services import OversightReport, Tally
+from pb_app.results.ledger import financial_year_label, pounds_cell, safe_cell
+
+
+def _section(writer, title: str, header: Iterable[str], rows: Iterable[Iterable[object]]) -> None:
+    writer.writerow([title])
+    writer.writerow(list(header))
+    for row in rows:
+        writer.writerow([safe_cell(cell) for cell in row])
+    writer.writerow([])
+
+
+def _tallies(tallies: list[Tally], with_money: bool = False) -> list[list[object]]:
+    if with_money:
+        return [[t.label, t.count, pounds_cell(t.amount_pence)] for t in tallies]
+    return [[t.label, t.count] for t in tallies]
+
+
+def _equalities_rows(report: OversightReport) -> list[list[object]]:
+    rows = []
+    for aggregate in report.equalities:
+        table = aggregate.table
+        for label, cells, total in zip(
+            table.row_labels, table.cells, table.row_totals, strict=True
+        ):
+            for locality, value in zip(table.column_labels, cells, strict=True):
+                rows.append([aggregate.question.key, label, locality, _shown(value)])
+            rows.append([aggregate.question.key, label, "All", _shown(total)])
+    return rows
+
+
+def _shown(value: int | None) -> object:
+    return "suppressed" if value is None else value
+
+
+ROUND_HEADER = ("round_id", "round", "locality", "population", "budget_gbp", "allocated_gbp",
+                "spent_gbp", "ballots", "voters", "turnout_percent", "rule", "input_sha256",
+                "snapshot_sha256", "algorithm_version")
+PROJECT_HEADER = ("project", "locality", "round", "cost_gbp", "support", "funded",
+                  "allocated_gbp", "spent_gbp", "delivery", "flag", "outcomes", "priorities")
+TOTAL_HEADER = ("financial_year", "locality", "budget_gbp", "allocated_gbp", "unallocated_gbp",
+                "spent_gbp", "returned_gbp", "outstanding_gbp", "reconciles")
+
+
+def _round_rows(report: OversightReport) -> list[list[object]]:
+    return [[r.round_id, r.title, r.locality, r.population, pounds_cell(r.budget_pence),
+             pounds_cell(r.allocated_pence), pounds_cell(r.spent_pence), r.ballots, r.voters,
+             f"{r.turnout_percent:.2f}", r.rule, r.input_fingerprint, r.snapshot_hash,
+             r.algorithm_version] for r in report.rounds]
+
+
+def _project_rows(report: OversightReport) -> list[list[object]]:
+    return [[p.title, p.locality, p.round_title, pounds_cell(p.cost_pence), p.support,
+             "yes" if p.is_funded else "no", pounds_cell(p.allocated_pence),
+             pounds_cell(p.spent_pence), p.delivery, p.flag, " ".join(map(str, p.outcomes)),
+             "; ".join(p.priorities)] for p in report.projects]
+
+
+def _total_rows(report: OversightReport) -> list[list[object]]:
+    return [[financial_year_label(t.financial_year), t.locality, pounds_cell(t.budget_pence),
+             pounds_cell(t.allocated_pence), pounds_cell(t.unallocated_pence),
+             pounds_cell(t.spent_pence), pounds_cell(t.returned_pence),
+             pounds_cell(t.outstanding_pence), "yes" if t.reconciles else "NO"]
+            for t in report.ledger_totals]
+
+
+def _age_turnout_rows(report: OversightReport) -> list[list[object]]:
+    return [[t.locality, t.age_band, _shown(t.voters), f"{t.eligible:.1f}",
+             "suppressed" if t.voters is None else
+             ("" if t.turnout_percent is None else f"{t.turnout_percent:.2f}")]
+            for t in report.age_turnout]
+
+
+def report_csv(report: OversightReport) -> str:
+    """Every table of the report, as CSV sections (money in pounds, exact to the penny)."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerows([[report.title], [report.period], []])
+    equalities = (f"Equalities monitoring ({report.equalities_respondents} respondents; counts "
+                  "under 5 and any that would reveal them are suppressed)")
+    sections = (
+        ("Rounds", ROUND_HEADER, _round_rows(report)),
+        ("Projects", PROJECT_HEADER, _project_rows(report)),
+        ("Funded by outcome", ("outcome", "projects", "allocated_gbp"),
+         _tallies(report.by_outcome, with_money=True)),
+        ("Funded by IJB priority", ("priority", "projects", "allocated_gbp"),
+         _tallies(report.by_priority, with_money=True)),
+        ("Voters by channel", ("channel", "voters"), _tallies(report.by_channel)),
+        ("Voters by age band", ("age_band", "voters"), _tallies(report.by_age_band)),
+        (f"Turnout by locality and age band. {AGE_TURNOUT_NOTE}",
+         ("locality", "age_band", "voters", "eligible_population", "turnout_percent"),
+         _age_turnout_rows(report)),
+        ("Delivery of funded projects", ("status", "projects", "allocated_gbp"),
+         _tallies(report.delivery, with_money=True)),
+        ("Ledger totals", TOTAL_HEADER, _total_rows(report)),
+        (equalities, ("question", "answer", "locality", "count"), _equalities_rows(report)),
+    )
+    for title, header, rows in sections:
+        _section(writer, title, header, rows)
+    return out.getvalue()

@@ -1,0 +1,434 @@
+"""The IJB oversight report: one round, or every locality over a financial year.
+
+The report covers rounds whose result has been published, dated by the financial year of
+their sign-off (as the ledger is). Every figure is aggregated in the database, so a round
+of 100,000 ballots reads a few hundred rows, not 100,000.
+
+Turnout by age band divides the voters in a band by the band's eligible population: the
+residents of the locality (from its age band figures) at or above the round's minimum voting
+age. A band that straddles the minimum age counts pro rata by years of age (minimum 12 in the
+band 0 to 15: 4 of its 16 years); the open top band counts as ages 75 to 89 for that. Where a
+locality held several rounds, voters and eligible residents are both summed over its rounds.
+Voter counts under 5 are suppressed as the equalities tables are, and their turnout with them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+
+from pb_app.errors import NotFound
+from pb_app.extensions import db
+from pb_app.localities.models import AGE_BANDS, Locality
+from pb_app.monitoring.services import AggregateTable, aggregate_responses, count_responses
+from pb_app.monitoring.suppression import suppress
+from pb_app.proposals.models import OUTCOMES, Proposal, Status
+from pb_app.results.ledger import (
+    FLAG_LABELS,
+    LedgerLine,
+    LedgerTotal,
+    financial_year_label,
+    financial_year_of,
+    ledger_lines,
+    ledger_totals,
+)
+from pb_app.results.models import SIGNED_OFF, CountSnapshot, Delivery, Publication, SnapshotReview
+from pb_app.rounds.models import IJB_PRIORITIES, Round
+from pb_app.tally.explain import describe_rule, spec_from_dict
+from pb_app.voting.models import CHANNELS, PAPER, Participation
+
+OPEN_BAND_LAST_AGE = 89  # the open top band counts as 75 to 89 when split pro rata
+ALL_LOCALITIES = "All localities"
+ALL_AGES = "All ages"
+IN_PERSON_CHANNELS = frozenset({PAPER, "assisted"})
+
+
+@dataclass(frozen=True)
+class RoundLine:
+    """One counted round in a report: money, turnout and the verification figures."""
+
+    round_id: int
+    title: str
+    locality: str
+    population: int
+    budget_pence: int
+    allocated_pence: int
+    spent_pence: int
+    ballots: int
+    voters: int
+    rule: str
+    input_fingerprint: str
+    snapshot_hash: str
+    algorithm_version: str
+
+    @property
+    def turnout_percent(self) -> float:
+        """Voters as a share of the locality's population."""
+        return 100 * self.voters / self.population if self.population else 0.0
+
+
+@dataclass(frozen=True)
+class ProjectLine:
+    """One project on a counted ballot: cost, support, funding, outcomes and delivery."""
+
+    title: str
+    locality: str
+    round_title: str
+    cost_pence: int
+    support: int
+    is_funded: bool
+    outcomes: tuple[int, ...]
+    priorities: tuple[str, ...]
+    allocated_pence: int = 0
+    spent_pence: int = 0
+    delivery: str = ""
+    flag: str = ""
+
+
+@dataclass(frozen=True)
+class Tally:
+    """A labelled count with, optionally, an amount of money."""
+
+    label: str
+    count: int
+    amount_pence: int = 0
+
+
+@dataclass(frozen=True)
+class AgeTurnout:
+    """Voters in an age band of a locality (or all) against its eligible population."""
+
+    locality: str
+    age_band: str
+    voters: int | None  # None when suppressed
+    eligible: float
+
+    @property
+    def turnout_percent(self) -> float | None:
+        """Voters as a share of the eligible population; None if suppressed or unknown."""
+        if self.voters is None or not self.eligible:
+            return None
+        return 100 * self.voters / self.eligible
+
+
+@dataclass(frozen=True)
+class OversightReport:
+    """Everything the IJB report shows, as plain figures."""
+
+    title: str
+    period: str
+    generated_at: datetime
+    rounds: list[RoundLine]
+    projects: list[ProjectLine]
+    by_outcome: list[Tally]
+    by_priority: list[Tally]
+    by_channel: list[Tally]
+    by_age_band: list[Tally]
+    delivery: list[Tally]
+    ledger_totals: list[LedgerTotal]
+    equalities: list[AggregateTable]
+    equalities_respondents: int
+    ledger: list[LedgerLine] = field(default_factory=list)
+    age_turnout: list[AgeTurnout] = field(default_factory=list)
+    localities_without_age_bands: list[str] = field(default_factory=list)
+
+    @property
+    def budget_pence(self) -> int:
+        """The total budget of the rounds covered."""
+        return sum(line.budget_pence for line in self.rounds)
+
+    @property
+    def allocated_pence(self) -> int:
+        """The total allocated by their signed-off results."""
+        return sum(line.allocated_pence for line in self.rounds)
+
+    @property
+    def spent_pence(self) -> int:
+        """The total spent so far against those allocations."""
+        return sum(line.spent_pence for line in self.rounds)
+
+    @property
+    def voters(self) -> int:
+        """Everyone who voted in the rounds covered."""
+        return sum(line.voters for line in self.rounds)
+
+    @property
+    def in_person_voters(self) -> int:
+        """Voters on paper or helped by staff."""
+        return sum(t.count for t in self.by_channel if t.label in _IN_PERSON_LABELS)
+
+
+_IN_PERSON_LABELS = frozenset(CHANNELS[channel] for channel in IN_PERSON_CHANNELS)
+
+
+def _published(round_ids: Sequence[int] | None = None, year: int | None = None):
+    """(round, snapshot, sign-off) of every published round, optionally filtered."""
+    query = (
+        select(Round, CountSnapshot, SnapshotReview)
+        .join(Publication, Publication.round_id == Round.id)
+        .join(CountSnapshot, Publication.snapshot_id == CountSnapshot.id)
+        .join(
+            SnapshotReview,
+            (SnapshotReview.snapshot_id == CountSnapshot.id)
+            & (SnapshotReview.decision == SIGNED_OFF),
+        )
+        .order_by(Round.id)
+    )
+    if round_ids is not None:
+        query = query.where(Round.id.in_(round_ids))
+    rows = db.session.execute(query).all()
+    if year is not None:
+        rows = [row for row in rows if financial_year_of(row[2].decided_at.date()) == year]
+    return rows
+
+
+def report_years() -> list[int]:
+    """Financial years with at least one published round, newest first."""
+    return sorted(
+        {financial_year_of(review.decided_at.date()) for _, _, review in _published()}, reverse=True
+    )
+
+
+def _voters_by_round(round_ids: Sequence[int]) -> dict[int, int]:
+    query = (
+        select(Participation.round_id, func.count())
+        .where(Participation.round_id.in_(round_ids))
+        .group_by(Participation.round_id)
+    )
+    return dict(db.session.execute(query).all())
+
+
+def _round_lines(rows, lines: list[LedgerLine]) -> list[RoundLine]:
+    voters = _voters_by_round([round_.id for round_, _, _ in rows])
+    spent = Counter()
+    for line in lines:
+        spent[line.allocation.round_id] += line.spent_pence
+    return [
+        RoundLine(
+            round_.id,
+            round_.title,
+            round_.locality.name,
+            round_.locality.population,
+            snapshot.budget_pence,
+            snapshot.spent_pence,
+            spent[round_.id],
+            snapshot.ballot_count,
+            voters.get(round_.id, 0),
+            describe_rule(spec_from_dict(json.loads(snapshot.rule_json))),
+            snapshot.input_fingerprint,
+            snapshot.content_hash,
+            snapshot.algorithm_version,
+        )
+        for round_, snapshot, _ in rows
+    ]
+
+
+def _project_lines(rows, lines: list[LedgerLine]) -> list[ProjectLine]:
+    by_proposal = {line.allocation.proposal_id: line for line in lines}
+    projects = []
+    for round_, snapshot, _ in rows:
+        support = json.loads(snapshot.support_json)
+        query = select(Proposal).where(
+            Proposal.round_id == round_.id, Proposal.status == Status.ACCEPTED.value
+        )
+        for proposal in db.session.scalars(query.order_by(Proposal.id)):
+            line = by_proposal.get(proposal.id)
+            projects.append(
+                ProjectLine(
+                    proposal.title,
+                    round_.locality.name,
+                    round_.title,
+                    proposal.cost_pence,
+                    support.get(str(proposal.id), 0),
+                    line is not None,
+                    tuple(proposal.outcomes or ()),
+                    tuple(proposal.priorities or ()),
+                    allocated_pence=line.allocation.amount_pence if line else 0,
+                    spent_pence=line.spent_pence if line else 0,
+                    delivery=Delivery(line.allocation.delivery).label if line else "",
+                    flag=FLAG_LABELS.get(line.flag, "") if line else "",
+                )
+            )
+    return projects
+
+
+def _by_outcome(projects: list[ProjectLine]) -> list[Tally]:
+    funded = [p for p in projects if p.is_funded]
+    return [
+        Tally(
+            f"{number}. {label}",
+            sum(1 for p in funded if number in p.outcomes),
+            sum(p.allocated_pence for p in funded if number in p.outcomes),
+        )
+        for number, label in OUTCOMES.items()
+    ]
+
+
+def _by_priority(projects: list[ProjectLine]) -> list[Tally]:
+    funded = [p for p in projects if p.is_funded]
+    return [
+        Tally(
+            label,
+            sum(1 for p in funded if label in p.priorities),
+            sum(p.allocated_pence for p in funded if label in p.priorities),
+        )
+        for label in IJB_PRIORITIES
+    ]
+
+
+def _by_channel(round_ids: Sequence[int]) -> list[Tally]:
+    query = (
+        select(Participation.channel, func.count())
+        .where(Participation.round_id.in_(round_ids))
+        .group_by(Participation.channel)
+    )
+    counts = dict(db.session.execute(query).all())
+    return [Tally(label, counts.get(channel, 0)) for channel, label in CHANNELS.items()]
+
+
+def _by_age_band(round_ids: Sequence[int]) -> list[Tally]:
+    query = (
+        select(Participation.age_years, func.count())
+        .where(Participation.round_id.in_(round_ids))
+        .group_by(Participation.age_years)
+    )
+    ages = dict(db.session.execute(query).all())
+    return [
+        Tally(label, sum(n for age, n in ages.items() if low <= age <= high))
+        for low, high, label in AGE_BANDS
+    ]
+
+
+def eligible_share(low: int, high: int, minimum_age: int) -> float:
+    """The share of a band's residents old enough to vote: 1, 0, or pro rata by years."""
+    last = min(high, OPEN_BAND_LAST_AGE)
+    if minimum_age <= low:
+        return 1.0
+    if minimum_age > last:
+        return 0.0
+    return (last - minimum_age + 1) / (last - low + 1)
+
+
+def _voters_by_round_and_band(round_ids: Sequence[int]) -> Counter:
+    query = (
+        select(Participation.round_id, Participation.age_years, func.count())
+        .where(Participation.round_id.in_(round_ids))
+        .group_by(Participation.round_id, Participation.age_years)
+    )
+    voters = Counter()
+    for round_id, age, count in db.session.execute(query):
+        label = next(label for low, high, label in AGE_BANDS if low <= age <= high)
+        voters[round_id, label] += count
+    return voters
+
+
+def _age_turnout(rounds: Sequence[Round]) -> tuple[list[AgeTurnout], list[str]]:
+    """Turnout by locality and age band (with totals), and the localities lacking band figures.
+
+    Bands where nobody in the report could vote are left out.
+    """
+    voters_by = _voters_by_round_and_band([round_.id for round_ in rounds])
+    voters, eligible = Counter(), Counter()
+    localities, missing = [], set()
+    for round_ in rounds:
+        name, bands = round_.locality.name, round_.locality.age_populations
+        if not bands:
+            missing.add(name)
+            continue
+        localities += [name] if name not in localities else []
+        for band in bands:
+            voters[name, band.age_band] += voters_by[round_.id, band.age_band]
+            eligible[name, band.age_band] += band.population * eligible_share(
+                band.min_age, band.max_age, round_.minimum_voting_age
+            )
+    labels = [label for _, _, label in AGE_BANDS
+              if any(eligible[name, label] for name in localities)]
+    return _suppressed_turnout(labels, localities, voters, eligible), sorted(missing)
+
+
+def _suppressed_turnout(
+    labels: list[str], localities: list[str], voters: Counter, eligible: Counter
+) -> list[AgeTurnout]:
+    if not labels:
+        return []
+    table = suppress(labels, localities, [[voters[n, b] for n in localities] for b in labels])
+    lines = []
+    for c, name in enumerate(localities):
+        lines += [AgeTurnout(name, label, table.cells[r][c], eligible[name, label])
+                  for r, label in enumerate(labels)]
+        lines.append(AgeTurnout(name, ALL_AGES, table.column_totals[c],
+                                sum(eligible[name, label] for label in labels)))
+    lines += [AgeTurnout(ALL_LOCALITIES, label, table.row_totals[r],
+                         sum(eligible[name, label] for name in localities))
+              for r, label in enumerate(labels)]
+    lines.append(AgeTurnout(ALL_LOCALITIES, ALL_AGES, table.grand_total,
+                            sum(eligible.values())))
+    return lines
+
+
+def _delivery(lines: list[LedgerLine]) -> list[Tally]:
+    counts = Counter(line.allocation.delivery for line in lines)
+    amounts = Counter()
+    for line in lines:
+        amounts[line.allocation.delivery] += line.allocation.amount_pence
+    return [Tally(status.label, counts[status.value], amounts[status.value]) for status in Delivery]
+
+
+def _build(title: str, period: str, rows) -> OversightReport:
+    round_ids = [round_.id for round_, _, _ in rows]
+    lines = ledger_lines(round_ids=round_ids)
+    age_turnout, without_bands = _age_turnout([round_ for round_, _, _ in rows])
+    projects = _project_lines(rows, lines)
+    localities = sorted(
+        {(round_.locality.id, round_.locality.name) for round_, _, _ in rows},
+        key=lambda pair: pair[1],
+    )
+    return OversightReport(
+        title=title,
+        period=period,
+        generated_at=datetime.now(UTC),
+        rounds=_round_lines(rows, lines),
+        projects=projects,
+        by_outcome=_by_outcome(projects),
+        by_priority=_by_priority(projects),
+        by_channel=_by_channel(round_ids),
+        by_age_band=_by_age_band(round_ids),
+        delivery=_delivery(lines),
+        ledger_totals=ledger_totals(round_ids=round_ids),
+        equalities=aggregate_responses(round_ids, localities),
+        equalities_respondents=count_responses(round_ids),
+        ledger=lines,
+        age_turnout=age_turnout,
+        localities_without_age_bands=without_bands,
+    )
+
+
+def round_report(round_: Round) -> OversightReport:
+    """The oversight report for one published round; raises NotFound before publication."""
+    rows = _published([round_.id])
+    if not rows:
+        raise NotFound("There is no report for this round until its result is published")
+    return _build(f"Oversight report: {round_.title}", round_.locality.name, rows)
+
+
+def year_report(year: int) -> OversightReport:
+    """The oversight report for a financial year across all localities (may be empty)."""
+    rows = _published(year=year)
+    label = financial_year_label(year)
+    return _build(
+        f"Participatory budgeting oversight report {label}",
+        f"Financial year {label}, all localities",
+        rows,
+    )
+
+
+def localities_without_rounds(report: OversightReport) -> list[str]:
+    """Localities with no published round in the report (so the IJB sees the gap)."""
+    covered = {line.locality for line in report.rounds}
+    names = db.session.scalars(select(Locality.name).order_by(Locality.name))
+    return [name for name in names if name not in covered]

@@ -1,0 +1,189 @@
+"""Demo results: the Cheviot round's ballots counted, signed off, published and spent against,
+with equalities answers, so that the year's oversight report has something to show.
+
+The Cheviot round is already past voting when this runs, so its ballots (online, on paper
+at a Kelso event, and with help from staff) are written as the voting pages would have.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import select
+
+from pb_app.accounts.models import FINANCE_OFFICER, GROUP_LEAD, RoleGrant, User
+from pb_app.extensions import db
+from pb_app.localities.models import Locality
+from pb_app.monitoring.questions import PREFER_NOT_TO_SAY, QUESTIONS
+from pb_app.monitoring.services import issue_ticket, record_response
+from pb_app.proposals.models import Proposal, Status
+from pb_app.results.ledger import add_entry, financial_year_of, ledger_lines, set_delivery
+from pb_app.results.services import count_round, publish_result, sign_off
+from pb_app.rounds.models import Round
+from pb_app.voting.ballots import Choices
+from pb_app.voting.models import Ballot, PaperBatch, Participation
+from pb_app.voting.receipts import new_receipt
+
+VOTERS = 160
+PAPER_SHARE, ASSISTED_SHARE = 0.25, 0.05
+CHOICE_WEIGHTS = (0.62, 0.55, 0.41)  # how often each project is approved, in ballot order
+
+
+def _staff(role: str, locality: Locality | None = None) -> User:
+    query = select(User).join(RoleGrant).where(RoleGrant.role == role)
+    if locality is not None:
+        query = query.where(RoleGrant.locality_id == locality.id)
+    return db.session.scalars(query.order_by(User.id)).first()
+
+
+def _channel(index: int) -> str:
+    if index < VOTERS * ASSISTED_SHARE:
+        return "assisted"
+    return "paper" if index < VOTERS * (ASSISTED_SHARE + PAPER_SHARE) else "online"
+
+
+def _cast(round_: Round, projects: list[Proposal], lead: User, rng: random.Random) -> str:
+    """Write the round's participations and ballots; return one receipt code to try."""
+    batch = PaperBatch(
+        round_id=round_.id,
+        label="Kelso Tait Hall event",
+        declared_count=int(VOTERS * PAPER_SHARE),
+        created_by_id=lead.id,
+    )
+    db.session.add(batch)
+    db.session.flush()
+    day = (round_.voting_close_at or datetime.now(UTC)).date() - timedelta(days=3)
+    sample = ""
+    for index in range(VOTERS):
+        channel = _channel(index)
+        chosen = [
+            p for p, weight in zip(projects, CHOICE_WEIGHTS, strict=False) if rng.random() < weight
+        ] or [projects[index % len(projects)]]
+        code = write_ballot(
+            round_,
+            chosen,
+            person_key=f"demo-cheviot-{index}",
+            channel=channel,
+            age_years=rng.choice((14, 19, 33, 41, 52, 60, 68, 72, 81)),
+            day=day,
+            helper_id=lead.id if channel == "assisted" else None,
+            batch=batch if channel == "paper" else None,
+        )
+        sample = sample or code
+    db.session.flush()
+    return sample
+
+
+def write_ballot(
+    round_: Round,
+    chosen: list[Proposal],
+    *,
+    person_key: str,
+    channel: str,
+    age_years: int,
+    day: date,
+    user_id: int | None = None,
+    helper_id: int | None = None,
+    batch: PaperBatch | None = None,
+) -> str:
+    """Write one person's participation and their approval ballot, as the voting pages would
+    for a round already past voting; return the ballot's receipt code."""
+    code, hashed = new_receipt()
+    db.session.add(
+        Participation(
+            round_id=round_.id,
+            person_key=person_key,
+            user_id=user_id,
+            channel=channel,
+            age_years=age_years,
+            voted_on=day,
+            helper_id=helper_id,
+        )
+    )
+    db.session.add(
+        Ballot(
+            round_id=round_.id,
+            channel=channel,
+            cast_on=day,
+            receipt_hash=hashed,
+            choices_json=Choices(tuple(sorted(str(p.id) for p in chosen))).to_json(),
+            paper_batch_id=batch.id if batch else None,
+        )
+    )
+    return code
+
+
+def _equalities(round_: Round, rng: random.Random) -> None:
+    today = datetime.now(UTC).date()
+    for _ in range(VOTERS // 2):
+        answers = {
+            q.key: rng.choice([*(key for key, _ in q.options), PREFER_NOT_TO_SAY, None])
+            for q in QUESTIONS
+        }
+        postcode = rng.choice(("TD5 7AB", "TD8 6AB", "TD5 8PG", None))
+        record_response(issue_ticket(round_), answers, postcode, today)
+
+
+def _spend(lead: User) -> None:
+    today = datetime.now(UTC).date()
+    lines = ledger_lines()
+    first, *rest = [line.allocation for line in lines]
+    add_entry(
+        first,
+        lead,
+        kind="spend",
+        description="Food, first quarter",
+        amount_pence=first.amount_pence // 4,
+        entry_on=today,
+        today=today,
+    )
+    set_delivery(first, lead, "in-progress")
+    for allocation in rest:
+        add_entry(
+            allocation,
+            lead,
+            kind="spend",
+            description="All costs as invoiced",
+            amount_pence=allocation.amount_pence - 12_345,
+            entry_on=today,
+            today=today,
+        )
+        add_entry(
+            allocation,
+            lead,
+            kind="return",
+            description="Unspent, returned",
+            amount_pence=12_000,
+            entry_on=today,
+            today=today,
+        )
+        set_delivery(allocation, lead, "delivered")
+
+
+def load_demo(echo: Callable[[str], None]) -> None:
+    """Count, sign off and publish the Cheviot round; add spend lines and equalities answers."""
+    locality = db.session.scalars(select(Locality).where(Locality.slug == "cheviot")).one()
+    round_ = db.session.scalars(select(Round).where(Round.locality_id == locality.id)).first()
+    projects = list(
+        db.session.scalars(
+            select(Proposal)
+            .where(Proposal.round_id == round_.id, Proposal.status == Status.ACCEPTED.value)
+            .order_by(Proposal.id)
+        )
+    )
+    lead, finance = _staff(GROUP_LEAD, locality), _staff(FINANCE_OFFICER)
+    rng = random.Random(2025)
+    receipt = _cast(round_, projects, lead, rng)
+    snapshot = count_round(round_, lead)
+    sign_off(snapshot, finance)
+    publish_result(round_, lead)
+    _spend(lead)
+    _equalities(round_, rng)
+    year = financial_year_of(datetime.now(UTC).date())
+    echo(
+        f"Results: {round_.title} counted, signed off and published: /results/round/{round_.id}"
+        f" (try receipt code {receipt})"
+    )
+    echo(f"Oversight report for the year: /reports/year/{year} (and .pdf, .csv)")

@@ -1,0 +1,125 @@
+"""A round's stored ballots and declared rules, as the tally core's plain data.
+
+This is the one place that reads rounds, proposals and ballots for the count: the election
+(projects on the ballot, anonymous ballots, budget), the fully specified rule with its
+tie-break (the lottery seed is revealed here), and the per-project support.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections import Counter
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from pb_app.extensions import db
+from pb_app.proposals.models import Proposal, Status
+from pb_app.rounds.models import Round
+from pb_app.tally.model import Ballot, Election, Project, RuleSpec, TieBreak, VoteType
+from pb_app.voting.ballots import TALLY_VOTE_TYPES
+from pb_app.voting.models import Ballot as StoredBallot
+
+LOTTERY_TIE_BREAK = "support-cost-lottery"
+
+
+def ballot_projects(round_: Round) -> list[Proposal]:
+    """The proposals on the round's ballot, by id."""
+    query = select(Proposal).where(
+        Proposal.round_id == round_.id, Proposal.status == Status.ACCEPTED.value
+    )
+    return list(db.session.scalars(query.order_by(Proposal.id)))
+
+
+def _stored_ballots(round_: Round) -> list[tuple[str, str]]:
+    """(receipt hash, choices JSON) of every ballot, by receipt hash (a random order)."""
+    query = select(StoredBallot.receipt_hash, StoredBallot.choices_json).where(
+        StoredBallot.round_id == round_.id
+    )
+    return sorted(db.session.execute(query).all())
+
+
+def _choices(text: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    data = json.loads(text)
+    return tuple(str(p) for p in data["projects"]), tuple(int(x) for x in data["points"])
+
+
+@dataclass(frozen=True)
+class CountInput:
+    """What a count reads: the election, and the anonymised ballots as CSV."""
+
+    election: Election
+    ballots_csv: str
+
+
+def build_count_input(round_: Round) -> CountInput:
+    """The round as an election, plus the published CSV of its ballots (receipt hash, vote)."""
+    projects = tuple(
+        Project(id=str(p.id), cost=p.cost_pence, name=p.title) for p in ballot_projects(round_)
+    )
+    contents: Counter[tuple[tuple[str, ...], tuple[int, ...]]] = Counter()
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["receipt_hash", "vote", "points"])
+    for receipt_hash, choices_json in _stored_ballots(round_):
+        chosen, points = _choices(choices_json)
+        contents[(chosen, points)] += 1
+        writer.writerow([receipt_hash, ",".join(chosen), ",".join(map(str, points))])
+    election = Election(
+        projects=projects,
+        ballots=tuple(Ballot(projects=c, points=p, weight=n) for (c, p), n in contents.items()),
+        budget=round_.budget_pence,
+        vote_type=VoteType(TALLY_VOTE_TYPES[round_.ballot_type]),
+        meta=_meta(round_),
+    )
+    return CountInput(election, out.getvalue())
+
+
+def _meta(round_: Round) -> tuple[tuple[str, str], ...]:
+    return (
+        ("description", round_.title),
+        ("country", "United Kingdom"),
+        ("unit", round_.locality.name),
+        ("instance", str(round_.id)),
+        ("currency", "GBP"),
+        ("comment", "Costs and budget are in pence."),
+        ("rule", round_.tally_rule),
+    )
+
+
+def rule_spec_for(round_: Round, ballot_count: int) -> RuleSpec:
+    """The round's declared rule and tie-break, every option explicit (the seed included).
+
+    ``greedy-threshold``'s percentage becomes a minimum number of supporters, rounded up.
+    For ``mes`` the round's comparison ``satisfaction`` is the comparison step and
+    ``exhaustive`` the exhaustive stop.
+    """
+    if round_.tie_break == LOTTERY_TIE_BREAK:
+        tie_break = TieBreak(order="lottery", seed=round_.lottery_seed)
+    else:
+        tie_break = TieBreak(order="lexico")
+    params = round_.tally_params or {}
+    if round_.tally_rule == "greedy-threshold":
+        threshold = math.ceil(int(params.get("threshold_percent", 0)) * ballot_count / 100)
+        return RuleSpec(rule="greedy-threshold", threshold=threshold, tie_break=tie_break)
+    if round_.tally_rule == "mes":
+        return RuleSpec(
+            rule="mes",
+            completion=params.get("completion", "add1"),
+            comparison=params.get("comparison") == "satisfaction",
+            exhaustive_stop=params.get("comparison") == "exhaustive",
+            tie_break=tie_break,
+        )
+    return RuleSpec(rule=round_.tally_rule, tie_break=tie_break)
+
+
+def support_of(election: Election) -> dict[str, int]:
+    """Supporters of each project: the (weighted) ballots that name it."""
+    support = dict.fromkeys((p.id for p in election.projects), 0)
+    for ballot in election.ballots:
+        for project_id in ballot.projects:
+            support[project_id] += ballot.weight
+    return support

@@ -1,0 +1,307 @@
+"""Results pages: the count and its sign-off (staff), the published result and its downloads
+(everyone), the receipt check, and the allocation ledger (finance officers and leads)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from pb_app.accounts.decorators import role_required
+from pb_app.accounts.models import ADMINISTRATOR, FINANCE_OFFICER, GROUP_LEAD
+from pb_app.errors import InvalidInput, NotFound
+from pb_app.extensions import db
+from pb_app.layout import add_navigation_link, database_id, form_page, refused_form_page
+from pb_app.results import ledger, presentation, services
+from pb_app.results.cli import count_command, publish_command, sign_off_command
+from pb_app.results.forms import ButtonForm, DeliveryForm, EntryForm, ReceiptForm, ReturnForm
+from pb_app.results.models import ENTRY_KINDS
+from pb_app.rounds.money import parse_pounds
+from pb_app.rounds.services import get_round
+from pb_app.voting.services import turnout_by_channel
+
+bp = Blueprint(
+    "results", __name__, url_prefix="/results", template_folder="templates", cli_group="results"
+)
+bp.add_app_template_filter(ledger.money_text, "money")
+bp.add_app_template_filter(ledger.financial_year_label, "financial_year")
+for _command in (count_command, sign_off_command, publish_command):
+    bp.cli.add_command(_command)
+add_navigation_link(bp, "Results", "results.index")
+add_navigation_link(bp, "Ledger", "results.ledger_page", FINANCE_OFFICER)
+STAFF = (GROUP_LEAD, FINANCE_OFFICER, ADMINISTRATOR)
+
+
+def _download(body: str, mimetype: str, filename: str) -> Response:
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _require_button() -> None:
+    """Refuse a POST whose form (and so its CSRF token) does not validate."""
+    if not ButtonForm().validate_on_submit():
+        raise InvalidInput("This page has expired. Go back, reload it and try again.")
+
+
+@bp.get("/")
+def index():
+    """Every round with a published result, and for staff the rounds waiting for theirs."""
+    return render_template(
+        "results/index.html",
+        publications=services.published_rounds(),
+        waiting=services.rounds_awaiting_result(current_user),
+    )
+
+
+@bp.get("/round/<int:round_id>/count")
+@login_required
+def count_page(round_id: int):
+    """The counts of a round, the latest one explained, and the actions open to the viewer."""
+    return _count_page(get_round(round_id))
+
+
+def _count_page(round_, return_form: ReturnForm | None = None, status: int = 200):
+    """The count page; a refused return form comes back with its errors and the summary."""
+    services.check_can_see_count(current_user, round_)
+    snapshot = services.latest_snapshot(round_)
+    publication = services.get_publication(round_)
+    return render_template(
+        "results/count.html",
+        round=round_,
+        snapshot=snapshot,
+        snapshots=services.list_snapshots(round_),
+        button=ButtonForm(),
+        form=return_form,
+        return_form=return_form or ReturnForm(),
+        outcomes=presentation.project_outcomes(snapshot) if snapshot else [],
+        checks=json.loads(snapshot.checks_json) if snapshot else {},
+        publication=publication,
+        actions=services.count_actions(current_user, round_, snapshot, publication),
+    ), status
+
+
+@bp.post("/round/<int:round_id>/count")
+@login_required
+def count(round_id: int):
+    """Run the count (a group lead of the locality)."""
+    _require_button()
+    snapshot = services.count_round(get_round(round_id), current_user)
+    db.session.commit()
+    flash(f"Count {snapshot.sequence} stored. A finance officer must now sign it off.")
+    return redirect(url_for("results.count_page", round_id=round_id))
+
+
+@bp.post("/snapshot/<int:snapshot_id>/sign-off")
+@login_required
+def sign_off(snapshot_id: int):
+    """Sign the count off (a finance officer who did not run it)."""
+    _require_button()
+    snapshot = services.get_snapshot(snapshot_id)
+    services.sign_off(snapshot, current_user)
+    db.session.commit()
+    flash("Result signed off. The group lead can now publish it.")
+    return redirect(url_for("results.count_page", round_id=snapshot.round_id))
+
+
+@bp.post("/snapshot/<int:snapshot_id>/return")
+@login_required
+def return_(snapshot_id: int):
+    """Return the count to the group lead with a reason."""
+    form = ReturnForm()
+    snapshot = services.get_snapshot(snapshot_id)
+    try:
+        services.return_result(snapshot, current_user, form.reason.data if form.validate() else "")
+    except InvalidInput as error:
+        if not form.errors:
+            form.reason.errors.append(error.message)
+        return _count_page(snapshot.round, return_form=form, status=error.status)
+    db.session.commit()
+    flash("Result returned to the group lead with your reason.")
+    return redirect(url_for("results.count_page", round_id=snapshot.round_id))
+
+
+@bp.post("/round/<int:round_id>/publish")
+@login_required
+def publish(round_id: int):
+    """Publish the signed-off result (a group lead of the locality)."""
+    _require_button()
+    services.publish_result(get_round(round_id), current_user)
+    db.session.commit()
+    flash("Result published.")
+    return redirect(url_for("results.show", round_id=round_id))
+
+
+def _published(round_id: int):
+    round_ = get_round(round_id)
+    return round_, services.require_publication(round_)
+
+
+@bp.get("/round/<int:round_id>")
+def show(round_id: int):
+    """The published result: funded and unfunded projects with the why, money, turnout."""
+    round_, publication = _published(round_id)
+    snapshot = publication.snapshot
+    return render_template(
+        "results/show.html",
+        round=round_,
+        publication=publication,
+        snapshot=snapshot,
+        outcomes=presentation.project_outcomes(snapshot),
+        chart=presentation.support_chart(snapshot),
+        rule=presentation.rule_in_words(snapshot),
+        seed=presentation.lottery_seed(snapshot),
+        turnout=turnout_by_channel(round_),
+    )
+
+
+@bp.get("/round/<int:round_id>/ballots.pb")
+def ballots_pb(round_id: int):
+    """The anonymised ballots in random order, as a pabulib file."""
+    round_, publication = _published(round_id)
+    return _download(publication.ballots_pb, "text/plain; charset=utf-8", f"round-{round_id}.pb")
+
+
+@bp.get("/round/<int:round_id>/ballots.csv")
+def ballots_csv(round_id: int):
+    """The anonymised ballots as CSV, with each ballot's receipt hash."""
+    round_, publication = _published(round_id)
+    return _download(
+        publication.snapshot.ballots_csv, "text/csv; charset=utf-8", f"round-{round_id}-ballots.csv"
+    )
+
+
+@bp.get("/round/<int:round_id>/result.json")
+def result_json(round_id: int):
+    """The result with its rule, fingerprint and explanation, as the tally core wrote it."""
+    round_, publication = _published(round_id)
+    return _download(
+        publication.snapshot.result_json, "application/json", f"round-{round_id}-result.json"
+    )
+
+
+@bp.get("/round/<int:round_id>/recount")
+def recount(round_id: int):
+    """How to recount the result yourself, and the numbers to expect."""
+    round_, publication = _published(round_id)
+    snapshot = publication.snapshot
+    return render_template(
+        "results/recount.html",
+        round=round_,
+        snapshot=snapshot,
+        outcomes=presentation.project_outcomes(snapshot),
+        options=presentation.recount_options(snapshot),
+        rule=presentation.rule_in_words(snapshot),
+    )
+
+
+@bp.route("/round/<int:round_id>/receipt", methods=["GET", "POST"])
+def receipt(round_id: int):
+    """Check that the ballot a receipt code names is in the published, counted ballots."""
+    round_, publication = _published(round_id)
+    form, found = ReceiptForm(), None
+    titles = {o.project_id: o.title for o in presentation.project_outcomes(publication.snapshot)}
+    page = {"round": round_, "titles": titles}
+    if form.validate_on_submit():
+        try:
+            found = services.check_receipt(publication, form.code.data)
+        except (InvalidInput, NotFound) as error:
+            return refused_form_page("results/receipt.html", form, error, form.code, **page)
+    return form_page("results/receipt.html", form, found=found, **page)
+
+
+def _ledger_filters() -> dict:
+    """The ledger's year and locality filters from the query string (empty means all).
+
+    Raises InvalidInput for anything but a row id: other digits (such as superscripts) or a
+    number too large for the database would otherwise fail in the query.
+    """
+    filters = {}
+    for name, key in (("year", "year"), ("locality", "locality_id")):
+        text = request.args.get(name, "")
+        try:
+            filters[key] = database_id(text) if text else None
+        except ValueError:
+            raise InvalidInput("Choose a year and a locality from the lists") from None
+    return filters
+
+
+@bp.get("/ledger")
+@role_required(*STAFF)
+def ledger_page():
+    """Every allocation with its spend, returns, balance and flags, and the totals."""
+    filters = _ledger_filters()
+    return render_template(
+        "results/ledger.html",
+        lines=ledger.ledger_lines(**filters),
+        totals=ledger.ledger_totals(**filters),
+        flags=ledger.FLAG_LABELS,
+        deliveries=ledger.DELIVERY_LABELS,
+    )
+
+
+@bp.get("/ledger.csv")
+@role_required(*STAFF)
+def ledger_csv():
+    """The ledger as CSV, safe to open in a spreadsheet."""
+    body = ledger.ledger_csv(ledger.ledger_lines(**_ledger_filters()))
+    return _download(body, "text/csv; charset=utf-8", "allocation-ledger.csv")
+
+
+def _allocation_page(allocation, form: EntryForm, refusal: InvalidInput | None = None):
+    """The allocation page with ``form``; a service's refusal goes on the whole form."""
+    if refusal is not None:
+        form.form_errors.append(refusal.message)
+    lines = ledger.ledger_lines(round_ids=[allocation.round_id])
+    return form_page(
+        "results/allocation.html",
+        form,
+        refusal.status if refusal else None,
+        line=next(item for item in lines if item.allocation.id == allocation.id),
+        delivery_form=DeliveryForm(status=allocation.delivery),
+        can_record=ledger.can_record(current_user, allocation),
+        flags=ledger.FLAG_LABELS,
+        deliveries=ledger.DELIVERY_LABELS,
+        kinds=ENTRY_KINDS,
+    )
+
+
+@bp.route("/allocation/<int:allocation_id>", methods=["GET", "POST"])
+@role_required(*STAFF)
+def allocation(allocation_id: int):
+    """One funded project's money: its spend lines and returns; add a line."""
+    allocation = ledger.get_allocation(allocation_id)
+    form = EntryForm()
+    if not form.validate_on_submit():
+        return _allocation_page(allocation, form)
+    try:
+        ledger.add_entry(
+            allocation,
+            current_user,
+            kind=form.kind.data,
+            description=form.description.data,
+            amount_pence=parse_pounds(form.amount.data, "the amount"),
+            entry_on=form.entry_on.data,
+            today=datetime.now(UTC).date(),
+        )
+    except InvalidInput as error:
+        return _allocation_page(allocation, form, error)
+    db.session.commit()
+    flash("Added to the ledger.")
+    return redirect(url_for("results.allocation", allocation_id=allocation_id))
+
+
+@bp.post("/allocation/<int:allocation_id>/delivery")
+@role_required(*STAFF)
+def delivery(allocation_id: int):
+    """Change a funded project's delivery status."""
+    allocation = ledger.get_allocation(allocation_id)
+    form = DeliveryForm()
+    ledger.set_delivery(allocation, current_user, form.status.data if form.validate() else "")
+    db.session.commit()
+    flash("Delivery status saved.")
+    return redirect(url_for("results.allocation", allocation_id=allocation_id))

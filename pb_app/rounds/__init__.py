@@ -1,0 +1,1 @@
+"""Funding rounds: budget, rules, phases and the group-lead screens that run them."""

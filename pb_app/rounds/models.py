@@ -1,0 +1,193 @@
+"""A funding round of one locality, its phases, rules and followers."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from pb_app.extensions import UTCDateTime, db
+from pb_app.localities.models import Locality
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+class Phase(StrEnum):
+    """The phases of a round, in the only order a round moves through them."""
+
+    DRAFT = "draft"
+    PROPOSALS_OPEN = "proposals-open"
+    REVIEW = "review"
+    VOTING = "voting"
+    CLOSED = "closed"
+    COUNTED = "counted"
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
+
+    @property
+    def label(self) -> str:
+        """The phase in plain words."""
+        return PHASE_LABELS[self]
+
+    @property
+    def next(self) -> Phase | None:
+        """The phase after this one, or None for the last."""
+        order = list(Phase)
+        index = order.index(self)
+        return order[index + 1] if index + 1 < len(order) else None
+
+
+PHASE_LABELS = {
+    Phase.DRAFT: "Draft",
+    Phase.PROPOSALS_OPEN: "Taking proposals",
+    Phase.REVIEW: "Reviewing proposals",
+    Phase.VOTING: "Voting open",
+    Phase.CLOSED: "Voting closed",
+    Phase.COUNTED: "Counted",
+    Phase.PUBLISHED: "Results published",
+    Phase.ARCHIVED: "Archived",
+}
+
+# Phases from which the budget, rules and ballot list can no longer change.
+FROZEN_PHASES = frozenset(
+    {Phase.VOTING, Phase.CLOSED, Phase.COUNTED, Phase.PUBLISHED, Phase.ARCHIVED}
+)
+
+# The IJB's priorities (May 2023); a round picks from these and may add its own.
+IJB_PRIORITIES = (
+    "Early intervention and prevention",
+    "Reducing poverty and inequalities in the locality",
+    "More seamless, collaborative local services",
+    "Engaging local communities on an ongoing basis",
+)
+
+VOTER_VERIFICATIONS = {
+    "self-declared": "Self-declared: the voter confirms their address and age",
+    "voting-code": "Voting code: a code posted to the voter's address",
+    "in-person": "In person: checked by staff at a community event",
+}
+
+# Ballot type -> its parameters and their defaults (the voting issue validates ballots).
+BALLOT_TYPES = {
+    "approval": ("Approve up to k projects", {"max_choices": 3}),
+    "knapsack": ("Choose projects within the budget", {"min_share_percent": 0}),
+    "cumulative": ("Share N points among projects", {"points": 10}),
+    "scoring": ("Score each project from 0 to S", {"max_score": 5}),
+    "ordinal": ("Rank your top k projects", {"top_k": 3}),
+}
+
+# Tally rule -> its parameters and their defaults, named as in the tally core.
+TALLY_RULES = {
+    "greedy": ("Greedy by votes, skipping projects that do not fit", {}),
+    "greedy-no-skip": ("Greedy by votes, stopping at the first that does not fit", {}),
+    "greedy-threshold": ("Greedy by votes, above a minimum support", {"threshold_percent": 10}),
+    "mes": ("Method of Equal Shares", {"completion": "add1", "comparison": "satisfaction"}),
+    "phragmen": ("Sequential Phragmen", {}),
+}
+MES_COMPLETIONS = ("add1", "add1-greedy")
+MES_COMPARISONS = ("satisfaction", "exhaustive")
+
+TIE_BREAKS = {
+    "support-cost-lottery": "More support first, then lower cost, then a lottery from a seed",
+    "lexico": "More support first, then lower cost, then by project number",
+}
+
+
+class Round(db.Model):
+    """One funding round of one locality: budget, rules, phase and dates."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    locality_id: Mapped[int] = mapped_column(ForeignKey("locality.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    budget_pence: Mapped[int]
+    min_project_cost_pence: Mapped[int] = mapped_column(default=0)
+    max_project_cost_pence: Mapped[int]
+    priorities: Mapped[list[str]] = mapped_column(JSON, default=list)
+    is_group_proposals_allowed: Mapped[bool] = mapped_column(default=False)
+    is_ballot_order_fixed: Mapped[bool] = mapped_column(default=False)
+    minimum_voting_age: Mapped[int] = mapped_column(default=16)
+    voter_verification: Mapped[str] = mapped_column(String(32), default="self-declared")
+    ballot_type: Mapped[str] = mapped_column(String(32), default="approval")
+    ballot_params: Mapped[dict] = mapped_column(JSON, default=dict)
+    tally_rule: Mapped[str] = mapped_column(String(32), default="greedy")
+    tally_params: Mapped[dict] = mapped_column(JSON, default=dict)
+    tie_break: Mapped[str] = mapped_column(String(32), default="support-cost-lottery")
+    lottery_seed: Mapped[str] = mapped_column(String(64))
+    phase: Mapped[str] = mapped_column(String(20), default=Phase.DRAFT.value, index=True)
+    proposals_open_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    proposals_close_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    voting_open_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    voting_close_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ballot_fixed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    locality: Mapped[Locality] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("budget_pence >= 0", name="budget_not_negative"),
+        CheckConstraint("min_project_cost_pence >= 0", name="min_cost_not_negative"),
+        CheckConstraint(
+            "max_project_cost_pence >= min_project_cost_pence", name="cost_limits_ordered"
+        ),
+        CheckConstraint("minimum_voting_age BETWEEN 0 AND 120", name="voting_age_range"),
+    )
+
+    @property
+    def current_phase(self) -> Phase:
+        """The phase as a ``Phase``."""
+        return Phase(self.phase)
+
+    @property
+    def is_frozen(self) -> bool:
+        """True once voting has opened: budget, rules and ballot list may not change."""
+        return self.current_phase in FROZEN_PHASES
+
+    @property
+    def rules_in_words(self) -> dict[str, str]:
+        """Verification, ballot, tally rule and tie-break in plain words, for the round's page.
+
+        A parameter is shown after its rule's words: ``Approve up to k projects (max choices: 3)``.
+        """
+        def with_params(words: str, params: dict) -> str:
+            shown = ", ".join(f"{name.replace('_', ' ')}: {value}" for name, value
+                              in sorted(params.items()))
+            return f"{words} ({shown})" if shown else words
+
+        return {
+            "verification": VOTER_VERIFICATIONS.get(self.voter_verification,
+                                                    self.voter_verification),
+            "ballot": with_params(BALLOT_TYPES.get(self.ballot_type, (self.ballot_type,))[0],
+                                  self.ballot_params),
+            "tally": with_params(TALLY_RULES.get(self.tally_rule, (self.tally_rule,))[0],
+                                 self.tally_params),
+            "tie_break": TIE_BREAKS.get(self.tie_break, self.tie_break),
+        }
+
+    @property
+    def lottery_seed_sha256(self) -> str | None:
+        """SHA-256 of the tie-break lottery seed, published once voting opens."""
+        if self.tie_break != "support-cost-lottery" or not self.is_frozen:
+            return None
+        return hashlib.sha256(self.lottery_seed.encode("utf-8")).hexdigest()
+
+    def __repr__(self) -> str:
+        return f"<Round {self.id} {self.phase}>"
+
+
+class RoundFollower(db.Model):
+    """A person who asked to be told by email when the round's voting opens."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    __table_args__ = (UniqueConstraint("round_id", "user_id"),)

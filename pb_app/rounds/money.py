@@ -1,0 +1,52 @@
+"""Money as integer pence: parsing what people type, and showing it back."""
+
+from __future__ import annotations
+
+import re
+
+from pb_app.errors import InvalidInput
+
+# "1250", "1,250", "£1,250.50", "0.99": pounds with at most two decimal places.
+POUNDS_RE = re.compile(r"^£?\s*(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?$", re.ASCII)
+# Amounts are stored in INTEGER columns, whose largest value on PostgreSQL is 2**31 - 1.
+MAX_PENCE = 2**31 - 1
+
+
+def parse_pounds(text: str, label: str) -> int:
+    """Return the amount in pence of ``text`` (pounds, like ``£1,250.50``).
+
+    Raises InvalidInput naming ``label`` when it is empty, negative, not a number, has
+    more than two decimal places or is absurdly large.
+    """
+    cleaned = (text or "").strip()
+    if not cleaned:
+        raise InvalidInput(f"Enter {label}")
+    if cleaned.lstrip("£ ").startswith("-"):
+        raise InvalidInput(f"{label.capitalize()} cannot be negative")
+    match = POUNDS_RE.match(cleaned)
+    if not match:
+        raise InvalidInput(
+            f"{label.capitalize()} must be an amount in pounds, like 1250 or 1250.50"
+        )
+    pounds, pence = match.groups()
+    amount = int(pounds.replace(",", "")) * 100 + int((pence or "0").ljust(2, "0"))
+    if amount > MAX_PENCE:
+        raise InvalidInput(f"{label.capitalize()} is too large: the most it can be is"
+                           f" {format_pounds(MAX_PENCE)}")
+    return amount
+
+
+def format_pounds(pence: int | None) -> str:
+    """Show pence as pounds: ``125050`` -> ``£1,250.50``, whole pounds without decimals."""
+    if pence is None:
+        return ""
+    pounds, rest = divmod(pence, 100)
+    return f"£{pounds:,}" if rest == 0 else f"£{pounds:,}.{rest:02d}"
+
+
+def pounds_input(pence: int | None) -> str:
+    """Show pence as a value for an input box: ``125050`` -> ``1250.50``."""
+    if pence is None:
+        return ""
+    pounds, rest = divmod(pence, 100)
+    return str(pounds) if rest == 0 else f"{pounds}.{rest:02d}"

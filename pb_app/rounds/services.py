@@ -1,0 +1,416 @@
+"""The rules of a funding round: settings, phase transitions, frozen rules, followers.
+
+Every change writes an audit entry. Services flush, never commit; the view commits.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+from flask import current_app
+from flask.signals import Namespace
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from pb_app.accounts.services import (
+    can_manage_locality,
+    check_can_manage_locality,
+    is_administrator,
+)
+from pb_app.audit.services import record_event
+from pb_app.errors import Conflict, InvalidInput, NotFound
+from pb_app.extensions import db
+from pb_app.localities.models import Locality
+from pb_app.mail import send_mail
+from pb_app.rounds.models import (
+    BALLOT_TYPES,
+    MES_COMPARISONS,
+    MES_COMPLETIONS,
+    TALLY_RULES,
+    TIE_BREAKS,
+    VOTER_VERIFICATIONS,
+    Phase,
+    Round,
+    RoundFollower,
+    utcnow,
+)
+
+MIN_ELIGIBLE_PROPOSALS = 2
+
+
+class RulesFrozen(Conflict):
+    """The round's budget, rules or ballot list are frozen because voting has opened.
+
+    The service has recorded the refused attempt in the audit trail: the view commits that
+    entry before the error is shown.
+    """
+
+
+@dataclass(frozen=True)
+class RoundSettings:
+    """Everything a group lead sets on a round, as plain values (money in pence)."""
+
+    title: str
+    budget_pence: int
+    max_project_cost_pence: int
+    min_project_cost_pence: int = 0
+    description: str = ""
+    priorities: tuple[str, ...] = ()
+    is_group_proposals_allowed: bool = False
+    minimum_voting_age: int = 16
+    voter_verification: str = "self-declared"
+    ballot_type: str = "approval"
+    ballot_params: dict = field(default_factory=dict)
+    is_ballot_order_fixed: bool = False
+    tally_rule: str = "greedy"
+    tally_params: dict = field(default_factory=dict)
+    tie_break: str = "support-cost-lottery"
+    proposals_open_at: datetime | None = None
+    proposals_close_at: datetime | None = None
+    voting_open_at: datetime | None = None
+    voting_close_at: datetime | None = None
+
+
+SETTING_NAMES = tuple(RoundSettings.__dataclass_fields__)
+DATE_NAMES = ("proposals_open_at", "proposals_close_at", "voting_open_at", "voting_close_at")
+DATE_LABELS = dict(zip(DATE_NAMES, ("proposals open", "proposals close", "voting opens",
+                                    "voting closes"), strict=True))
+
+
+def _int_param(params: dict, name: str, low: int, high: int, label: str) -> int:
+    value = params.get(name)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise InvalidInput(f"{label} must be a whole number from {low} to {high}")
+    return value
+
+
+def _check_ballot(settings: RoundSettings) -> dict:
+    if settings.ballot_type not in BALLOT_TYPES:
+        raise InvalidInput("Choose a ballot type")
+    params = settings.ballot_params
+    checks = {
+        "approval": ("max_choices", 1, 100, "The number of projects a voter may approve"),
+        "knapsack": ("min_share_percent", 0, 100, "The minimum share of the budget"),
+        "cumulative": ("points", 1, 1000, "The number of points"),
+        "scoring": ("max_score", 1, 100, "The highest score"),
+        "ordinal": ("top_k", 1, 100, "The number of projects a voter ranks"),
+    }
+    name, low, high, label = checks[settings.ballot_type]
+    return {name: _int_param(params, name, low, high, label)}
+
+
+def _check_tally(settings: RoundSettings) -> dict:
+    if settings.tally_rule not in TALLY_RULES:
+        raise InvalidInput("Choose a tally rule")
+    if settings.tie_break not in TIE_BREAKS:
+        raise InvalidInput("Choose how ties are broken")
+    params = settings.tally_params
+    if settings.tally_rule == "greedy-threshold":
+        label = "The minimum support"
+        return {"threshold_percent": _int_param(params, "threshold_percent", 0, 100, label)}
+    if settings.tally_rule == "mes":
+        if params.get("completion") not in MES_COMPLETIONS:
+            raise InvalidInput("Choose how Equal Shares completes: " + " or ".join(MES_COMPLETIONS))
+        if params.get("comparison") not in MES_COMPARISONS:
+            raise InvalidInput("Choose how Equal Shares compares: " + " or ".join(MES_COMPARISONS))
+        return {"completion": params["completion"], "comparison": params["comparison"]}
+    return {}
+
+
+def _check_money(settings: RoundSettings) -> None:
+    if settings.budget_pence <= 0:
+        raise InvalidInput("The budget must be more than £0")
+    if settings.min_project_cost_pence < 0:
+        raise InvalidInput("The minimum project cost cannot be negative")
+    if settings.max_project_cost_pence < settings.min_project_cost_pence:
+        raise InvalidInput("The maximum project cost must be at least the minimum")
+    if settings.max_project_cost_pence > settings.budget_pence:
+        raise InvalidInput("The maximum project cost cannot be more than the budget")
+
+
+def check_dates(values: dict, *, required: bool) -> None:
+    """Raise InvalidInput unless the set dates are in order (and, if ``required``, all set)."""
+    present = [(name, values[name]) for name in DATE_NAMES if values[name] is not None]
+    if required and len(present) < len(DATE_NAMES):
+        missing = [DATE_LABELS[name] for name in DATE_NAMES if values[name] is None]
+        raise InvalidInput("Set the dates when " + ", ".join(missing))
+    for (earlier, first), (later, second) in zip(present, present[1:], strict=False):
+        if second <= first:
+            raise InvalidInput(f"The date {DATE_LABELS[later]} must be after the date"
+                               f" {DATE_LABELS[earlier]}")
+
+
+def validate_settings(settings: RoundSettings) -> RoundSettings:
+    """Return the settings cleaned (trimmed text, only the rule's parameters).
+
+    Raises InvalidInput with the first problem in plain words.
+    """
+    title = settings.title.strip()
+    if not title:
+        raise InvalidInput("Enter a title for the round")
+    if len(title) > 200:
+        raise InvalidInput("The title must be 200 characters or fewer")
+    _check_money(settings)
+    priorities = tuple(dict.fromkeys(p.strip() for p in settings.priorities if p.strip()))
+    if not priorities:
+        raise InvalidInput("Choose at least one priority the round serves")
+    if not 0 <= settings.minimum_voting_age <= 120:
+        raise InvalidInput("The minimum voting age must be from 0 to 120")
+    if settings.voter_verification not in VOTER_VERIFICATIONS:
+        raise InvalidInput("Choose how voters are verified")
+    ballot_params, tally_params = _check_ballot(settings), _check_tally(settings)
+    check_dates(asdict(settings), required=False)
+    return RoundSettings(**{**asdict(settings), "title": title, "priorities": priorities,
+                            "description": settings.description.strip(),
+                            "ballot_params": ballot_params, "tally_params": tally_params})
+
+
+def _settings_of(round_: Round) -> dict:
+    values = {name: getattr(round_, name) for name in SETTING_NAMES}
+    return {**values, "priorities": list(values["priorities"])}
+
+
+def refuse_if_frozen(round_: Round, actor, attempted: str) -> None:
+    """Raise RulesFrozen (after an audit entry) if voting has opened in ``round_``."""
+    if not round_.is_frozen:
+        return
+    reason = (f"Voting has opened in {round_.title}, so its budget, rules and ballot list"
+              f" can no longer change ({attempted} refused)")
+    record_event("round.change_refused", actor=actor, subject=round_,
+                 after={"attempted": attempted})
+    raise RulesFrozen(reason)
+
+
+def create_round(locality: Locality, actor, settings: RoundSettings) -> Round:
+    """Create a draft round for ``locality``; raises PermissionDenied or InvalidInput."""
+    check_can_manage_locality(actor, locality)
+    clean = validate_settings(settings)
+    round_ = Round(locality=locality, created_by_id=actor.id, phase=Phase.DRAFT.value,
+                   lottery_seed=secrets.token_hex(32),
+                   **{**asdict(clean), "priorities": list(clean.priorities)})
+    db.session.add(round_)
+    record_event("round.created", actor=actor, subject=round_, after=_settings_of(round_))
+    return round_
+
+
+def update_round(round_: Round, actor, settings: RoundSettings) -> Round:
+    """Change a round's settings until voting opens; the audit entry holds what changed.
+
+    Raises PermissionDenied, RulesFrozen (409, once voting has opened) or InvalidInput.
+    """
+    check_can_manage_locality(actor, round_.locality)
+    refuse_if_frozen(round_, actor, "changing the round's settings")
+    clean = validate_settings(settings)
+    if round_.current_phase is not Phase.DRAFT:
+        check_dates(asdict(clean), required=True)
+    before = _settings_of(round_)
+    for name in SETTING_NAMES:
+        value = getattr(clean, name)
+        setattr(round_, name, list(value) if name == "priorities" else value)
+    after = _settings_of(round_)
+    changed = [name for name in SETTING_NAMES if before[name] != after[name]]
+    if changed:
+        record_event("round.settings_changed", actor=actor, subject=round_,
+                     before={n: before[n] for n in changed}, after={n: after[n] for n in changed})
+    db.session.flush()
+    return round_
+
+
+# ----- phases -------------------------------------------------------------------------
+
+
+def _guard_open_proposals(round_: Round, now: datetime) -> dict:
+    settings = validate_settings(RoundSettings(**_settings_of(round_)))
+    check_dates(asdict(settings), required=True)
+    return {}
+
+
+def _guard_open_voting(round_: Round, now: datetime) -> dict:
+    from pb_app.proposals.models import Proposal, Status
+
+    _check_money(RoundSettings(**_settings_of(round_)))
+    check_dates(_settings_of(round_), required=True)
+    counts = dict(db.session.execute(
+        select(Proposal.status, func.count()).where(Proposal.round_id == round_.id)
+        .group_by(Proposal.status)).all())
+    waiting = counts.get(Status.SUBMITTED, 0) + counts.get(Status.CHANGES_REQUESTED, 0)
+    if waiting:
+        raise Conflict(f"{waiting} proposal(s) still wait for a decision: accept, reject or merge"
+                       " each one before voting opens, so the ballot list is fixed")
+    accepted = counts.get(Status.ACCEPTED, 0)
+    if accepted < MIN_ELIGIBLE_PROPOSALS:
+        raise Conflict(f"Voting needs at least {MIN_ELIGIBLE_PROPOSALS} eligible proposals on"
+                       f" the ballot; this round has {accepted}")
+    ballot = db.session.scalars(select(Proposal.id).where(
+        Proposal.round_id == round_.id, Proposal.status == Status.ACCEPTED).order_by(Proposal.id))
+    round_.ballot_fixed_at = now
+    return {"ballot": list(ballot)}
+
+
+def _no_guard(round_: Round, now: datetime) -> dict:
+    return {}
+
+
+GUARDS: dict[Phase, Callable[[Round, datetime], dict]] = {
+    Phase.PROPOSALS_OPEN: _guard_open_proposals,
+    Phase.REVIEW: _no_guard,
+    Phase.VOTING: _guard_open_voting,
+    Phase.CLOSED: _no_guard,
+    Phase.COUNTED: _no_guard,
+    Phase.PUBLISHED: _no_guard,
+    Phase.ARCHIVED: _no_guard,
+}
+
+
+# Sent after a round has moved to a new phase, by hand or at its dates, with ``target``: the
+# other domains (voting reseals its ballots at close) react without the rounds importing them.
+round_moved = Namespace().signal("round-moved")
+
+
+def move_round(round_: Round, actor, target: Phase, *, now: datetime | None = None) -> Round:
+    """Move a round to the next phase ``target`` after its guards pass; writes an audit entry.
+
+    ``actor`` None means the round moved at its dates. Raises PermissionDenied (not a lead
+    of the locality), Conflict (not the next phase, or a guard failed: too few eligible
+    proposals, undecided proposals) or InvalidInput (budget, dates out of order).
+    """
+    if actor is not None:
+        check_can_manage_locality(actor, round_.locality)
+    current = round_.current_phase
+    if current.next is not target:
+        raise Conflict(f"{round_.title} is {current.label.lower()}: it cannot move to"
+                       f" {target.label.lower()}")
+    now = now or utcnow()
+    details = GUARDS[target](round_, now)
+    round_.phase = target.value
+    if target is Phase.VOTING:
+        details["lottery_seed_sha256"] = round_.lottery_seed_sha256
+    record_event(f"round.phase.{target.value}", actor=actor, subject=round_,
+                 before={"phase": current.value},
+                 after={"phase": target.value, "by": "lead" if actor else "schedule", **details})
+    db.session.flush()
+    round_moved.send(round_, target=target)
+    if target is Phase.VOTING:
+        notify_followers(round_)
+    return round_
+
+
+# The date at which a round in a phase moves on by itself (opening a draft is always by hand).
+SCHEDULE = {
+    Phase.PROPOSALS_OPEN: "proposals_close_at",
+    Phase.REVIEW: "voting_open_at",
+    Phase.VOTING: "voting_close_at",
+}
+
+
+def _due_phase(round_: Round, now: datetime) -> Phase | None:
+    name = SCHEDULE.get(round_.current_phase)
+    moment = getattr(round_, name) if name else None
+    return round_.current_phase.next if moment and moment <= now else None
+
+
+def advance_due(round_: Round, *, now: datetime | None = None) -> str | None:
+    """Move a round on through every phase whose date has passed.
+
+    Returns None, or the reason it could not move (it then stays where it is). The round's
+    row is locked and re-read first, so two requests never move the same round twice.
+    """
+    now = now or utcnow()
+    if _due_phase(round_, now) is None:
+        return None
+    db.session.refresh(round_, with_for_update=True)
+    while (target := _due_phase(round_, now)) is not None:
+        try:
+            with db.session.begin_nested():
+                move_round(round_, None, target, now=now)
+        except (Conflict, InvalidInput) as error:
+            db.session.refresh(round_)
+            return error.message
+    return None
+
+
+def advance_due_rounds(*, now: datetime | None = None) -> list[tuple[Round, str | None]]:
+    """Advance every round whose date has passed; return (round, reason it is stuck or None)."""
+    now = now or utcnow()
+    rounds = db.session.scalars(select(Round).where(Round.phase.in_([p.value for p in SCHEDULE]))
+                                .order_by(Round.id).with_for_update())
+    results = []
+    for round_ in rounds:
+        phase = round_.phase
+        reason = advance_due(round_, now=now)
+        if reason or round_.phase != phase:
+            results.append((round_, reason))
+    return results
+
+
+def get_round(round_id: int) -> Round:
+    """The round with this id, moved on to its current phase if a date has passed.
+
+    Raises NotFound.
+    """
+    round_ = db.session.get(Round, round_id)
+    if round_ is None:
+        raise NotFound("There is no such round")
+    advance_due(round_)
+    return round_
+
+
+def get_visible_round(round_id: int, viewer) -> Round:
+    """The round, unless it is a draft the viewer may not manage; raises NotFound."""
+    round_ = get_round(round_id)
+    if round_.current_phase is Phase.DRAFT and not can_manage(viewer, round_):
+        raise NotFound("There is no such round")
+    return round_
+
+
+def can_manage(user, round_: Round) -> bool:
+    """True if ``user`` is a lead of the round's locality or an administrator."""
+    return can_manage_locality(user, round_.locality)
+
+
+def list_rounds(viewer) -> list[Round]:
+    """Rounds the viewer may see, newest first (moved on at their dates): every non-draft,
+    and drafts they manage."""
+    query = select(Round).order_by(Round.created_at.desc(), Round.id.desc())
+    if not (viewer.is_authenticated and is_administrator(viewer)):
+        led = [loc.id for loc in viewer.led_localities] if viewer.is_authenticated else []
+        query = query.where(or_(Round.phase != Phase.DRAFT.value, Round.locality_id.in_(led)))
+    rounds = list(db.session.scalars(query))
+    for round_ in rounds:
+        advance_due(round_)
+    return rounds
+
+
+# ----- followers ----------------------------------------------------------------------
+
+
+def follow_round(round_: Round, user) -> bool:
+    """Ask to be emailed when voting opens; returns False if already following.
+
+    The unique (round, user) constraint decides, so two requests at once add one row.
+    """
+    try:
+        with db.session.begin_nested():
+            db.session.add(RoundFollower(round_id=round_.id, user_id=user.id))
+    except IntegrityError:
+        return False
+    return True
+
+
+def notify_followers(round_: Round) -> int:
+    """Email every follower that voting has opened; returns how many were sent."""
+    from pb_app.accounts.models import User
+
+    users = db.session.scalars(select(User).join(RoundFollower, RoundFollower.user_id == User.id)
+                               .where(RoundFollower.round_id == round_.id).order_by(User.id))
+    count = 0
+    for user in users:
+        send_mail(user.email, f"Voting is open: {round_.title}",
+                  f"Hello {user.full_name},\n\nVoting has opened in {round_.title}"
+                  f" ({round_.locality.name}). It closes on {round_.voting_close_at:%d %B %Y}.\n\n"
+                  f"{current_app.config['SERVICE_NAME']}")
+        count += 1
+    return count

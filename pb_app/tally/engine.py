@@ -1,0 +1,84 @@
+"""The one entry point: ``run_tally(election, spec) -> Result``.
+
+Checks the rule against the ballot type, runs it, and assembles the frozen result with the
+allocation, the money left, the algorithm version, the input fingerprint (SHA-256 of the
+canonical pabulib export) and the numbered explanation.
+"""
+
+from __future__ import annotations
+
+from pb_app.tally.equalshares import run_equal_shares
+from pb_app.tally.errors import TallyError
+from pb_app.tally.explain import StepLog, describe_rule, money
+from pb_app.tally.greedy import run_greedy
+from pb_app.tally.model import ALGORITHM_VERSION, Election, Result, RuleSpec
+from pb_app.tally.pabulib import fingerprint
+from pb_app.tally.phragmen import run_phragmen
+from pb_app.tally.support import APPROVAL_TYPES, build_profile
+from pb_app.tally.tiebreak import build_tie_order
+
+__all__ = ["TallyError", "run_tally", "validate_spec"]
+
+RULES = ("greedy", "greedy-no-skip", "greedy-threshold", "mes", "phragmen")
+COMPLETIONS = (None, "add1", "add1-greedy")
+
+
+def validate_spec(election: Election, spec: RuleSpec) -> None:
+    """Raise TallyError when the rule is unknown, an option does not apply to it, or the rule
+    does not fit the ballot type (sequential Phragmén needs approval or choose-1 ballots)."""
+    if spec.rule not in RULES:
+        raise TallyError(f"unknown rule {spec.rule!r}; known rules: {', '.join(RULES)}")
+    if spec.rule == "phragmen" and election.vote_type not in APPROVAL_TYPES:
+        raise TallyError("sequential Phragmén counts approval ballots only, "
+                         f"not {election.vote_type.value} ballots")
+    if spec.rule != "mes" and (spec.completion or spec.comparison):
+        raise TallyError("completion and comparison options apply to the mes rule only")
+    if spec.completion not in COMPLETIONS:
+        raise TallyError(f"unknown completion {spec.completion!r}; use add1 or add1-greedy")
+    if spec.completion is None and (spec.integral_start or spec.exhaustive_stop):
+        raise TallyError("integral start and exhaustive stop need the add1 completion")
+    if not isinstance(spec.increment, int) or spec.increment < 1:
+        raise TallyError("the add1 increment must be a whole number of at least 1")
+    if spec.threshold and spec.rule != "greedy-threshold":
+        raise TallyError("a support threshold applies to greedy-threshold only")
+    if spec.threshold < 0:
+        raise TallyError("the support threshold must not be negative")
+
+
+def run_tally(election: Election, spec: RuleSpec) -> Result:
+    """Count the election by the rule and return the result with its explanation.
+
+    Raises TallyError for an unknown rule or option, a rule that does not fit the ballot
+    type, an invalid tie-break declaration, or ballots that do not match the election.
+    """
+    validate_spec(election, spec)
+    profile = build_profile(election, spec.ordinal_scheme)
+    order = build_tie_order(profile, spec.tie_break)
+    log = StepLog()
+    log.add("rule", f"Rule: {describe_rule(spec)}. Budget {money(election.budget)}, "
+            f"{money(profile.n_voters)} voters, {len(profile.ids)} projects.")
+    if spec.rule == "mes":
+        funded = run_equal_shares(profile, spec, order, log)
+    elif spec.rule == "phragmen":
+        funded = run_phragmen(profile, order, log)
+    else:
+        funded = run_greedy(profile, order, log, spec.rule, spec.threshold)
+    selected = tuple(profile.ids[j] for j in funded)
+    allocation = tuple((profile.ids[j], profile.costs[j]) for j in funded)
+    spent = sum(cost for _, cost in allocation)
+    log.add("result", f"Funded {len(selected)} projects for {money(spent)}; "
+            f"{money(election.budget - spent)} of {money(election.budget)} unspent.",
+            spent=spent, unspent=election.budget - spent)
+    return Result(
+        algorithm_version=ALGORITHM_VERSION,
+        rule=spec,
+        input_fingerprint=fingerprint(election),
+        budget=election.budget,
+        selected=selected,
+        allocation=allocation,
+        spent=spent,
+        unspent=election.budget - spent,
+        steps=log.steps,
+        ties=log.ties,
+    )
+

@@ -1,0 +1,470 @@
+"""The Method of Equal Shares (MES) and its add1 completion, exact and fast.
+
+Each voter starts with an endowment ``e``. A project is affordable while its supporters'
+money covers its cost; its price per unit of utility ``alpha`` is the smallest value with
+``sum over supporters of min(money_i, alpha * u_i) = cost`` (the water level). The project
+with the smallest ``alpha`` (the largest effective vote count) is funded; each supporter
+pays ``min(money_i, alpha * u_i)``. Utilities: the project's cost for approval ballots
+(so ``alpha * cost`` is the price per supporter), the points given for cumulative, scoring
+and scored ranked ballots. Projects that cost nothing and have support are funded first.
+
+Exactness. Budgets are float64 with a running bound ``delta`` on their distance from the
+exact rational budgets (every payment is at most the payer's money, so each round adds at
+most a few units of 2^-53 times the endowment, plus the width of the winner's price
+interval times its largest utility). Every project's price is enclosed in a certified
+interval ``(lo, hi]`` by evaluating the water-level function at both ends with a rigorous
+error bound; affordability is decided only when the float sum is farther from the cost than
+its error bound. Whenever two prices' intervals overlap (a tie or a near-tie) or a bound
+cannot be certified, the run is redone in exact rational arithmetic (``Fraction``), which
+also decides true ties by the declared order. So no decision rests on rounding.
+
+add1 without unit stepping. For a fixed sequence of funded projects, every budget after
+every round is a nondecreasing function of the endowment and every project's price a
+nonincreasing one (induction: ``max(0, money - alpha * u)`` grows when money grows and alpha
+falls; the water level falls when budgets grow). So if the runs at ``e1 < e2`` fund the same
+sequence and, in every round, the winner's price at ``e1`` is below every other affordable
+project's price at ``e2``, then every endowment between them funds the same sequence. The
+search (in ``add1``) certifies ever longer jumps while the outcome stays put and steps one
+unit at a time near changes. The outcome is therefore exactly the one
+unit stepping finds (tests compare both on small instances).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from fractions import Fraction
+from functools import partial
+
+import numpy as np
+
+from pb_app.tally.support import Profile
+from pb_app.tally.tiebreak import TieOrder
+
+EPS = 2.0**-53
+WIDEN = 4  # attempts at a certified price interval, each wider
+
+
+class _Ambiguous(Exception):
+    """Float arithmetic cannot certify a decision: redo the run exactly."""
+
+
+@dataclass(frozen=True, eq=False)
+class MesData:
+    """Per-project arrays MES reads: supporters, their weights and utilities.
+
+    A utility is the points given times the project's ``scale`` (its cost for approval
+    ballots, 1 otherwise); ``point_type`` is the smallest integer type holding every point.
+    """
+
+    profile: Profile
+    util: tuple[np.ndarray, ...]
+    wts: tuple[np.ndarray, ...]
+    total_util: tuple[int, ...]
+    total_weight: tuple[int, ...]
+    candidates: tuple[int, ...]
+    free: tuple[int, ...]
+    scale: tuple[int, ...]
+    point_type: np.dtype
+
+
+@dataclass
+class Round:
+    """One funded project: its price per unit of utility and who paid what."""
+
+    project: int
+    alpha: Fraction
+    tied: tuple[int, ...] = ()
+    decided_by: str = ""
+    full_payers: int = 0
+    capped_payers: int = 0
+    capped_paid: Fraction = Fraction(0)
+
+
+@dataclass
+class Run:
+    """One MES run at one endowment: the funded sequence and, on demand, the money left."""
+
+    endowment: Fraction
+    free: tuple[int, ...]
+    rounds: list[Round]
+    unfunded: tuple[int, ...] = ()
+    money_left: Callable[[int], Fraction] | None = None
+    certified: bool = False
+
+    @property
+    def left_for(self) -> dict[int, Fraction]:
+        """Exact money the supporters of each unfunded candidate hold at the end."""
+        return {j: self.money_left(j) for j in self.unfunded}
+
+    @property
+    def sequence(self) -> tuple[int, ...]:
+        """Funded project indices in order (free projects first)."""
+        return self.free + tuple(r.project for r in self.rounds)
+
+
+def prepare(profile: Profile, order: TieOrder) -> MesData:
+    """Precompute utilities: cost for approval ballots, points otherwise."""
+    util, wts, tot_u, tot_w = [], [], [], []
+    for j, (sup, pts) in enumerate(zip(profile.supporters, profile.points, strict=True)):
+        scale = profile.costs[j] if profile.is_approval else 1
+        util.append(pts.astype(np.float64) * scale)
+        wts.append(profile.weights[sup].astype(np.float64))
+        tot_u.append(int(profile.weights[sup] @ pts) * scale)
+        tot_w.append(int(profile.weights[sup].sum()))
+    supported = [j for j in range(len(profile.ids)) if tot_u[j] > 0]
+    free = sorted((j for j in supported if profile.costs[j] == 0), key=order.keys.__getitem__)
+    return MesData(
+        profile=profile,
+        util=tuple(util),
+        wts=tuple(wts),
+        total_util=tuple(tot_u),
+        total_weight=tuple(tot_w),
+        candidates=tuple(j for j in supported if profile.costs[j] > 0),
+        free=tuple(free),
+        scale=tuple(profile.costs[j] if profile.is_approval else 1
+                    for j in range(len(profile.ids))),
+        point_type=_point_type(profile),
+    )
+
+
+def _point_type(profile: Profile) -> np.dtype:
+    """The smallest signed integer type holding every point (products with int64 weights
+    stay int64; an unsigned 64-bit type would turn them into floats)."""
+    top = max((int(p.max()) for p in profile.points if len(p)), default=0)
+    return next(np.dtype(t) for t in (np.int8, np.int16, np.int32, np.int64)
+                if top <= np.iinfo(t).max)
+
+
+def run_mes(data: MesData, order: TieOrder, e: Fraction, watch: Run | None = None) -> Run:
+    """Run MES at endowment ``e``; with ``watch``, also certify that every endowment between
+    ``watch.endowment`` and ``e`` funds the same sequence (see the module docstring)."""
+    try:
+        return _float_run(data, order, e, watch)
+    except _Ambiguous:
+        return _exact_run(data, order, e, watch)
+
+
+@dataclass
+class _State:
+    """A float run's budgets plus what makes them exact: capped groups hold exactly 0; every
+    other group holds exactly ``e - sum over rounds r of nums[r] / den * rows[r, group]``
+    (the exact prices times the funded project's scale over one common denominator, so sums
+    need no gcd per term; ``rows`` holds the points each group gave the funded projects)."""
+
+    e: Fraction
+    budgets: np.ndarray
+    capped: np.ndarray
+    delta: float
+    data: MesData
+    rows: np.ndarray
+    den: int = 1
+    nums: list[int] = field(default_factory=list)
+
+    def record(self, alpha: Fraction, j: int) -> None:
+        """Remember a funded project (its points in the next row) and its exact price."""
+        common = math.lcm(self.den, alpha.denominator)
+        if common != self.den:
+            scale = common // self.den
+            self.nums = [x * scale for x in self.nums]
+            self.den = common
+        profile = self.data.profile
+        self.rows[len(self.nums), profile.supporters[j]] = profile.points[j]
+        self.nums.append(alpha.numerator * (common // alpha.denominator) * self.data.scale[j])
+
+
+def _float_run(data: MesData, order: TieOrder, e: Fraction, watch: Run | None) -> Run:
+    profile = data.profile
+    ef = float(e)
+    groups = len(profile.groups)
+    state = _State(e, np.full(groups, ef), np.zeros(groups, dtype=bool), 4 * EPS * ef,
+                   data, np.zeros((len(data.candidates), groups), dtype=data.point_type))
+    lower = {j: profile.costs[j] / data.total_util[j] * (1 - 4 * EPS) for j in data.candidates}
+    active = set(data.candidates)
+    run = Run(endowment=e, free=data.free, rounds=[], certified=watch is not None)
+    while True:
+        threshold = _threshold(watch, len(run.rounds))
+        evals = _evaluate(data, state.budgets, state.delta, active, lower, threshold)
+        if not evals:
+            break
+        winner, tied, decided_by, exact = _pick(data, order, state, evals)
+        prices = {q: exact.get(q, lo) for q, (lo, _, _) in evals.items()}
+        run.certified = run.certified and _still_certified(
+            run, watch, winner, prices, set(exact), threshold, order)
+        paid = _pay_float(data, state, winner, evals[winner][0], evals[winner][1])
+        paid.tied, paid.decided_by = tied, decided_by
+        run.rounds.append(paid)
+        state.delta += 6 * EPS * ef
+        active.discard(winner)
+    run.certified = run.certified and len(run.rounds) == len(watch.rounds)
+    funded = set(run.sequence)
+    run.unfunded = tuple(j for j in data.candidates if j not in funded)
+    run.money_left = partial(_float_money_left, profile, state)
+    return run
+
+
+def _float_money_left(profile: Profile, state: _State, j: int) -> Fraction:
+    return _exact_total(state, profile.supporters[j], profile.weights[profile.supporters[j]])
+
+
+def _threshold(watch: Run | None, r: int) -> float | Fraction:
+    if watch is None or r >= len(watch.rounds):
+        return -math.inf
+    return watch.rounds[r].alpha
+
+
+def _pick(data: MesData, order: TieOrder, state: _State,
+          evals: dict) -> tuple[int, tuple[int, ...], str, dict[int, Fraction]]:
+    """The round's winner; prices whose intervals overlap the best are compared exactly."""
+    best = min(evals, key=lambda j: evals[j][2])
+    close = [q for q in evals if evals[q][0] <= evals[best][1]]
+    if len(close) == 1:
+        return best, (), "", {}
+    exact = {q: _exact_price(data, state, q, evals[q][0], evals[q][1])[0] for q in close}
+    low = min(exact.values())
+    tied = sorted((q for q in close if exact[q] == low), key=order.keys.__getitem__)
+    if len(tied) == 1:
+        return tied[0], (), "", exact
+    winner, decided_by = order.pick(tied)
+    return winner, tuple(tied), decided_by, exact
+
+
+def _still_certified(run: Run, watch: Run | None, winner: int, prices: dict,
+                     exact: set[int], threshold: float | Fraction, order: TieOrder) -> bool:
+    """Round r keeps the certificate: same winner, and every rival's price here is above the
+    winner's price at the watched endowment (or equal, exactly, and behind it in the order)."""
+    r = len(run.rounds)
+    if watch is None or r >= len(watch.rounds) or watch.rounds[r].project != winner:
+        return False
+    bound = _float_above(threshold)
+    return all(
+        price > bound or price > threshold
+        or (q in exact and price == threshold and order.keys[winner] < order.keys[q])
+        for q, price in prices.items() if q != winner
+    )
+
+
+def _float_above(threshold: float | Fraction) -> float:
+    """A float at least ``threshold``: comparing with it first spares most exact comparisons
+    (``float`` of a Fraction is correctly rounded, so one part in 2^52 more covers it)."""
+    value = float(threshold)
+    return value if math.isinf(value) else value + abs(value) * 4 * EPS
+
+
+def _evaluate(data: MesData, budgets: np.ndarray, delta: float, active: set[int],
+              lower: dict[int, float], threshold: float | Fraction) -> dict:
+    """Certified price intervals of every project that could win (or break a certificate)."""
+    profile = data.profile
+    evals: dict[int, tuple[float, float, float]] = {}
+    best_hi, bound = math.inf, _float_above(threshold)
+    for j in sorted(active, key=lower.__getitem__):
+        if lower[j] > max(best_hi, bound):
+            break
+        b = budgets[profile.supporters[j]]
+        w = data.wts[j]
+        cost = profile.costs[j]
+        available = _dot(b, w)
+        err = data.total_weight[j] * delta + 4 * (len(b) + 2) * EPS * available
+        if available + err < cost:
+            active.discard(j)
+            continue
+        if available - err < cost:
+            raise _Ambiguous
+        lo, hi, alpha = _water_level(b, data.util[j], w, cost, data.total_util[j], delta)
+        lower[j] = lo
+        evals[j] = (lo, hi, alpha)
+        best_hi = min(best_hi, hi)
+    return evals
+
+
+def _dot(a: np.ndarray, b: np.ndarray) -> float:
+    """Float dot product in NumPy's own loop: BLAS threads cost more than they save on
+    vectors this short (the error bounds hold for any summation order)."""
+    return float(np.einsum("i,i->", a, b))
+
+
+def _water_level(b: np.ndarray, u: np.ndarray, w: np.ndarray, cost: int, total_u: int,
+                 delta: float) -> tuple[float, float, float]:
+    """Price alpha with sum(w * min(b, alpha * u)) = cost, enclosed in a certified (lo, hi]."""
+    ratio = b / u
+    alpha0 = cost / total_u
+    if ratio.min() >= alpha0:
+        # Everybody can pay: alpha = cost / total exactly, once all are surely rich at hi.
+        hi = alpha0 * (1 + 32 * EPS)
+        if (b - delta >= hi * u * (1 + 4 * EPS)).all():
+            return alpha0 * (1 - 32 * EPS), hi, alpha0
+        alpha, poor_paid, rich_u = alpha0, 0.0, float(total_u)
+    else:
+        alpha, poor_paid, rich_u = _raise_level(ratio, w * b, w * u, cost, total_u, alpha0)
+    n, weight = len(b), float(w.sum())
+    eta = 16 * (weight * delta + (n + 4) * EPS * (cost + poor_paid)) / rich_u + 16 * EPS * alpha
+    for _ in range(WIDEN):
+        lo, hi = alpha - eta, alpha + eta
+        if (_level_sum(b, u, w, lo, weight, delta, total_u, -1) < cost
+                <= _level_sum(b, u, w, hi, weight, delta, total_u, 1)):
+            return lo, hi, alpha
+        # Most supporters capped: the sum's error bound grows with alpha * total_u while
+        # its slope is only rich_u, so the interval must be wider to be certified.
+        eta = max(eta, 16 * (n + 4) * EPS * abs(alpha) * total_u / rich_u) * 4
+    raise _Ambiguous
+
+
+def _raise_level(ratio: np.ndarray, wb: np.ndarray, wu: np.ndarray, cost: int, total_u: int,
+                 alpha: float) -> tuple[float, float, float]:
+    """Water level by raising it: those below the level pay all they have, the rest share.
+
+    From ``cost / total`` the level only rises and the set of those paying all they have only
+    grows, so a few passes reach it; the result is then certified by the caller.
+    """
+    poor = ratio < alpha
+    count = np.count_nonzero(poor)
+    for _ in range(64):
+        paid, rich = float(wb[poor].sum()), total_u - float(wu[poor].sum())
+        if rich <= 0:
+            raise _Ambiguous
+        alpha = (cost - paid) / rich
+        grown = ratio < alpha
+        grown_count = np.count_nonzero(grown)
+        if grown_count == count:
+            return alpha, paid, rich
+        poor, count = grown, grown_count
+    raise _Ambiguous
+
+
+def _level_sum(b: np.ndarray, u: np.ndarray, w: np.ndarray, x: float, weight: float,
+               delta: float, total_u: int, side: int) -> float:
+    """sum(w * min(b, x * u)) pushed by its error bound: up for side=-1, down for side=1."""
+    value = _dot(w, np.minimum(b, x * u))
+    err = weight * delta + 4 * (len(b) + 4) * EPS * (value + abs(x) * total_u)
+    return value - side * err
+
+
+def _pay_float(data: MesData, state: _State, j: int, lo: float, hi: float) -> Round:
+    """Fund project j at its exact price; budgets stay within ``delta`` of exact."""
+    sup = data.profile.supporters[j]
+    alpha, poor, poor_paid = _exact_price(data, state, j, lo, hi)
+    b = state.budgets[sup]
+    b -= float(alpha) * data.util[j]
+    b[poor] = 0.0
+    state.budgets[sup] = b
+    state.capped[sup[poor]] = True
+    state.record(alpha, j)
+    capped = int(data.profile.weights[sup[poor]].sum())
+    return Round(j, alpha, full_payers=data.total_weight[j] - capped, capped_payers=capped,
+                 capped_paid=poor_paid)
+
+
+def _exact_price(data: MesData, state: _State, j: int, lo: float,
+                 hi: float) -> tuple[Fraction, np.ndarray, Fraction]:
+    """The winner's exact price, who pays all they have (poor), and what the poor pay.
+
+    Groups whose float budget is farther than ``delta`` from the certified price interval
+    are classified at once; the few in between are decided on exact budgets.
+    """
+    sup = data.profile.supporters[j]
+    b, u = state.budgets[sup], data.util[j]
+    w = data.profile.weights[sup]
+    sure_poor = b + state.delta < lo * u * (1 - 4 * EPS)
+    sure_rich = b - state.delta >= hi * u * (1 + 4 * EPS)
+    border = np.flatnonzero(~(sure_poor | sure_rich))
+    listed = np.flatnonzero(sure_poor)
+    paid = _exact_total(state, sup[listed], w[listed])
+    rich = data.total_util[j] - int(w[listed] @ u[listed].astype(np.int64))
+    poor = sure_poor
+    exact_b = {i: _exact_total(state, sup[i:i + 1], w[i:i + 1]) / int(w[i]) for i in border}
+    cost = data.profile.costs[j]
+    for i in sorted(border, key=lambda i: exact_b[i] / int(u[i])):
+        if rich and (cost - paid) / rich * int(u[i]) <= exact_b[i]:
+            break
+        paid += int(w[i]) * exact_b[i]
+        rich -= int(w[i]) * int(u[i])
+        poor[i] = True
+    if rich <= 0:
+        raise _Ambiguous
+    alpha = (cost - paid) / rich
+    if not lo < alpha <= hi:
+        raise _Ambiguous
+    return alpha, poor, paid
+
+
+def _exact_total(state: _State, groups: np.ndarray, w: np.ndarray) -> Fraction:
+    """Exact sum of weight x budget over the given groups."""
+    live = ~state.capped[groups]
+    groups, w = groups[live], w[live]
+    if not len(groups):
+        return Fraction(0)
+    counts = (state.rows[:len(state.nums), groups] @ w).tolist()
+    spent = sum(num * count for num, count in zip(state.nums, counts, strict=True))
+    return int(w.sum()) * state.e - Fraction(spent, state.den)
+
+
+def _exact_run(data: MesData, order: TieOrder, e: Fraction, watch: Run | None) -> Run:
+    """The same run in exact rational arithmetic (small or tied cases)."""
+    profile = data.profile
+    budgets = [e] * len(profile.groups)
+    util = [[int(x) for x in u] for u in data.util]
+    active = set(data.candidates)
+    run = Run(endowment=e, free=data.free, rounds=[], certified=watch is not None)
+    while True:
+        prices = {}
+        for j in sorted(active):
+            sup = profile.supporters[j].tolist()
+            w = profile.weights[sup].tolist()
+            if sum(wi * budgets[g] for g, wi in zip(sup, w, strict=True)) < profile.costs[j]:
+                active.discard(j)
+                continue
+            prices[j] = _exact_level(sup, w, util[j], budgets, profile.costs[j])
+        if not prices:
+            break
+        best = min(prices.values())
+        tied = [j for j in prices if prices[j] == best]
+        winner, decided_by = order.pick(tied) if len(tied) > 1 else (tied[0], "")
+        threshold = _threshold(watch, len(run.rounds))
+        run.certified = run.certified and _still_certified(
+            run, watch, winner, prices, set(prices), threshold, order)
+        paid = _pay_exact(profile, util[winner], budgets, winner, best)
+        paid.tied = tuple(sorted(tied, key=order.keys.__getitem__)) if len(tied) > 1 else ()
+        paid.decided_by = decided_by
+        run.rounds.append(paid)
+        active.discard(winner)
+    run.certified = run.certified and len(run.rounds) == len(watch.rounds)
+    funded = set(run.sequence)
+    run.unfunded = tuple(j for j in data.candidates if j not in funded)
+    run.money_left = partial(_exact_money_left, profile, budgets)
+    return run
+
+
+def _exact_money_left(profile: Profile, budgets: list[Fraction], j: int) -> Fraction:
+    return sum((budgets[g] * int(profile.weights[g]) for g in profile.supporters[j].tolist()),
+               Fraction(0))
+
+
+def _exact_level(sup: list[int], w: list[int], u: list[int], budgets: list[Fraction],
+                 cost: int) -> Fraction:
+    ranked = sorted(range(len(sup)), key=lambda i: budgets[sup[i]] / u[i])
+    paid, rich = Fraction(0), sum(wi * ui for wi, ui in zip(w, u, strict=True))
+    for i in ranked:
+        level = (cost - paid) / rich
+        if level * u[i] <= budgets[sup[i]]:
+            return level
+        paid += w[i] * budgets[sup[i]]
+        rich -= w[i] * u[i]
+    raise AssertionError("an affordable project always has a water level")
+
+
+def _pay_exact(profile: Profile, u: list[int], budgets: list[Fraction], j: int,
+               alpha: Fraction) -> Round:
+    full = capped = 0
+    capped_paid = Fraction(0)
+    for g, ui in zip(profile.supporters[j].tolist(), u, strict=True):
+        weight = int(profile.weights[g])
+        if budgets[g] < alpha * ui:
+            capped += weight
+            capped_paid += weight * budgets[g]
+            budgets[g] = Fraction(0)
+        else:
+            full += weight
+            budgets[g] -= alpha * ui
+    return Round(j, alpha, full_payers=full, capped_payers=capped,
+                 capped_paid=capped_paid)

@@ -1,0 +1,140 @@
+"""Ballots to support: identical ballots grouped, points per project, ranked ballots scored.
+
+Ranked ballots become points by an ``ordinal_scheme``:
+
+- ``borda``: with ``k`` the longest allowed ballot (META ``max_length`` when the election
+  declares it, else the longest ballot cast), the project ranked first gets ``k`` points,
+  the second ``k - 1``, and so on (3-2-1 on a three-project ballot, as Krakow counts);
+- ``approval``: every ranked project gets one point, whatever its rank.
+
+Support is the number of voters who approved a project (approval, choose-1) or the total
+points it received (cumulative, scoring, ranked ballots after scoring).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from pb_app.tally.errors import TallyError
+from pb_app.tally.model import Ballot, Election, VoteType
+
+ORDINAL_SCHEMES = ("borda", "approval")
+APPROVAL_TYPES = (VoteType.APPROVAL, VoteType.CHOOSE_1)
+
+
+@dataclass(frozen=True, eq=False)
+class Profile:
+    """An election ready to count: projects by index, distinct ballots with their weights.
+
+    ``groups[g]`` is one distinct ballot as ``(project index, points)`` pairs (points 1 for
+    approval); ``weights[g]`` how many voters cast it. ``supporters[j]`` and ``points[j]``
+    list, for project ``j``, the groups that back it and the points each gave.
+    """
+
+    ids: tuple[str, ...]
+    costs: tuple[int, ...]
+    budget: int
+    vote_type: VoteType
+    n_voters: int
+    groups: tuple[tuple[tuple[int, int], ...], ...]
+    weights: np.ndarray
+    supporters: tuple[np.ndarray, ...]
+    points: tuple[np.ndarray, ...]
+    support: tuple[int, ...]
+    backers: tuple[int, ...]
+
+    @property
+    def is_approval(self) -> bool:
+        """True for approval and choose-1 ballots (cost utilities in MES)."""
+        return self.vote_type in APPROVAL_TYPES
+
+
+def build_profile(election: Election, ordinal_scheme: str = "borda") -> Profile:
+    """Group identical ballots and compute every project's supporters and support.
+
+    Raises TallyError for a ballot naming an unknown or repeated project, points that do not
+    match the ballot type, a negative cost or budget, or an unknown ordinal scheme.
+    """
+    ids = tuple(p.id for p in election.projects)
+    index = {pid: j for j, pid in enumerate(ids)}
+    if len(index) != len(ids):
+        raise TallyError("two projects share the same id")
+    if election.budget < 0 or any(p.cost < 0 for p in election.projects):
+        raise TallyError("costs and the budget must not be negative")
+    top = _ordinal_length(election) if election.vote_type == VoteType.ORDINAL else 0
+    if election.vote_type == VoteType.ORDINAL and ordinal_scheme not in ORDINAL_SCHEMES:
+        raise TallyError(f"unknown ordinal scheme {ordinal_scheme!r}")
+    counts: dict[tuple[tuple[int, int], ...], int] = {}
+    n_voters = 0
+    for ballot in election.ballots:
+        if ballot.weight < 1:
+            raise TallyError("a ballot weight must be a positive whole number")
+        key = _ballot_key(ballot, election.vote_type, index, ordinal_scheme, top)
+        counts[key] = counts.get(key, 0) + ballot.weight
+        n_voters += ballot.weight
+    groups = tuple(sorted(counts))
+    weights = np.array([counts[g] for g in groups], dtype=np.int64)
+    supporters, points = _incidence(groups, len(ids))
+    support = tuple(int(weights[s] @ pts) for s, pts in zip(supporters, points, strict=True))
+    backers = tuple(int(weights[s].sum()) for s in supporters)
+    return Profile(
+        ids=ids,
+        costs=tuple(p.cost for p in election.projects),
+        budget=election.budget,
+        vote_type=election.vote_type,
+        n_voters=n_voters,
+        groups=groups,
+        weights=weights,
+        supporters=supporters,
+        points=points,
+        support=support,
+        backers=backers,
+    )
+
+
+def _ordinal_length(election: Election) -> int:
+    declared = dict(election.meta).get("max_length", "")
+    longest = max((len(b.projects) for b in election.ballots), default=0)
+    return max(longest, int(declared)) if declared.strip().isdigit() else longest
+
+
+def _ballot_key(
+    ballot: Ballot, vote_type: VoteType, index: dict[str, int], scheme: str, top: int
+) -> tuple[tuple[int, int], ...]:
+    if len(set(ballot.projects)) != len(ballot.projects):
+        raise TallyError("a ballot names the same project twice")
+    unknown = [pid for pid in ballot.projects if pid not in index]
+    if unknown:
+        raise TallyError(f"a ballot names unknown project {unknown[0]!r}")
+    picks = [index[pid] for pid in ballot.projects]
+    if vote_type in APPROVAL_TYPES:
+        if ballot.points:
+            raise TallyError("approval ballots carry no points")
+        if vote_type == VoteType.CHOOSE_1 and len(picks) > 1:
+            raise TallyError("a choose-1 ballot names more than one project")
+        return tuple(sorted((j, 1) for j in picks))
+    if vote_type == VoteType.ORDINAL:
+        if ballot.points:
+            raise TallyError("ranked ballots carry no points: the order is the ranking")
+        ranked = [(j, top - rank if scheme == "borda" else 1) for rank, j in enumerate(picks)]
+        return tuple(sorted(ranked))
+    if len(ballot.points) != len(picks) or any(p < 0 for p in ballot.points):
+        raise TallyError("every project on a points ballot needs a non-negative number of points")
+    return tuple(sorted((j, p) for j, p in zip(picks, ballot.points, strict=True) if p > 0))
+
+
+def _incidence(
+    groups: tuple[tuple[tuple[int, int], ...], ...], n_projects: int
+) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
+    sup: list[list[int]] = [[] for _ in range(n_projects)]
+    pts: list[list[int]] = [[] for _ in range(n_projects)]
+    for g, group in enumerate(groups):
+        for j, p in group:
+            sup[j].append(g)
+            pts[j].append(p)
+    return (
+        tuple(np.array(s, dtype=np.int64) for s in sup),
+        tuple(np.array(p, dtype=np.int64) for p in pts),
+    )

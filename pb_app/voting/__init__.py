@@ -1,0 +1,1 @@
+"""Voting: eligibility, voting codes, ballots of every type, casting, receipts, paper entry."""

@@ -1,0 +1,134 @@
+"""Who may vote in a round, and why not, in plain words.
+
+Three rules: the voter lives in the round's locality (their postcode says so), is at least
+the round's minimum age on the day voting closes, and has not voted in this round on any
+channel. Each broken rule gives one reason the voter can read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import or_, select
+
+from pb_app.errors import InvalidInput, NotEligible
+from pb_app.extensions import db
+from pb_app.localities.services import find_locality, normalise_postcode
+from pb_app.rounds.models import Round
+from pb_app.voting.models import CHANNELS, Participation
+
+
+@dataclass(frozen=True)
+class Voter:
+    """A person about to vote, as identified for the one-person-one-ballot rule.
+
+    ``person_key`` is the same for the same person on every channel where we know their
+    name, postcode and date of birth; a voting code is its own key.
+    """
+
+    person_key: str
+    postcode: str
+    date_of_birth: date
+    user_id: int | None = None
+    voting_code_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    """The outcome of the checks: the reasons a voter may not vote (none: they may)."""
+
+    reasons: tuple[str, ...]
+    age: int
+
+    @property
+    def is_eligible(self) -> bool:
+        """True when no rule stops the voter."""
+        return not self.reasons
+
+
+def identity_key(full_name: str, postcode: str, date_of_birth: date) -> str:
+    """The person key for someone known by name, postcode and date of birth.
+
+    Names are compared without case, accents, punctuation or extra spaces, so that
+    "Mary O'Neil" entered at an event matches "mary oneil" typed online.
+    """
+    folded = unicodedata.normalize("NFKD", full_name).encode("ascii", "ignore").decode().casefold()
+    name = " ".join(re.sub(r"[^a-z0-9 ]", "", folded).split())
+    if not name:
+        raise InvalidInput("Enter the voter's full name")
+    text = f"person|{name}|{normalise_postcode(postcode)}|{date_of_birth.isoformat()}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def code_key(voting_code_id: int) -> str:
+    """The person key for whoever holds one voting code."""
+    return f"code:{voting_code_id}"
+
+
+def voting_closes_on(round_: Round) -> date:
+    """The day voting closes (UTC), on which the minimum age is judged."""
+    if round_.voting_close_at is None:
+        raise InvalidInput("This round has no voting close date yet")
+    return round_.voting_close_at.date()
+
+
+def age_on(date_of_birth: date, day: date) -> int:
+    """Age in whole years on ``day``."""
+    before_birthday = (day.month, day.day) < (date_of_birth.month, date_of_birth.day)
+    return day.year - date_of_birth.year - before_birthday
+
+
+def previous_participation(round_: Round, voter: Voter) -> Participation | None:
+    """The participation already recorded for this voter in this round, if any."""
+    same_person = [Participation.person_key == voter.person_key]
+    if voter.user_id is not None:
+        same_person.append(Participation.user_id == voter.user_id)
+    query = select(Participation).where(Participation.round_id == round_.id, or_(*same_person))
+    return db.session.scalars(query).first()
+
+
+def check_eligibility(round_: Round, voter: Voter) -> Eligibility:
+    """Check the three rules for ``voter`` in ``round_`` and explain each one broken.
+
+    Raises InvalidInput only for a malformed postcode (the voter must correct it).
+    """
+    reasons = [_locality_reason(round_, voter.postcode)]
+    closes_on = voting_closes_on(round_)
+    age = age_on(voter.date_of_birth, closes_on)
+    if age < round_.minimum_voting_age:
+        reasons.append(
+            f"You must be at least {round_.minimum_voting_age} on {closes_on:%-d %B %Y}, "
+            f"the day voting closes. You will be {max(age, 0)} then."
+        )
+    previous = previous_participation(round_, voter)
+    if previous is not None:
+        reasons.append(
+            f"You have already voted in this round ({CHANNELS[previous.channel].lower()}). "
+            "Each person can vote once, on one channel."
+        )
+    return Eligibility(reasons=tuple(reason for reason in reasons if reason), age=age)
+
+
+def _locality_reason(round_: Round, postcode: str) -> str:
+    normalised = normalise_postcode(postcode)
+    name = round_.locality.name
+    try:
+        locality = find_locality(normalised)
+    except InvalidInput:
+        return f"{normalised} is not in {name}. This vote is for people who live in {name}."
+    if locality.id != round_.locality_id:
+        return (f"{normalised} is in {locality.name}, not {name}. "
+                f"This vote is for people who live in {name}.")
+    return ""
+
+
+def require_eligible(round_: Round, voter: Voter) -> Eligibility:
+    """Return the eligibility of ``voter``; raise NotEligible with every reason when refused."""
+    eligibility = check_eligibility(round_, voter)
+    if not eligibility.is_eligible:
+        raise NotEligible(" ".join(eligibility.reasons))
+    return eligibility

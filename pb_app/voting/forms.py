@@ -1,0 +1,122 @@
+"""Forms for voting. Ballot choices are read from the raw form by ``ballots.read_choices``;
+these forms carry the CSRF token and the voter's or staff member's plain fields."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxInput,
+    GovDateInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextInput,
+)
+from wtforms.fields import (
+    BooleanField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange
+
+from pb_app.accounts.forms import PlainDateField
+from pb_app.voting.models import ASSISTED, CHANNELS, PAPER
+
+MAX_BATCH_SIZE = 100_000  # far above any event, and well inside an INTEGER column
+
+
+def _postcode_field(description: str) -> StringField:
+    return StringField("Postcode", description=description, widget=GovTextInput(),
+                       validators=[InputRequired("Enter a postcode")])
+
+
+def _date_of_birth_field(description: str) -> PlainDateField:
+    return PlainDateField("Date of birth", description=description, format="%d %m %Y",
+                          widget=GovDateInput(),
+                          validators=[InputRequired("Enter a date of birth")])
+
+
+class BallotForm(FlaskForm):
+    """A step of the ballot (choose, review): the choices travel as raw fields beside it."""
+
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class ConfirmForm(FlaskForm):
+    """The final step: confirm the reviewed choices, optionally asking for the receipt by email."""
+
+    email_receipt = BooleanField("Email my receipt code to me", widget=GovCheckboxInput())
+    submit = SubmitField("Confirm my vote", widget=GovSubmitInput())
+
+
+class CodeForm(FlaskForm):
+    """Vote with the code from a letter, without an account."""
+
+    code = StringField(
+        "Voting code",
+        description="15 letters and numbers from your letter, like ABCDE-FGHJK-MNPQR.",
+        widget=GovTextInput(), validators=[InputRequired("Enter the voting code from your letter"),
+                                           Length(max=40, message="Voting codes are shorter")],
+    )
+    postcode = _postcode_field("The postcode of the address the letter was sent to.")
+    date_of_birth = _date_of_birth_field("For example, 27 3 1958. Some votes have a minimum age.")
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class DeskVoterForm(FlaskForm):
+    """Staff at an event check a person before entering their paper or assisted ballot."""
+
+    full_name = StringField("Full name", widget=GovTextInput(), validators=[
+        InputRequired("Enter the voter's full name"), Length(max=200)])
+    postcode = _postcode_field("The voter's home postcode.")
+    date_of_birth = _date_of_birth_field("For example, 27 3 1958.")
+    channel = RadioField("How is this person voting?", widget=GovRadioInput(),
+                         choices=[(PAPER, CHANNELS[PAPER]), (ASSISTED, CHANNELS[ASSISTED])],
+                         validators=[InputRequired("Choose how the person is voting")])
+    batch = SelectField("Paper batch (for paper ballots)", widget=GovSelect(), choices=[],
+                        validate_choice=False)
+    submit = SubmitField("Check and continue", widget=GovSubmitInput())
+
+
+class PaperBatchForm(FlaskForm):
+    """Open a batch of paper ballots with the count written on it."""
+
+    label = StringField("Batch label", description="For example, Galashiels Library, 12 March.",
+                        widget=GovTextInput(), validators=[InputRequired("Enter a label"),
+                                                           Length(max=120)])
+    declared_count = IntegerField(
+        "Number of ballots in the batch", widget=GovTextInput(),
+        validators=[InputRequired("Enter the number of ballots, as a whole number"),
+                    NumberRange(min=0, message="The number cannot be negative"),
+                    NumberRange(max=MAX_BATCH_SIZE,
+                                message=f"A batch holds at most {MAX_BATCH_SIZE:,} ballots")],
+    )
+    submit = SubmitField("Add batch", widget=GovSubmitInput())
+
+
+class VotingCodesForm(FlaskForm):
+    """Make a batch of voting codes and download them as letters."""
+
+    count = IntegerField("How many codes?", widget=GovTextInput(), validators=[
+        InputRequired("Enter how many codes to make, as a whole number"),
+        NumberRange(min=1, max=5000, message="Make between 1 and 5000 codes at a time")])
+    submit = SubmitField("Make codes and download letters", widget=GovSubmitInput())
+
+
+class SimpleActionForm(FlaskForm):
+    """A bare button (send a link, close voting), so that every POST carries a CSRF token."""
+
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class ReceiptForm(FlaskForm):
+    """Check that the ballot a receipt code names is recorded."""
+
+    receipt = StringField("Receipt code", description="20 letters and numbers, in four groups.",
+                          widget=GovTextInput(), validators=[
+                              InputRequired("Enter the receipt code you were given"),
+                              Length(max=60, message="Receipt codes are shorter")])
+    submit = SubmitField("Check", widget=GovSubmitInput())

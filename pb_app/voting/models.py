@@ -1,0 +1,132 @@
+"""Who voted (Participation) kept apart from what was chosen (Ballot), plus codes and batches.
+
+A participation row says *that* a person voted in a round, on which channel and day. A
+ballot row says *what* was chosen: a random id, the receipt's hash, the channel and the day,
+and nothing that follows the participation rows (no user, no fine time, no sequence). On
+SQLite the ballot table has no rowid, so even its storage order is the random id's order.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from pb_app.extensions import UTCDateTime, db
+from pb_app.rounds.models import utcnow
+
+ONLINE = "online"
+CODE = "code"
+PAPER = "paper"
+ASSISTED = "assisted"
+CHANNELS = {
+    ONLINE: "Online",
+    CODE: "Online with a voting code",
+    PAPER: "Paper, at a community event",
+    ASSISTED: "With help from staff",
+}
+_CHANNEL_CHECK = "channel IN ('online', 'code', 'paper', 'assisted')"
+
+
+def new_ballot_id() -> str:
+    """A random ballot id (128 bits), so that ids carry no order."""
+    return secrets.token_hex(16)
+
+
+class Participation(db.Model):
+    """That one person voted in one round: at most one row per (round, person)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), index=True)
+    person_key: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    voting_code_id: Mapped[int | None] = mapped_column(ForeignKey("voting_code.id"), unique=True)
+    helper_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    channel: Mapped[str] = mapped_column(String(16))
+    age_years: Mapped[int]
+    voted_on: Mapped[date]
+
+    __table_args__ = (
+        UniqueConstraint("round_id", "person_key"),
+        UniqueConstraint("round_id", "user_id"),
+        CheckConstraint(_CHANNEL_CHECK, name="known_channel"),
+        CheckConstraint("(channel = 'assisted') = (helper_id IS NOT NULL)",
+                        name="helper_iff_assisted"),
+    )
+
+
+class Ballot(db.Model):
+    """What one anonymous voter chose in one round; see the module docstring."""
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_ballot_id)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    cast_on: Mapped[date]
+    receipt_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    choices_json: Mapped[str] = mapped_column(Text)
+    paper_batch_id: Mapped[int | None] = mapped_column(ForeignKey("paper_batch.id"), index=True)
+
+    __table_args__ = (
+        CheckConstraint(_CHANNEL_CHECK, name="known_channel"),
+        CheckConstraint("(channel = 'paper') = (paper_batch_id IS NOT NULL)",
+                        name="batch_iff_paper"),
+        {"sqlite_with_rowid": False},
+    )
+
+
+class PaperBatch(db.Model):
+    """A bundle of paper ballots from one event, with the count written on it."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), index=True)
+    label: Mapped[str] = mapped_column(String(120))
+    declared_count: Mapped[int]
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("round_id", "label"),
+        CheckConstraint("declared_count >= 0", name="count_not_negative"),
+    )
+
+
+class VotingCodeBatch(db.Model):
+    """A batch of voting codes a lead generated (and printed as letters) for a round."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), index=True)
+    size: Mapped[int]
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    codes: Mapped[list[VotingCode]] = relationship(back_populates="batch")
+
+
+class VotingCode(db.Model):
+    """One single-use voting code, kept only as its hash; used once a participation names it."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("voting_code_batch.id"), index=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+    batch: Mapped[VotingCodeBatch] = relationship(back_populates="codes")
+
+
+class CodeAttempt(db.Model):
+    """A failed attempt to use a voting code, kept for a while to rate-limit guessing."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class EmailConfirmation(db.Model):
+    """A voter's email address, confirmed by a link sent to it (self-declared verification)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), unique=True)
+    email: Mapped[str] = mapped_column(String(254))
+    confirmed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,472 @@
+"""The rules of casting: open or closed, who the voter is, one ballot each, paper batches.
+
+Services take plain values and model objects, flush and never commit; the view commits.
+They raise ``Conflict`` (voting closed, already voted), ``NotEligible`` (a rule stops the
+voter, with the reason), ``InvalidInput`` (a bad code or ballot) and ``NotFound``.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+
+import jwt
+from flask import current_app
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from pb_app.accounts.models import User
+from pb_app.accounts.services import check_can_manage_locality
+from pb_app.audit.services import record_event
+from pb_app.errors import Conflict, DomainError, InvalidInput, NotEligible, NotFound
+from pb_app.extensions import db
+from pb_app.layout import database_id
+from pb_app.localities.services import normalise_postcode
+from pb_app.mail import send_mail
+from pb_app.proposals.models import Proposal, Status
+from pb_app.rounds.models import Phase, Round
+from pb_app.rounds.services import move_round, round_moved
+from pb_app.tally.model import Ballot as TallyBallot
+from pb_app.voting import codes
+from pb_app.voting.ballots import BallotRules, Choices
+from pb_app.voting.eligibility import (
+    Eligibility,
+    Voter,
+    code_key,
+    identity_key,
+    require_eligible,
+)
+from pb_app.voting.models import (
+    ASSISTED,
+    PAPER,
+    Ballot,
+    CodeAttempt,
+    EmailConfirmation,
+    PaperBatch,
+    Participation,
+    VotingCode,
+    VotingCodeBatch,
+    new_ballot_id,
+)
+from pb_app.voting.receipts import new_receipt, receipt_hash
+
+CODE_ATTEMPT_WINDOW = timedelta(minutes=15)
+CODE_ATTEMPTS_PER_ADDRESS = 10
+MAX_CODES_PER_BATCH = 5000
+EMAIL_TOKEN_PURPOSE = "voter-email"
+EMAIL_TOKEN_TTL = timedelta(days=2)
+ALREADY_VOTED = "You have already voted in this round. Each person can vote once, on one channel."
+
+
+class TooManyCodeAttempts(DomainError):
+    """Voting codes refused for a while after too many wrong ones from one address."""
+
+    status = 429
+    title = "Too many attempts"
+
+
+
+
+def voting_state(round_: Round, now: datetime) -> str:
+    """Why ballots are refused now, in plain words, or "" while voting is open."""
+    if round_.current_phase in (Phase.DRAFT, Phase.PROPOSALS_OPEN, Phase.REVIEW):
+        return "Voting in this round has not opened yet."
+    opens, closes = round_.voting_open_at, round_.voting_close_at
+    if opens is not None and now < opens:
+        return f"Voting in this round opens on {opens:%-d %B %Y at %H:%M} (UTC)."
+    if round_.current_phase != Phase.VOTING or closes is None or now >= closes:
+        return "Voting in this round has closed. No more ballots can be accepted."
+    return ""
+
+
+def check_voting_open(round_: Round, now: datetime) -> None:
+    """Raise Conflict unless the round is taking ballots at ``now``."""
+    problem = voting_state(round_, now)
+    if problem:
+        raise Conflict(problem)
+
+
+def ballot_proposals(round_: Round) -> list[Proposal]:
+    """The projects on the round's ballot (its accepted proposals), by id."""
+    query = select(Proposal).where(Proposal.round_id == round_.id,
+                                   Proposal.status == Status.ACCEPTED.value)
+    return list(db.session.scalars(query.order_by(Proposal.id)))
+
+
+def display_order(round_: Round, proposals: list[Proposal], seed: str) -> list[Proposal]:
+    """The proposals in this voter's order: shuffled by their own seed, unless the round
+    shows every voter the same order."""
+    if round_.is_ballot_order_fixed:
+        return list(proposals)
+    shuffled = list(proposals)
+    random.Random(f"{seed}:{round_.id}").shuffle(shuffled)
+    return shuffled
+
+
+def ballot_rules(round_: Round) -> BallotRules:
+    """The round's ballot type, its projects' costs and its limits, for ``read_choices``."""
+    params = round_.ballot_params or {}
+    return BallotRules(
+        ballot_type=round_.ballot_type,
+        costs={str(proposal.id): proposal.cost_pence for proposal in ballot_proposals(round_)},
+        max_choices=params.get("max_choices"),
+        budget_pence=round_.budget_pence,
+        min_share_percent=params.get("min_share_percent") or 0,
+        points=params.get("points"),
+        max_score=params.get("max_score"),
+        top_k=params.get("top_k"),
+    )
+
+
+def is_email_confirmed(user: User) -> bool:
+    """True if the user's current email address has been confirmed by a link."""
+    confirmation = db.session.scalar(
+        select(EmailConfirmation).where(EmailConfirmation.user_id == user.id)
+    )
+    return confirmation is not None and confirmation.email == user.email
+
+
+def confirm_email(user: User, email: str) -> None:
+    """Record that ``email`` reached ``user`` (from a signed link); stale links are refused."""
+    if email != user.email:
+        raise InvalidInput("This link was for an email address you no longer use. "
+                           "Ask for a new one.")
+    confirmation = db.session.scalar(
+        select(EmailConfirmation).where(EmailConfirmation.user_id == user.id)
+    ) or EmailConfirmation(user_id=user.id)
+    confirmation.email, confirmation.confirmed_at = email, datetime.now(UTC)
+    db.session.add(confirmation)
+    db.session.flush()
+
+
+def request_email_confirmation(user: User, round_: Round, link_for: Callable[[str], str],
+                               now: datetime) -> None:
+    """Email the resident a link that confirms their address (valid for two days)."""
+    claims = {"sub": str(user.id), "purpose": EMAIL_TOKEN_PURPOSE, "email": user.email,
+              "round": round_.id, "iat": now, "exp": now + EMAIL_TOKEN_TTL}
+    token = jwt.encode(claims, current_app.config["SECRET_KEY"], algorithm="HS256")
+    send_mail(user.email, "Confirm your email address to vote", (
+        f"Dear {user.full_name},\n\nTo vote in {round_.title}, confirm your email address by "
+        f"opening this link within two days:\n\n{link_for(token)}\n\n"
+        "If you did not ask for this, you can ignore this email."
+    ))
+
+
+def confirm_email_token(token: str) -> int:
+    """Confirm the address a link was sent to; return the round the voter came from.
+
+    Raises InvalidInput for an expired, altered or stale link.
+    """
+    try:
+        claims = jwt.decode(token, current_app.config["SECRET_KEY"], algorithms=["HS256"],
+                            options={"require": ["exp", "sub", "purpose", "email", "round"]})
+    except jwt.ExpiredSignatureError:
+        raise InvalidInput("This link has expired. Ask for a new one.") from None
+    except jwt.InvalidTokenError:
+        raise InvalidInput(_BAD_LINK) from None
+    user = db.session.get(User, int(claims["sub"])) if str(claims["sub"]).isdigit() else None
+    if user is None or claims["purpose"] != EMAIL_TOKEN_PURPOSE:
+        raise InvalidInput(_BAD_LINK)
+    confirm_email(user, claims["email"])
+    return int(claims["round"])
+
+
+_BAD_LINK = "This link is not valid. Check you copied all of it, or ask for a new one."
+
+
+def voter_for_user(round_: Round, user: User) -> Voter:
+    """The voter a signed-in resident is, for a self-declared round.
+
+    Raises NotEligible when the round needs another kind of verification, or the resident's
+    email is not confirmed, or their postcode and date of birth are not recorded.
+    """
+    if round_.voter_verification != "self-declared":
+        raise NotEligible(_VERIFICATION_NEEDED.get(round_.voter_verification, ""))
+    if not is_email_confirmed(user):
+        raise NotEligible("Confirm your email address before you vote: we will send you a link.")
+    if not user.postcode or user.date_of_birth is None:
+        raise NotEligible("Add your postcode and date of birth to your profile before you vote.")
+    return Voter(person_key=identity_key(user.full_name, user.postcode, user.date_of_birth),
+                 postcode=user.postcode, date_of_birth=user.date_of_birth, user_id=user.id)
+
+
+_VERIFICATION_NEEDED = {
+    "voting-code": "This round asks for the voting code posted to your home. "
+                   "Use the code, with your postcode, to vote.",
+    "in-person": "This round's vote takes place in person at community events. "
+                 "Ask your Community Integration Group where and when.",
+}
+
+
+def voter_for_code(round_: Round, typed_code: str, postcode: str, date_of_birth: date,
+                   address: str, now: datetime) -> Voter:
+    """The voter who holds a voting code for this round, until the round closes.
+
+    Raises TooManyCodeAttempts after repeated wrong codes from ``address``, Conflict when
+    voting is not open, InvalidInput for a code that is unknown (the failure is recorded:
+    the caller commits it) and NotEligible for a code already used.
+    """
+    if round_.voter_verification != "voting-code":
+        raise NotEligible("This round does not use voting codes.")
+    check_voting_open(round_, now)
+    _check_code_attempts(address, now)
+    normalise_postcode(postcode)
+    code = db.session.scalar(select(VotingCode).where(
+        VotingCode.code_hash == codes.hash_code(typed_code), VotingCode.round_id == round_.id))
+    if code is None or not codes.is_well_formed(typed_code, codes.VOTING_CODE_GROUPS):
+        db.session.add(CodeAttempt(address=address, attempted_at=now))
+        db.session.flush()
+        raise InvalidInput("We do not recognise that voting code. Check it against your letter: "
+                           "it has 15 letters and numbers, in three groups of five.")
+    if db.session.scalar(select(Participation.id).where(Participation.voting_code_id == code.id)):
+        raise NotEligible("This voting code has already been used. Each code can be used once.")
+    return Voter(person_key=code_key(code.id), postcode=postcode, date_of_birth=date_of_birth,
+                 voting_code_id=code.id)
+
+
+def _check_code_attempts(address: str, now: datetime) -> None:
+    since = now - CODE_ATTEMPT_WINDOW
+    db.session.execute(delete(CodeAttempt).where(CodeAttempt.attempted_at <= since))
+    recent = db.session.scalar(select(func.count()).select_from(CodeAttempt).where(
+        CodeAttempt.address == address, CodeAttempt.attempted_at > since))
+    if recent >= CODE_ATTEMPTS_PER_ADDRESS:
+        minutes = int(CODE_ATTEMPT_WINDOW.total_seconds() // 60)
+        raise TooManyCodeAttempts(
+            f"Too many voting codes were not recognised. Wait {minutes} minutes and try again, "
+            "or ask your Community Integration Group for help."
+        )
+
+
+def voter_at_desk(full_name: str, postcode: str, date_of_birth: date) -> Voter:
+    """The voter staff identified at an event by name, postcode and date of birth."""
+    return Voter(person_key=identity_key(full_name, postcode, date_of_birth),
+                 postcode=normalise_postcode(postcode), date_of_birth=date_of_birth)
+
+
+def desk_batch(round_: Round, channel: str, batch_id: str) -> PaperBatch | None:
+    """The paper batch a desk entry goes into: required on paper, none when assisted.
+
+    Raises InvalidInput for another channel or a paper ballot without a batch, NotFound for
+    a batch of another round.
+    """
+    if channel not in (PAPER, ASSISTED):
+        raise InvalidInput("Choose whether the person votes on paper or with help.")
+    if channel == ASSISTED:
+        return None
+    try:
+        return get_paper_batch(round_, database_id(batch_id))
+    except ValueError:  # not a row id: missing, other digits, or too large for the database
+        raise InvalidInput("Choose the paper batch this ballot belongs to.") from None
+
+
+def cast_ballot(round_: Round, voter: Voter, choices: Choices, *, channel: str, now: datetime,
+                helper: User | None = None, batch: PaperBatch | None = None) -> str:
+    """Record that ``voter`` voted and, in the same transaction, their anonymous ballot.
+
+    Returns the receipt code, which is stored nowhere (the ballot keeps its hash). Raises
+    Conflict when voting is closed or the voter already voted (the database's unique
+    participation decides a race: the loser writes nothing), NotEligible when a rule stops
+    them. ``choices`` must come from ``read_choices`` with this round's rules.
+    """
+    check_voting_open(round_, now)
+    eligibility = require_eligible(round_, voter)
+    participation = _record_participation(round_, voter, eligibility, channel, now, helper)
+    receipt, hashed = new_receipt()
+    db.session.execute(insert(Ballot).values(
+        id=new_ballot_id(), round_id=round_.id, channel=channel, cast_on=now.date(),
+        receipt_hash=hashed, choices_json=choices.to_json(),
+        paper_batch_id=batch.id if batch else None,
+    ))
+    if helper is not None:
+        record_event(f"voting.{channel}_entry", actor=helper, subject=participation)
+    return receipt
+
+
+def _record_participation(round_: Round, voter: Voter, eligibility: Eligibility, channel: str,
+                          now: datetime, helper: User | None) -> Participation:
+    participation = Participation(
+        round_id=round_.id, person_key=voter.person_key, user_id=voter.user_id,
+        voting_code_id=voter.voting_code_id, channel=channel, age_years=eligibility.age,
+        helper_id=helper.id if helper is not None and channel == ASSISTED else None,
+        voted_on=now.date(),
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(participation)
+    except IntegrityError:
+        raise Conflict(ALREADY_VOTED) from None
+    return participation
+
+
+def send_receipt(email: str, round_: Round, receipt: str) -> None:
+    """Email a receipt code to the voter who asked for it (the message names no choices)."""
+    send_mail(email, f"Your receipt for {round_.title}", (
+        f"Thank you for voting in {round_.title}.\n\nYour receipt code is {receipt}\n\n"
+        "When the results are published you can use it to check that your ballot was counted. "
+        "Nobody can see how you voted from this code unless you show it to them."
+    ))
+
+
+def find_ballot(round_: Round, typed_receipt: str) -> Ballot | None:
+    """The ballot of this round whose receipt this is, or None."""
+    hashed = receipt_hash(typed_receipt)
+    if hashed is None:
+        return None
+    return db.session.scalar(
+        select(Ballot).where(Ballot.round_id == round_.id, Ballot.receipt_hash == hashed)
+    )
+
+
+def round_ballots(round_: Round) -> list[Ballot]:
+    """The round's ballots in the order of their random ids."""
+    return list(db.session.scalars(
+        select(Ballot).where(Ballot.round_id == round_.id).order_by(Ballot.id)))
+
+
+def ballots_for_tally(round_: Round) -> list[TallyBallot]:
+    """The round's ballots as the tally core reads them (ordered by their random ids)."""
+    return [
+        TallyBallot(projects=choices.projects, points=choices.points)
+        for choices in (Choices.from_json(ballot.choices_json) for ballot in round_ballots(round_))
+    ]
+
+
+def turnout_by_channel(round_: Round) -> dict[str, int]:
+    """How many people voted in the round, per channel."""
+    rows = db.session.execute(select(Participation.channel, func.count()).where(
+        Participation.round_id == round_.id).group_by(Participation.channel))
+    return {channel: count for channel, count in rows}
+
+
+def check_can_run_voting(user: User, round_: Round) -> None:
+    """Raise PermissionDenied unless ``user`` may run voting for the round's locality."""
+    check_can_manage_locality(user, round_.locality)
+
+
+def _check_voting_not_closed(round_: Round, consequence: str) -> None:
+    """Raise Conflict once the round is past voting."""
+    if round_.current_phase not in (Phase.DRAFT, Phase.PROPOSALS_OPEN, Phase.REVIEW,
+                                    Phase.VOTING):
+        raise Conflict(f"Voting in this round has closed, so {consequence}.")
+
+
+def create_paper_batch(round_: Round, actor: User, label: str, declared_count: int) -> PaperBatch:
+    """Open a batch of paper ballots with the count written on it.
+
+    Raises PermissionDenied for someone who cannot run this round's voting, Conflict once
+    voting has closed (a batch added then could never be filled, and the count waits for
+    every batch), InvalidInput for an empty label, a negative count or a label already used.
+    """
+    check_can_run_voting(actor, round_)
+    _check_voting_not_closed(round_, "no more paper batches can be added")
+    label = label.strip()
+    if not label:
+        raise InvalidInput("Enter a label for the batch, such as the event and the date")
+    if declared_count < 0:
+        raise InvalidInput("The number of ballots in the batch cannot be negative")
+    batch = PaperBatch(round_id=round_.id, label=label, declared_count=declared_count,
+                       created_by_id=actor.id)
+    try:
+        with db.session.begin_nested():
+            db.session.add(batch)
+    except IntegrityError:
+        raise InvalidInput(f"There is already a batch called {label!r} in this round") from None
+    record_event("voting.paper_batch_created", actor=actor, subject=batch,
+                 after={"label": label, "declared_count": declared_count})
+    return batch
+
+
+def get_paper_batch(round_: Round, batch_id: int) -> PaperBatch:
+    """The round's paper batch with this id; raises NotFound."""
+    batch = db.session.get(PaperBatch, batch_id)
+    if batch is None or batch.round_id != round_.id:
+        raise NotFound("There is no such batch of paper ballots in this round")
+    return batch
+
+
+def paper_batches(round_: Round) -> list[tuple[PaperBatch, int]]:
+    """Each paper batch of the round with the number of ballots entered in it."""
+    entered = (select(func.count()).where(Ballot.paper_batch_id == PaperBatch.id)
+               .correlate(PaperBatch).scalar_subquery())
+    rows = db.session.execute(select(PaperBatch, entered).where(
+        PaperBatch.round_id == round_.id).order_by(PaperBatch.id))
+    return [(batch, count) for batch, count in rows]
+
+
+def reconcile_paper_batches(round_: Round) -> list[str]:
+    """What stops the paper ballots reconciling, in plain words; an empty list when they do.
+
+    Each batch must hold exactly the number of ballots written on it, and the paper ballots
+    must number the paper participations.
+    """
+    problems = [
+        f"Batch {batch.label!r} says {batch.declared_count} ballots but {count} were entered."
+        for batch, count in paper_batches(round_) if count != batch.declared_count
+    ]
+    ballots = db.session.scalar(select(func.count()).select_from(Ballot).where(
+        Ballot.round_id == round_.id, Ballot.channel == PAPER))
+    voters = turnout_by_channel(round_).get(PAPER, 0)
+    if ballots != voters:
+        problems.append(f"{voters} people voted on paper but there are {ballots} paper ballots.")
+    return problems
+
+
+def generate_voting_codes(round_: Round, actor: User, count: int) -> list[str]:
+    """Make ``count`` single-use codes for the round and return them, the only time they exist
+    in plain text (the database keeps their hashes).
+
+    Raises PermissionDenied, InvalidInput for a count out of range or a round that does not
+    use codes, Conflict once voting has closed.
+    """
+    check_can_run_voting(actor, round_)
+    if round_.voter_verification != "voting-code":
+        raise InvalidInput("This round does not use voting codes: change its voter verification.")
+    if not 1 <= count <= MAX_CODES_PER_BATCH:
+        raise InvalidInput(f"Make between 1 and {MAX_CODES_PER_BATCH} codes at a time")
+    _check_voting_not_closed(round_, "no more codes can be made")
+    batch = VotingCodeBatch(round_id=round_.id, size=count, created_by_id=actor.id)
+    db.session.add(batch)
+    db.session.flush()
+    plain = [codes.new_code(codes.VOTING_CODE_GROUPS) for _ in range(count)]
+    db.session.execute(insert(VotingCode), [
+        {"batch_id": batch.id, "round_id": round_.id, "code_hash": codes.hash_code(code)}
+        for code in plain
+    ])
+    record_event("voting.codes_generated", actor=actor, subject=batch, after={"count": count})
+    current_app.logger.info("Generated %d voting codes for round %d", count, round_.id)
+    return plain
+
+
+def reseal_ballots(round_: Round) -> int:
+    """Rewrite the round's ballots in the order of their random ids, in one statement batch.
+
+    Run at close: the rewritten rows no longer keep the order (or, on PostgreSQL, the
+    transaction ids) they were first written in, which followed the participation rows.
+    Returns how many ballots were rewritten.
+    """
+    table = Ballot.__table__
+    rows = [dict(row) for row in db.session.execute(
+        select(table).where(table.c.round_id == round_.id).order_by(table.c.id)).mappings()]
+    db.session.execute(table.delete().where(table.c.round_id == round_.id))
+    if rows:
+        db.session.execute(table.insert(), rows)
+    return len(rows)
+
+
+@round_moved.connect
+def _reseal_when_voting_closes(round_: Round, target: Phase) -> None:
+    """However the round closes (by a lead, or at its date), reseal its ballots."""
+    if target is Phase.CLOSED:
+        reseal_ballots(round_)
+
+
+def close_voting(round_: Round, actor: User, now: datetime) -> int:
+    """Close voting now (a lead's decision); the ballots are resealed. Returns how many.
+
+    Raises PermissionDenied for someone who cannot run the round, Conflict when the round
+    is not in voting.
+    """
+    move_round(round_, actor, Phase.CLOSED, now=now)
+    return db.session.scalar(select(func.count()).select_from(Ballot)
+                             .where(Ballot.round_id == round_.id))

@@ -1,0 +1,359 @@
+"""Voting pages: how to vote, voting codes, choose -> review -> confirm, the staff desk for
+paper and assisted ballots, and the lead's voting page (batches, codes, closing)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required
+from werkzeug.datastructures import MultiDict
+
+from pb_app.accounts.models import User
+from pb_app.errors import Conflict, DomainError, InvalidInput, NotEligible
+from pb_app.extensions import db
+from pb_app.layout import form_page, refused_form_page
+from pb_app.monitoring.services import issue_ticket
+from pb_app.rounds.models import Round
+from pb_app.rounds.money import format_pounds
+from pb_app.rounds.services import get_visible_round
+from pb_app.voting import forms, services
+from pb_app.voting.ballots import BallotRules, Choices, read_choices
+from pb_app.voting.cli import voting_cli
+from pb_app.voting.eligibility import (
+    Voter,
+    check_eligibility,
+    code_key,
+    require_eligible,
+    voting_closes_on,
+)
+from pb_app.voting.letters import render_letters
+from pb_app.voting.models import CHANNELS, CODE, ONLINE, PaperBatch
+
+bp = Blueprint("voting", __name__, template_folder="templates", cli_group=None)
+bp.cli.add_command(voting_cli)
+
+DESK_FIELDS = ("desk_full_name", "desk_postcode", "desk_date_of_birth", "desk_channel",
+               "desk_batch")
+
+
+@bp.context_processor
+def voting_helpers() -> dict:
+    """Template helpers for the voting pages."""
+    return {"pounds": format_pounds}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Casting:
+    """Who is casting through this request: the voter, the channel and any staff member."""
+
+    voter: Voter
+    channel: str
+    helper: User | None = None
+    batch: PaperBatch | None = None
+    carried: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_desk(self) -> bool:
+        """True when staff are entering the ballot for someone."""
+        return self.helper is not None
+
+
+def _online_casting(round_: Round) -> Casting:
+    held = session.get("code_voter")
+    if held and held["round_id"] == round_.id:
+        voter = Voter(person_key=code_key(held["code_id"]), postcode=held["postcode"],
+                      date_of_birth=date.fromisoformat(held["date_of_birth"]),
+                      voting_code_id=held["code_id"])
+        return Casting(voter, CODE)
+    if not current_user.is_authenticated:
+        raise NotEligible(
+            "Sign in to vote, or use the voting code from your letter if you have one.")
+    return Casting(services.voter_for_user(round_, current_user), ONLINE)
+
+
+def _desk_casting(round_: Round, carried: dict[str, str]) -> Casting:
+    services.check_can_run_voting(current_user, round_)
+    try:
+        born = date.fromisoformat(carried["desk_date_of_birth"])
+    except ValueError:
+        raise InvalidInput("The voter's date of birth is missing: start again.") from None
+    voter = services.voter_at_desk(carried["desk_full_name"], carried["desk_postcode"], born)
+    channel = carried["desk_channel"]
+    batch = services.desk_batch(round_, channel, carried["desk_batch"])
+    return Casting(voter, channel, helper=current_user, batch=batch, carried=carried)
+
+
+def _casting(round_: Round, desk: bool) -> Casting:
+    if desk:
+        return _desk_casting(round_, {name: request.form.get(name, "") for name in DESK_FIELDS})
+    return _online_casting(round_)
+
+
+def _choose_page(round_: Round, casting: Casting, values, error: str = "", status: int = 200):
+    proposals = services.ballot_proposals(round_)
+    if not casting.is_desk:
+        seed = session.setdefault("ballot_seed", secrets.token_hex(8))
+        proposals = services.display_order(round_, proposals, f"{seed}:{casting.voter.person_key}")
+    page = render_template("voting/choose.html", round=round_, proposals=proposals,
+                           rules=services.ballot_rules(round_), values=values, error=error,
+                           casting=casting, form=forms.BallotForm(), channels=CHANNELS)
+    return page, status
+
+
+@bp.route("/rounds/<int:round_id>/vote")
+def start(round_id: int):
+    """How to vote in this round and, for a signed-in resident, whether they may."""
+    round_ = get_visible_round(round_id, current_user)
+    state, problem, eligibility = services.voting_state(round_, _now()), "", None
+    signed_in = current_user.is_authenticated
+    if not state and signed_in and round_.voter_verification == "self-declared":
+        try:
+            eligibility = check_eligibility(round_, services.voter_for_user(round_, current_user))
+        except DomainError as error:
+            problem = error.message
+    closes_on = round_.voting_close_at and voting_closes_on(round_)
+    return render_template(
+        "voting/start.html", round=round_, state=state, problem=problem, eligibility=eligibility,
+        form=forms.SimpleActionForm(), closes_on=closes_on,
+        needs_email=signed_in and not services.is_email_confirmed(current_user))
+
+
+@bp.post("/rounds/<int:round_id>/vote/confirm-email")
+@login_required
+def send_email_link(round_id: int):
+    """Send the signed-in resident a link that confirms their email address."""
+    round_ = get_visible_round(round_id, current_user)
+    if forms.SimpleActionForm().validate_on_submit():
+        services.request_email_confirmation(
+            current_user, round_,
+            lambda token: url_for("voting.confirm_email", token=token, _external=True), _now())
+        db.session.commit()  # the email goes out with the commit
+        flash(f"We have sent a link to {current_user.email}. Open it to confirm your address.")
+    return redirect(url_for("voting.start", round_id=round_.id))
+
+
+@bp.route("/vote/confirm-email/<token>")
+def confirm_email(token: str):
+    """Confirm an email address from the link we sent, then go back to the vote."""
+    round_id = services.confirm_email_token(token)
+    db.session.commit()
+    flash("Thank you: your email address is confirmed.", "success")
+    return redirect(url_for("voting.start", round_id=round_id))
+
+
+@bp.route("/rounds/<int:round_id>/vote/code", methods=["GET", "POST"])
+def enter_code(round_id: int):
+    """Check a voting code and postcode, then go to the ballot (no account needed)."""
+    g.sqlite_begin_immediate = True  # a wrong code is recorded: writes queue, not fail
+    round_ = get_visible_round(round_id, current_user)
+    form = forms.CodeForm()
+    if form.validate_on_submit():
+        try:
+            voter = services.voter_for_code(round_, form.code.data, form.postcode.data,
+                                            form.date_of_birth.data,
+                                            request.remote_addr or "unknown", _now())
+        except InvalidInput as error:
+            db.session.commit()  # keep the failed attempt, for the rate limit
+            form.code.errors.append(error.message)
+        else:
+            session["code_voter"] = {"round_id": round_.id, "code_id": voter.voting_code_id,
+                                     "postcode": voter.postcode,
+                                     "date_of_birth": voter.date_of_birth.isoformat()}
+            return redirect(url_for("voting.choose", round_id=round_.id, desk=False))
+    status = 422 if form.errors else 200
+    return render_template("voting/code.html", round=round_, form=form), status
+
+
+@bp.route("/rounds/<int:round_id>/vote/ballot", methods=["GET", "POST"], defaults={"desk": False})
+@bp.post("/rounds/<int:round_id>/desk/ballot", defaults={"desk": True})
+def choose(round_id: int, desk: bool):
+    """Step 1: choose (a POST comes back from the review page with the choices to change)."""
+    round_ = get_visible_round(round_id, current_user)
+    casting = _casting(round_, desk)
+    services.check_voting_open(round_, _now())
+    require_eligible(round_, casting.voter)
+    return _choose_page(round_, casting, request.form)
+
+
+@bp.post("/rounds/<int:round_id>/vote/review", defaults={"desk": False})
+@bp.post("/rounds/<int:round_id>/desk/review", defaults={"desk": True})
+def review(round_id: int, desk: bool):
+    """Step 2: check the choices against the rules and show them back before confirming."""
+    round_ = get_visible_round(round_id, current_user)
+    casting = _casting(round_, desk)
+    rules = services.ballot_rules(round_)
+    try:
+        choices = read_choices(rules, request.form)
+    except InvalidInput as error:
+        return _choose_page(round_, casting, request.form, error.message, 422)
+    return render_template("voting/review.html", round=round_, casting=casting, rules=rules,
+                           choices=choices, rows=_review_rows(round_, rules, choices),
+                           carried=choices.as_form(rules.ballot_type),
+                           total_pence=sum(rules.costs[p] for p in choices.projects),
+                           form=forms.ConfirmForm())
+
+
+def _review_rows(round_: Round, rules: BallotRules, choices: Choices) -> list[tuple[str, str]]:
+    titles = {str(p.id): p.title for p in services.ballot_proposals(round_)}
+    numbers = choices.points or tuple(range(1, len(choices.projects) + 1))
+    return [(titles[project], str(number) if (choices.points or rules.ballot_type == "ordinal")
+             else "") for project, number in zip(choices.projects, numbers, strict=True)]
+
+
+@bp.post("/rounds/<int:round_id>/vote/confirm", defaults={"desk": False})
+@bp.post("/rounds/<int:round_id>/desk/confirm", defaults={"desk": True})
+def confirm(round_id: int, desk: bool):
+    """Step 3: cast the ballot (final) and show its receipt code, once."""
+    g.sqlite_begin_immediate = True  # take SQLite's write lock first: casts queue, not fail
+    round_ = get_visible_round(round_id, current_user)
+    casting = _casting(round_, desk)
+    form = forms.ConfirmForm()
+    choices = read_choices(services.ballot_rules(round_), request.form)
+    receipt = services.cast_ballot(round_, casting.voter, choices, channel=casting.channel,
+                                   now=_now(), helper=casting.helper, batch=casting.batch)
+    if form.email_receipt.data and casting.channel == ONLINE:
+        services.send_receipt(current_user.email, round_, receipt)
+    db.session.commit()  # the ballot, and the receipt email with it
+    session.pop("code_voter", None)
+    questionnaire = None if casting.is_desk else url_for(
+        "monitoring.questionnaire", token=issue_ticket(round_))
+    response = make_response(render_template("voting/receipt.html", round=round_,
+                                             receipt=receipt, casting=casting,
+                                             questionnaire=questionnaire))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/rounds/<int:round_id>/desk", methods=["GET", "POST"])
+@login_required
+def desk(round_id: int):
+    """Staff at an event: check a person's name, postcode and age, then enter their ballot."""
+    round_ = get_visible_round(round_id, current_user)
+    services.check_can_run_voting(current_user, round_)
+    form = forms.DeskVoterForm()
+    form.batch.choices = [("", "Not a paper ballot")] + [
+        (str(batch.id), batch.label) for batch, _ in services.paper_batches(round_)]
+    if not form.validate_on_submit():
+        return form_page("voting/desk.html", form, round=round_)
+    try:
+        casting = _desk_casting(round_, _desk_fields(form))
+        services.check_voting_open(round_, _now())
+        require_eligible(round_, casting.voter)
+    except DomainError as error:  # the person, the batch or the round: staff keep the form
+        return refused_form_page("voting/desk.html", form, error, round=round_)
+    return _choose_page(round_, casting, MultiDict())
+
+
+def _desk_fields(form: forms.DeskVoterForm) -> dict[str, str]:
+    return {"desk_full_name": form.full_name.data, "desk_postcode": form.postcode.data,
+            "desk_date_of_birth": form.date_of_birth.data.isoformat(),
+            "desk_channel": form.channel.data, "desk_batch": form.batch.data or ""}
+
+
+@bp.route("/rounds/<int:round_id>/voting")
+@login_required
+def manage(round_id: int):
+    """The lead's voting page: turnout, paper batches and their reconciliation, codes, closing."""
+    return _manage_page(get_visible_round(round_id, current_user))
+
+
+def _manage_page(round_: Round, batch_form=None, codes_form=None, status: int = 200):
+    """The lead's voting page (only for those who run the round's voting, whatever the form
+    sent); a form passed back with errors also heads the page's summary."""
+    services.check_can_run_voting(current_user, round_)
+    return render_template(
+        "voting/manage.html", round=round_, state=services.voting_state(round_, _now()),
+        form=batch_form or codes_form,
+        turnout=services.turnout_by_channel(round_), channels=CHANNELS,
+        batches=services.paper_batches(round_), problems=services.reconcile_paper_batches(round_),
+        batch_form=batch_form or forms.PaperBatchForm(), codes_form=codes_form or
+        forms.VotingCodesForm(), close_form=forms.SimpleActionForm(),
+    ), status
+
+
+@bp.post("/rounds/<int:round_id>/voting/batches")
+@login_required
+def add_batch(round_id: int):
+    """Open a batch of paper ballots with its declared count."""
+    round_ = get_visible_round(round_id, current_user)
+    form = forms.PaperBatchForm()
+    if not form.validate_on_submit():
+        return _manage_page(round_, batch_form=form, status=422)
+    try:
+        services.create_paper_batch(round_, current_user, form.label.data,
+                                    form.declared_count.data)
+    except (InvalidInput, Conflict) as error:  # a bad label, or voting has closed
+        (form.label.errors if isinstance(error, InvalidInput) else form.form_errors).append(
+            error.message)
+        return _manage_page(round_, batch_form=form, status=error.status)
+    db.session.commit()
+    flash(f"Batch {form.label.data!r} added.", "success")
+    return redirect(url_for("voting.manage", round_id=round_.id))
+
+
+@bp.post("/rounds/<int:round_id>/voting/codes")
+@login_required
+def make_codes(round_id: int):
+    """Make voting codes and download their letters as a PDF (the only copy of the codes)."""
+    round_ = get_visible_round(round_id, current_user)
+    form = forms.VotingCodesForm()
+    if not form.validate_on_submit():
+        return _manage_page(round_, codes_form=form, status=422)
+    codes = services.generate_voting_codes(round_, current_user, form.count.data)
+    pdf = render_letters(
+        partnership=current_app.config["PARTNERSHIP_NAME"],
+        locality=round_.locality.name, round_title=round_.title,
+        closes_on=voting_closes_on(round_), codes=codes,
+        vote_url=url_for("voting.enter_code", round_id=round_.id, _external=True))
+    db.session.commit()
+    response = make_response(pdf)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="voting-codes-round-{round_.id}.pdf"')
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/rounds/<int:round_id>/voting/close")
+@login_required
+def close(round_id: int):
+    """Close voting now: no ballot is accepted afterwards, on any channel."""
+    round_ = get_visible_round(round_id, current_user)
+    if forms.SimpleActionForm().validate_on_submit():
+        count = services.close_voting(round_, current_user, _now())
+        db.session.commit()
+        flash(f"Voting is closed. {count} ballots were cast.", "success")
+    return redirect(url_for("voting.manage", round_id=round_.id))
+
+
+@bp.route("/rounds/<int:round_id>/receipt", methods=["GET", "POST"])
+def check_receipt(round_id: int):
+    """Check that the ballot a receipt code names is recorded (a POST keeps it out of logs)."""
+    round_ = get_visible_round(round_id, current_user)
+    form = forms.ReceiptForm()
+    ballot = None
+    if form.validate_on_submit():
+        ballot = services.find_ballot(round_, form.receipt.data)
+        if ballot is None:
+            form.receipt.errors.append("No ballot in this round has that receipt code. "
+                                       "Check it against the one you wrote down.")
+    return render_template("voting/check_receipt.html", round=round_, form=form, ballot=ballot,
+                           channels=CHANNELS), 422 if form.errors else 200

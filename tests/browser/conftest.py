@@ -1,0 +1,109 @@
+"""Fixtures for tests that drive headless Chromium against the app served for real.
+
+``live_server`` serves the session's ``app`` (and so its test database) over HTTP on
+127.0.0.1; ``page`` is a fresh Playwright page (own cookies) per test, with ``goto`` paths
+relative to the server; ``assert_accessible(page)`` runs axe-core on the page as it stands.
+
+Every test in this folder is marked ``browser`` and ``committing``: the server answers from
+its own thread and connections, so it only sees committed rows, and the tables are emptied
+after each test.
+
+Needs the Debian packages ``chromium`` and ``chromium-driver``, the PyPI package
+``playwright`` (its own browser download is not used) and the built assets
+(``npm ci && npm run build``, which also installs axe-core).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+CHROMIUM = Path(os.environ.get("PB_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+HERE = Path(__file__).parent
+AXE = HERE.parents[1] / "node_modules" / "axe-core" / "axe.min.js"
+# WCAG 2.2 A and AA, as the public sector accessibility regulations require, plus
+# axe's best practices (landmarks, one h1, ...).
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+
+
+@pytest.hookimpl(tryfirst=True)  # before ``-m`` deselects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test in this folder ``browser`` and ``committing``."""
+    for item in items:
+        if HERE in Path(item.path).parents:
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.committing)
+
+
+@pytest.fixture(scope="session")
+def live_server(app) -> Iterator[str]:
+    """The app served on a free port of 127.0.0.1; yields its base URL (no trailing slash)."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium from the system packages, driven by Playwright."""
+    if not CHROMIUM.exists():
+        _missing(f"{CHROMIUM} is not installed: apt-get install chromium chromium-driver")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("the playwright package is not installed: pip install playwright")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A new page in a new browser context (no cookies), with a 10-second default timeout."""
+    context = browser.new_context(base_url=live_server)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def assert_accessible():
+    """A check that fails, naming each rule and element, if axe-core finds a violation."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run npm ci")
+
+    def check(page) -> None:
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate("tags => axe.run(document, {runOnly: tags})", AXE_TAGS)
+        problems = [
+            f"{violation['id']} ({violation['impact']}): {violation['help']} at "
+            + ", ".join(str(node["target"]) for node in violation["nodes"])
+            for violation in result["violations"]
+        ]
+        assert problems == [], f"accessibility problems on {page.url}"
+
+    return check
+
+
+def _missing(reason: str) -> None:
+    """Skip on a developer's machine without a browser; fail in CI, where it must be there."""
+    if os.environ.get("CI"):
+        pytest.fail(reason)
+    pytest.skip(reason)

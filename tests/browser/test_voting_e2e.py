@@ -1,0 +1,140 @@
+"""End to end in headless Chromium: a resident signs up, confirms their email, votes and sees
+the receipt; another resident votes with a code from a letter and no account."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+from factories import DEFAULT_PASSWORD
+from sqlalchemy import select
+from voting.builders import lead_of, make_round, place
+from voting.helpers import outbox_fixture  # noqa: F401  (the ``outbox`` fixture)
+
+from pb_app.extensions import db
+from pb_app.rounds.models import Round
+from pb_app.voting.ballots import Choices
+from pb_app.voting.codes import hash_code
+from pb_app.voting.models import Ballot, Participation
+from pb_app.voting.services import generate_voting_codes
+
+pytestmark = pytest.mark.browser
+RECEIPT = re.compile(r"^[2-9A-HJKMNP-Z]{5}(-[2-9A-HJKMNP-Z]{5}){3}$")
+
+
+@pytest.fixture
+def rounds(app):
+    """Two Eildon rounds in voting: one self-declared, one with voting codes (and a code)."""
+    with app.app_context():
+        eildon = place("Eildon", "TD1")
+        online = make_round(eildon, title="Eildon Fund")
+        by_code = make_round(eildon, title="Eildon Code Vote", verification="voting-code")
+        code, = generate_voting_codes(by_code, lead_of(eildon), 1)
+        db.session.commit()
+        ids = (online.id, by_code.id)
+        db.session.remove()
+    return ids, code
+
+
+def fill_date(page, born: date) -> None:
+    """Fill the GOV.UK date of birth boxes."""
+    page.fill("#date_of_birth-day", str(born.day))
+    page.fill("#date_of_birth-month", str(born.month))
+    page.fill("#date_of_birth-year", str(born.year))
+
+
+def test_resident_signs_up_verifies_votes_and_sees_the_receipt(app, page, rounds, outbox,
+                                                              assert_accessible):
+    (round_id, _), _ = rounds
+    page.goto("/register")
+    page.get_by_label("Full name").fill("Isla Pringle")
+    page.get_by_label("Email address").fill("isla@example.org")
+    page.get_by_label("Password", exact=True).fill("a long enough password")
+    page.get_by_label("Confirm password").fill("a long enough password")
+    page.get_by_role("button", name="Create account").click()
+    page.get_by_label("Postcode").fill("td1 3hw")
+    fill_date(page, date(1961, 8, 14))
+    page.get_by_role("button", name="Save").click()
+    page.goto(f"/rounds/{round_id}/vote")
+    assert "Confirm your email address before you vote" in page.inner_text("main")
+    page.get_by_role("button", name="Send me a link to confirm my email address").click()
+    link, = re.findall(r"http://\S+/vote/confirm-email/\S+", outbox.messages[-1])
+    page.goto(link)
+    assert "your email address is confirmed" in page.inner_text("main")
+    page.get_by_role("button", name="Start voting").click()
+    assert_accessible(page)
+    page.get_by_label("Project 1 (£3,000)").check()
+    page.get_by_label("Project 3 (£2,500)").check()
+    page.get_by_role("button", name="Continue").click()
+    assert "Check your choices" in page.inner_text("main")
+    page.get_by_role("button", name="Confirm my vote").click()
+    receipt = page.inner_text("#receipt-code").strip()
+    assert RECEIPT.match(receipt)
+    assert_accessible(page)
+    with app.app_context():
+        ballot = db.session.scalar(select(Ballot))
+        assert ballot.receipt_hash == hash_code(receipt)
+        assert len(Choices.from_json(ballot.choices_json).projects) == 2
+        assert db.session.scalar(select(Participation.channel)) == "online"
+        db.session.remove()
+
+
+def test_a_resident_votes_with_a_code_and_no_account(app, page, rounds, assert_accessible):
+    (_, round_id), code = rounds
+    page.goto(f"/rounds/{round_id}/vote")
+    assert_accessible(page)
+    page.get_by_role("button", name="Vote with your code").click()
+    assert_accessible(page)
+    page.get_by_label("Voting code").fill(code.lower().replace("-", " "))
+    page.get_by_label("Postcode").fill("TD1 2AB")
+    fill_date(page, date(1948, 2, 29))
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Project 2 (£4,500)").check()
+    page.get_by_role("button", name="Continue").click()
+    assert_accessible(page)
+    page.get_by_role("button", name="Confirm my vote").click()
+    assert RECEIPT.match(page.inner_text("#receipt-code").strip())
+    assert page.context.cookies() == [] or all(
+        cookie["name"] == "session" for cookie in page.context.cookies())
+    page.goto(f"/rounds/{round_id}/vote/code")
+    page.get_by_label("Voting code").fill(code)
+    page.get_by_label("Postcode").fill("TD1 2AB")
+    fill_date(page, date(1948, 2, 29))
+    page.get_by_role("button", name="Continue").click()
+    assert "This voting code has already been used" in page.inner_text("main")
+    with app.app_context():
+        assert db.session.scalar(select(Participation.channel)) == "code"
+        assert len(db.session.scalars(select(Ballot)).all()) == 1
+        db.session.remove()
+
+
+def test_a_lead_enters_a_paper_ballot_at_the_desk(app, page, rounds, assert_accessible):
+    (round_id, _), _ = rounds
+    with app.app_context():
+        lead_email = lead_of(db.session.get(Round, round_id).locality).email
+        db.session.remove()
+    page.goto("/sign-in")
+    page.get_by_label("Email address").fill(lead_email)
+    page.get_by_role("textbox", name="Password").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"/rounds/{round_id}/voting")
+    page.get_by_label("Batch label").fill("Melrose Wynd Hall")
+    page.get_by_label("Number of ballots in the batch").fill("1")
+    page.get_by_role("button", name="Add batch").click()
+    assert "says 1 ballots but 0 were entered" in page.inner_text("#reconcile-problems")
+    assert_accessible(page)
+    page.get_by_role("link", name="Open the voting desk").click()
+    assert_accessible(page)
+    page.get_by_label("Full name").fill("Agnes Hogg")
+    page.get_by_label("Postcode").fill("TD1 1XY")
+    fill_date(page, date(1939, 11, 5))
+    page.get_by_label("Paper, at a community event").check()
+    page.get_by_label("Paper batch").select_option(label="Melrose Wynd Hall")
+    page.get_by_role("button", name="Check and continue").click()
+    page.get_by_label("Project 4 (£5,000)").check()
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("button", name="Confirm my vote").click()
+    assert "Ballot recorded" in page.inner_text("main")
+    page.goto(f"/rounds/{round_id}/voting")
+    assert "The paper ballots reconcile." in page.inner_text("main")

@@ -1,0 +1,70 @@
+"""The questionnaire page: answer, skip, a used ticket, a forged ticket."""
+
+from __future__ import annotations
+
+from results.builders import make_round
+from sqlalchemy import func, select
+
+from pb_app.extensions import db
+from pb_app.monitoring.models import EqualitiesResponse
+from pb_app.monitoring.services import issue_ticket
+
+
+def _responses() -> int:
+    return db.session.scalar(select(func.count()).select_from(EqualitiesResponse))
+
+
+def test_answer_the_questionnaire_then_the_link_is_spent(client):
+    token = issue_ticket(make_round())
+    page = client.get(f"/equalities/{token}").get_data(as_text=True)
+    assert "Prefer not to say" in page and "not linked to your vote" in page
+    response = client.post(
+        f"/equalities/{token}",
+        data={
+            "sex": "male",
+            "age_band": "65_74",
+            "disability": "prefer_not_to_say",
+            "postcode": "TD10 6XX",
+            "send": "Send my answers",
+        },
+    )
+    assert response.status_code == 302 and response.location.endswith("/equalities/thank-you")
+    stored = db.session.scalars(select(EqualitiesResponse)).one()
+    assert (stored.sex, stored.age_band, stored.disability, stored.religion, stored.area_type) == (
+        "male",
+        "65_74",
+        "prefer_not_to_say",
+        "not_answered",
+        "rural",
+    )
+    assert client.get(f"/equalities/{token}").status_code == 409
+
+
+def test_skipping_stores_no_answers(client):
+    token = issue_ticket(make_round())
+    response = client.post(f"/equalities/{token}", data={"sex": "male", "skip": "Skip"})
+    assert response.status_code == 302
+    assert _responses() == 0
+    assert client.post(f"/equalities/{token}", data={"send": "Send"}).status_code == 409
+
+
+def test_bad_answers_and_forged_links_are_refused(client):
+    token = issue_ticket(make_round())
+    bad = client.post(f"/equalities/{token}", data={"sex": "robot", "send": "Send"})
+    assert bad.status_code == 422 and "Choose one of the answers" in bad.get_data(as_text=True)
+    assert 'name="sex"' in bad.get_data(as_text=True)  # the questions stay on the page
+    long = client.post(f"/equalities/{token}", data={"postcode": "TD1 1AA" * 3, "send": "Send"})
+    assert long.status_code == 422  # was a 200 that showed no error
+    text = long.get_data(as_text=True)
+    assert 'class="govuk-error-summary' in text and 'id="postcode-error"' in text
+    assert client.get("/equalities/not-a-real-ticket").status_code == 422
+    assert _responses() == 0
+
+
+def test_page_titles_name_the_service_once(client, app):
+    token = issue_ticket(make_round())
+    service = app.config["SERVICE_NAME"]
+    for url, own in ((f"/equalities/{token}", "Equalities questions (optional)"),
+                     ("/equalities/thank-you", "Thank you")):
+        page = client.get(url).get_data(as_text=True)
+        assert f"<title>{own} – {service}</title>" in page

@@ -1,0 +1,139 @@
+"""The questionnaire: optional, single-use, anonymous; aggregates suppressed."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from results.builders import make_round
+from sqlalchemy import func, inspect, select
+
+from pb_app.errors import Conflict, InvalidInput
+from pb_app.extensions import db
+from pb_app.monitoring.models import EqualitiesResponse, QuestionnaireTicket
+from pb_app.monitoring.services import (
+    aggregate_responses,
+    classify_area,
+    issue_ticket,
+    record_response,
+    skip_questionnaire,
+)
+
+DAY = date(2026, 11, 20)
+
+
+@pytest.fixture
+def round_():
+    """A round for the responses to belong to."""
+    return make_round()
+
+
+def _responses() -> int:
+    return db.session.scalar(select(func.count()).select_from(EqualitiesResponse))
+
+
+def test_a_response_has_no_person_and_no_ballot():
+    columns = {column.name for column in inspect(EqualitiesResponse).columns}
+    assert columns == {
+        "id",
+        "round_id",
+        "locality_id",
+        "answered_on",
+        "age_band",
+        "disability",
+        "gender_reassignment",
+        "marital_status",
+        "pregnancy_maternity",
+        "ethnic_group",
+        "religion",
+        "sex",
+        "sexual_orientation",
+        "area_type",
+    }
+
+
+def test_answers_are_stored_and_skipped_questions_marked_not_answered(round_):
+    response = record_response(
+        issue_ticket(round_), {"sex": "female", "disability": "prefer_not_to_say"}, "td1 3hw", DAY
+    )
+    assert (response.round_id, response.locality_id, response.answered_on) == (
+        round_.id,
+        round_.locality_id,
+        DAY,
+    )
+    assert response.sex == "female"
+    assert response.disability == "prefer_not_to_say"
+    assert response.religion == "not_answered"
+    assert response.area_type == "urban"
+
+
+def test_a_ticket_is_used_once_whether_answered_or_skipped(round_):
+    token = issue_ticket(round_)
+    record_response(token, {}, None, DAY)
+    with pytest.raises(Conflict):
+        record_response(token, {"sex": "male"}, None, DAY)
+    skipped = issue_ticket(round_)
+    skip_questionnaire(skipped)
+    with pytest.raises(Conflict):
+        record_response(skipped, {}, None, DAY)
+    assert _responses() == 1
+    assert db.session.scalar(select(func.count()).select_from(QuestionnaireTicket)) == 2
+
+
+@pytest.mark.parametrize(
+    "token, answers, postcode",
+    [
+        ("forged.token.value", {}, None),
+        (None, {"sex": "robot"}, None),
+        (None, {}, "not a postcode"),
+    ],
+)
+def test_bad_input_is_refused_and_nothing_written(round_, token, answers, postcode):
+    with pytest.raises(InvalidInput):
+        record_response(token or issue_ticket(round_), answers, postcode, DAY)
+    assert _responses() == 0
+
+
+@pytest.mark.parametrize(
+    "postcode, expected",
+    [
+        ("TD9 7AA", "urban"),
+        ("TD10 6XX", "rural"),
+        ("EH45 8AJ", "urban"),
+        ("G1 1AA", "not_known"),
+        ("", "not_known"),
+    ],
+)
+def test_area_type_from_postcode(postcode, expected):
+    assert classify_area(postcode) == expected
+
+
+def _answer(round_, times: int, **answers: str) -> None:
+    for _ in range(times):
+        record_response(issue_ticket(round_), answers, None, DAY)
+
+
+def test_aggregate_suppresses_small_groups_and_what_would_reveal_them():
+    cheviot, eildon = make_round(), make_round()
+    _answer(cheviot, 6, sex="female")
+    _answer(cheviot, 7, sex="male")
+    _answer(cheviot, 2, sex="prefer_not_to_say")
+    _answer(eildon, 8, sex="female")
+    _answer(eildon, 9, sex="male")
+    _answer(make_round(eildon.locality), 3, sex="male")  # another round: not counted
+    columns = [(cheviot.locality_id, "Cheviot"), (eildon.locality_id, "Eildon")]
+    tables = {
+        item.question.key: item.table
+        for item in aggregate_responses([cheviot.id, eildon.id], columns)
+    }
+    sex = tables["sex"]
+    assert sex.row_labels == ("Female", "Male", "Prefer not to say", "Not answered")
+    # 2 and the zeros are hidden; the females are hidden too, or 15 - 6 - 7 would give the 2 away.
+    assert sex.cells == ((None, None), (7, 9), (None, None), (None, None))
+    assert sex.row_totals == (None, 16, None, None)
+    assert sex.column_totals == (15, 17)
+    assert sex.grand_total == 32
+    religion = tables["religion"]
+    # everybody skipped it: showing that would show every other answer to be zero
+    assert religion.hidden_count == 12 * 2 + 12  # every cell and row total
+    assert (religion.column_totals, religion.grand_total) == ((15, 17), 32)

@@ -1,0 +1,13 @@
+"""Fixtures for the round and proposal tests."""
+
+
+from rounds.fixtures import (  # noqa: F401
+    admin,
+    eildon,
+    finance,
+    lead,
+    other_lead,
+    outbox,
+    resident,
+    tweeddale,
+)

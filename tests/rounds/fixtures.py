@@ -1,0 +1,176 @@
+"""Builders and fixtures for round and proposal tests (shared with tests/proposals)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from factories import PostcodeAreaFactory, RoleGrantFactory, UserFactory
+
+from pb_app.accounts.models import ADMINISTRATOR, FINANCE_OFFICER, GROUP_LEAD, User
+from pb_app.extensions import db
+from pb_app.localities.models import Locality
+from pb_app.proposals.models import CostLine, Proposal, Status
+from pb_app.rounds.models import IJB_PRIORITIES, Phase, Round
+
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+
+
+def make_locality(name: str, prefix: str) -> Locality:
+    """A locality with one postcode district."""
+    return PostcodeAreaFactory(prefix=prefix, locality__name=name,
+                               locality__population=1000).locality
+
+
+def make_user(name: str, locality: Locality | None = None, role: str | None = None,
+              role_locality: Locality | None = None) -> User:
+    """A user living in ``locality``, optionally holding ``role``."""
+    user = UserFactory(email=f"{name.lower().replace(' ', '.')}@example.org", full_name=name,
+                       locality=locality)
+    if role:
+        RoleGrantFactory(user=user, role=role,
+                         locality=role_locality if role == GROUP_LEAD else None)
+    return user
+
+
+def make_round(locality: Locality, phase: Phase = Phase.DRAFT, **overrides) -> Round:
+    """A round with sensible settings and dates a month apart from ``NOW``."""
+    values = dict(
+        title=f"{locality.name} Community Fund", description="Small grants.",
+        budget_pence=2_000_000, min_project_cost_pence=50_000, max_project_cost_pence=500_000,
+        priorities=["Early intervention and prevention", "Engaging local communities on an"
+                    " ongoing basis"],
+        ballot_params={"max_choices": 3}, lottery_seed="seed-" + locality.slug,
+        proposals_open_at=NOW - timedelta(days=30), proposals_close_at=NOW + timedelta(days=30),
+        voting_open_at=NOW + timedelta(days=60), voting_close_at=NOW + timedelta(days=90),
+        phase=phase.value)
+    round_ = Round(locality=locality, **{**values, **overrides})
+    db.session.add(round_)
+    db.session.flush()
+    return round_
+
+
+def make_proposal(round_: Round, proposer: User, status: Status = Status.SUBMITTED,
+                  title: str = "Lunch club", cost_pence: int = 120_000) -> Proposal:
+    """A complete proposal that passes every automatic check."""
+    proposal = Proposal(
+        round=round_, proposer_id=proposer.id, title=title, summary="A weekly lunch.",
+        description="Hot lunch and company for older people.", location="Galashiels",
+        location_postcode="TD1 1AA", outcomes=[1, 4], priorities=[round_.priorities[0]],
+        cost_pence=cost_pence, status=status.value,
+        cost_lines=[CostLine(position=1, item="Food", amount_pence=cost_pence)])
+    db.session.add(proposal)
+    db.session.flush()
+    return proposal
+
+
+def _day(days: int) -> list[str]:
+    day = datetime.now(UTC) + timedelta(days=days)
+    return [str(day.day), str(day.month), str(day.year)]
+
+
+def round_form(locality_id: int, **changes) -> dict:
+    """The fields a lead fills in to set up a round."""
+    return {"locality": str(locality_id), "title": "Eildon Community Fund", "budget": "20,000",
+            "min_cost": "500", "max_cost": "5000", "priorities": [IJB_PRIORITIES[0]],
+            "other_priorities": "Tackling loneliness", "minimum_voting_age": "12",
+            "voter_verification": "voting-code", "ballot_type": "approval", "max_choices": "3",
+            "tally_rule": "mes", "mes_completion": "add1", "mes_comparison": "satisfaction",
+            "tie_break": "support-cost-lottery", "proposals_open_at": _day(-1),
+            "proposals_close_at": _day(30), "voting_open_at": _day(45),
+            "voting_close_at": _day(60), **changes}
+
+
+def proposal_form(title: str = "Lunch club", amount: str = "1200", **changes) -> dict:
+    """The fields a resident fills in to propose a project."""
+    return {"title": title, "summary": "A weekly hot lunch.", "description": "For older people.",
+            "location": "Galashiels", "location_postcode": "TD1 1AA", "outcomes": ["1", "4"],
+            "priorities": [IJB_PRIORITIES[0]], "cost_lines-0-item": "Food",
+            "cost_lines-0-amount": amount, "cost_lines-1-item": "Hall hire",
+            "cost_lines-1-amount": "300.50", **changes}
+
+
+def live_round(locality, phase: Phase = Phase.DRAFT, **changes) -> Round:
+    """A round whose dates lie around the real today, so no page moves it on.
+
+    The setup is committed (into the test's outer transaction) so that a refused request,
+    which rolls its session back, does not take the setup with it.
+    """
+    now = datetime.now(UTC)
+    round_ = make_round(locality, phase, proposals_open_at=now - timedelta(days=1),
+                        proposals_close_at=now + timedelta(days=30),
+                        voting_open_at=now + timedelta(days=45),
+                        voting_close_at=now + timedelta(days=60), **changes)
+    db.session.commit()
+    return round_
+
+
+@pytest.fixture
+def eildon() -> Locality:
+    """Eildon, with postcode district TD1."""
+    return make_locality("Eildon", "TD1")
+
+
+@pytest.fixture
+def tweeddale() -> Locality:
+    """Tweeddale, with postcode district EH45."""
+    return make_locality("Tweeddale", "EH45")
+
+
+@pytest.fixture
+def lead(eildon) -> User:
+    """A group lead of Eildon, living there."""
+    return make_user("Lena Lead", eildon, GROUP_LEAD, eildon)
+
+
+@pytest.fixture
+def other_lead(eildon, tweeddale) -> User:
+    """A group lead of Tweeddale only."""
+    return make_user("Tam Tweed", tweeddale, GROUP_LEAD, tweeddale)
+
+
+@pytest.fixture
+def resident(eildon) -> User:
+    """A resident of Eildon."""
+    return make_user("Rab Resident", eildon)
+
+
+@pytest.fixture
+def finance(eildon) -> User:
+    """A finance officer."""
+    return make_user("Fiona Finance", None, FINANCE_OFFICER)
+
+
+@pytest.fixture
+def admin(eildon) -> User:
+    """An administrator."""
+    return make_user("Ada Admin", None, ADMINISTRATOR)
+
+
+class _FakeSMTP:
+    """Stands in for ``smtplib.SMTP``: keeps each message instead of sending it."""
+
+    outbox: list = []
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def send_message(self, message) -> None:
+        """Keep the message."""
+        self.outbox.append(message)
+
+
+@pytest.fixture
+def outbox(app, monkeypatch) -> list:
+    """Messages handed to SMTP, captured at the edge of the world instead of sent."""
+    sent: list = []
+    monkeypatch.setitem(app.config, "MAIL_BACKEND", "smtp")
+    monkeypatch.setattr(_FakeSMTP, "outbox", sent)
+    monkeypatch.setattr("smtplib.SMTP", _FakeSMTP)
+    return sent

@@ -1,0 +1,294 @@
+"""Voting codes (letters, rate limit, expiry), the staff desk (paper, assisted), batches,
+reconciliation, closing by the lead, and one ballot per person across every channel."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
+
+from pb_app.audit.models import AuditEntry
+from pb_app.extensions import db
+from pb_app.voting.ballots import Choices
+from pb_app.voting.models import Ballot, PaperBatch, Participation
+from pb_app.voting.services import CODE_ATTEMPTS_PER_ADDRESS, reconcile_paper_batches
+from voting.builders import lead_of, make_round, place, project_ids, resident
+from voting.helpers import counts, receipt_in, vote
+
+CODE_RE = re.compile(r"\b[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}\b")
+
+
+def letters(client, sign_in, sign_out, round_, count: int) -> list[str]:
+    """Have a lead make ``count`` codes; return the codes read back out of the PDF letters."""
+    sign_in(lead_of(round_.locality))
+    response = client.post(f"/rounds/{round_.id}/voting/codes", data={"count": count})
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    pdf = PdfReader(io.BytesIO(response.data))
+    assert len(pdf.pages) == count
+    text = "\n".join(page.extract_text() for page in pdf.pages)
+    assert f"Your vote: {round_.title}" in text and "Letter 1 of" in text
+    sign_out()
+    return CODE_RE.findall(text)
+
+
+def code_round(eildon):
+    """A voting-code round in Eildon."""
+    return make_round(eildon, verification="voting-code")
+
+
+def enter(client, round_, code: str, postcode: str = "TD1 2XY", born=("1", "2", "1960")):
+    """Post the voting-code form."""
+    day, month, year = born
+    return client.post(f"/rounds/{round_.id}/vote/code", data={
+        "code": code, "postcode": postcode, "date_of_birth": [day, month, year]})
+
+
+def test_letters_carry_distinct_codes_stored_only_as_hashes(client, sign_in, sign_out, eildon):
+    round_ = code_round(eildon)
+    codes = letters(client, sign_in, sign_out, round_, 3)
+    assert len(set(codes)) == 3
+    stored = " ".join(db.session.scalars(select(AuditEntry.after_json)).all())
+    from pb_app.voting.models import VotingCode
+    hashes = db.session.scalars(select(VotingCode.code_hash)).all()
+    assert len(hashes) == 3
+    assert not any(code.replace("-", "") in stored + " ".join(hashes) for code in codes)
+
+
+def test_a_code_votes_once_without_an_account(client, sign_in, sign_out, eildon):
+    round_ = code_round(eildon)
+    code, *_ = letters(client, sign_in, sign_out, round_, 2)
+    entered = enter(client, round_, code.lower().replace("-", " "))
+    assert entered.status_code == 302 and entered.location.endswith("/vote/ballot")
+    first = project_ids(round_)[0]
+    confirmed = vote(client, round_.id, [("project", first)])
+    assert confirmed.status_code == 200 and receipt_in(confirmed.get_data(as_text=True))
+    participation = db.session.scalar(select(Participation))
+    assert (participation.channel, participation.user_id) == ("code", None)
+    again = enter(client, round_, code)
+    assert again.status_code == 403 and "already been used" in again.get_data(as_text=True)
+    assert counts(round_.id) == (1, 1)
+
+
+def test_a_code_holder_outside_the_locality_or_too_young_is_told_why(client, sign_in, sign_out,
+                                                                   eildon):
+    round_ = code_round(eildon)
+    code, *_ = letters(client, sign_in, sign_out, round_, 1)
+    assert enter(client, round_, code, postcode="EH45 8AA").status_code == 302
+    refused = client.get(f"/rounds/{round_.id}/vote/ballot")
+    assert refused.status_code == 403
+    assert "EH45 8AA is in Tweeddale, not Eildon." in refused.get_data(as_text=True)
+    young = str(datetime.now(UTC).year - 10)
+    enter(client, round_, code, born=("1", "1", young))
+    assert "You must be at least 16" in client.get(
+        f"/rounds/{round_.id}/vote/ballot").get_data(as_text=True)
+
+
+def test_wrong_codes_are_rate_limited_per_address(client, sign_in, sign_out, eildon):
+    round_ = code_round(eildon)
+    good, *_ = letters(client, sign_in, sign_out, round_, 1)
+    for _ in range(CODE_ATTEMPTS_PER_ADDRESS):
+        wrong = enter(client, round_, "22222-33333-44444")
+        assert wrong.status_code == 422
+        assert "We do not recognise that voting code" in wrong.get_data(as_text=True)
+    blocked = enter(client, round_, good)
+    assert blocked.status_code == 429 and "Too many voting codes" in blocked.get_data(as_text=True)
+    assert counts() == (0, 0)
+
+
+def test_codes_expire_when_the_round_closes(client, sign_in, sign_out, eildon):
+    round_ = code_round(eildon)
+    code, *_ = letters(client, sign_in, sign_out, round_, 1)
+    assert enter(client, round_, code).status_code == 302
+    round_.voting_close_at = datetime.now(UTC) - timedelta(seconds=1)
+    db.session.commit()
+    assert enter(client, round_, code).status_code == 409
+    late = client.post(f"/rounds/{round_.id}/vote/confirm",
+                       data=MultiDict([("project", project_ids(round_)[0])]))
+    assert late.status_code == 409 and "has closed" in late.get_data(as_text=True)
+    assert counts() == (0, 0)
+
+
+def desk_voter(name="Mary O'Neil", postcode="TD1 3QQ", born=date(1950, 6, 2), channel="paper",
+               batch: PaperBatch | None = None) -> MultiDict:
+    """The desk's carried voter fields."""
+    return MultiDict({"desk_full_name": name, "desk_postcode": postcode,
+                      "desk_date_of_birth": born.isoformat(), "desk_channel": channel,
+                      "desk_batch": str(batch.id) if batch else ""})
+
+
+def desk_vote(client, round_, voter: MultiDict, choices: list[tuple[str, str]]):
+    """Enter a ballot at the desk (review, then confirm)."""
+    return vote(client, round_.id, list(voter.items(multi=True)) + choices, desk=True)
+
+
+def test_paper_batches_reconcile_only_when_every_ballot_is_entered(client, sign_in,
+                                                                   approval_round):
+    lead = lead_of(approval_round.locality)
+    sign_in(lead)
+    added = client.post(f"/rounds/{approval_round.id}/voting/batches",
+                        data={"label": "Galashiels Library", "declared_count": "2"})
+    assert added.status_code == 302
+    batch = db.session.scalar(select(PaperBatch))
+    checked = client.post(f"/rounds/{approval_round.id}/desk", data={
+        "full_name": "Mary O'Neil", "postcode": "td13qq", "date_of_birth": ["2", "6", "1950"],
+        "channel": "paper",
+        "batch": str(batch.id)})
+    assert checked.status_code == 200 and "Enter the ballot" in checked.get_data(as_text=True)
+    ids = project_ids(approval_round)
+    entered = desk_vote(client, approval_round, desk_voter(batch=batch), [("project", ids[0])])
+    assert entered.status_code == 200 and "Ballot recorded" in entered.get_data(as_text=True)
+    assert 'id="questionnaire"' not in entered.get_data(as_text=True)
+    assert reconcile_paper_batches(approval_round) == [
+        "Batch 'Galashiels Library' says 2 ballots but 1 were entered."]
+    desk_vote(client, approval_round, desk_voter("Tom Hall", batch=batch), [("project", ids[1])])
+    assert reconcile_paper_batches(approval_round) == []
+    page = client.get(f"/rounds/{approval_round.id}/voting").get_data(as_text=True)
+    assert "The paper ballots reconcile." in page
+    ballots = db.session.scalars(select(Ballot)).all()
+    assert {b.paper_batch_id for b in ballots} == {batch.id}
+    assert {b.channel for b in ballots} == {"paper"}
+    entries = db.session.scalars(select(AuditEntry.action)).all()
+    assert entries.count("voting.paper_entry") == 2
+
+
+def test_assisted_ballots_record_the_helper(client, sign_in, approval_round):
+    lead = lead_of(approval_round.locality)
+    sign_in(lead)
+    voter = desk_voter(channel="assisted")
+    desk_vote(client, approval_round, voter, [("project", project_ids(approval_round)[2])])
+    participation = db.session.scalar(select(Participation))
+    assert (participation.channel, participation.helper_id) == ("assisted", lead.id)
+
+
+def test_one_person_one_ballot_across_channels(client, sign_in, approval_round):
+    online = resident("Mary O'Neil", "TD1 3QQ", date(1950, 6, 2))
+    online.full_name = "Mary O'Neil"
+    db.session.commit()
+    sign_in(online)
+    first = project_ids(approval_round)[0]
+    assert vote(client, approval_round.id, [("project", first)]).status_code == 200
+    sign_in(lead_of(approval_round.locality))
+    refused = desk_vote(client, approval_round, desk_voter("mary  oneil", channel="assisted"),
+                        [("project", first)])
+    assert refused.status_code == 403
+    assert "already voted in this round (online)" in refused.get_data(as_text=True)
+    assert counts(approval_round.id) == (1, 1)
+
+
+def test_paper_ballots_are_checked_like_online_ones(client, sign_in, approval_round):
+    sign_in(lead_of(approval_round.locality))
+    over = [("project", p) for p in project_ids(approval_round)]
+    refused = client.post(f"/rounds/{approval_round.id}/desk/confirm",
+                          data=MultiDict(list(desk_voter(channel="assisted").items()) + over))
+    assert refused.status_code == 422
+    assert "You can choose up to 3 projects; you chose 5." in refused.get_data(as_text=True)
+    no_batch = client.post(f"/rounds/{approval_round.id}/desk/confirm",
+                           data=MultiDict(list(desk_voter().items()) + over[:1]))
+    assert no_batch.status_code == 422 and "Choose the paper batch" in no_batch.get_data(True)
+    assert counts() == (0, 0)
+
+
+def test_only_the_localitys_lead_runs_the_desk_and_the_voting_page(client, sign_in, sign_out,
+                                                                   approval_round, voter):
+    other_lead = lead_of(place("Cheviot", "TD5"))
+    fields = MultiDict(list(desk_voter(channel="assisted").items()) + [
+        ("project", project_ids(approval_round)[0])])
+    for user in (voter, other_lead):
+        sign_in(user)
+        assert client.get(f"/rounds/{approval_round.id}/desk").status_code == 403
+        assert client.get(f"/rounds/{approval_round.id}/voting").status_code == 403
+        assert client.post(f"/rounds/{approval_round.id}/desk/confirm",
+                           data=fields).status_code == 403
+        assert client.post(f"/rounds/{approval_round.id}/voting/close").status_code == 403
+    sign_out()
+    assert client.get(f"/rounds/{approval_round.id}/desk").status_code == 302
+    assert counts() == (0, 0)
+
+
+def test_after_the_lead_closes_voting_no_channel_accepts_a_ballot(client, sign_in,
+                                                                  approval_round, voter):
+    first = project_ids(approval_round)[0]
+    sign_in(voter)
+    vote(client, approval_round.id, [("project", first)])
+    sign_in(lead_of(approval_round.locality))
+    closed = client.post(f"/rounds/{approval_round.id}/voting/close", follow_redirects=True)
+    assert "Voting is closed. 1 ballots were cast." in closed.get_data(as_text=True)
+    assert approval_round.phase == "closed"
+    desk = desk_vote(client, approval_round, desk_voter(channel="assisted"), [("project", first)])
+    assert desk.status_code == 409
+    sign_in(resident("Late", "TD1 5AA", date(1980, 1, 1)))
+    late = client.post(f"/rounds/{approval_round.id}/vote/confirm",
+                       data=MultiDict([("project", first)]))
+    assert late.status_code == 409
+    assert counts(approval_round.id) == (1, 1)
+    ballot = db.session.scalar(select(Ballot))
+    assert Choices.from_json(ballot.choices_json) == Choices((first,))
+
+
+@pytest.mark.parametrize("batch_id", ["", "paper", "\u00b2", "-1", "99999999999999999999"])
+def test_a_desk_ballot_with_a_bad_batch_id_is_refused(client, sign_in, approval_round, batch_id):
+    sign_in(lead_of(approval_round.locality))
+    fields = desk_voter()
+    fields["desk_batch"] = batch_id
+    refused = client.post(f"/rounds/{approval_round.id}/desk/confirm", data=MultiDict(
+        list(fields.items()) + [("project", project_ids(approval_round)[0])]))
+    assert refused.status_code == 422 and "Choose the paper batch" in refused.get_data(True)
+    assert counts() == (0, 0)
+
+
+@pytest.mark.parametrize("declared", ["100001", "99999999999", "9" * 25])
+def test_a_batch_count_too_large_is_refused(client, sign_in, approval_round, declared):
+    sign_in(lead_of(approval_round.locality))
+    refused = client.post(f"/rounds/{approval_round.id}/voting/batches",
+                          data={"label": "Galashiels Library", "declared_count": declared})
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert "A batch holds at most 100,000 ballots" in page
+    assert "<title>Error: Voting:" in page and 'class="govuk-error-summary' in page
+    assert page.count("<caption") == 2  # turnout and batches
+    assert db.session.scalar(select(func.count()).select_from(PaperBatch)) == 0
+
+
+def test_a_refusal_at_the_desk_keeps_the_form_for_the_next_try(client, sign_in, approval_round):
+    online = resident("Mary O'Neil", "TD1 3QQ", date(1950, 6, 2))
+    online.full_name = "Mary O'Neil"
+    db.session.commit()
+    sign_in(online)
+    assert vote(client, approval_round.id, [("project", project_ids(approval_round)[0])]
+                ).status_code == 200
+    sign_in(lead_of(approval_round.locality))
+    refused = client.post(f"/rounds/{approval_round.id}/desk", data={
+        "full_name": "Mary O'Neil", "postcode": "TD1 3QQ", "date_of_birth": ["2", "6", "1950"],
+        "channel": "assisted"})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 403 and "already voted in this round (online)" in page
+    assert 'class="govuk-error-summary' in page and 'value="Mary O&#39;Neil"' in page
+    assert counts(approval_round.id) == (1, 1)
+
+
+@pytest.mark.parametrize("label", ["   ", "Galashiels Library"])
+def test_a_refused_batch_label_is_shown_on_the_form(client, sign_in, approval_round, label):
+    sign_in(lead_of(approval_round.locality))
+    url = f"/rounds/{approval_round.id}/voting/batches"
+    client.post(url, data={"label": "Galashiels Library", "declared_count": "2"})
+    refused = client.post(url, data={"label": label, "declared_count": "3"})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and 'class="govuk-error-summary' in page
+    assert 'id="label-error"' in page
+    assert db.session.scalar(select(func.count()).select_from(PaperBatch)) == 1
+
+
+def test_no_paper_batch_can_be_added_once_voting_has_closed(client, sign_in, approval_round):
+    sign_in(lead_of(approval_round.locality))
+    assert client.post(f"/rounds/{approval_round.id}/voting/close").status_code == 302
+    refused = client.post(f"/rounds/{approval_round.id}/voting/batches",
+                          data={"label": "Late event", "declared_count": "4"})
+    assert refused.status_code == 409
+    assert "no more paper batches can be added" in refused.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(PaperBatch)) == 0
+    assert reconcile_paper_batches(approval_round) == []  # the count is not held up
