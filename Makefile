@@ -10,7 +10,7 @@ run: install assets database demo  ## Set up everything on SQLite with demo data
 	$(FLASK) run
 
 test: install assets  ## Run the whole test suite (PB_TEST_DATABASE_URL selects PostgreSQL)
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 install: $(VENV)/.installed
 
