@@ -10,12 +10,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, Flask, abort, current_app, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    render_template,
+    request,
+    url_for,
+)
 from flask.blueprints import BlueprintSetupState
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from govuk_frontend_wtf.main import WTFormsHelpers, wtforms_errors
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 from werkzeug.http import HTTP_STATUS_CODES
+from wtforms import SubmitField
 
 from pb_app.errors import DomainError
 
@@ -89,6 +101,21 @@ def refused_form_page(template: str, form: Any, error: DomainError, field: Any =
     """
     (form.form_errors if field is None else field.errors).append(error.message)
     return form_page(template, form, error.status, **context)
+
+
+class ButtonForm(FlaskForm):
+    """A bare button (submit, count, close voting...), so that every POST carries a CSRF token."""
+
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+def download(body: str | bytes, mimetype: str, filename: str, *, private: bool = False) -> Response:
+    """A response the browser saves as ``filename``; a ``private`` one is never cached."""
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    if private:
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def database_id(text: str) -> int:

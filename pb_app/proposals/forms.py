@@ -104,12 +104,6 @@ class FilterForm(FlaskForm):
                 "priority": self.priority.data or "", "cost_band": self.cost_band.data or ""}
 
 
-class ButtonForm(FlaskForm):
-    """A bare button (submit, withdraw), so CSRF applies."""
-
-    submit = SubmitField("Continue", widget=GovSubmitInput())
-
-
 class ReviewForm(FlaskForm):
     """A lead's decision with feasibility, fit and the reason the proposer sees."""
 

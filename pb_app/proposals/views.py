@@ -10,7 +10,7 @@ from pb_app.accounts.models import RESIDENT
 from pb_app.accounts.services import check_can_manage_locality
 from pb_app.errors import DomainError
 from pb_app.extensions import db
-from pb_app.layout import add_navigation_link, form_page, refused_form_page
+from pb_app.layout import ButtonForm, add_navigation_link, form_page, refused_form_page
 from pb_app.proposals import forms, services
 from pb_app.proposals.models import FEASIBILITY, FIT, OUTCOMES, Status
 from pb_app.rounds.money import pounds_input
@@ -85,7 +85,7 @@ def edit(proposal_id: int):
 def show(proposal_id: int):
     """A proposal's page: what it is, its cost lines, checks and review decisions."""
     proposal = services.get_proposal(proposal_id, current_user)
-    return form_page("proposals/show.html", forms.ButtonForm(), **_show_context(proposal))
+    return form_page("proposals/show.html", ButtonForm(), **_show_context(proposal))
 
 
 def _show_context(proposal) -> dict:
@@ -100,7 +100,7 @@ def _show_context(proposal) -> dict:
 def submit(proposal_id: int):
     """Run the automatic checks and send the proposal for review; failures shown at once."""
     proposal = services.get_proposal(proposal_id, current_user)
-    form = forms.ButtonForm()
+    form = ButtonForm()
     if form.validate_on_submit():
         try:
             with keeping_refusals():
@@ -119,7 +119,7 @@ def submit(proposal_id: int):
 def withdraw(proposal_id: int):
     """Withdraw one's own proposal before voting opens."""
     proposal = services.get_proposal(proposal_id, current_user)
-    if forms.ButtonForm().validate_on_submit():
+    if ButtonForm().validate_on_submit():
         with keeping_refusals():
             services.withdraw_proposal(proposal, current_user)
         db.session.commit()

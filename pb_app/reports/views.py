@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, render_template
 
 from pb_app.errors import NotFound
+from pb_app.layout import download
 from pb_app.reports.cli import export_command, render_report
 from pb_app.reports.figures import eligible_text, turnout_text, voters_text
 from pb_app.reports.services import (
@@ -35,15 +36,7 @@ def _respond(report: OversightReport, fmt: str, filename: str):
     if fmt == "html":
         return body
     mimetype = "application/pdf" if fmt == "pdf" else "text/csv; charset=utf-8"
-    return _download(body, mimetype, f"{filename}.{fmt}")
-
-
-def _download(body, mimetype: str, filename: str) -> Response:
-    return Response(
-        body,
-        mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return download(body, mimetype, f"{filename}.{fmt}")
 
 
 @bp.route("/")

@@ -9,12 +9,6 @@ from wtforms.validators import DataRequired, Length, Optional
 from pb_app.results.models import ENTRY_KINDS, Delivery
 
 
-class ButtonForm(FlaskForm):
-    """A bare button (count, sign off, publish)."""
-
-    submit = SubmitField("Continue")
-
-
 class ReturnForm(FlaskForm):
     """Return a count to the group lead with a reason."""
 

@@ -6,17 +6,24 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from pb_app.accounts.decorators import role_required
 from pb_app.accounts.models import ADMINISTRATOR, FINANCE_OFFICER, GROUP_LEAD
 from pb_app.errors import InvalidInput, NotFound
 from pb_app.extensions import db
-from pb_app.layout import add_navigation_link, database_id, form_page, refused_form_page
+from pb_app.layout import (
+    ButtonForm,
+    add_navigation_link,
+    database_id,
+    download,
+    form_page,
+    refused_form_page,
+)
 from pb_app.results import ledger, presentation, services
 from pb_app.results.cli import count_command, publish_command, sign_off_command
-from pb_app.results.forms import ButtonForm, DeliveryForm, EntryForm, ReceiptForm, ReturnForm
+from pb_app.results.forms import DeliveryForm, EntryForm, ReceiptForm, ReturnForm
 from pb_app.results.models import ENTRY_KINDS
 from pb_app.rounds.money import parse_pounds
 from pb_app.rounds.services import get_round
@@ -32,14 +39,6 @@ for _command in (count_command, sign_off_command, publish_command):
 add_navigation_link(bp, "Results", "results.index")
 add_navigation_link(bp, "Ledger", "results.ledger_page", FINANCE_OFFICER)
 STAFF = (GROUP_LEAD, FINANCE_OFFICER, ADMINISTRATOR)
-
-
-def _download(body: str, mimetype: str, filename: str) -> Response:
-    return Response(
-        body,
-        mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
 
 
 def _require_button() -> None:
@@ -163,14 +162,14 @@ def show(round_id: int):
 def ballots_pb(round_id: int):
     """The anonymised ballots in random order, as a pabulib file."""
     round_, publication = _published(round_id)
-    return _download(publication.ballots_pb, "text/plain; charset=utf-8", f"round-{round_id}.pb")
+    return download(publication.ballots_pb, "text/plain; charset=utf-8", f"round-{round_id}.pb")
 
 
 @bp.get("/round/<int:round_id>/ballots.csv")
 def ballots_csv(round_id: int):
     """The anonymised ballots as CSV, with each ballot's receipt hash."""
     round_, publication = _published(round_id)
-    return _download(
+    return download(
         publication.snapshot.ballots_csv, "text/csv; charset=utf-8", f"round-{round_id}-ballots.csv"
     )
 
@@ -179,7 +178,7 @@ def ballots_csv(round_id: int):
 def result_json(round_id: int):
     """The result with its rule, fingerprint and explanation, as the tally core wrote it."""
     round_, publication = _published(round_id)
-    return _download(
+    return download(
         publication.snapshot.result_json, "application/json", f"round-{round_id}-result.json"
     )
 
@@ -249,7 +248,7 @@ def ledger_page():
 def ledger_csv():
     """The ledger as CSV, safe to open in a spreadsheet."""
     body = ledger.ledger_csv(ledger.ledger_lines(**_ledger_filters()))
-    return _download(body, "text/csv; charset=utf-8", "allocation-ledger.csv")
+    return download(body, "text/csv; charset=utf-8", "allocation-ledger.csv")
 
 
 def _allocation_page(allocation, form: EntryForm, refusal: InvalidInput | None = None):

@@ -106,12 +106,6 @@ class VotingCodesForm(FlaskForm):
     submit = SubmitField("Make codes and download letters", widget=GovSubmitInput())
 
 
-class SimpleActionForm(FlaskForm):
-    """A bare button (send a link, close voting), so that every POST carries a CSRF token."""
-
-    submit = SubmitField("Continue", widget=GovSubmitInput())
-
-
 class ReceiptForm(FlaskForm):
     """Check that the ballot a receipt code names is recorded."""
 

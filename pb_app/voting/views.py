@@ -25,7 +25,7 @@ from werkzeug.datastructures import MultiDict
 from pb_app.accounts.models import User
 from pb_app.errors import Conflict, DomainError, InvalidInput, NotEligible
 from pb_app.extensions import db
-from pb_app.layout import form_page, refused_form_page
+from pb_app.layout import ButtonForm, download, form_page, refused_form_page
 from pb_app.monitoring.services import issue_ticket
 from pb_app.rounds.models import Round
 from pb_app.rounds.money import format_pounds
@@ -132,7 +132,7 @@ def start(round_id: int):
     closes_on = round_.voting_close_at and voting_closes_on(round_)
     return render_template(
         "voting/start.html", round=round_, state=state, problem=problem, eligibility=eligibility,
-        form=forms.SimpleActionForm(), closes_on=closes_on,
+        form=ButtonForm(), closes_on=closes_on,
         needs_email=signed_in and not services.is_email_confirmed(current_user))
 
 
@@ -141,7 +141,7 @@ def start(round_id: int):
 def send_email_link(round_id: int):
     """Send the signed-in resident a link that confirms their email address."""
     round_ = get_visible_round(round_id, current_user)
-    if forms.SimpleActionForm().validate_on_submit():
+    if ButtonForm().validate_on_submit():
         services.request_email_confirmation(
             current_user, round_,
             lambda token: url_for("voting.confirm_email", token=token, _external=True), _now())
@@ -285,7 +285,7 @@ def _manage_page(round_: Round, batch_form=None, codes_form=None, status: int = 
         turnout=services.turnout_by_channel(round_), channels=CHANNELS,
         batches=services.paper_batches(round_), problems=services.reconcile_paper_batches(round_),
         batch_form=batch_form or forms.PaperBatchForm(), codes_form=codes_form or
-        forms.VotingCodesForm(), close_form=forms.SimpleActionForm(),
+        forms.VotingCodesForm(), close_form=ButtonForm(),
     ), status
 
 
@@ -324,12 +324,7 @@ def make_codes(round_id: int):
         closes_on=voting_closes_on(round_), codes=codes,
         vote_url=url_for("voting.enter_code", round_id=round_.id, _external=True))
     db.session.commit()
-    response = make_response(pdf)
-    response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="voting-codes-round-{round_.id}.pdf"')
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return download(pdf, "application/pdf", f"voting-codes-round-{round_.id}.pdf", private=True)
 
 
 @bp.post("/rounds/<int:round_id>/voting/close")
@@ -337,7 +332,7 @@ def make_codes(round_id: int):
 def close(round_id: int):
     """Close voting now: no ballot is accepted afterwards, on any channel."""
     round_ = get_visible_round(round_id, current_user)
-    if forms.SimpleActionForm().validate_on_submit():
+    if ButtonForm().validate_on_submit():
         count = services.close_voting(round_, current_user, _now())
         db.session.commit()
         flash(f"Voting is closed. {count} ballots were cast.", "success")

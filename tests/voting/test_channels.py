@@ -28,6 +28,9 @@ def letters(client, sign_in, sign_out, round_, count: int) -> list[str]:
     sign_in(lead_of(round_.locality))
     response = client.post(f"/rounds/{round_.id}/voting/codes", data={"count": count})
     assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.headers["Cache-Control"] == "no-store"  # codes are secrets: never cached
+    assert response.headers["Content-Disposition"] == (
+        f'attachment; filename="voting-codes-round-{round_.id}.pdf"')
     pdf = PdfReader(io.BytesIO(response.data))
     assert len(pdf.pages) == count
     text = "\n".join(page.extract_text() for page in pdf.pages)
