@@ -3,10 +3,37 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, RadioField, SelectChoice, StringField, SubmitField, TextAreaField
+from govuk_frontend_wtf.wtforms_widgets import GovSelect
+from wtforms import (
+    DateField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 from pb_app.results.models import ENTRY_KINDS, Delivery
+
+
+class LedgerFilterForm(FlaskForm):
+    """The ledger's financial year and locality (a GET form, so no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    year = SelectField("Financial year", widget=GovSelect())
+    locality = SelectField("Locality", widget=GovSelect())
+
+    def offer(self, years: list[tuple[int, str]], localities: list[tuple[int, str]]) -> None:
+        """Fill the lists: every year and locality that has allocations, after "All"."""
+        everything = SelectChoice("", "All")
+        self.year.choices = [everything] + [SelectChoice(str(v), text) for v, text in years]
+        self.locality.choices = [everything] + [
+            SelectChoice(str(v), text) for v, text in localities
+        ]
 
 
 class ReturnForm(FlaskForm):

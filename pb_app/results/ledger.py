@@ -239,6 +239,19 @@ class LedgerLine:
         return UNDERSPENT if finished and self.balance_pence > 0 else None
 
 
+def filter_choices() -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """The financial years and the localities that have allocations, as (value, label)."""
+    years = db.session.scalars(
+        select(Allocation.financial_year).distinct().order_by(Allocation.financial_year.desc())
+    )
+    localities = db.session.execute(
+        select(Locality.id, Locality.name)
+        .where(Locality.id.in_(select(Allocation.locality_id)))
+        .order_by(Locality.name)
+    )
+    return [(y, financial_year_label(y)) for y in years], [(i, name) for i, name in localities]
+
+
 def ledger_lines(
     *,
     year: int | None = None,

@@ -23,7 +23,7 @@ from pb_app.layout import (
 )
 from pb_app.results import ledger, presentation, services
 from pb_app.results.cli import count_command, publish_command, sign_off_command
-from pb_app.results.forms import DeliveryForm, EntryForm, ReceiptForm, ReturnForm
+from pb_app.results.forms import DeliveryForm, EntryForm, LedgerFilterForm, ReceiptForm, ReturnForm
 from pb_app.results.models import ENTRY_KINDS
 from pb_app.rounds.money import parse_pounds
 from pb_app.rounds.services import get_round
@@ -234,8 +234,11 @@ def _ledger_filters() -> dict:
 def ledger_page():
     """Every allocation with its spend, returns, balance and flags, and the totals."""
     filters = _ledger_filters()
+    form = LedgerFilterForm(formdata=request.args)
+    form.offer(*ledger.filter_choices())
     return render_template(
         "results/ledger.html",
+        filters=form,
         lines=ledger.ledger_lines(**filters),
         totals=ledger.ledger_totals(**filters),
         flags=ledger.FLAG_LABELS,

@@ -133,3 +133,30 @@ def test_a_bad_ledger_filter_is_refused(client, sign_in, allocation, page, query
     response = client.get(f"{page}?{query}")
     assert response.status_code == 422
     assert "Choose a year and a locality" in response.get_data(as_text=True)
+
+
+def test_the_ledger_filters_by_year_and_locality_and_the_csv_follows(client, sign_in, allocation):
+    round_, _, officer = allocation
+    other = make_round(title="Tweed Trust")
+    other_lead, other_counter, _ = staff(other)
+    (project,) = make_projects(other, {"Peebles walking group": 40_000})
+    snapshot = stored_snapshot(other, other_counter, [(project, 40_000)])
+    sign_off(snapshot, officer, now=datetime(2027, 6, 1, tzinfo=UTC))
+    db.session.commit()
+    _as(client, sign_in, officer)
+
+    everything = client.get("/results/ledger").get_data(as_text=True)
+    assert "Kelso lunch club" in everything and "Peebles walking group" in everything
+    assert '<option value="2027">2027-28</option>' in everything
+    assert '<option value="2026">2026-27</option>' in everything
+
+    one_year = client.get("/results/ledger?year=2027").get_data(as_text=True)
+    assert "Peebles walking group" in one_year and "Kelso lunch club" not in one_year
+    assert '<option value="2027" selected>2027-28</option>' in one_year
+    assert 'href="/results/ledger.csv?year=2027"' in one_year
+
+    locality = f"locality={round_.locality_id}"
+    one_place = client.get(f"/results/ledger?{locality}").get_data(as_text=True)
+    assert "Kelso lunch club" in one_place and "Peebles walking group" not in one_place
+    csv_text = client.get(f"/results/ledger.csv?{locality}").get_data(as_text=True)
+    assert "Kelso lunch club" in csv_text and "Peebles walking group" not in csv_text
