@@ -50,6 +50,7 @@ BALLOT_PARAMS = ("max_choices", "min_share_percent", "points", "max_score", "top
 
 def _count(label: str, description: str = "") -> IntegerField:
     return IntegerField(label, description=description, widget=GovTextInput(),
+                        invalid_value_message="Enter a whole number",
                         validators=[Optional()])
 
 
@@ -77,6 +78,8 @@ class RoundForm(FlaskForm):
     allow_groups = BooleanField("Community groups may propose, as well as residents",
                                 widget=GovCheckboxInput())
     minimum_voting_age = IntegerField("Minimum voting age", default=16, widget=GovTextInput(),
+                                      invalid_value_message="Enter the minimum voting age "
+                                                            "as a whole number of years",
                                       validators=[InputRequired("Enter the minimum voting age")])
     voter_verification = RadioField("How voters are verified", default="self-declared",
                                     choices=[SelectChoice(*item)

@@ -10,6 +10,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
+    GovTextArea,
     GovTextInput,
 )
 from wtforms.fields import (
@@ -19,6 +20,7 @@ from wtforms.fields import (
     SelectField,
     StringField,
     SubmitField,
+    TextAreaField,
 )
 from wtforms.validators import InputRequired, Length, NumberRange
 
@@ -81,26 +83,48 @@ class DeskVoterForm(FlaskForm):
     submit = SubmitField("Check and continue", widget=GovSubmitInput())
 
 
+def _batch_count_field(label: str) -> IntegerField:
+    """The number of ballots in a paper batch: a whole number from 0 to MAX_BATCH_SIZE."""
+    return IntegerField(
+        label, widget=GovTextInput(),
+        invalid_value_message="Enter the number of ballots, as a whole number",
+        validators=[InputRequired("Enter the number of ballots, as a whole number"),
+                    NumberRange(min=0, message="The number cannot be negative"),
+                    NumberRange(max=MAX_BATCH_SIZE,
+                                message=f"A batch holds at most {MAX_BATCH_SIZE:,} ballots")],
+    )
+
+
 class PaperBatchForm(FlaskForm):
     """Open a batch of paper ballots with the count written on it."""
 
     label = StringField("Batch label", description="For example, Galashiels Library, 12 March.",
                         widget=GovTextInput(), validators=[InputRequired("Enter a label"),
                                                            Length(max=120)])
-    declared_count = IntegerField(
-        "Number of ballots in the batch", widget=GovTextInput(),
-        validators=[InputRequired("Enter the number of ballots, as a whole number"),
-                    NumberRange(min=0, message="The number cannot be negative"),
-                    NumberRange(max=MAX_BATCH_SIZE,
-                                message=f"A batch holds at most {MAX_BATCH_SIZE:,} ballots")],
-    )
+    declared_count = _batch_count_field("Number of ballots in the batch")
     submit = SubmitField("Add batch", widget=GovSubmitInput())
+
+
+class BatchCorrectionForm(FlaskForm):
+    """Correct the count written on a batch, after recounting the ballots in it."""
+
+    declared_count = _batch_count_field("Number of ballots in the batch, recounted")
+    reason = TextAreaField(
+        "Why does the count change?",
+        description="For example: recounted by two staff on 14 March; the batch holds 48, "
+                    "not 50. The finance officer who signs the result off sees this.",
+        widget=GovTextArea(),
+        validators=[InputRequired("Enter why the count changes"), Length(max=1000)],
+    )
+    submit = SubmitField("Correct the count", widget=GovSubmitInput())
 
 
 class VotingCodesForm(FlaskForm):
     """Make a batch of voting codes and download them as letters."""
 
-    count = IntegerField("How many codes?", widget=GovTextInput(), validators=[
+    count = IntegerField("How many codes?", widget=GovTextInput(),
+                         invalid_value_message="Enter how many codes to make, as a whole number",
+                         validators=[
         InputRequired("Enter how many codes to make, as a whole number"),
         NumberRange(min=1, max=5000, message="Make between 1 and 5000 codes at a time")])
     submit = SubmitField("Make codes and download letters", widget=GovSubmitInput())

@@ -377,6 +377,34 @@ def create_paper_batch(round_: Round, actor: User, label: str, declared_count: i
     return batch
 
 
+def correct_paper_batch_count(round_: Round, batch: PaperBatch, actor: User, declared_count: int,
+                              reason: str) -> PaperBatch:
+    """Correct the count written on a batch after a recount, until the round is counted.
+
+    The old and new counts and the reason go into the audit trail, which the finance officer
+    reviews before signing the result off. Raises PermissionDenied for someone who cannot
+    run this round's voting, Conflict once the round has been counted, InvalidInput for a
+    negative count, a missing reason or a count that does not change.
+    """
+    check_can_run_voting(actor, round_)
+    if round_.current_phase not in (Phase.VOTING, Phase.CLOSED):
+        raise Conflict("Batch counts can be corrected only while voting is open or closed "
+                       "and the round is not yet counted.")
+    reason = reason.strip()
+    if declared_count < 0:
+        raise InvalidInput("The number of ballots in the batch cannot be negative")
+    if not reason:
+        raise InvalidInput("Enter why the count changes")
+    if declared_count == batch.declared_count:
+        raise InvalidInput(f"The batch already says {declared_count} ballots")
+    before = batch.declared_count
+    batch.declared_count = declared_count
+    record_event("voting.paper_batch_corrected", actor=actor, subject=batch,
+                 before={"declared_count": before},
+                 after={"declared_count": declared_count, "reason": reason})
+    return batch
+
+
 def get_paper_batch(round_: Round, batch_id: int) -> PaperBatch:
     """The round's paper batch with this id; raises NotFound."""
     batch = db.session.get(PaperBatch, batch_id)

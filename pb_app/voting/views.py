@@ -309,6 +309,28 @@ def add_batch(round_id: int):
     return redirect(url_for("voting.manage", round_id=round_.id))
 
 
+@bp.route("/rounds/<int:round_id>/voting/batches/<int:batch_id>/correct",
+          methods=["GET", "POST"])
+@login_required
+def correct_batch(round_id: int, batch_id: int):
+    """Correct the count written on a paper batch after a recount, with the reason."""
+    round_ = get_visible_round(round_id, current_user)
+    services.check_can_run_voting(current_user, round_)
+    batch = services.get_paper_batch(round_, batch_id)
+    form = forms.BatchCorrectionForm()
+    page = {"round": round_, "batch": batch}
+    if not form.validate_on_submit():
+        return form_page("voting/correct_batch.html", form, **page)
+    try:
+        services.correct_paper_batch_count(round_, batch, current_user,
+                                           form.declared_count.data, form.reason.data)
+    except (InvalidInput, Conflict) as error:
+        return refused_form_page("voting/correct_batch.html", form, error, **page)
+    db.session.commit()
+    flash(f"The count of batch {batch.label!r} is now {batch.declared_count}.", "success")
+    return redirect(url_for("voting.manage", round_id=round_.id))
+
+
 @bp.post("/rounds/<int:round_id>/voting/codes")
 @login_required
 def make_codes(round_id: int):

@@ -4,6 +4,7 @@ reconciliation, closing by the lead, and one ballot per person across every chan
 from __future__ import annotations
 
 import io
+import json
 import re
 from datetime import UTC, date, datetime, timedelta
 
@@ -14,6 +15,7 @@ from werkzeug.datastructures import MultiDict
 
 from pb_app.audit.models import AuditEntry
 from pb_app.extensions import db
+from pb_app.localities.models import Locality
 from pb_app.voting.ballots import Choices
 from pb_app.voting.models import Ballot, PaperBatch, Participation
 from pb_app.voting.services import CODE_ATTEMPTS_PER_ADDRESS, reconcile_paper_batches
@@ -295,3 +297,76 @@ def test_no_paper_batch_can_be_added_once_voting_has_closed(client, sign_in, app
     assert "no more paper batches can be added" in refused.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(PaperBatch)) == 0
     assert reconcile_paper_batches(approval_round) == []  # the count is not held up
+
+
+def _closed_round_with_a_short_batch(client, sign_in, round_) -> PaperBatch:
+    """Voting closed with batch 'Kelso Hall' saying 3 ballots and holding 1; the lead signed in."""
+    sign_in(lead_of(round_.locality))
+    client.post(f"/rounds/{round_.id}/voting/batches",
+                data={"label": "Kelso Hall", "declared_count": "3"})
+    batch = db.session.scalar(select(PaperBatch))
+    desk_vote(client, round_, desk_voter(batch=batch), [("project", project_ids(round_)[0])])
+    assert client.post(f"/rounds/{round_.id}/voting/close").status_code == 302
+    return batch
+
+
+def test_a_recounted_batch_is_corrected_with_a_reason_and_then_reconciles(
+        client, sign_in, approval_round):
+    batch = _closed_round_with_a_short_batch(client, sign_in, approval_round)
+    page = client.get(f"/rounds/{approval_round.id}/voting").get_data(as_text=True)
+    assert "says 3 ballots but 1 were entered" in page and "Correct the count" in page
+    address = f"/rounds/{approval_round.id}/voting/batches/{batch.id}/correct"
+    assert "The batch says 3 ballots" in client.get(address).get_data(as_text=True)
+
+    corrected = client.post(address, data={
+        "declared_count": "1", "reason": "Recounted by two staff: the bundle holds 1."})
+    assert corrected.status_code == 302
+    assert reconcile_paper_batches(approval_round) == []
+    entry = db.session.scalars(select(AuditEntry).where(
+        AuditEntry.action == "voting.paper_batch_corrected")).one()
+    assert json.loads(entry.before_json) == {"declared_count": 3}
+    assert json.loads(entry.after_json) == {
+        "declared_count": 1, "reason": "Recounted by two staff: the bundle holds 1."}
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({"declared_count": "1", "reason": "  "}, "Enter why the count changes"),
+    ({"declared_count": "3", "reason": "Recounted"}, "The batch already says 3 ballots"),
+    ({"declared_count": "-1", "reason": "Recounted"}, "The number cannot be negative"),
+    ({"declared_count": "one", "reason": "Recounted"}, "Enter the number of ballots"),
+    ({"declared_count": "100001", "reason": "Recounted"}, "A batch holds at most 100,000"),
+])
+def test_a_bad_batch_correction_is_refused_and_changes_nothing(
+        client, sign_in, approval_round, data, message):
+    batch = _closed_round_with_a_short_batch(client, sign_in, approval_round)
+    refused = client.post(
+        f"/rounds/{approval_round.id}/voting/batches/{batch.id}/correct", data=data)
+    assert refused.status_code == 422
+    assert message in refused.get_data(as_text=True)
+    db.session.refresh(batch)
+    assert batch.declared_count == 3
+    assert not db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "voting.paper_batch_corrected"))
+
+
+def test_only_the_rounds_leads_correct_a_batch_and_not_after_the_count(
+        client, sign_in, approval_round):
+    batch = _closed_round_with_a_short_batch(client, sign_in, approval_round)
+    address = f"/rounds/{approval_round.id}/voting/batches/{batch.id}/correct"
+    data = {"declared_count": "1", "reason": "Recounted"}
+    client.post("/account/sign-out")
+    tweeddale = db.session.scalar(select(Locality).where(Locality.name == "Tweeddale"))
+    sign_in(lead_of(tweeddale))
+    assert client.post(address, data=data).status_code == 403
+    sign_in(resident("Neighbour", "TD1 3AB", date(1980, 1, 1)))
+    assert client.post(address, data=data).status_code == 403
+    assert client.get(f"/rounds/{approval_round.id}/voting/batches/999999/correct").status_code \
+        in (403, 404)
+
+    sign_in(lead_of(approval_round.locality))
+    approval_round.phase = "counted"
+    db.session.commit()
+    refused = client.post(address, data=data)
+    assert refused.status_code == 409 and "not yet counted" in refused.get_data(as_text=True)
+    db.session.refresh(batch)
+    assert batch.declared_count == 3
