@@ -38,7 +38,11 @@ from pb_app.tally.explain import render_text, result_to_json
 from pb_app.tally.model import Election, Result, RuleSpec
 from pb_app.tally.pabulib import read_pb, write_pb
 from pb_app.voting.receipts import receipt_hash
-from pb_app.voting.services import paper_batches, reconcile_paper_batches
+from pb_app.voting.services import (
+    paper_batch_corrections,
+    paper_batches,
+    reconcile_paper_batches,
+)
 
 COUNTABLE_PHASES = (Phase.CLOSED, Phase.COUNTED)
 HASHED_COLUMNS = (
@@ -154,7 +158,11 @@ def count_round(round_: Round, actor: User) -> CountSnapshot:
         allocation_json=json.dumps([list(pair) for pair in result.allocation]),
         support_json=json.dumps(support_of(election)),
         checks_json=canonical_json(
-            {"paper_batches": batches, "ties": [dataclasses.asdict(t) for t in result.ties]}
+            {
+                "paper_batches": batches,
+                "batch_corrections": paper_batch_corrections(round_),
+                "ties": [dataclasses.asdict(t) for t in result.ties],
+            }
         ),
         budget_pence=result.budget,
         spent_pence=result.spent,

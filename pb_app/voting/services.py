@@ -7,6 +7,7 @@ voter, with the reason), ``InvalidInput`` (a bad code or ballot) and ``NotFound`
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -18,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from pb_app.accounts.models import User
 from pb_app.accounts.services import check_can_manage_locality
+from pb_app.audit.models import AuditEntry
 from pb_app.audit.services import record_event
 from pb_app.errors import Conflict, DomainError, InvalidInput, NotEligible, NotFound
 from pb_app.extensions import db
@@ -403,6 +405,24 @@ def correct_paper_batch_count(round_: Round, batch: PaperBatch, actor: User, dec
                  before={"declared_count": before},
                  after={"declared_count": declared_count, "reason": reason})
     return batch
+
+
+def paper_batch_corrections(round_: Round) -> list[dict]:
+    """Every correction of a batch's written count in the round, oldest first, from the audit
+    trail: the batch's label, the count before and after, and the reason given."""
+    labels = dict(db.session.execute(
+        select(PaperBatch.id, PaperBatch.label).where(PaperBatch.round_id == round_.id)).all())
+    entries = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.round_id == round_.id,
+                                 AuditEntry.action == "voting.paper_batch_corrected")
+        .order_by(AuditEntry.sequence))
+    corrections = []
+    for entry in entries:
+        before, after = json.loads(entry.before_json), json.loads(entry.after_json)
+        corrections.append({"label": labels.get(int(entry.object_id), entry.object_id),
+                            "from": before["declared_count"], "to": after["declared_count"],
+                            "reason": after["reason"]})
+    return corrections
 
 
 def get_paper_batch(round_: Round, batch_id: int) -> PaperBatch:

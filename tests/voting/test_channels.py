@@ -328,6 +328,11 @@ def test_a_recounted_batch_is_corrected_with_a_reason_and_then_reconciles(
     assert json.loads(entry.after_json) == {
         "declared_count": 1, "reason": "Recounted by two staff: the bundle holds 1."}
 
+    assert client.post(f"/results/round/{approval_round.id}/count").status_code == 302
+    count_page = client.get(f"/results/round/{approval_round.id}/count").get_data(as_text=True)
+    assert ("Kelso Hall: 3 to 1. Reason: Recounted by two staff: the bundle holds 1."
+            in count_page)  # what the finance officer reviews before signing off
+
 
 @pytest.mark.parametrize(("data", "message"), [
     ({"declared_count": "1", "reason": "  "}, "Enter why the count changes"),
