@@ -23,6 +23,9 @@ class Config:
     MAIL_DEFAULT_SENDER = "no-reply@pb.example.org"
     MAIL_SMTP_HOST = "localhost"
     MAIL_SMTP_PORT = 25
+    MAIL_SMTP_SECURITY = "none"  # "starttls" (port 587), "ssl" (port 465) or "none"
+    MAIL_SMTP_USERNAME = ""  # log in only when a username is set
+    MAIL_SMTP_PASSWORD = ""
     PASSWORD_RESET_TTL_SECONDS = 3600
     TRUSTED_PROXY_COUNT = 0  # reverse proxies in front of the app that set X-Forwarded-For
 
@@ -48,6 +51,8 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     MAIL_BACKEND = "smtp"
+    MAIL_SMTP_PORT = 587
+    MAIL_SMTP_SECURITY = "starttls"
 
 
 CONFIGS = {

@@ -8,6 +8,7 @@ decision that was never saved.
 from __future__ import annotations
 
 import smtplib
+import ssl
 from email.message import EmailMessage
 
 from flask import current_app
@@ -56,6 +57,9 @@ def _drop_pending(session: Session, previous_transaction: SessionTransaction) ->
         session.info.pop(PENDING_KEY, None)
 
 
+SMTP_SECURITY = ("starttls", "ssl", "none")
+
+
 def _send_smtp(to: str, subject: str, body: str) -> None:
     config = current_app.config
     message = EmailMessage()
@@ -63,5 +67,28 @@ def _send_smtp(to: str, subject: str, body: str) -> None:
     message["To"] = to
     message["Subject"] = subject
     message.set_content(body)
-    with smtplib.SMTP(config["MAIL_SMTP_HOST"], config["MAIL_SMTP_PORT"], timeout=30) as smtp:
+    with _smtp_connection(config) as smtp:
         smtp.send_message(message)
+
+
+def _smtp_connection(config: dict) -> smtplib.SMTP:
+    """A connection to the configured server: encrypted as ``MAIL_SMTP_SECURITY`` says (the
+    server's certificate checked), and logged in when ``MAIL_SMTP_USERNAME`` is set."""
+    security = config["MAIL_SMTP_SECURITY"]
+    if security not in SMTP_SECURITY:
+        raise RuntimeError(f"MAIL_SMTP_SECURITY must be 'starttls', 'ssl' or 'none', "
+                           f"not {security!r}")
+    address = (config["MAIL_SMTP_HOST"], config["MAIL_SMTP_PORT"])
+    if security == "ssl":
+        smtp = smtplib.SMTP_SSL(*address, timeout=30, context=ssl.create_default_context())
+    else:
+        smtp = smtplib.SMTP(*address, timeout=30)
+    try:
+        if security == "starttls":
+            smtp.starttls(context=ssl.create_default_context())
+        if config["MAIL_SMTP_USERNAME"]:
+            smtp.login(config["MAIL_SMTP_USERNAME"], config["MAIL_SMTP_PASSWORD"])
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
