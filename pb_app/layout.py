@@ -103,6 +103,24 @@ def refused_form_page(template: str, form: Any, error: DomainError, field: Any =
     return form_page(template, form, error.status, **context)
 
 
+def pagination_links(found: Any, endpoint: str, **query: Any) -> dict[str, Any]:
+    """The parameters of GOV.UK's pagination component for a Flask-SQLAlchemy page:
+    previous and next links, the first and last pages, and those around the current one."""
+
+    def link(number: int) -> dict[str, str]:
+        return {"href": url_for(endpoint, page=number, **query)}
+
+    items = [
+        {"number": number, "current": number == found.page, **link(number)}
+        if number else {"ellipsis": True}
+        for number in found.iter_pages(left_edge=1, left_current=1, right_current=2,
+                                       right_edge=1)
+    ]
+    return {"previous": link(found.prev_num) if found.has_prev else None,
+            "next": link(found.next_num) if found.has_next else None,
+            "items": items}
+
+
 class ButtonForm(FlaskForm):
     """A bare button (submit, count, close voting...), so that every POST carries a CSRF token."""
 

@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from pb_app.accounts.models import (
     ADMINISTRATOR,
@@ -287,9 +288,22 @@ def check_can_manage_locality(user: User, locality: Locality) -> None:
     )
 
 
-def list_users() -> list[User]:
-    """Every user, by name then email."""
-    return list(db.session.scalars(select(User).order_by(User.full_name, User.email)))
+USERS_PER_PAGE = 50
+
+
+def list_users(search: str = "", page: int = 1, per_page: int = USERS_PER_PAGE):
+    """One page of users, by name then email, whose name or email contains ``search`` (any
+    case; ``%`` and ``_`` are plain characters). A page past the last shows the last."""
+    query = select(User).options(selectinload(User.locality), selectinload(User.role_grants))
+    search = search.strip().lower()
+    if search:
+        query = query.where(or_(func.lower(User.full_name).contains(search, autoescape=True),
+                                func.lower(User.email).contains(search, autoescape=True)))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    last_page = max(1, -(-total // per_page))
+    query = query.order_by(User.full_name, User.email, User.id)
+    return db.paginate(query, page=min(max(page, 1), last_page), per_page=per_page,
+                       error_out=False)
 
 
 def get_user(user_id: int) -> User:

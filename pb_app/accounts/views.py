@@ -15,7 +15,7 @@ from pb_app.accounts.models import ADMINISTRATOR
 from pb_app.accounts.tokens import read_reset_token
 from pb_app.errors import DomainError
 from pb_app.extensions import db
-from pb_app.layout import add_navigation_link, form_page, refused_form_page
+from pb_app.layout import add_navigation_link, form_page, pagination_links, refused_form_page
 from pb_app.localities.services import get_locality_by_slug, list_localities
 
 bp = Blueprint("accounts", __name__, template_folder="templates", cli_group="accounts")
@@ -123,7 +123,11 @@ def reset_password(token: str):
 @role_required(ADMINISTRATOR)
 def list_users():
     """Every user with their roles, for an administrator."""
-    return render_template("accounts/users.html", users=services.list_users())
+    search = request.args.get("q", "")
+    users = services.list_users(search, request.args.get("page", 1, type=int))
+    query = {"q": search} if search else {}
+    return render_template("accounts/users.html", search=search, users=users,
+                           pages=pagination_links(users, "accounts.list_users", **query))
 
 
 def _grant_form() -> forms.GrantRoleForm:

@@ -183,3 +183,35 @@ def test_the_roles_page_names_each_grant_on_its_remove_button(client, sign_in, a
     for name in ("Group lead (Eildon)", "Finance officer"):
         assert f'<td class="govuk-table__cell">{name}</td>' in page
         assert f'aria-label="Remove {name}"' in page
+
+
+def test_the_users_list_is_paged_and_searchable(client, sign_in, admin):
+    for n in range(1, 121):
+        UserFactory(full_name=f"Resident {n:03d}", email=f"resident{n:03d}@example.org")
+    UserFactory(full_name="Ruaridh Elliot", email="r.elliot@example.org")
+    UserFactory(full_name="Percent 100%_", email="odd@example.org")
+    db.session.commit()
+    sign_in(admin)
+    total = 120 + 2 + 1  # and the administrator
+
+    first = client.get("/admin/users").get_data(as_text=True)
+    assert f"{total} users, page 1 of 3." in first
+    assert first.count('href="/admin/users/') == services.USERS_PER_PAGE
+    assert 'href="/admin/users?page=2"' in first and 'href="/admin/users?page=3"' in first
+
+    last = client.get("/admin/users?page=3").get_data(as_text=True)
+    assert last.count('href="/admin/users/') == total - 2 * services.USERS_PER_PAGE
+    for page in ("99999999999999999999", "-4", "two"):
+        response = client.get(f"/admin/users?page={page}")
+        assert response.status_code == 200  # past the end shows the last; nonsense the first
+    assert "page 3 of 3" in client.get("/admin/users?page=999").get_data(as_text=True)
+
+    found = client.get("/admin/users?q=ELLIOT").get_data(as_text=True)
+    assert "1 user matching" in found and "Ruaridh Elliot" in found
+    assert "Resident 001" not in found and "?page=" not in found
+    assert "r.elliot@example.org" in client.get("/admin/users?q=r.ell").get_data(as_text=True)
+    wildcard = client.get("/admin/users?q=%25_").get_data(as_text=True)  # "%_" is literal
+    assert "1 user matching" in wildcard and "Percent 100%_" in wildcard
+    paged_search = client.get("/admin/users?q=resident&page=2").get_data(as_text=True)
+    assert "120 users matching" in paged_search and 'href="/admin/users?page=3&amp;q=resident"' \
+        in paged_search
