@@ -4,7 +4,7 @@ A stable contract that scripts outside the project rely on::
 
     flask --app wsgi tally run FILE.pb --rule RULE [--completion add1|add1-greedy]
         [--comparison] [--exhaustive-stop] [--integral-start] [--increment N]
-        [--threshold N] [--ordinal-scheme borda|approval]
+        [--threshold N] [--ordinal-scheme borda|approval] [--min-share-divisor N]
         [--tie-break lexico|lottery|declared:ID,ID,...] [--tie-criteria support,cost|none]
         [--seed SEED] [--json]
     flask --app wsgi tally verify FILE.pb RESULT.json
@@ -58,6 +58,9 @@ def tally_cli() -> None:
               help="greedy-threshold: the minimum support.")
 @click.option("--ordinal-scheme", type=click.Choice(ORDINAL_SCHEMES), default="borda",
               show_default=True, help="How ranked ballots become points.")
+@click.option("--min-share-divisor", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Pre-filter: exclude a project chosen by a share of voters below "
+                   "cost / (N x budget); 0 for none.")
 @click.option("--tie-break", "order", default="lexico", show_default=True, metavar="ORDER",
               help="lexico, lottery (with --seed) or declared:ID,ID,...")
 @click.option("--tie-criteria", default=",".join(CRITERIA), show_default=True,
@@ -151,14 +154,15 @@ def _tally(election: Election, spec: RuleSpec) -> Result:
 
 def _spec(
     rule: str, completion: str | None, comparison: bool, exhaustive_stop: bool,
-    integral_start: bool, increment: int, threshold: int, ordinal_scheme: str, order: str,
-    tie_criteria: str, seed: str | None,
+    integral_start: bool, increment: int, threshold: int, ordinal_scheme: str,
+    min_share_divisor: int, order: str, tie_criteria: str, seed: str | None,
 ) -> RuleSpec:
     """The rule as the options declare it."""
     return RuleSpec(
         rule=rule, completion=completion, increment=increment, integral_start=integral_start,
         exhaustive_stop=exhaustive_stop, comparison=comparison, threshold=threshold,
-        ordinal_scheme=ordinal_scheme, tie_break=_tie_break(order, tie_criteria, seed),
+        ordinal_scheme=ordinal_scheme, min_share_divisor=min_share_divisor,
+        tie_break=_tie_break(order, tie_criteria, seed),
     )
 
 

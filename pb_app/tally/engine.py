@@ -14,6 +14,7 @@ from pb_app.tally.greedy import run_greedy
 from pb_app.tally.model import ALGORITHM_VERSION, Election, Result, RuleSpec
 from pb_app.tally.pabulib import fingerprint
 from pb_app.tally.phragmen import run_phragmen
+from pb_app.tally.prefilter import exclude_low_share
 from pb_app.tally.support import APPROVAL_TYPES, build_profile
 from pb_app.tally.tiebreak import build_tie_order
 
@@ -43,6 +44,8 @@ def validate_spec(election: Election, spec: RuleSpec) -> None:
         raise TallyError("a support threshold applies to greedy-threshold only")
     if spec.threshold < 0:
         raise TallyError("the support threshold must not be negative")
+    if not isinstance(spec.min_share_divisor, int) or spec.min_share_divisor < 0:
+        raise TallyError("the pre-filter divisor must be a whole number, 0 for no pre-filter")
 
 
 def run_tally(election: Election, spec: RuleSpec) -> Result:
@@ -52,11 +55,15 @@ def run_tally(election: Election, spec: RuleSpec) -> Result:
     type, an invalid tie-break declaration, or ballots that do not match the election.
     """
     validate_spec(election, spec)
-    profile = build_profile(election, spec.ordinal_scheme)
-    order = build_tie_order(profile, spec.tie_break)
     log = StepLog()
+    voters = sum(ballot.weight for ballot in election.ballots)
     log.add("rule", f"Rule: {describe_rule(spec)}. Budget {money(election.budget)}, "
-            f"{money(profile.n_voters)} voters, {len(profile.ids)} projects.")
+            f"{money(voters)} voters, {len(election.projects)} projects.")
+    counted = election
+    if spec.min_share_divisor:
+        counted = exclude_low_share(election, spec.min_share_divisor, log)
+    profile = build_profile(counted, spec.ordinal_scheme)
+    order = build_tie_order(profile, spec.tie_break)
     if spec.rule == "mes":
         funded = run_equal_shares(profile, spec, order, log)
     elif spec.rule == "phragmen":

@@ -96,6 +96,9 @@ def render_text(result: Result) -> str:
 def describe_rule(spec: RuleSpec) -> str:
     """One line naming the rule and every option that changes its result."""
     parts = [spec.rule]
+    if spec.min_share_divisor:
+        parts.append(f"pre-filter: share of voters at least cost / ({spec.min_share_divisor} "
+                     "x budget)")
     if spec.rule == "greedy-threshold":
         parts.append(f"threshold {spec.threshold}")
     if spec.rule == "mes":

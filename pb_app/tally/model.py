@@ -88,7 +88,9 @@ class RuleSpec:
       the per-voter raise in currency units; ``integral_start`` starts from floor(B/n);
       ``exhaustive_stop`` also stops add1 at the first exhaustive outcome; ``comparison``
       keeps the greedy outcome if more voters prefer it;
-    - ``ordinal_scheme``: how ranked ballots become points (see the rules module).
+    - ``ordinal_scheme``: how ranked ballots become points (see the rules module);
+    - ``min_share_divisor``: when not 0, first exclude each project chosen by a share of the
+      voters below its cost / (divisor x budget) (see the prefilter module).
     """
 
     rule: str
@@ -99,6 +101,7 @@ class RuleSpec:
     comparison: bool = False
     threshold: int = 0
     ordinal_scheme: str = "borda"
+    min_share_divisor: int = 0
     tie_break: TieBreak = field(default_factory=TieBreak)
 
 

@@ -216,3 +216,18 @@ def test_the_command_module_stays_free_of_flask():
     imported |= {node.module.split(".")[0] for node in ast.walk(tree)
                  if isinstance(node, ast.ImportFrom) and node.module}
     assert imported <= {"__future__", "json", "pathlib", "typing", "click", "pb_app"}
+
+
+def test_the_prefilter_option_reproduces_swiecie_and_its_result_verifies(cli_runner, tmp_path):
+    swiecie = ELECTIONS / "Poland_Swiecie_2023.pb"
+    result = _invoke(cli_runner, "run", swiecie, "--rule", "mes", "--completion", "add1",
+                     "--comparison", "--min-share-divisor", "3", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert (len(data["selected"]), data["spent"]) == (17, 1_040_337)
+    assert data["rule"]["min_share_divisor"] == 3
+    recorded = tmp_path / "result.json"
+    recorded.write_text(result.output, encoding="utf-8")
+    assert _invoke(cli_runner, "verify", swiecie, recorded).exit_code == 0
+    refused = _invoke(cli_runner, "run", swiecie, "--rule", "mes", "--min-share-divisor", "-3")
+    assert refused.exit_code == 2 and "--min-share-divisor" in refused.output

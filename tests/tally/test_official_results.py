@@ -13,7 +13,7 @@ from fractions import Fraction
 import pytest
 
 from pb_app.tally.engine import run_tally
-from pb_app.tally.model import Ballot, Election, Result, RuleSpec
+from pb_app.tally.model import Election, Result, RuleSpec
 from tests.tally.real_elections import ELECTIONS, TESTVECTORS, load, official_selected
 
 WIELICZKA = ELECTIONS / "Poland_Wieliczka_2023_Green_Budget.pb"
@@ -27,28 +27,6 @@ def _step(result: Result, kind: str) -> dict:
 
 def _voters(election: Election) -> int:
     return sum(b.weight for b in election.ballots)
-
-
-def without_low_share(election: Election, divisor: int) -> tuple[Election, set[str]]:
-    """Świecie's pre-filter: drop a project whose vote share is below cost / (divisor x budget).
-
-    The voters stay (an emptied ballot still counts towards budget / voters); only the
-    excluded projects leave the ballot.
-    """
-    votes = dict.fromkeys((p.id for p in election.projects), 0)
-    for ballot in election.ballots:
-        for project_id in ballot.projects:
-            votes[project_id] += ballot.weight
-    n = _voters(election)
-    excluded = {p.id for p in election.projects
-                if Fraction(votes[p.id], n) < Fraction(p.cost, divisor * election.budget)}
-    filtered = dataclasses.replace(
-        election,
-        projects=tuple(p for p in election.projects if p.id not in excluded),
-        ballots=tuple(Ballot(tuple(p for p in b.projects if p not in excluded), b.points,
-                             b.weight) for b in election.ballots),
-    )
-    return filtered, excluded
 
 
 @pytest.mark.parametrize("integral_start", [False, True])
@@ -85,10 +63,10 @@ def test_wieliczka_2023_with_pabutools_exhaustive_stop_funds_31_projects():
 
 def test_swiecie_2023_prefilter_then_add1_with_comparison_is_the_official_result():
     election, flags = load(SWIECIE)
-    filtered, excluded = without_low_share(election, divisor=3)
-    assert excluded == {"c22"}
-    assert _voters(filtered) == _voters(election) == 2553
-    result = run_tally(filtered, RuleSpec("mes", completion="add1", comparison=True))
+    result = run_tally(election, RuleSpec("mes", completion="add1", comparison=True,
+                                          min_share_divisor=3))
+    prefilter = _step(result, "prefilter")
+    assert (prefilter["excluded"], prefilter["voters"]) == (("c22",), 2553)
     assert (len(result.selected), result.spent) == (17, 1_040_337)
     assert set(result.selected) == official_selected(flags)
     add1 = _step(result, "add1")
