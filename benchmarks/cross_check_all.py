@@ -28,12 +28,12 @@ from tests.tally.real_elections import (
     ORACLE_SPECS,
     OutOfTime,
     election_files,
+    in_child,
     index_rows,
     load,
     oracle_variants,
     pabutools_input,
     pabutools_winners,
-    time_limit,
     vector_files,
 )
 
@@ -45,10 +45,9 @@ def timed(work: Callable[[], Any], seconds: float) -> tuple[str, Any, float]:
     """Run ``work`` with a time limit: (ok|timeout|error, value or message, seconds)."""
     started = time.perf_counter()
     try:
-        with time_limit(seconds):
-            value = work()
-    except OutOfTime:
-        return "timeout", f"did not finish in {seconds:.0f} s", time.perf_counter() - started
+        value = in_child(work, seconds)
+    except OutOfTime as stopped:
+        return "timeout", str(stopped), time.perf_counter() - started
     except Exception as error:  # every failure is reported in the table, never hidden
         return "error", f"{type(error).__name__}: {error}", time.perf_counter() - started
     return "ok", value, time.perf_counter() - started

@@ -8,16 +8,18 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import multiprocessing
 import os
-import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
+import resource
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pb_app.tally.model import Election, RuleSpec, TieBreak
 from pb_app.tally.pabulib import read_pb_with_selected
+
+T = TypeVar("T")
 
 PABULIB = Path(os.environ.get("PB_PABULIB_DIR", Path(__file__).parents[3] / "shared" / "pabulib"))
 ELECTIONS = PABULIB / "elections"
@@ -173,31 +175,52 @@ def has_selected_column(path: Path) -> bool:
 
 
 class OutOfTime(Exception):
-    """A run took longer than its time limit."""
+    """A run did not finish within its time (or memory) limit."""
 
 
-@contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    """Raise OutOfTime inside the block once ``seconds`` have passed (pure-Python work).
+def in_child(work: Callable[[], T], seconds: float, memory_mb: int = 4096) -> T:
+    """Run ``work`` in a forked child process and return its (picklable) value.
 
-    An alarm that lands inside C code (pabutools' gmpy2 fractions) can surface as another
-    error; once the time is up, any error from the block is reported as OutOfTime.
+    The child is killed once ``seconds`` have passed and may take ``memory_mb`` more address
+    space than this process has; either way OutOfTime is raised, so a run that would go on
+    for hours or fill the machine's memory cannot (an alarm signal in this process could be
+    lost inside a finaliser and would not bound memory). An error in ``work`` is re-raised
+    here with its message.
     """
-    expired = False
-
-    def stop(_signum: int, _frame: Any) -> None:
-        nonlocal expired
-        expired = True
-        raise OutOfTime
-
-    previous = signal.signal(signal.SIGALRM, stop)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    limit = _address_space_bytes() + memory_mb * 2**20
+    child = context.Process(target=_run_child, args=(work, sender, limit), daemon=True)
+    child.start()
+    sender.close()
     try:
-        yield
-    except Exception as error:
-        if expired and not isinstance(error, OutOfTime):
-            raise OutOfTime from error
-        raise
+        if not receiver.poll(seconds):
+            raise OutOfTime(f"did not finish in {seconds:g} s")
+        status, value = receiver.recv()
+    except EOFError:
+        raise OutOfTime(f"stopped: it needed more than {memory_mb:,} MB") from None
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        child.kill()
+        child.join()
+        receiver.close()
+    if status == "memory":
+        raise OutOfTime(f"stopped: it needed more than {memory_mb:,} MB")
+    if status == "error":
+        raise RuntimeError(value)
+    return value
+
+
+def _run_child(work: Callable[[], Any], sender: Any, limit: int) -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    try:
+        sender.send(("ok", work()))
+    except MemoryError:
+        sender.send(("memory", None))
+    except Exception as error:  # reported to the parent, which raises it
+        sender.send(("error", f"{type(error).__name__}: {error}"))
+
+
+def _address_space_bytes() -> int:
+    """This process's virtual memory size (what RLIMIT_AS counts)."""
+    with open("/proc/self/statm", encoding="ascii") as statm:
+        return int(statm.read().split()[0]) * resource.getpagesize()
