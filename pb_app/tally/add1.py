@@ -22,7 +22,10 @@ from pb_app.tally.tiebreak import TieOrder
 
 @dataclass(frozen=True)
 class Add1Outcome:
-    """The kept run, the run that ended the search (if any) and how many runs it took."""
+    """The kept run, the run that ended the search (if any) and how many runs it took.
+
+    ``search_add1`` finds the stopper by a sequence-only run (``mes.run_mes`` with
+    ``prices=False``): read its sequence, not its prices."""
 
     kept: Run
     stopper: Run | None
@@ -80,14 +83,31 @@ def search_add1(data: MesData, order: TieOrder, start: Fraction, increment: int,
     Where the outcome changes at almost every step, speculative jumps are wasted runs: after
     a failed two-step jump the search waits for twice as many unchanged steps in a row
     before it tries again; a successful jump resets that patience.
+
+    The search only reads funded sequences and certificates, so its runs skip exact prices
+    (``prices=False``) and a jump of more than one step gives up at its first uncertified
+    round; the kept run is then redone with exact prices for the explanation. A one-step
+    probe needs no certificate: certified, it would fund the base's sequence, which does not
+    stop the search (no base does), so the unit step below moves on exactly as the
+    certified branch would (same ``k``, base, streak and jump).
     """
-    k, base, runs = 0, run_mes(data, order, start), 1
+    outcome = _search(data, order, start, increment, exhaustive_stop)
+    kept = run_mes(data, order, outcome.kept.endowment)
+    return Add1Outcome(kept, outcome.stopper, outcome.reason, outcome.runs + 1, outcome.steps)
+
+
+def _search(data: MesData, order: TieOrder, start: Fraction, increment: int,
+            exhaustive_stop: bool) -> Add1Outcome:
+    """``search_add1`` on sequence-only runs."""
+    k, base, runs = 0, run_mes(data, order, start, prices=False), 1
     reason = _stop_reason(data, base, exhaustive_stop)
     if reason is not None:
         return _finish(data, base, base, reason, runs, k)
     jump, streak, patience = 1, 0, 1
     while True:
-        probe = run_mes(data, order, start + (k + jump) * increment, watch=base)
+        watch = base if jump > 1 else None
+        probe = run_mes(data, order, start + (k + jump) * increment, watch=watch, prices=False,
+                        abandon=jump > 1)
         runs += 1
         if probe.certified:
             k, base, streak = k + jump, probe, streak + 1

@@ -27,6 +27,29 @@ project's price at ``e2``, then every endowment between them funds the same sequ
 search (in ``add1``) certifies ever longer jumps while the outcome stays put and steps one
 unit at a time near changes. The outcome is therefore exactly the one
 unit stepping finds (tests compare both on small instances).
+
+Sequence-only runs. The search reads only funded sequences and certificates, so its runs
+(``prices=False``) skip exact prices. Each group's budget then carries its own error bound
+``err``. A price is found by classifying the supporters: with ``P`` the groups below the
+float level, ``alpha' = (cost - exact money of P) / (utility of the rest)``; if every group
+in ``P`` surely holds less than ``lo * u`` and every other at least ``hi * u``, then
+``alpha'`` is the exact water level (the poor pay all they hold, the rest their share, which
+sums to the cost, and any lower level collects less). The utility of the rest is an exact
+integer, so ``alpha'`` is known within ``eps = (sum over P of weight * err + rounding) /
+(utility of the rest)``. Paying it sets the poor to exactly 0 (error 0) and moves a rich
+group's error by at most ``u * eps`` plus rounding (``max(0, b - alpha * u)`` is
+1-Lipschitz in ``b`` and ``u``-Lipschitz in ``alpha``). Errors thus flow only through the
+money of the poor and stay tiny. When every poor group of a project is already capped
+(exactly 0) its price is known exactly, ``cost / utility of the rest``, so exact ties are
+still broken by the declared order. A group too close to the level, prices that still
+overlap, or anything else uncertain sends the run back to exact prices.
+
+Certificates of sequence-only runs compare a rival's lower bound at ``e2`` with a float
+ceiling of the winner's price at ``e1``: never less cautious than the exact comparison. A
+certificate that fails wrongly costs runs, not correctness: the search only skips grid
+points under a certificate, and a one-step probe's sequence is exact either way. A jump of
+more than one step whose certificate fails is thrown away, so its run stops at the first
+uncertified round (``abandon``). The kept run is redone with exact prices.
 """
 
 from __future__ import annotations
@@ -36,6 +59,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import partial
+from typing import NamedTuple
 
 import numpy as np
 
@@ -44,6 +68,7 @@ from pb_app.tally.tiebreak import TieOrder
 
 EPS = 2.0**-53
 WIDEN = 4  # attempts at a certified price interval, each wider
+SINGLE_THREAD_DOT = 8192  # OpenBLAS computes shorter dot products in one thread
 
 
 class _Ambiguous(Exception):
@@ -55,7 +80,8 @@ class MesData:
     """Per-project arrays MES reads: supporters, their weights and utilities.
 
     A utility is the points given times the project's ``scale`` (its cost for approval
-    ballots, 1 otherwise); ``point_type`` is the smallest integer type holding every point.
+    ballots, 1 otherwise); ``wutil`` holds weight times utility and ``top_util`` the
+    largest utility; ``point_type`` is the smallest integer type holding every point.
     """
 
     profile: Profile
@@ -67,14 +93,21 @@ class MesData:
     free: tuple[int, ...]
     scale: tuple[int, ...]
     point_type: np.dtype
+    wutil: tuple[np.ndarray, ...]
+    top_util: tuple[float, ...]
 
 
 @dataclass
 class Round:
-    """One funded project: its price per unit of utility and who paid what."""
+    """One funded project: its price per unit of utility and who paid what.
+
+    ``ceiling`` is a float at least the exact price. A sequence-only run (see ``run_mes``)
+    leaves ``alpha`` at None and the payers uncounted.
+    """
 
     project: int
-    alpha: Fraction
+    alpha: Fraction | None
+    ceiling: float
     tied: tuple[int, ...] = ()
     decided_by: str = ""
     full_payers: int = 0
@@ -126,6 +159,8 @@ def prepare(profile: Profile, order: TieOrder) -> MesData:
         scale=tuple(profile.costs[j] if profile.is_approval else 1
                     for j in range(len(profile.ids))),
         point_type=_point_type(profile),
+        wutil=tuple(w * u for w, u in zip(wts, util, strict=True)),
+        top_util=tuple(float(u.max(initial=0.0)) for u in util),
     )
 
 
@@ -137,13 +172,26 @@ def _point_type(profile: Profile) -> np.dtype:
                 if top <= np.iinfo(t).max)
 
 
-def run_mes(data: MesData, order: TieOrder, e: Fraction, watch: Run | None = None) -> Run:
+def run_mes(data: MesData, order: TieOrder, e: Fraction, watch: Run | None = None,
+            prices: bool = True, abandon: bool = False) -> Run:
     """Run MES at endowment ``e``; with ``watch``, also certify that every endowment between
-    ``watch.endowment`` and ``e`` funds the same sequence (see the module docstring)."""
+    ``watch.endowment`` and ``e`` funds the same sequence (see the module docstring).
+
+    With ``prices=False`` only the funded sequence and the certificate are wanted: the run
+    keeps certified float bounds of the prices instead of exact ones (``Round.alpha`` is
+    None, payers are not counted and the run has no ``money_left``). With ``abandon`` the
+    run stops at the first round that breaks the certificate; only ``certified`` (False)
+    may then be read.
+    """
+    if not prices:
+        try:
+            return _float_run(data, order, e, watch, exact=False, abandon=abandon)
+        except _Ambiguous:
+            pass
     try:
-        return _float_run(data, order, e, watch)
+        return _float_run(data, order, e, watch, abandon=abandon)
     except _Ambiguous:
-        return _exact_run(data, order, e, watch)
+        return _exact_run(data, order, e, watch, abandon)
 
 
 @dataclass
@@ -151,7 +199,10 @@ class _State:
     """A float run's budgets plus what makes them exact: capped groups hold exactly 0; every
     other group holds exactly ``e - sum over rounds r of nums[r] / den * rows[r, group]``
     (the exact prices times the funded project's scale over one common denominator, so sums
-    need no gcd per term; ``rows`` holds the points each group gave the funded projects)."""
+    need no gcd per term; ``rows`` holds the points each group gave the funded projects).
+
+    A sequence-only run keeps no exact prices: ``err`` then bounds each group's distance
+    from its exact budget, and ``delta`` is at least its largest entry."""
 
     e: Fraction
     budgets: np.ndarray
@@ -159,6 +210,7 @@ class _State:
     delta: float
     data: MesData
     rows: np.ndarray
+    err: np.ndarray
     den: int = 1
     nums: list[int] = field(default_factory=list)
 
@@ -174,33 +226,45 @@ class _State:
         self.nums.append(alpha.numerator * (common // alpha.denominator) * self.data.scale[j])
 
 
-def _float_run(data: MesData, order: TieOrder, e: Fraction, watch: Run | None) -> Run:
+def _start_state(data: MesData, e: Fraction, exact: bool) -> _State:
+    """Everybody holds ``e``: exact records for runs with exact prices, else error bounds."""
+    ef, groups = float(e), len(data.profile.groups)
+    rows = np.zeros((len(data.candidates) if exact else 0, groups), dtype=data.point_type)
+    return _State(e, np.full(groups, ef), np.zeros(groups, dtype=bool), 4 * EPS * ef, data,
+                  rows, np.full(0 if exact else groups, 4 * EPS * ef))
+
+
+def _float_run(data: MesData, order: TieOrder, e: Fraction, watch: Run | None,
+               exact: bool = True, abandon: bool = False) -> Run:
     profile = data.profile
-    ef = float(e)
-    groups = len(profile.groups)
-    state = _State(e, np.full(groups, ef), np.zeros(groups, dtype=bool), 4 * EPS * ef,
-                   data, np.zeros((len(data.candidates), groups), dtype=data.point_type))
+    state = _start_state(data, e, exact)
     lower = {j: profile.costs[j] / data.total_util[j] * (1 - 4 * EPS) for j in data.candidates}
     active = set(data.candidates)
     run = Run(endowment=e, free=data.free, rounds=[], certified=watch is not None)
     while True:
-        threshold = _threshold(watch, len(run.rounds))
-        evals = _evaluate(data, state.budgets, state.delta, active, lower, threshold)
+        ceiling, threshold = _threshold(watch if run.certified else None, len(run.rounds))
+        tight = None if exact else {}
+        evals = _evaluate(data, state, active, lower, ceiling, tight)
         if not evals:
             break
-        winner, tied, decided_by, exact = _pick(data, order, state, evals)
-        prices = {q: exact.get(q, lo) for q, (lo, _, _) in evals.items()}
+        if exact:
+            winner, tied, decided_by, known = _pick(data, order, state, evals)
+        else:
+            winner, tied, decided_by, known = _pick_probe(data, order, state, evals, tight)
+        prices = {q: known.get(q, lo) for q, (lo, _, _) in evals.items()}
         run.certified = run.certified and _still_certified(
-            run, watch, winner, prices, set(exact), threshold, order)
-        paid = _pay_float(data, state, winner, evals[winner][0], evals[winner][1])
+            run, watch, winner, prices, set(known), (ceiling, threshold), order)
+        if abandon and not run.certified:
+            return run
+        paid = (_pay_float(data, state, winner, *evals[winner][:2]) if exact
+                else _pay_probe(data, state, winner, tight[winner]))
         paid.tied, paid.decided_by = tied, decided_by
         run.rounds.append(paid)
-        state.delta += 6 * EPS * ef
         active.discard(winner)
     run.certified = run.certified and len(run.rounds) == len(watch.rounds)
     funded = set(run.sequence)
     run.unfunded = tuple(j for j in data.candidates if j not in funded)
-    run.money_left = partial(_float_money_left, profile, state)
+    run.money_left = partial(_float_money_left, profile, state) if exact else None
     return run
 
 
@@ -208,10 +272,11 @@ def _float_money_left(profile: Profile, state: _State, j: int) -> Fraction:
     return _exact_total(state, profile.supporters[j], profile.weights[profile.supporters[j]])
 
 
-def _threshold(watch: Run | None, r: int) -> float | Fraction:
+def _threshold(watch: Run | None, r: int) -> tuple[float, Fraction | None]:
+    """The watched run's price in round r: a float ceiling and the exact price if known."""
     if watch is None or r >= len(watch.rounds):
-        return -math.inf
-    return watch.rounds[r].alpha
+        return -math.inf, None
+    return watch.rounds[r].ceiling, watch.rounds[r].alpha
 
 
 def _pick(data: MesData, order: TieOrder, state: _State,
@@ -222,66 +287,114 @@ def _pick(data: MesData, order: TieOrder, state: _State,
     if len(close) == 1:
         return best, (), "", {}
     exact = {q: _exact_price(data, state, q, evals[q][0], evals[q][1])[0] for q in close}
+    return *_lowest(order, exact), exact
+
+
+def _lowest(order: TieOrder, exact: dict[int, Fraction]) -> tuple[int, tuple[int, ...], str]:
+    """The project with the lowest exact price, the tied ones and what broke the tie."""
     low = min(exact.values())
-    tied = sorted((q for q in close if exact[q] == low), key=order.keys.__getitem__)
+    tied = sorted((q for q in exact if exact[q] == low), key=order.keys.__getitem__)
     if len(tied) == 1:
-        return tied[0], (), "", exact
+        return tied[0], (), ""
     winner, decided_by = order.pick(tied)
-    return winner, tuple(tied), decided_by, exact
+    return winner, tuple(tied), decided_by
+
+
+def _pick_probe(data: MesData, order: TieOrder, state: _State, evals: dict,
+                tight: dict) -> tuple[int, tuple[int, ...], str, dict[int, Fraction]]:
+    """``_pick`` without exact prices, from the prices ``_tight_price`` found (in ``tight``;
+    the winner and those whose interval overlaps the best need one). Prices still
+    overlapping are compared exactly when known exactly (``_known_price``), else only an
+    exact run can tell."""
+    best = min(evals, key=lambda j: evals[j][2])
+    close = [q for q in evals if evals[q][0] <= evals[best][1]]
+    if any(q not in tight for q in close):
+        raise _Ambiguous
+    if len(close) == 1:
+        return best, (), "", {}
+    best = min(close, key=lambda q: tight[q].alpha)
+    close = [q for q in close if tight[q].lo <= tight[best].hi]
+    if len(close) == 1:
+        return best, (), "", {}
+    exact = {q: _known_price(data, state, q, tight[q]) for q in close}
+    if None in exact.values():
+        raise _Ambiguous
+    return *_lowest(order, exact), exact
 
 
 def _still_certified(run: Run, watch: Run | None, winner: int, prices: dict,
-                     exact: set[int], threshold: float | Fraction, order: TieOrder) -> bool:
+                     exact: set[int], watched: tuple[float, Fraction | None],
+                     order: TieOrder) -> bool:
     """Round r keeps the certificate: same winner, and every rival's price here is above the
-    winner's price at the watched endowment (or equal, exactly, and behind it in the order)."""
+    winner's price at the watched endowment (or equal, exactly, and behind it in the order).
+
+    ``watched`` is that price as a float ceiling and, when known, exactly; ``prices`` holds
+    each rival's exact price (those in ``exact``) or a lower bound of it.
+    """
     r = len(run.rounds)
     if watch is None or r >= len(watch.rounds) or watch.rounds[r].project != winner:
         return False
-    bound = _float_above(threshold)
+    ceiling, threshold = watched
     return all(
-        price > bound or price > threshold
-        or (q in exact and price == threshold and order.keys[winner] < order.keys[q])
+        price > ceiling or (threshold is not None and (
+            price > threshold
+            or (q in exact and price == threshold and order.keys[winner] < order.keys[q])))
         for q, price in prices.items() if q != winner
     )
 
 
-def _float_above(threshold: float | Fraction) -> float:
-    """A float at least ``threshold``: comparing with it first spares most exact comparisons
+def _float_above(value: Fraction) -> float:
+    """A float at least ``value``: comparing with it first spares most exact comparisons
     (``float`` of a Fraction is correctly rounded, so one part in 2^52 more covers it)."""
-    value = float(threshold)
-    return value if math.isinf(value) else value + abs(value) * 4 * EPS
+    close = float(value)
+    return close + abs(close) * 4 * EPS
 
 
-def _evaluate(data: MesData, budgets: np.ndarray, delta: float, active: set[int],
-              lower: dict[int, float], threshold: float | Fraction) -> dict:
-    """Certified price intervals of every project that could win (or break a certificate)."""
-    profile = data.profile
+def _evaluate(data: MesData, state: _State, active: set[int], lower: dict[int, float],
+              bound: float, tight: dict | None) -> dict:
+    """Certified price intervals of every project that could win, or whose price could be
+    at most ``bound`` (and so break a certificate).
+
+    Sequence-only runs pass ``tight``: prices are then found by ``_tight_price`` where it
+    can classify the supporters (kept in ``tight``), else by ``_water_level``.
+    """
+    profile, budgets, delta = data.profile, state.budgets, state.delta
     evals: dict[int, tuple[float, float, float]] = {}
-    best_hi, bound = math.inf, _float_above(threshold)
+    best_hi = math.inf
     for j in sorted(active, key=lower.__getitem__):
         if lower[j] > max(best_hi, bound):
             break
         b = budgets[profile.supporters[j]]
-        w = data.wts[j]
-        cost = profile.costs[j]
-        available = _dot(b, w)
-        err = data.total_weight[j] * delta + 4 * (len(b) + 2) * EPS * available
-        if available + err < cost:
+        if not _affordable(data, j, b, delta):
             active.discard(j)
             continue
-        if available - err < cost:
-            raise _Ambiguous
-        lo, hi, alpha = _water_level(b, data.util[j], w, cost, data.total_util[j], delta)
+        if tight is not None and (price := _tight_price(data, state, j, b, lower[j])):
+            tight[j] = price
+            lo, hi, alpha = price.lo, price.hi, price.alpha
+        else:
+            lo, hi, alpha = _water_level(b, data.util[j], data.wts[j], profile.costs[j],
+                                         data.total_util[j], delta)
         lower[j] = lo
         evals[j] = (lo, hi, alpha)
         best_hi = min(best_hi, hi)
     return evals
 
 
+def _affordable(data: MesData, j: int, b: np.ndarray, delta: float) -> bool:
+    """Whether project j's supporters, holding ``b`` (each within ``delta``), can pay it."""
+    available = _dot(b, data.wts[j])
+    err = data.total_weight[j] * delta + 4 * (len(b) + 2) * EPS * available
+    cost = data.profile.costs[j]
+    if available - err < cost <= available + err:
+        raise _Ambiguous
+    return available >= cost
+
+
 def _dot(a: np.ndarray, b: np.ndarray) -> float:
-    """Float dot product in NumPy's own loop: BLAS threads cost more than they save on
-    vectors this short (the error bounds hold for any summation order)."""
-    return float(np.einsum("i,i->", a, b))
+    """Float dot product: BLAS below the length where it may start threads, NumPy's own
+    loop above it, where threads cost more than they save on vectors this short (the
+    error bounds hold for any summation order)."""
+    return float(np.dot(a, b) if len(a) <= SINGLE_THREAD_DOT else np.einsum("i,i->", a, b))
 
 
 def _water_level(b: np.ndarray, u: np.ndarray, w: np.ndarray, cost: int, total_u: int,
@@ -296,7 +409,7 @@ def _water_level(b: np.ndarray, u: np.ndarray, w: np.ndarray, cost: int, total_u
             return alpha0 * (1 - 32 * EPS), hi, alpha0
         alpha, poor_paid, rich_u = alpha0, 0.0, float(total_u)
     else:
-        alpha, poor_paid, rich_u = _raise_level(ratio, w * b, w * u, cost, total_u, alpha0)
+        alpha, poor_paid, rich_u, _ = _raise_level(ratio, w * b, w * u, cost, total_u, alpha0)
     n, weight = len(b), float(w.sum())
     eta = 16 * (weight * delta + (n + 4) * EPS * (cost + poor_paid)) / rich_u + 16 * EPS * alpha
     for _ in range(WIDEN):
@@ -311,23 +424,25 @@ def _water_level(b: np.ndarray, u: np.ndarray, w: np.ndarray, cost: int, total_u
 
 
 def _raise_level(ratio: np.ndarray, wb: np.ndarray, wu: np.ndarray, cost: int, total_u: int,
-                 alpha: float) -> tuple[float, float, float]:
+                 alpha: float) -> tuple[float, float, float, np.ndarray]:
     """Water level by raising it: those below the level pay all they have, the rest share.
 
-    From ``cost / total`` the level only rises and the set of those paying all they have only
-    grows, so a few passes reach it; the result is then certified by the caller.
+    From ``cost / total`` (or any level below the price) the level only rises and the set of
+    those paying all they have only grows, so a few passes reach it; the result is then
+    certified by the caller. Returns the level, what the poor pay, the utility of the rest
+    and the mask of the poor.
     """
     poor = ratio < alpha
     count = np.count_nonzero(poor)
     for _ in range(64):
-        paid, rich = float(wb[poor].sum()), total_u - float(wu[poor].sum())
+        paid, rich = _dot(wb, poor), total_u - _dot(wu, poor)
         if rich <= 0:
             raise _Ambiguous
         alpha = (cost - paid) / rich
         grown = ratio < alpha
         grown_count = np.count_nonzero(grown)
         if grown_count == count:
-            return alpha, paid, rich
+            return alpha, paid, rich, poor
         poor, count = grown, grown_count
     raise _Ambiguous
 
@@ -350,9 +465,97 @@ def _pay_float(data: MesData, state: _State, j: int, lo: float, hi: float) -> Ro
     state.budgets[sup] = b
     state.capped[sup[poor]] = True
     state.record(alpha, j)
+    state.delta += 6 * EPS * float(state.e)
     capped = int(data.profile.weights[sup[poor]].sum())
-    return Round(j, alpha, full_payers=data.total_weight[j] - capped, capped_payers=capped,
-                 capped_paid=poor_paid)
+    return Round(j, alpha, _float_above(alpha), full_payers=data.total_weight[j] - capped,
+                 capped_payers=capped, capped_paid=poor_paid)
+
+
+def _pay_probe(data: MesData, state: _State, j: int, price: _Tight) -> Round:
+    """Fund project j at a float price within ``eps`` of the exact one (sequence-only runs).
+
+    The certified classification sets the poor to 0, exactly as the exact run does. A rich
+    group's exact new budget is ``b - alpha * u``: its float budget stays within
+    ``err + u * eps`` of it, plus the rounding of one product and one difference (at most
+    ``3 * 2^-53`` times its budget, which is at most ``e`` plus its error). The margins
+    below also cover the rounding of this bound's own arithmetic (relative 2^-51 at most).
+    """
+    sup, u = data.profile.supporters[j], data.util[j]
+    b = state.budgets[sup]
+    b -= price.alpha * u
+    grow = price.eps * (1 + 16 * EPS)
+    fixed = 8 * EPS * float(state.e) + 16 * EPS * state.delta
+    err = state.err[sup]
+    err += u * grow
+    err += fixed
+    if price.poor is not None:
+        b[price.poor] = err[price.poor] = 0.0
+        state.capped[sup[price.poor]] = True
+    state.budgets[sup], state.err[sup] = b, err
+    state.delta = (state.delta + data.top_util[j] * grow + fixed) * (1 + 8 * EPS)
+    return Round(j, None, price.hi)
+
+
+class _Tight(NamedTuple):
+    """A price from ``_tight_price``: the exact price lies in ``[lo, hi]``, ``alpha`` is
+    within ``eps`` of it and ``poor`` marks the supporters paying all they have (None when
+    nobody does)."""
+
+    lo: float
+    hi: float
+    alpha: float
+    poor: np.ndarray | None
+    eps: float
+
+
+def _tight_price(data: MesData, state: _State, j: int, b: np.ndarray,
+                 floor: float) -> _Tight | None:
+    """Project j's price from its supporters' float budgets ``b``, or None where a group lies
+    too close to the level to be classified. ``floor`` is a lower bound of the price (where
+    raising the level starts).
+
+    If every group marked poor surely holds less than ``lo * u`` and every other group at
+    least ``hi * u`` (budgets known within ``err``), the exact price is ``(cost - exact
+    money of the poor) / (utility of the rest)``: at that level the poor pay all they hold
+    and the rest their full share, which sums to the cost, and any lower level collects
+    less. The utility of the rest is an exact integer in floats (below 2^53); the money of
+    the poor is known within the weighted sum of their errors plus rounding, which bounds
+    ``eps``.
+    """
+    u, cost, total_u = data.util[j], data.profile.costs[j], data.total_util[j]
+    if total_u >= 2**53:
+        return None
+    ratio = b / u
+    alpha = cost / total_u
+    d = state.err[data.profile.supporters[j]]
+    if ratio.min() >= alpha:
+        eps = 4 * (len(b) + 4) * EPS * cost / total_u + 4 * EPS * alpha
+        sure = (b - d >= (alpha + eps) * (1 + 4 * EPS) * u).all()
+        return _Tight(alpha - eps, alpha + eps, alpha, None, eps) if sure else None
+    w = data.wts[j]
+    try:
+        alpha, paid, rich, poor = _raise_level(ratio, w * b, data.wutil[j], cost, total_u,
+                                               max(alpha, floor))
+    except _Ambiguous:
+        return None
+    eps = (_dot(w * d, poor) * (1 + 4 * (len(b) + 4) * EPS)
+           + 4 * (len(b) + 4) * EPS * (paid + cost)) / rich + 4 * EPS * alpha
+    lo, hi = alpha - eps, alpha + eps
+    sure = np.where(poor, b + d < lo * (1 - 4 * EPS) * u, b - d >= hi * (1 + 4 * EPS) * u)
+    return _Tight(lo, hi, alpha, poor, eps) if sure.all() else None
+
+
+def _known_price(data: MesData, state: _State, j: int, price: _Tight) -> Fraction | None:
+    """The exact price behind a ``_tight_price`` when every poor group is capped already
+    (holds exactly 0): cost over the utility of the rest. Else None."""
+    profile = data.profile
+    if price.poor is None:
+        return Fraction(profile.costs[j], data.total_util[j])
+    poor = profile.supporters[j][price.poor]
+    if not state.capped[poor].all():
+        return None
+    paid_by = int(profile.weights[poor] @ profile.points[j][price.poor]) * data.scale[j]
+    return Fraction(profile.costs[j], data.total_util[j] - paid_by)
 
 
 def _exact_price(data: MesData, state: _State, j: int, lo: float,
@@ -399,7 +602,8 @@ def _exact_total(state: _State, groups: np.ndarray, w: np.ndarray) -> Fraction:
     return int(w.sum()) * state.e - Fraction(spent, state.den)
 
 
-def _exact_run(data: MesData, order: TieOrder, e: Fraction, watch: Run | None) -> Run:
+def _exact_run(data: MesData, order: TieOrder, e: Fraction, watch: Run | None,
+               abandon: bool = False) -> Run:
     """The same run in exact rational arithmetic (small or tied cases)."""
     profile = data.profile
     budgets = [e] * len(profile.groups)
@@ -420,9 +624,10 @@ def _exact_run(data: MesData, order: TieOrder, e: Fraction, watch: Run | None) -
         best = min(prices.values())
         tied = [j for j in prices if prices[j] == best]
         winner, decided_by = order.pick(tied) if len(tied) > 1 else (tied[0], "")
-        threshold = _threshold(watch, len(run.rounds))
         run.certified = run.certified and _still_certified(
-            run, watch, winner, prices, set(prices), threshold, order)
+            run, watch, winner, prices, set(prices), _threshold(watch, len(run.rounds)), order)
+        if abandon and not run.certified:
+            return run
         paid = _pay_exact(profile, util[winner], budgets, winner, best)
         paid.tied = tuple(sorted(tied, key=order.keys.__getitem__)) if len(tied) > 1 else ()
         paid.decided_by = decided_by
@@ -466,5 +671,5 @@ def _pay_exact(profile: Profile, u: list[int], budgets: list[Fraction], j: int,
         else:
             full += weight
             budgets[g] -= alpha * ui
-    return Round(j, alpha, full_payers=full, capped_payers=capped,
+    return Round(j, alpha, _float_above(alpha), full_payers=full, capped_payers=capped,
                  capped_paid=capped_paid)

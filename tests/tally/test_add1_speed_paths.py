@@ -1,0 +1,180 @@
+"""The add1 search's sequence-only runs against exact runs and unit stepping.
+
+The search runs MES without exact prices (``prices=False``) and abandons failed jumps early;
+these tests look for any election where that changes the outcome, with weights on ties,
+near-ties and voters who run out of money.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pb_app.tally import add1, mes
+from pb_app.tally.model import Ballot, Election, Project, TieBreak, VoteType
+from pb_app.tally.support import build_profile
+from pb_app.tally.tiebreak import build_tie_order
+
+LEXICO = TieBreak(criteria=(), order="lexico")
+SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@st.composite
+def scaled_elections(draw) -> tuple[Election, int]:
+    """Up to 6 projects drawn from few costs (ties in price are common), up to 14 ballots
+    with weights up to 4, and a budget that leaves many voters short (capped payers).
+    Approval costs and budget are scaled by a factor, now and then large (float rounding at
+    scale); the factor comes along so that add1 can raise endowments in the same units."""
+    vote_type = draw(st.sampled_from([VoteType.APPROVAL, VoteType.CUMULATIVE]))
+    n = draw(st.integers(2, 6))
+    ids = [f"p{i}" for i in range(n)]
+    base = draw(st.lists(st.integers(1, 40), min_size=1, max_size=3))
+    costs = [draw(st.sampled_from(base)) for _ in ids]
+    ballots = []
+    for _ in range(draw(st.integers(1, 14))):
+        chosen = draw(st.lists(st.sampled_from(ids), unique=True, min_size=1, max_size=n))
+        points = (tuple(draw(st.lists(st.integers(1, 5), min_size=len(chosen),
+                                      max_size=len(chosen))))
+                  if vote_type == VoteType.CUMULATIVE else ())
+        ballots.append(Ballot(tuple(chosen), points, draw(st.integers(1, 4))))
+    budget = draw(st.integers(1, 3 * sum(costs)))
+    scale = draw(st.sampled_from([1, 1, 1, 7, 10**9])) if vote_type == VoteType.APPROVAL else 1
+    election = Election(
+        projects=tuple(Project(pid, c * scale) for pid, c in zip(ids, costs, strict=True)),
+        ballots=tuple(ballots),
+        budget=budget * scale,
+        vote_type=vote_type,
+    )
+    return election, scale
+
+
+def crowded_elections() -> st.SearchStrategy[Election]:
+    """``scaled_elections`` without the factor."""
+    return scaled_elections().map(lambda pair: pair[0])
+
+
+def _setup(election: Election):
+    profile = build_profile(election)
+    order = build_tie_order(profile, LEXICO)
+    return profile, order, mes.prepare(profile, order)
+
+
+@SETTINGS
+@given(scaled_elections(), st.booleans(), st.booleans(), st.sampled_from([1, 1, 3]))
+def test_search_equals_unit_stepping_on_crowded_elections(scaled, exhaustive, integral,
+                                                          increment) -> None:
+    election, scale = scaled
+    profile, order, data = _setup(election)
+    increment *= scale
+    start = add1.start_endowment(election.budget, profile.n_voters, integral)
+    fast = add1.search_add1(data, order, start, increment, exhaustive)
+    slow = add1.step_add1(data, order, start, increment, exhaustive)
+    assert (fast.kept.sequence, fast.kept.endowment, fast.reason, fast.steps) == (
+        slow.kept.sequence, slow.kept.endowment, slow.reason, slow.steps)
+    assert [(r.alpha, r.tied, r.full_payers, r.capped_paid) for r in fast.kept.rounds] == [
+        (r.alpha, r.tied, r.full_payers, r.capped_paid) for r in slow.kept.rounds]
+    assert fast.kept.left_for == slow.kept.left_for
+
+
+@SETTINGS
+@given(crowded_elections(), st.integers(0, 40))
+def test_sequence_only_runs_fund_the_exact_sequence(election, extra) -> None:
+    profile, order, data = _setup(election)
+    endowment = Fraction(election.budget, profile.n_voters) + extra
+    exact = mes._exact_run(data, order, endowment, None)
+    probe = mes.run_mes(data, order, endowment, prices=False)
+    assert probe.sequence == exact.sequence
+    assert [r.tied for r in probe.rounds] == [r.tied for r in exact.rounds]
+    for r, e in zip(probe.rounds, exact.rounds, strict=True):
+        assert r.alpha is None or r.alpha == e.alpha
+        assert e.alpha <= r.ceiling
+
+
+@SETTINGS
+@given(crowded_elections(), st.integers(0, 20), st.integers(1, 6))
+def test_a_sequence_only_certificate_holds_at_every_endowment_between(election, extra,
+                                                                      jump) -> None:
+    profile, order, data = _setup(election)
+    low = Fraction(election.budget, profile.n_voters) + extra
+    base = mes.run_mes(data, order, low, prices=False)
+    probe = mes.run_mes(data, order, low + jump, watch=base, prices=False)
+    abandoned = mes.run_mes(data, order, low + jump, watch=base, prices=False, abandon=True)
+    assert abandoned.certified == probe.certified
+    if probe.certified:
+        for step in range(jump + 1):
+            assert mes._exact_run(data, order, low + step, None).sequence == base.sequence
+
+
+def _at_the_level() -> Election:
+    """Two voters with exactly the price each: both sit on the water level, which float
+    budgets cannot classify, so the sequence-only run must hand over to exact prices."""
+    return Election(
+        projects=(Project("a", 10), Project("b", 7)),
+        ballots=(Ballot(("a",), (), 1), Ballot(("a", "b"), (), 1)),
+        budget=10,
+        vote_type=VoteType.APPROVAL,
+    )
+
+
+def test_a_group_on_the_level_forces_the_exact_fallback() -> None:
+    profile, order, data = _setup(_at_the_level())
+    endowment = Fraction(5)
+    with pytest.raises(mes._Ambiguous):
+        mes._float_run(data, order, endowment, None, exact=False)
+    probe = mes.run_mes(data, order, endowment, prices=False)
+    assert probe.sequence == mes._exact_run(data, order, endowment, None).sequence
+    assert [profile.ids[j] for j in probe.sequence] == ["a"]
+
+
+def test_exact_ties_are_broken_without_fallback_when_everybody_pays_in_full() -> None:
+    """Same cost, same backers: the prices are equal exactly and the order decides."""
+    election = Election(
+        projects=(Project("x", 30), Project("y", 30), Project("z", 50)),
+        ballots=(Ballot(("x", "y"), (), 3), Ballot(("x", "y", "z"), (), 2)),
+        budget=60,
+        vote_type=VoteType.APPROVAL,
+    )
+    profile, order, data = _setup(election)
+    endowment = Fraction(13)
+    probe = mes._float_run(data, order, endowment, None, exact=False)
+    exact = mes._exact_run(data, order, endowment, None)
+    assert probe.sequence == exact.sequence == (0, 1)
+    assert probe.rounds[0].tied == exact.rounds[0].tied == (0, 1)
+    assert probe.rounds[0].decided_by == exact.rounds[0].decided_by
+
+
+@SETTINGS
+@given(st.lists(st.tuples(st.integers(0, 2**20), st.integers(1, 4)), min_size=1, max_size=40),
+       st.integers(1, 1000), st.integers(0, 30), st.sampled_from([0.0, 2.0**-40]))
+def test_the_tight_price_holds_the_exact_price(groups, share, shift, error) -> None:
+    """Budgets k / 2^shift (exact in floats) but declared uncertain by ``error``; the cost a
+    share of all they hold. When the supporters can be classified, the interval holds the
+    exact water level and the poor are exactly those below it."""
+    cost = max(1, sum(k for k, _ in groups) * share // (1000 * 2**shift))
+    election = Election(
+        projects=(Project("p", cost), *(Project(f"d{i}", 1) for i in range(len(groups)))),
+        ballots=tuple(Ballot(("p", f"d{i}"), (pts, 1), 1) for i, (_, pts) in enumerate(groups)),
+        budget=cost,
+        vote_type=VoteType.CUMULATIVE,
+    )
+    profile, _, data = _setup(election)
+    sup = profile.supporters[0]
+    order_in_groups = [profile.groups[g][1][0] - 1 for g in sup]  # the dummy's index
+    budgets = [Fraction(groups[i][0], 2**shift) for i in order_in_groups]
+    points = [int(x) for x in profile.points[0]]
+    if sum(budgets) < cost:
+        return
+    state = mes._State(Fraction(0), [float(b) for b in budgets], None, error, data, None,
+                       mes.np.full(len(budgets), error))
+    b = mes.np.array([float(x) for x in budgets])
+    price = mes._tight_price(data, state, 0, b, 0.0)
+    if price is None:
+        return
+    exact = mes._exact_level(list(range(len(budgets))), [1] * len(budgets), points, budgets,
+                             cost)
+    assert price.lo <= exact <= price.hi
+    poor = [x < exact * u for x, u in zip(budgets, points, strict=True)]
+    assert poor == ([False] * len(budgets) if price.poor is None else price.poor.tolist())
