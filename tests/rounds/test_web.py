@@ -103,6 +103,19 @@ def test_a_budget_too_large_to_store_is_refused_with_a_message(client, sign_in, 
     assert db.session.scalar(select(func.count()).select_from(Round)) == 0
 
 
+@pytest.mark.parametrize(("field", "message"), [
+    ("max_choices", "Enter a whole number"),
+    ("minimum_voting_age", "Enter the minimum voting age as a whole number of years"),
+])
+def test_a_number_field_given_words_says_so_in_plain_words(client, sign_in, eildon, lead, field,
+                                                           message):
+    sign_in(lead)
+    response = client.post("/rounds/new", data=round_form(eildon.id, **{field: "three"}))
+    assert response.status_code == 422
+    assert message in response.text and "Not a valid integer" not in response.text
+    assert db.session.scalar(select(func.count()).select_from(Round)) == 0
+
+
 def test_ids_too_large_for_the_database_name_nothing(client, sign_in, eildon, admin, resident):
     round_ = live_round(eildon, Phase.PROPOSALS_OPEN)
     make_proposal(round_, resident)

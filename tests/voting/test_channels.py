@@ -17,7 +17,7 @@ from pb_app.audit.models import AuditEntry
 from pb_app.extensions import db
 from pb_app.localities.models import Locality
 from pb_app.voting.ballots import Choices
-from pb_app.voting.models import Ballot, PaperBatch, Participation
+from pb_app.voting.models import Ballot, PaperBatch, Participation, VotingCodeBatch
 from pb_app.voting.services import CODE_ATTEMPTS_PER_ADDRESS, reconcile_paper_batches
 from voting.builders import lead_of, make_round, place, project_ids, resident
 from voting.helpers import counts, receipt_in, vote
@@ -375,3 +375,12 @@ def test_only_the_rounds_leads_correct_a_batch_and_not_after_the_count(
     assert refused.status_code == 409 and "not yet counted" in refused.get_data(as_text=True)
     db.session.refresh(batch)
     assert batch.declared_count == 3
+
+
+def test_a_code_count_in_words_is_refused_in_plain_words(client, sign_in, eildon):
+    round_ = code_round(eildon)
+    sign_in(lead_of(round_.locality))
+    refused = client.post(f"/rounds/{round_.id}/voting/codes", data={"count": "ten"})
+    assert refused.status_code == 422
+    assert "Enter how many codes to make, as a whole number" in refused.get_data(as_text=True)
+    assert not db.session.scalar(select(func.count()).select_from(VotingCodeBatch))
