@@ -102,7 +102,8 @@ class Round:
     """One funded project: its price per unit of utility and who paid what.
 
     ``ceiling`` is a float at least the exact price. A sequence-only run (see ``run_mes``)
-    leaves ``alpha`` at None and the payers uncounted.
+    leaves the payers uncounted and ``alpha`` at None unless the round compared exact prices
+    (a tie or near-tie), so that a jump can still certify a tie its order keeps deciding.
     """
 
     project: int
@@ -257,7 +258,7 @@ def _float_run(data: MesData, order: TieOrder, e: Fraction, watch: Run | None,
         if abandon and not run.certified:
             return run
         paid = (_pay_float(data, state, winner, *evals[winner][:2]) if exact
-                else _pay_probe(data, state, winner, tight[winner]))
+                else _pay_probe(data, state, winner, tight[winner], known.get(winner)))
         paid.tied, paid.decided_by = tied, decided_by
         run.rounds.append(paid)
         active.discard(winner)
@@ -471,7 +472,8 @@ def _pay_float(data: MesData, state: _State, j: int, lo: float, hi: float) -> Ro
                  capped_payers=capped, capped_paid=poor_paid)
 
 
-def _pay_probe(data: MesData, state: _State, j: int, price: _Tight) -> Round:
+def _pay_probe(data: MesData, state: _State, j: int, price: _Tight,
+               alpha: Fraction | None) -> Round:
     """Fund project j at a float price within ``eps`` of the exact one (sequence-only runs).
 
     The certified classification sets the poor to 0, exactly as the exact run does. A rich
@@ -493,7 +495,7 @@ def _pay_probe(data: MesData, state: _State, j: int, price: _Tight) -> Round:
         state.capped[sup[price.poor]] = True
     state.budgets[sup], state.err[sup] = b, err
     state.delta = (state.delta + data.top_util[j] * grow + fixed) * (1 + 8 * EPS)
-    return Round(j, None, price.hi)
+    return Round(j, alpha, price.hi)
 
 
 class _Tight(NamedTuple):

@@ -178,3 +178,25 @@ def test_the_tight_price_holds_the_exact_price(groups, share, shift, error) -> N
     assert price.lo <= exact <= price.hi
     poor = [x < exact * u for x, u in zip(budgets, points, strict=True)]
     assert poor == ([False] * len(budgets) if price.poor is None else price.poor.tolist())
+
+
+def test_a_tie_the_order_keeps_deciding_does_not_stop_the_jumps() -> None:
+    """x and y have the same cost and backers, so they tie at every endowment and the order
+    funds x first each time. The search certifies jumps across that tie (hundreds of
+    unchanged steps in a few dozen runs) and still ends where unit stepping does."""
+    election = Election(
+        projects=(Project("x", 3000), Project("y", 3000), Project("z", 7000)),
+        ballots=(Ballot(("x", "y"), (), 3), Ballot(("x", "y", "z"), (), 2),
+                 Ballot(("z",), (), 1)),
+        budget=10000,
+        vote_type=VoteType.APPROVAL,
+    )
+    profile, order, data = _setup(election)
+    start = add1.start_endowment(election.budget, profile.n_voters, False)
+    fast = add1.search_add1(data, order, start, 1, False)
+    slow = add1.step_add1(data, order, start, 1, False)
+    assert (fast.kept.sequence, fast.steps, fast.reason) == (slow.kept.sequence, slow.steps,
+                                                             slow.reason)
+    assert fast.kept.rounds[0].tied == (0, 1)
+    assert slow.steps > 1000
+    assert fast.runs < 60
