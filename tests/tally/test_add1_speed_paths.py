@@ -13,10 +13,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pb_app.tally import add1, mes
+from pb_app.tally import add1, lockstep, mes
 from pb_app.tally.model import Ballot, Election, Project, TieBreak, VoteType
 from pb_app.tally.support import build_profile
 from pb_app.tally.tiebreak import build_tie_order
+from tests.tally.real_elections import ELECTIONS, PABUTOOLS_TIES, load
 
 LEXICO = TieBreak(criteria=(), order="lexico")
 SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -200,3 +201,41 @@ def test_a_tie_the_order_keeps_deciding_does_not_stop_the_jumps() -> None:
     assert fast.kept.rounds[0].tied == (0, 1)
     assert slow.steps > 1000
     assert fast.runs < 60
+
+
+@SETTINGS
+@given(crowded_elections(), st.integers(0, 20), st.integers(2, 9))
+def test_runs_side_by_side_fund_what_single_runs_fund(election, extra, size) -> None:
+    """``lockstep.runs_at`` at neighbouring endowments: each row funds the sequence of a
+    single sequence-only run, with the same exact prices where a tie made them known and a
+    ceiling at least the exact price. A row it cannot certify is left to a single run."""
+    profile, order, data = _setup(election)
+    low = Fraction(election.budget, profile.n_voters) + extra
+    endowments = [low + step for step in range(size)]
+    for endowment, row in zip(endowments, lockstep.runs_at(data, order, endowments),
+                              strict=True):
+        if row is None:
+            continue
+        single = mes.run_mes(data, order, endowment, prices=False)
+        exact = mes._exact_run(data, order, endowment, None)
+        assert row.sequence == single.sequence == exact.sequence
+        for mine, theirs in zip(row.rounds, exact.rounds, strict=True):
+            assert mine.alpha is None or mine.alpha == theirs.alpha
+            assert theirs.alpha <= mine.ceiling
+
+
+def test_runs_side_by_side_on_a_real_city_where_every_step_changes_the_outcome() -> None:
+    """Toulouse 2024: 24 neighbouring endowments around where its add1 search ends, each
+    row certified and funding the single run's sequence."""
+    path = ELECTIONS / "France_Toulouse_2024.pb"
+    profile = build_profile(load(path)[0])
+    order = build_tie_order(profile, PABUTOOLS_TIES)
+    data = mes.prepare(profile, order)
+    low = Fraction(profile.budget, profile.n_voters) + 640
+    endowments = [low + step for step in range(24)]
+    rows = lockstep.runs_at(data, order, endowments)
+    singles = [mes.run_mes(data, order, e, prices=False) for e in endowments]
+    assert [row.sequence for row in rows] == [single.sequence for single in singles]
+    assert len({row.sequence for row in rows}) > 1
+    assert [[r.alpha for r in row.rounds] for row in rows] == [
+        [r.alpha for r in single.rounds] for single in singles]
