@@ -13,6 +13,7 @@ certified jumps (see ``mes``) skip stretches of the grid where the outcome is co
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -23,6 +24,7 @@ from pb_app.tally.tiebreak import TieOrder
 LAST_BATCH = 64  # unit steps run side by side at most, after long stretches of unit steps
 BATCH_SUPPORT = 600  # and only where projects have fewer supporters than this on average:
 # above it NumPy's work per call outweighs its cost per call, and side by side gains nothing
+HOLD = 4  # certified jumps at one size before trying twice the size that failed last
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,10 @@ def search_add1(data: MesData, order: TieOrder, start: Fraction, increment: int,
 
     Where the outcome changes at almost every step, speculative jumps are wasted runs: after
     a failed two-step jump the search waits for twice as many unchanged steps in a row
-    before it tries again; a successful jump resets that patience.
+    before it tries again; a successful jump resets that patience. Jumps double while they
+    are certified; after a failed jump the search keeps to the size that worked, below the
+    one that failed, and tries the larger size again after ``HOLD`` certified jumps (or once
+    the outcome changes), since how far a certificate reaches changes slowly.
 
     One-step probes are run in batches side by side (``lockstep.runs_at``): a batch holds
     the next grid point, then twice as many each time the search steps through a whole
@@ -145,6 +150,7 @@ def _search(data: MesData, order: TieOrder, start: Fraction, increment: int,
     if reason is not None:
         return _finish(data, base, base, reason, runs, k)
     jump, streak, patience = 1, 0, 1
+    too_far, held = math.inf, 0
     while True:
         if jump == 1:
             probe = units.run(k + 1)
@@ -153,12 +159,14 @@ def _search(data: MesData, order: TieOrder, start: Fraction, increment: int,
                             abandon=True)
             runs += 1
         if probe.certified:
-            k, base, streak = k + jump, probe, streak + 1
-            patience = 1
-            jump = jump * 2
+            k, base, streak, patience, held = k + jump, probe, streak + 1, 1, held + 1
+            if held >= HOLD:
+                too_far, held = math.inf, 0
+            if 2 * jump < too_far:
+                jump *= 2
             continue
         if jump > 2:
-            jump //= 2
+            too_far, held, jump = jump, 0, jump // 2
             continue
         if jump == 2:
             jump, streak, patience = 1, 0, patience * 2
@@ -168,5 +176,6 @@ def _search(data: MesData, order: TieOrder, start: Fraction, increment: int,
         if reason is not None:
             return _finish(data, base, probe, reason, runs + units.runs, k)
         streak = streak + 1 if probe.sequence == base.sequence else 0
+        too_far = too_far if streak else math.inf
         jump = 2 if streak >= patience else 1
         base = probe
