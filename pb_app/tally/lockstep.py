@@ -24,11 +24,12 @@ known exactly) stops that row: ``runs_at`` returns None for it and the caller ru
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
 
-from pb_app.tally.mes import EPS, MesData, Round, Run
+from pb_app.tally.mes import EPS, MesData, Round, Run, known_price, lowest_exact
 from pb_app.tally.tiebreak import TieOrder
 
 
@@ -55,14 +56,18 @@ class _Rows:
         self.failed[rows] |= failed
 
 
+@dataclass(frozen=True)
 class _Prices:
     """Certified prices of one project in some rows: ``alpha`` within ``eps`` of the exact
     price, which lies in ``[lo, hi]``; ``poor`` marks who pays all they hold (row by
     supporter)."""
 
-    def __init__(self, rows, lo, hi, alpha, eps, poor) -> None:
-        self.rows, self.lo, self.hi, self.alpha, self.eps, self.poor = (
-            rows, lo, hi, alpha, eps, poor)
+    rows: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    alpha: np.ndarray
+    eps: np.ndarray
+    poor: np.ndarray
 
 
 def runs_at(data: MesData, order: TieOrder, endowments: list[Fraction]) -> list[Run | None]:
@@ -239,26 +244,15 @@ def _exact_pick(data: MesData, order: TieOrder, state: _Rows, evaluated: dict[in
                 row: int, close: list[tuple[int, int]]) -> tuple[int, Fraction] | None:
     """Among overlapping prices, the lowest exact one (``(position, price)``), ties to the
     declared order; None when a price is not known exactly."""
-    exact = {x: _known_price(data, state, evaluated, row, x) for x in close}
-    if None in exact.values():
-        return None
-    low = min(exact.values())
-    tied = [x[0] for x in close if exact[x] == low]
-    return min(tied, key=lambda position: order.keys[data.candidates[position]]), low
-
-
-def _known_price(data: MesData, state: _Rows, evaluated: dict[int, _Prices], row: int,
-                 entry: tuple[int, int]) -> Fraction | None:
-    """``mes._known_price`` in one row: exact when every poor supporter is capped."""
-    position, at = entry
-    j = data.candidates[position]
-    profile = data.profile
-    poor_mask = evaluated[position].poor[at]
-    poor = profile.supporters[j][poor_mask]
-    if not state.capped[row, poor].all():
-        return None
-    paid_by = int(profile.weights[poor] @ profile.points[j][poor_mask]) * data.scale[j]
-    return Fraction(profile.costs[j], data.total_util[j] - paid_by)
+    exact, position_of = {}, {}
+    for position, at in close:
+        j = data.candidates[position]
+        price = known_price(data, j, evaluated[position].poor[at], state.capped[row])
+        if price is None:
+            return None
+        exact[j], position_of[j] = price, position
+    winner, _, _ = lowest_exact(order, exact)
+    return position_of[winner], exact[winner]
 
 
 def _pay(data: MesData, state: _Rows, position: int, prices: _Prices, winner: _Winner) -> None:

@@ -288,10 +288,11 @@ def _pick(data: MesData, order: TieOrder, state: _State,
     if len(close) == 1:
         return best, (), "", {}
     exact = {q: _exact_price(data, state, q, evals[q][0], evals[q][1])[0] for q in close}
-    return *_lowest(order, exact), exact
+    return *lowest_exact(order, exact), exact
 
 
-def _lowest(order: TieOrder, exact: dict[int, Fraction]) -> tuple[int, tuple[int, ...], str]:
+def lowest_exact(order: TieOrder,
+                 exact: dict[int, Fraction]) -> tuple[int, tuple[int, ...], str]:
     """The project with the lowest exact price, the tied ones and what broke the tie."""
     low = min(exact.values())
     tied = sorted((q for q in exact if exact[q] == low), key=order.keys.__getitem__)
@@ -305,7 +306,7 @@ def _pick_probe(data: MesData, order: TieOrder, state: _State, evals: dict,
                 tight: dict) -> tuple[int, tuple[int, ...], str, dict[int, Fraction]]:
     """``_pick`` without exact prices, from the prices ``_tight_price`` found (in ``tight``;
     the winner and those whose interval overlaps the best need one). Prices still
-    overlapping are compared exactly when known exactly (``_known_price``), else only an
+    overlapping are compared exactly when known exactly (``known_price``), else only an
     exact run can tell."""
     best = min(evals, key=lambda j: evals[j][2])
     close = [q for q in evals if evals[q][0] <= evals[best][1]]
@@ -317,10 +318,10 @@ def _pick_probe(data: MesData, order: TieOrder, state: _State, evals: dict,
     close = [q for q in close if tight[q].lo <= tight[best].hi]
     if len(close) == 1:
         return best, (), "", {}
-    exact = {q: _known_price(data, state, q, tight[q]) for q in close}
+    exact = {q: known_price(data, q, tight[q].poor, state.capped) for q in close}
     if None in exact.values():
         raise _Ambiguous
-    return *_lowest(order, exact), exact
+    return *lowest_exact(order, exact), exact
 
 
 def _still_certified(run: Run, watch: Run | None, winner: int, prices: dict,
@@ -547,16 +548,19 @@ def _tight_price(data: MesData, state: _State, j: int, b: np.ndarray,
     return _Tight(lo, hi, alpha, poor, eps) if sure.all() else None
 
 
-def _known_price(data: MesData, state: _State, j: int, price: _Tight) -> Fraction | None:
-    """The exact price behind a ``_tight_price`` when every poor group is capped already
-    (holds exactly 0): cost over the utility of the rest. Else None."""
+def known_price(data: MesData, j: int, poor: np.ndarray | None,
+                capped: np.ndarray) -> Fraction | None:
+    """The exact price behind a certified classification of project j's supporters
+    (``poor`` marks those paying all they hold; None when nobody does), when every poor group
+    is capped already (holds exactly 0): cost over the utility of the rest. Else None.
+    ``capped`` marks the capped groups of the run."""
     profile = data.profile
-    if price.poor is None:
+    if poor is None:
         return Fraction(profile.costs[j], data.total_util[j])
-    poor = profile.supporters[j][price.poor]
-    if not state.capped[poor].all():
+    groups = profile.supporters[j][poor]
+    if not capped[groups].all():
         return None
-    paid_by = int(profile.weights[poor] @ profile.points[j][price.poor]) * data.scale[j]
+    paid_by = int(profile.weights[groups] @ profile.points[j][poor]) * data.scale[j]
     return Fraction(profile.costs[j], data.total_util[j] - paid_by)
 
 
