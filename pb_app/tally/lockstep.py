@@ -14,6 +14,8 @@ by the same certified arithmetic (see the ``mes`` module docstring):
 - the winner's price interval lies below every other evaluated price's interval; overlapping
   intervals are compared exactly where every poor supporter is already capped (the price is
   then ``cost / utility of the rest``) and the declared order breaks exact ties;
+- a project whose supporters would collect less than its cost at the row's best upper
+  price so far is skipped with a raised lower bound, as ``mes._floor_above`` does;
 - paying keeps each group's error bound as ``mes._pay_probe`` does.
 
 Rows evaluate projects in a different order from a single run and so may evaluate a few more;
@@ -110,7 +112,7 @@ def _evaluate(data: MesData, state: _Rows) -> dict[int, _Prices]:
                               & (state.lower[position] <= best_hi))
         if not len(rows):
             continue
-        prices = _price(data, state, int(position), rows)
+        prices = _price(data, state, int(position), rows, best_hi[rows])
         if prices is None:
             continue
         evaluated[int(position)] = prices
@@ -119,12 +121,19 @@ def _evaluate(data: MesData, state: _Rows) -> dict[int, _Prices]:
     return evaluated
 
 
-def _price(data: MesData, state: _Rows, position: int, rows: np.ndarray) -> _Prices | None:
+def _price(data: MesData, state: _Rows, position: int, rows: np.ndarray,
+           best_hi: np.ndarray) -> _Prices | None:
     """Drop the rows where the project is unaffordable, stop those where that is uncertain,
-    and price it in the rest (None when no row is left)."""
+    raise the lower bound where its price is surely above the row's best upper bound
+    ``best_hi`` (as ``mes._floor_above``), and price it in the rest (None when no row is
+    left)."""
     j = data.candidates[position]
     sup, cost = data.profile.supporters[j], data.profile.costs[j]
     b = state.budgets[np.ix_(rows, sup)]
+    floor = _floor_above(data, j, b, best_hi, state.delta[rows])
+    above = floor > -np.inf
+    state.lower[position, rows[above]] = floor[above]
+    rows, b = rows[~above], b[~above]
     available = b @ data.wts[j]
     err = data.total_weight[j] * state.delta[rows] + 4 * (len(sup) + 2) * EPS * available
     unsure = (available - err < cost) & (cost <= available + err)
@@ -141,6 +150,21 @@ def _price(data: MesData, state: _Rows, position: int, rows: np.ndarray) -> _Pri
     if not sure.any():
         return None
     return _Prices(rows[sure], **{name: value[sure] for name, value in prices.items()})
+
+
+def _floor_above(data: MesData, j: int, b: np.ndarray, level: np.ndarray,
+                 delta: np.ndarray) -> np.ndarray:
+    """``mes._floor_above`` for many rows: a lower bound of each row's price where it is
+    surely above ``level`` (finite), else -inf."""
+    u, w, cost, total_u = data.util[j], data.wts[j], data.profile.costs[j], data.total_util[j]
+    finite = np.isfinite(level)
+    x = np.where(finite, level, 0.0)
+    value = np.minimum(b, x[:, None] * u) @ w
+    collected = (value + data.total_weight[j] * delta
+                 + 4 * (len(u) + 4) * EPS * (value + x * total_u))
+    above = finite & (collected < cost)
+    floor = (x + (cost - collected) / total_u * (1 - 8 * EPS)) * (1 - 4 * EPS)
+    return np.where(above, floor, -np.inf)
 
 
 def _tight(data: MesData, j: int, b: np.ndarray, d: np.ndarray, floor: np.ndarray) -> dict:

@@ -358,7 +358,9 @@ def _evaluate(data: MesData, state: _State, active: set[int], lower: dict[int, f
     at most ``bound`` (and so break a certificate).
 
     Sequence-only runs pass ``tight``: prices are then found by ``_tight_price`` where it
-    can classify the supporters (kept in ``tight``), else by ``_water_level``.
+    can classify the supporters (kept in ``tight``), else by ``_water_level``. Once a price
+    is found, a project whose price is surely above both it and ``bound`` can neither win
+    nor break a certificate: one sum shows it (``_floor_above``) and raises its lower bound.
     """
     profile, budgets, delta = data.profile, state.budgets, state.delta
     evals: dict[int, tuple[float, float, float]] = {}
@@ -367,6 +369,10 @@ def _evaluate(data: MesData, state: _State, active: set[int], lower: dict[int, f
         if lower[j] > max(best_hi, bound):
             break
         b = budgets[profile.supporters[j]]
+        level = max(best_hi, bound)
+        if best_hi < math.inf and (floor := _floor_above(data, j, b, level, delta)):
+            lower[j] = floor
+            continue
         if not _affordable(data, j, b, delta):
             active.discard(j)
             continue
@@ -380,6 +386,23 @@ def _evaluate(data: MesData, state: _State, active: set[int], lower: dict[int, f
         evals[j] = (lo, hi, alpha)
         best_hi = min(best_hi, hi)
     return evals
+
+
+def _floor_above(data: MesData, j: int, b: np.ndarray, level: float,
+                 delta: float) -> float | None:
+    """A lower bound of project j's price when it is surely above ``level``, else None.
+
+    One sum instead of finding the price: if the supporters would collect ``s < cost`` at
+    ``level``, the price is above it, and since what they collect grows with the price at a
+    rate of at most the total utility (a sum of ``min(b, alpha * u)``), the price is at least
+    ``level + (cost - s) / total utility``.
+    """
+    cost, total_u = data.profile.costs[j], data.total_util[j]
+    collected = _level_sum(b, data.util[j], data.wts[j], level, data.total_weight[j], delta,
+                           total_u, -1)
+    if collected >= cost:
+        return None
+    return (level + (cost - collected) / total_u * (1 - 8 * EPS)) * (1 - 4 * EPS)
 
 
 def _affordable(data: MesData, j: int, b: np.ndarray, delta: float) -> bool:

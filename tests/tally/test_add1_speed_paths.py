@@ -181,6 +181,43 @@ def test_the_tight_price_holds_the_exact_price(groups, share, shift, error) -> N
     assert poor == ([False] * len(budgets) if price.poor is None else price.poor.tolist())
 
 
+@SETTINGS
+@given(st.lists(st.tuples(st.integers(0, 2**20), st.integers(1, 4)), min_size=1, max_size=40),
+       st.integers(1, 1000), st.integers(0, 30), st.sampled_from([0.0, 2.0**-40]),
+       st.fractions(0, 3))
+def test_a_floor_above_a_level_is_at_most_the_exact_price(groups, share, shift, error,
+                                                         ratio) -> None:
+    """``_floor_above`` (one sum instead of the price) answers only when the exact price is
+    above the level, and then with a bound at most the exact price; clearly above, it
+    answers. The side-by-side version gives every row the same bound."""
+    cost = max(1, sum(k for k, _ in groups) * share // (1000 * 2**shift))
+    election = Election(
+        projects=(Project("p", cost), *(Project(f"d{i}", 1) for i in range(len(groups)))),
+        ballots=tuple(Ballot(("p", f"d{i}"), (pts, 1), 1) for i, (_, pts) in enumerate(groups)),
+        budget=cost,
+        vote_type=VoteType.CUMULATIVE,
+    )
+    profile, _, data = _setup(election)
+    sup = profile.supporters[0]
+    order_in_groups = [profile.groups[g][1][0] - 1 for g in sup]
+    budgets = [Fraction(groups[i][0], 2**shift) for i in order_in_groups]
+    points = [int(x) for x in profile.points[0]]
+    if sum(budgets) < cost:
+        return
+    exact = mes._exact_level(list(range(len(budgets))), [1] * len(budgets), points, budgets,
+                             cost)
+    level = float(exact * ratio)
+    b = mes.np.array([float(x) for x in budgets])
+    floor = mes._floor_above(data, 0, b, level, error)
+    if floor is not None:
+        assert level < exact and floor <= exact
+    if level < exact * Fraction(99, 100):
+        assert floor is not None and floor > level
+    rows = lockstep._floor_above(data, 0, mes.np.array([b, b]), mes.np.array([level, level]),
+                                 mes.np.array([error, error]))
+    assert rows.tolist() == [-mes.np.inf if floor is None else floor] * 2
+
+
 def test_a_tie_the_order_keeps_deciding_does_not_stop_the_jumps() -> None:
     """x and y have the same cost and backers, so they tie at every endowment and the order
     funds x first each time. The search certifies jumps across that tie (hundreds of
