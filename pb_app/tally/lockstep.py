@@ -130,10 +130,6 @@ def _price(data: MesData, state: _Rows, position: int, rows: np.ndarray,
     j = data.candidates[position]
     sup, cost = data.profile.supporters[j], data.profile.costs[j]
     b = state.budgets[np.ix_(rows, sup)]
-    floor = _floor_above(data, j, b, best_hi, state.delta[rows])
-    above = floor > -np.inf
-    state.lower[position, rows[above]] = floor[above]
-    rows, b = rows[~above], b[~above]
     available = b @ data.wts[j]
     err = data.total_weight[j] * state.delta[rows] + 4 * (len(sup) + 2) * EPS * available
     unsure = (available - err < cost) & (cost <= available + err)
@@ -143,7 +139,13 @@ def _price(data: MesData, state: _Rows, position: int, rows: np.ndarray,
     if not keep.any() or data.total_util[j] >= 2**53:
         state.stop(rows[keep], failed=True)
         return None
-    rows, b = rows[keep], b[keep]
+    rows, b, best_hi = rows[keep], b[keep], best_hi[keep]
+    floor = _floor_above(data, j, b, best_hi, state.delta[rows])
+    above = floor > -np.inf
+    state.lower[position, rows[above]] = floor[above]
+    if above.all():
+        return None
+    rows, b = rows[~above], b[~above]
     prices = _tight(data, j, b, state.err[np.ix_(rows, sup)], state.lower[position, rows])
     sure = prices.pop("sure")
     state.stop(rows[~sure], failed=True)

@@ -369,12 +369,12 @@ def _evaluate(data: MesData, state: _State, active: set[int], lower: dict[int, f
         if lower[j] > max(best_hi, bound):
             break
         b = budgets[profile.supporters[j]]
+        if not _affordable(data, j, b, delta):
+            active.discard(j)
+            continue
         level = max(best_hi, bound)
         if best_hi < math.inf and (floor := _floor_above(data, j, b, level, delta)):
             lower[j] = floor
-            continue
-        if not _affordable(data, j, b, delta):
-            active.discard(j)
             continue
         if tight is not None and (price := _tight_price(data, state, j, b, lower[j])):
             tight[j] = price
