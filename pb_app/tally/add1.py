@@ -7,7 +7,8 @@ outcome to which no further project fits. When every supported project is funded
 can change any more, and that outcome is kept.
 
 ``search_add1`` finds exactly the ``k`` unit stepping would, without computing every run:
-certified jumps (see ``mes``) skip stretches of the grid where the outcome is constant.
+certified jumps (see ``mes``) skip stretches of the grid where the outcome is constant, and
+bridged jumps skip stretches where it changes but provably never stops the search.
 ``step_add1`` is the plain unit stepping, kept as the reference the tests compare with.
 """
 
@@ -16,9 +17,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import partial
 
 from pb_app.tally.lockstep import runs_at
-from pb_app.tally.mes import MesData, Run, run_mes
+from pb_app.tally.mes import MesData, Run, Suffix, run_mes
 from pb_app.tally.tiebreak import TieOrder
 
 LAST_BATCH = 64  # unit steps run side by side at most, after long stretches of unit steps
@@ -65,6 +67,22 @@ def _stop_reason(data: MesData, run: Run, exhaustive_stop: bool) -> str | None:
     return None
 
 
+def _never_stops(data: MesData, suffix: Suffix, exhaustive_stop: bool) -> bool:
+    """Whether no endowment the suffix covers can stop the search (see ``mes.Suffix``).
+
+    Spending stays within the budget when the prefix plus the most the later rounds can pay
+    fits. The outcome is never complete when some candidate can be funded neither in the
+    prefix nor later; and never exhaustive when such a candidate also fits in what the most
+    spending leaves.
+    """
+    most_spent = suffix.prefix_cost + suffix.most_paid
+    never = [data.profile.costs[j] for j in data.candidates
+             if j not in suffix.funded and j not in suffix.fundable]
+    if most_spent > data.profile.budget or not never:
+        return False
+    return not exhaustive_stop or min(never) <= data.profile.budget - most_spent
+
+
 def _finish(data: MesData, previous: Run, current: Run, reason: str, runs: int,
             steps: int) -> Add1Outcome:
     if reason == "overspend":
@@ -97,6 +115,12 @@ def search_add1(data: MesData, order: TieOrder, start: Fraction, increment: int,
     One-step probes are run in batches side by side (``lockstep.runs_at``): a batch holds
     the next grid point, then twice as many each time the search steps through a whole
     batch one unit at a time. Their runs are the same as single sequence-only runs.
+
+    A jump whose certificate breaks may still bridge its stretch: the rounds it certified
+    bound what every endowment in between can spend (``mes.Suffix``), and when that shows no
+    stop rule can fire there (``_never_stops``), the run goes on to the end and becomes the
+    next base, like a certified jump. The search only needs the first endowment that stops
+    it, not every outcome before it.
 
     The search only reads funded sequences and certificates, so its runs skip exact prices
     (``prices=False``) and a jump of more than one step gives up at its first uncertified
@@ -145,6 +169,7 @@ def _search(data: MesData, order: TieOrder, start: Fraction, increment: int,
             exhaustive_stop: bool) -> Add1Outcome:
     """``search_add1`` on sequence-only runs."""
     units = _UnitSteps(data, order, start, increment)
+    never_stops = partial(_never_stops, data, exhaustive_stop=exhaustive_stop)
     k, base, runs = 0, run_mes(data, order, start, prices=False), 1
     reason = _stop_reason(data, base, exhaustive_stop)
     if reason is not None:
@@ -156,9 +181,9 @@ def _search(data: MesData, order: TieOrder, start: Fraction, increment: int,
             probe = units.run(k + 1)
         else:
             probe = run_mes(data, order, units.endowment(k + jump), watch=base, prices=False,
-                            abandon=True)
+                            abandon=True, bridge=never_stops)
             runs += 1
-        if probe.certified:
+        if probe.certified or probe.bridged:
             k, base, streak, patience, held = k + jump, probe, streak + 1, 1, held + 1
             if held >= HOLD:
                 too_far, held = math.inf, 0

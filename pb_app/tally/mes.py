@@ -50,6 +50,16 @@ certificate that fails wrongly costs runs, not correctness: the search only skip
 points under a certificate, and a one-step probe's sequence is exact either way. A jump of
 more than one step whose certificate fails is thrown away, so its run stops at the first
 uncertified round (``abandon``). The kept run is redone with exact prices.
+
+What a broken certificate still proves. If the first ``r`` rounds are certified between
+``e1`` and ``e2``, every endowment in between funds the same ``r`` projects first, and each
+group then holds at most what it holds at ``e2`` (monotonicity again). A project funded
+later at such an endowment is paid in full by its supporters from that money, so it must be
+affordable at ``e2`` after round ``r``; and all later rounds together cost at most what the
+supporters of those projects hold at ``e2``, and at most the sum of their costs. This
+``Suffix`` bounds the spending at every endowment between (``add1`` uses it to show that no
+endowment between stops the search): with ``bridge``, a run whose certificate breaks asks
+it whether to go on to the end instead of abandoning.
 """
 
 from __future__ import annotations
@@ -118,7 +128,10 @@ class Round:
 
 @dataclass
 class Run:
-    """One MES run at one endowment: the funded sequence and, on demand, the money left."""
+    """One MES run at one endowment: the funded sequence and, on demand, the money left.
+
+    ``bridged`` marks a run whose certificate broke and which went on because ``bridge``
+    accepted the bound on what the later rounds can spend (see ``Suffix``)."""
 
     endowment: Fraction
     free: tuple[int, ...]
@@ -126,6 +139,7 @@ class Run:
     unfunded: tuple[int, ...] = ()
     money_left: Callable[[int], Fraction] | None = None
     certified: bool = False
+    bridged: bool = False
 
     @property
     def left_for(self) -> dict[int, Fraction]:
@@ -136,6 +150,23 @@ class Run:
     def sequence(self) -> tuple[int, ...]:
         """Funded project indices in order (free projects first)."""
         return self.free + tuple(r.project for r in self.rounds)
+
+
+@dataclass(frozen=True)
+class Suffix:
+    """What a watched run's certified prefix leaves to the later rounds, at every endowment
+    between the watched run's and this run's: ``funded`` is the prefix (free projects
+    included) and ``prefix_cost`` its cost; only projects in ``fundable`` can be funded
+    later, and the later rounds spend at most ``most_paid`` in all (see the module
+    docstring)."""
+
+    funded: frozenset[int]
+    prefix_cost: int
+    fundable: frozenset[int]
+    most_paid: int
+
+
+Bridge = Callable[[Suffix], bool]
 
 
 def prepare(profile: Profile, order: TieOrder) -> MesData:
@@ -174,7 +205,7 @@ def _point_type(profile: Profile) -> np.dtype:
 
 
 def run_mes(data: MesData, order: TieOrder, e: Fraction, watch: Run | None = None,
-            prices: bool = True, abandon: bool = False) -> Run:
+            prices: bool = True, abandon: bool = False, bridge: Bridge | None = None) -> Run:
     """Run MES at endowment ``e``; with ``watch``, also certify that every endowment between
     ``watch.endowment`` and ``e`` funds the same sequence (see the module docstring).
 
@@ -182,17 +213,25 @@ def run_mes(data: MesData, order: TieOrder, e: Fraction, watch: Run | None = Non
     keeps certified float bounds of the prices instead of exact ones (``Round.alpha`` is
     None, payers are not counted and the run has no ``money_left``). With ``abandon`` the
     run stops at the first round that breaks the certificate; only ``certified`` (False)
-    may then be read.
+    may then be read. With ``bridge`` as well, that round first passes the ``Suffix`` to
+    ``bridge``: if it returns True the run goes on to the end and is marked ``bridged``.
     """
     if not prices:
         try:
-            return _float_run(data, order, e, watch, exact=False, abandon=abandon)
+            return _float_run(data, order, e, watch, exact=False, abandon=abandon,
+                              bridge=bridge)
         except _Ambiguous:
             pass
     try:
-        return _float_run(data, order, e, watch, abandon=abandon)
+        return _float_run(data, order, e, watch, abandon=abandon, bridge=bridge)
     except _Ambiguous:
-        return _exact_run(data, order, e, watch, abandon)
+        return _exact_run(data, order, e, watch, abandon, bridge)
+
+
+def _goes_on(run: Run, bridge: Bridge | None, suffix: Callable[[], Suffix]) -> bool:
+    """Whether a run whose certificate just broke goes on: ``bridge`` accepts its suffix."""
+    run.bridged = bridge is not None and bridge(suffix())
+    return run.bridged
 
 
 @dataclass
@@ -236,7 +275,7 @@ def _start_state(data: MesData, e: Fraction, exact: bool) -> _State:
 
 
 def _float_run(data: MesData, order: TieOrder, e: Fraction, watch: Run | None,
-               exact: bool = True, abandon: bool = False) -> Run:
+               exact: bool = True, abandon: bool = False, bridge: Bridge | None = None) -> Run:
     profile = data.profile
     state = _start_state(data, e, exact)
     lower = {j: profile.costs[j] / data.total_util[j] * (1 - 4 * EPS) for j in data.candidates}
@@ -255,7 +294,8 @@ def _float_run(data: MesData, order: TieOrder, e: Fraction, watch: Run | None,
         prices = {q: known.get(q, lo) for q, (lo, _, _) in evals.items()}
         run.certified = run.certified and _still_certified(
             run, watch, winner, prices, set(known), (ceiling, threshold), order)
-        if abandon and not run.certified:
+        if (abandon and not run.certified and not run.bridged
+                and not _goes_on(run, bridge, partial(_float_suffix, data, state, active, run))):
             return run
         paid = (_pay_float(data, state, winner, *evals[winner][:2]) if exact
                 else _pay_probe(data, state, winner, tight[winner], known.get(winner)))
@@ -267,6 +307,28 @@ def _float_run(data: MesData, order: TieOrder, e: Fraction, watch: Run | None,
     run.unfunded = tuple(j for j in data.candidates if j not in funded)
     run.money_left = partial(_float_money_left, profile, state) if exact else None
     return run
+
+
+def _float_suffix(data: MesData, state: _State, active: set[int], run: Run) -> Suffix:
+    """The ``Suffix`` after the rounds paid so far, from budgets known within ``delta``
+    (sums pushed up by their rounding error)."""
+    profile = data.profile
+    held = state.budgets + state.delta
+    fundable = frozenset(
+        q for q in active
+        if _dot(held[profile.supporters[q]], data.wts[q]) * (1 + 4 * (len(held) + 4) * EPS)
+        >= profile.costs[q])
+    holders = np.zeros(len(held), dtype=bool)
+    for q in fundable:
+        holders[profile.supporters[q]] = True
+    most_paid = _dot(held[holders], profile.weights[holders].astype(np.float64))
+    return _suffix(profile, run, fundable, math.ceil(most_paid * (1 + 4 * (len(held) + 4) * EPS)))
+
+
+def _suffix(profile: Profile, run: Run, fundable: frozenset[int], most_paid: int) -> Suffix:
+    funded = frozenset(run.sequence)
+    return Suffix(funded, sum(profile.costs[j] for j in funded), fundable,
+                  min(most_paid, sum(profile.costs[q] for q in fundable)))
 
 
 def _float_money_left(profile: Profile, state: _State, j: int) -> Fraction:
@@ -632,7 +694,7 @@ def _exact_total(state: _State, groups: np.ndarray, w: np.ndarray) -> Fraction:
 
 
 def _exact_run(data: MesData, order: TieOrder, e: Fraction, watch: Run | None,
-               abandon: bool = False) -> Run:
+               abandon: bool = False, bridge: Bridge | None = None) -> Run:
     """The same run in exact rational arithmetic (small or tied cases)."""
     profile = data.profile
     budgets = [e] * len(profile.groups)
@@ -655,7 +717,9 @@ def _exact_run(data: MesData, order: TieOrder, e: Fraction, watch: Run | None,
         winner, decided_by = order.pick(tied) if len(tied) > 1 else (tied[0], "")
         run.certified = run.certified and _still_certified(
             run, watch, winner, prices, set(prices), _threshold(watch, len(run.rounds)), order)
-        if abandon and not run.certified:
+        if (abandon and not run.certified and not run.bridged
+                and not _goes_on(run, bridge, partial(_exact_suffix, profile, budgets, active,
+                                                      run))):
             return run
         paid = _pay_exact(profile, util[winner], budgets, winner, best)
         paid.tied = tuple(sorted(tied, key=order.keys.__getitem__)) if len(tied) > 1 else ()
@@ -667,6 +731,16 @@ def _exact_run(data: MesData, order: TieOrder, e: Fraction, watch: Run | None,
     run.unfunded = tuple(j for j in data.candidates if j not in funded)
     run.money_left = partial(_exact_money_left, profile, budgets)
     return run
+
+
+def _exact_suffix(profile: Profile, budgets: list[Fraction], active: set[int],
+                  run: Run) -> Suffix:
+    """The ``Suffix`` after the rounds paid so far, from exact budgets."""
+    fundable = frozenset(q for q in active
+                         if _exact_money_left(profile, budgets, q) >= profile.costs[q])
+    holders = set().union(*(profile.supporters[q].tolist() for q in fundable))
+    most_paid = sum((budgets[g] * int(profile.weights[g]) for g in holders), Fraction(0))
+    return _suffix(profile, run, fundable, math.ceil(most_paid))
 
 
 def _exact_money_left(profile: Profile, budgets: list[Fraction], j: int) -> Fraction:
