@@ -300,6 +300,37 @@ def test_a_tie_the_order_keeps_deciding_does_not_stop_the_jumps() -> None:
     assert fast.runs < 60
 
 
+@pytest.mark.parametrize(("name", "exhaustive"), [
+    ("Netherlands_Assen_2025.pb", False),
+    ("Netherlands_Assen_2025.pb", True),
+    ("US_Stanford_Dataset_PB_Adler_2021_Students_vote_knapsacks.pb", False),
+    ("US_Stanford_Dataset_PB_Chicago_39th_Ward_2021_vote_knapsacks.pb", False),
+])
+def test_bridged_jumps_end_where_unit_stepping_does_on_real_cities(name, exhaustive,
+                                                                  monkeypatch) -> None:
+    """Real elections where jumps bridge stretches whose outcome changes: the search still
+    stops exactly where unit stepping does, with the same kept run."""
+    profile = build_profile(load(ELECTIONS / name)[0])
+    order = build_tie_order(profile, PABUTOOLS_TIES)
+    data = mes.prepare(profile, order)
+    start = add1.start_endowment(profile.budget, profile.n_voters, False)
+    bridged = []
+
+    def spy(*args, **kwargs):
+        run = mes.run_mes(*args, **kwargs)
+        bridged.append(run.bridged)
+        return run
+
+    monkeypatch.setattr(add1, "run_mes", spy)
+    fast = add1.search_add1(data, order, start, 1, exhaustive)
+    monkeypatch.undo()
+    slow = add1.step_add1(data, order, start, 1, exhaustive)
+    assert any(bridged)
+    assert (fast.kept.sequence, fast.kept.endowment, fast.reason, fast.steps) == (
+        slow.kept.sequence, slow.kept.endowment, slow.reason, slow.steps)
+    assert [r.alpha for r in fast.kept.rounds] == [r.alpha for r in slow.kept.rounds]
+
+
 @SETTINGS
 @given(crowded_elections(), st.integers(0, 20), st.integers(2, 9))
 def test_runs_side_by_side_fund_what_single_runs_fund(election, extra, size) -> None:
