@@ -522,7 +522,8 @@ def _raise_level(ratio: np.ndarray, wb: np.ndarray, wu: np.ndarray, cost: int, t
     poor = ratio < alpha
     count = np.count_nonzero(poor)
     for _ in range(64):
-        paid, rich = _dot(wb, poor), total_u - _dot(wu, poor)
+        mask = poor.astype(np.float64)  # once for both sums, not once inside each
+        paid, rich = _dot(wb, mask), total_u - _dot(wu, mask)
         if rich <= 0:
             raise _Ambiguous
         alpha = (cost - paid) / rich
