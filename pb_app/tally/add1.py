@@ -114,7 +114,8 @@ def search_add1(data: MesData, order: TieOrder, start: Fraction, increment: int,
 
     One-step probes are run in batches side by side (``lockstep.runs_at``): a batch holds
     the next grid point, then twice as many each time the search steps through a whole
-    batch one unit at a time. Their runs are the same as single sequence-only runs.
+    batch one unit at a time. Their runs are the same as single sequence-only runs, and
+    while the next grid point is in a batch already the search steps to it, jump or not.
 
     A jump whose certificate breaks may still bridge its stretch: the rounds it certified
     bound what every endowment in between can spend (``mes.Suffix``), and when that shows no
@@ -177,6 +178,8 @@ def _search(data: MesData, order: TieOrder, start: Fraction, increment: int,
     jump, streak, patience = 1, 0, 1
     too_far, held = math.inf, 0
     while True:
+        if k + 1 in units.ahead:  # computed already: a free unit step beats any jump
+            jump = 1
         if jump == 1:
             probe = units.run(k + 1)
         else:
