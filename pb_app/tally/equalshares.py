@@ -82,9 +82,9 @@ def _explain_add1(data: MesData, outcome: Add1Outcome, start: Fraction, spec: Ru
     cost = sum(data.profile.costs[j] for j in outcome.stopper.sequence) if outcome.stopper else 0
     log.add("add1", f"add1 completion: endowment raised from {approx(start)} by "
             f"{spec.increment} at a time; kept the outcome at {approx(outcome.kept.endowment)} "
-            f"because {why.format(cost=money(cost))}. {outcome.steps} raises checked with "
-            f"{outcome.runs} MES runs.", start=start, kept=outcome.kept.endowment,
-            raises=outcome.steps, runs=outcome.runs, reason=outcome.reason)
+            f"because {why.format(cost=money(cost))}. {outcome.steps} raises checked.",
+            start=start, kept=outcome.kept.endowment, raises=outcome.steps,
+            reason=outcome.reason)
 
 
 def _comparison(profile: Profile, order: TieOrder, funded: list[int], log: StepLog) -> list[int]:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from pb_app import create_app
+from pb_app.tally import add1
 from pb_app.tally import cli as tally_cli_module
 from pb_app.tally.pabulib import fingerprint, read_pb
 from tests.tally.real_elections import ELECTIONS, TESTVECTORS
@@ -154,6 +155,22 @@ def test_verify_accepts_an_untouched_result(cli_runner, recorded: Path):
     result = _invoke(cli_runner, "verify", EXAMPLE1, recorded)
     assert result.exit_code == 0
     assert "matches a recount" in result.output
+
+
+def test_a_result_verifies_however_the_add1_search_gets_there(cli_runner, tmp_path: Path,
+                                                              monkeypatch):
+    """The recorded result says what the rule decided, not how the search got there: a
+    search that jumps differently (no side-by-side batches, no jumps held) still verifies a
+    result recorded by the usual one, on a real city where the search takes hundreds of
+    runs."""
+    path = ELECTIONS / "France_Toulouse_2024.pb"
+    args = ("--rule", "mes", "--completion", "add1", "--tie-break", "lexico")
+    result = tmp_path / "result.json"
+    result.write_text(_invoke(cli_runner, "run", path, *args, "--json").output,
+                      encoding="utf-8")
+    monkeypatch.setattr(add1, "LAST_BATCH", 1)
+    monkeypatch.setattr(add1, "HOLD", 1)
+    assert _invoke(cli_runner, "verify", path, result).exit_code == 0
 
 
 def test_verify_names_the_first_step_that_differs(cli_runner, recorded: Path):
