@@ -228,10 +228,14 @@ def run_mes(data: MesData, order: TieOrder, e: Fraction, watch: Run | None = Non
         return _exact_run(data, order, e, watch, abandon, bridge)
 
 
-def _goes_on(run: Run, bridge: Bridge | None, suffix: Callable[[], Suffix]) -> bool:
-    """Whether a run whose certificate just broke goes on: ``bridge`` accepts its suffix."""
+def _abandons(run: Run, abandon: bool, bridge: Bridge | None,
+              suffix: Callable[[], Suffix]) -> bool:
+    """Whether the run stops here: with ``abandon``, at the first round that breaks its
+    certificate, unless ``bridge`` accepts the suffix (the run is then ``bridged``)."""
+    if not abandon or run.certified or run.bridged:
+        return False
     run.bridged = bridge is not None and bridge(suffix())
-    return run.bridged
+    return not run.bridged
 
 
 @dataclass
@@ -294,8 +298,7 @@ def _float_run(data: MesData, order: TieOrder, e: Fraction, watch: Run | None,
         prices = {q: known.get(q, lo) for q, (lo, _, _) in evals.items()}
         run.certified = run.certified and _still_certified(
             run, watch, winner, prices, set(known), (ceiling, threshold), order)
-        if (abandon and not run.certified and not run.bridged
-                and not _goes_on(run, bridge, partial(_float_suffix, data, state, active, run))):
+        if _abandons(run, abandon, bridge, partial(_float_suffix, data, state, active, run)):
             return run
         paid = (_pay_float(data, state, winner, *evals[winner][:2]) if exact
                 else _pay_probe(data, state, winner, tight[winner], known.get(winner)))
@@ -314,15 +317,15 @@ def _float_suffix(data: MesData, state: _State, active: set[int], run: Run) -> S
     (sums pushed up by their rounding error)."""
     profile = data.profile
     held = state.budgets + state.delta
-    fundable = frozenset(
-        q for q in active
-        if _dot(held[profile.supporters[q]], data.wts[q]) * (1 + 4 * (len(held) + 4) * EPS)
-        >= profile.costs[q])
+    push = 1 + 4 * (len(held) + 4) * EPS  # covers the rounding of any sum of these
+    fundable = frozenset(q for q in active
+                         if _dot(held[profile.supporters[q]], data.wts[q]) * push
+                         >= profile.costs[q])
     holders = np.zeros(len(held), dtype=bool)
     for q in fundable:
         holders[profile.supporters[q]] = True
     most_paid = _dot(held[holders], profile.weights[holders].astype(np.float64))
-    return _suffix(profile, run, fundable, math.ceil(most_paid * (1 + 4 * (len(held) + 4) * EPS)))
+    return _suffix(profile, run, fundable, math.ceil(most_paid * push))
 
 
 def _suffix(profile: Profile, run: Run, fundable: frozenset[int], most_paid: int) -> Suffix:
@@ -428,13 +431,13 @@ def _evaluate(data: MesData, state: _State, active: set[int], lower: dict[int, f
     evals: dict[int, tuple[float, float, float]] = {}
     best_hi = math.inf
     for j in sorted(active, key=lower.__getitem__):
-        if lower[j] > max(best_hi, bound):
+        level = max(best_hi, bound)
+        if lower[j] > level:
             break
         b = budgets[profile.supporters[j]]
         if not _affordable(data, j, b, delta):
             active.discard(j)
             continue
-        level = max(best_hi, bound)
         if best_hi < math.inf and (floor := _floor_above(data, j, b, level, delta)):
             lower[j] = floor
             continue
@@ -718,9 +721,8 @@ def _exact_run(data: MesData, order: TieOrder, e: Fraction, watch: Run | None,
         winner, decided_by = order.pick(tied) if len(tied) > 1 else (tied[0], "")
         run.certified = run.certified and _still_certified(
             run, watch, winner, prices, set(prices), _threshold(watch, len(run.rounds)), order)
-        if (abandon and not run.certified and not run.bridged
-                and not _goes_on(run, bridge, partial(_exact_suffix, profile, budgets, active,
-                                                      run))):
+        if _abandons(run, abandon, bridge, partial(_exact_suffix, profile, budgets, active,
+                                                   run)):
             return run
         paid = _pay_exact(profile, util[winner], budgets, winner, best)
         paid.tied = tuple(sorted(tied, key=order.keys.__getitem__)) if len(tied) > 1 else ()

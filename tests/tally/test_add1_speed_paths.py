@@ -203,13 +203,14 @@ def test_exact_ties_are_broken_without_fallback_when_everybody_pays_in_full() ->
     assert probe.rounds[0].decided_by == exact.rounds[0].decided_by
 
 
-@SETTINGS
-@given(st.lists(st.tuples(st.integers(0, 2**20), st.integers(1, 4)), min_size=1, max_size=40),
-       st.integers(1, 1000), st.integers(0, 30), st.sampled_from([0.0, 2.0**-40]))
-def test_the_tight_price_holds_the_exact_price(groups, share, shift, error) -> None:
-    """Budgets k / 2^shift (exact in floats) but declared uncertain by ``error``; the cost a
-    share of all they hold. When the supporters can be classified, the interval holds the
-    exact water level and the poor are exactly those below it."""
+GROUPS = st.lists(st.tuples(st.integers(0, 2**20), st.integers(1, 4)), min_size=1, max_size=40)
+
+
+def _one_project(groups, share, shift):
+    """Project 0 backed by one voter group per ``(k, points)`` in ``groups`` (a dummy project
+    each keeps the groups apart), each holding k / 2^shift (exact in floats), the cost a
+    share (per mille) of all they hold. Returns the data, the cost, the budgets and points in
+    the order of the project's supporters, or None when they cannot afford it."""
     cost = max(1, sum(k for k, _ in groups) * share // (1000 * 2**shift))
     election = Election(
         projects=(Project("p", cost), *(Project(f"d{i}", 1) for i in range(len(groups)))),
@@ -218,12 +219,22 @@ def test_the_tight_price_holds_the_exact_price(groups, share, shift, error) -> N
         vote_type=VoteType.CUMULATIVE,
     )
     profile, _, data = _setup(election)
-    sup = profile.supporters[0]
-    order_in_groups = [profile.groups[g][1][0] - 1 for g in sup]  # the dummy's index
+    order_in_groups = [profile.groups[g][1][0] - 1 for g in profile.supporters[0]]  # dummies
     budgets = [Fraction(groups[i][0], 2**shift) for i in order_in_groups]
-    points = [int(x) for x in profile.points[0]]
     if sum(budgets) < cost:
+        return None
+    return data, cost, budgets, [int(x) for x in profile.points[0]]
+
+
+@SETTINGS
+@given(GROUPS, st.integers(1, 1000), st.integers(0, 30), st.sampled_from([0.0, 2.0**-40]))
+def test_the_tight_price_holds_the_exact_price(groups, share, shift, error) -> None:
+    """Budgets k / 2^shift (exact in floats) but declared uncertain by ``error``; the cost a
+    share of all they hold. When the supporters can be classified, the interval holds the
+    exact water level and the poor are exactly those below it."""
+    if (setup := _one_project(groups, share, shift)) is None:
         return
+    data, cost, budgets, points = setup
     state = mes._State(Fraction(0), [float(b) for b in budgets], None, error, data, None,
                        mes.np.full(len(budgets), error))
     b = mes.np.array([float(x) for x in budgets])
@@ -238,28 +249,16 @@ def test_the_tight_price_holds_the_exact_price(groups, share, shift, error) -> N
 
 
 @SETTINGS
-@given(st.lists(st.tuples(st.integers(0, 2**20), st.integers(1, 4)), min_size=1, max_size=40),
-       st.integers(1, 1000), st.integers(0, 30), st.sampled_from([0.0, 2.0**-40]),
+@given(GROUPS, st.integers(1, 1000), st.integers(0, 30), st.sampled_from([0.0, 2.0**-40]),
        st.fractions(0, 3))
 def test_a_floor_above_a_level_is_at_most_the_exact_price(groups, share, shift, error,
                                                          ratio) -> None:
     """``_floor_above`` (one sum instead of the price) answers only when the exact price is
     above the level, and then with a bound at most the exact price; clearly above, it
     answers. The side-by-side version (its sums rounded differently) does the same."""
-    cost = max(1, sum(k for k, _ in groups) * share // (1000 * 2**shift))
-    election = Election(
-        projects=(Project("p", cost), *(Project(f"d{i}", 1) for i in range(len(groups)))),
-        ballots=tuple(Ballot(("p", f"d{i}"), (pts, 1), 1) for i, (_, pts) in enumerate(groups)),
-        budget=cost,
-        vote_type=VoteType.CUMULATIVE,
-    )
-    profile, _, data = _setup(election)
-    sup = profile.supporters[0]
-    order_in_groups = [profile.groups[g][1][0] - 1 for g in sup]
-    budgets = [Fraction(groups[i][0], 2**shift) for i in order_in_groups]
-    points = [int(x) for x in profile.points[0]]
-    if sum(budgets) < cost:
+    if (setup := _one_project(groups, share, shift)) is None:
         return
+    data, cost, budgets, points = setup
     exact = mes._exact_level(list(range(len(budgets))), [1] * len(budgets), points, budgets,
                              cost)
     level = float(exact * ratio)
