@@ -31,10 +31,13 @@ HOLD = 4  # certified jumps at one size before trying twice the size that failed
 
 @dataclass(frozen=True)
 class Add1Outcome:
-    """The kept run, the run that ended the search (if any) and how many runs it took.
+    """The kept run, the run that ended the search (if any), the MES runs computed and the
+    grid steps taken.
 
-    ``search_add1`` finds the stopper by a sequence-only run (``mes.run_mes`` with
-    ``prices=False``): read its sequence, not its prices."""
+    ``runs`` measures the search's work: every row of a side-by-side batch counts, also rows
+    computed past the point where the search stopped. ``search_add1`` finds the stopper by a
+    sequence-only run (``mes.run_mes`` with ``prices=False``): read its sequence, not its
+    prices."""
 
     kept: Run
     stopper: Run | None
