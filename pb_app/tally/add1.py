@@ -86,8 +86,7 @@ def _never_stops(data: MesData, suffix: Suffix, exhaustive_stop: bool) -> bool:
     return not exhaustive_stop or min(never) <= data.profile.budget - most_spent
 
 
-def _finish(data: MesData, previous: Run, current: Run, reason: str, runs: int,
-            steps: int) -> Add1Outcome:
+def _finish(previous: Run, current: Run, reason: str, runs: int, steps: int) -> Add1Outcome:
     if reason == "overspend":
         return Add1Outcome(previous, current, reason, runs, steps)
     return Add1Outcome(current, None, reason, runs, steps)
@@ -101,7 +100,7 @@ def step_add1(data: MesData, order: TieOrder, start: Fraction, increment: int,
     while (reason := _stop_reason(data, current, exhaustive_stop)) is None:
         k += 1
         previous, current = current, run_mes(data, order, start + k * increment)
-    return _finish(data, previous, current, reason, k + 1, k)
+    return _finish(previous, current, reason, k + 1, k)
 
 
 def search_add1(data: MesData, order: TieOrder, start: Fraction, increment: int,
@@ -177,7 +176,7 @@ def _search(data: MesData, order: TieOrder, start: Fraction, increment: int,
     k, base, runs = 0, run_mes(data, order, start, prices=False), 1
     reason = _stop_reason(data, base, exhaustive_stop)
     if reason is not None:
-        return _finish(data, base, base, reason, runs, k)
+        return _finish(base, base, reason, runs, k)
     jump, streak, patience = 1, 0, 1
     too_far, held = math.inf, 0
     while True:
@@ -205,7 +204,7 @@ def _search(data: MesData, order: TieOrder, start: Fraction, increment: int,
         k += 1
         reason = _stop_reason(data, probe, exhaustive_stop)
         if reason is not None:
-            return _finish(data, base, probe, reason, runs + units.runs, k)
+            return _finish(base, probe, reason, runs + units.runs, k)
         streak = streak + 1 if probe.sequence == base.sequence else 0
         too_far = too_far if streak else math.inf
         jump = 2 if streak >= patience else 1

@@ -31,7 +31,20 @@ from fractions import Fraction
 
 import numpy as np
 
-from pb_app.tally.mes import EPS, MesData, Round, Run, known_price, lowest_exact
+from pb_app.tally.mes import (
+    EPS,
+    MesData,
+    Round,
+    Run,
+    floor_from,
+    known_price,
+    level_error,
+    level_sum_error,
+    lowest_exact,
+    payment_bounds,
+    sum_error,
+    surely_classified,
+)
 from pb_app.tally.tiebreak import TieOrder
 
 
@@ -131,7 +144,7 @@ def _price(data: MesData, state: _Rows, position: int, rows: np.ndarray,
     sup, cost = data.profile.supporters[j], data.profile.costs[j]
     b = state.budgets[np.ix_(rows, sup)]
     available = b @ data.wts[j]
-    err = data.total_weight[j] * state.delta[rows] + 4 * (len(sup) + 2) * EPS * available
+    err = sum_error(data.total_weight[j], state.delta[rows], len(sup), available)
     unsure = (available - err < cost) & (cost <= available + err)
     state.stop(rows[unsure], failed=True)
     state.active[position, rows[~unsure & (available < cost)]] = False
@@ -162,11 +175,9 @@ def _floor_above(data: MesData, j: int, b: np.ndarray, level: np.ndarray,
     finite = np.isfinite(level)
     x = np.where(finite, level, 0.0)
     value = np.minimum(b, x[:, None] * u) @ w
-    collected = (value + data.total_weight[j] * delta
-                 + 4 * (len(u) + 4) * EPS * (value + x * total_u))
+    collected = value + level_sum_error(data.total_weight[j], delta, len(u), value, x, total_u)
     above = finite & (collected < cost)
-    floor = (x + (cost - collected) / total_u * (1 - 8 * EPS)) * (1 - 4 * EPS)
-    return np.where(above, floor, -np.inf)
+    return np.where(above, floor_from(x, cost, collected, total_u), -np.inf)
 
 
 def _tight(data: MesData, j: int, b: np.ndarray, d: np.ndarray, floor: np.ndarray) -> dict:
@@ -182,11 +193,9 @@ def _tight(data: MesData, j: int, b: np.ndarray, d: np.ndarray, floor: np.ndarra
     settled = rich > 0
     safe_rich = np.where(settled, rich, 1.0)
     alpha = np.where(settled, (cost - paid) / safe_rich, alpha)
-    eps = (((w * d) * poor).sum(axis=1) * (1 + 4 * (n + 4) * EPS)
-           + 4 * (n + 4) * EPS * (paid + cost)) / safe_rich + 4 * EPS * alpha
+    eps = level_error(((w * d) * poor).sum(axis=1), n, paid, cost, safe_rich, alpha)
     lo, hi = alpha - eps, alpha + eps
-    sure = settled & np.where(poor, b + d < (lo * (1 - 4 * EPS))[:, None] * u,
-                              b - d >= (hi * (1 + 4 * EPS))[:, None] * u).all(axis=1)
+    sure = settled & surely_classified(poor, b, d, u, lo[:, None], hi[:, None]).all(axis=1)
     return {"lo": lo, "hi": hi, "alpha": alpha, "eps": eps, "poor": poor, "sure": sure}
 
 
@@ -288,8 +297,8 @@ def _pay(data: MesData, state: _Rows, position: int, prices: _Prices, winner: _W
     rows, at = np.array(winner.rows), np.array(winner.at)
     alpha, eps, poor = prices.alpha[at], prices.eps[at], prices.poor[at]
     index = np.ix_(rows, sup)
-    grow = eps * (1 + 16 * EPS)
-    fixed = 8 * EPS * state.e[rows] + 16 * EPS * state.delta[rows]
+    grow, fixed, delta = payment_bounds(eps, state.e[rows], state.delta[rows],
+                                        data.top_util[j])
     b = state.budgets[index] - alpha[:, None] * u
     err = state.err[index] + u * grow[:, None] + fixed[:, None]
     b[poor] = 0.0
@@ -298,5 +307,5 @@ def _pay(data: MesData, state: _Rows, position: int, prices: _Prices, winner: _W
     capped = state.capped[index]
     capped[poor] = True
     state.capped[index] = capped
-    state.delta[rows] = (state.delta[rows] + data.top_util[j] * grow + fixed) * (1 + 8 * EPS)
+    state.delta[rows] = delta
     state.active[position, rows] = False

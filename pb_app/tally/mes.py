@@ -453,6 +453,51 @@ def _evaluate(data: MesData, state: _State, active: set[int], lower: dict[int, f
     return evals
 
 
+# The certified arithmetic below is shared by single runs and side-by-side runs
+# (``lockstep``): each bound takes floats or NumPy arrays (one entry per run) alike.
+
+def sum_error(weight, delta, n: int, total):
+    """Error bound of a float sum of ``n`` budgets times weights (``weight`` in all, each
+    budget within ``delta`` of exact) that came to ``total``."""
+    return weight * delta + 4 * (n + 2) * EPS * total
+
+
+def level_sum_error(weight, delta, n: int, value, level, total_u: int):
+    """Error bound of a float ``sum(w * min(b, level * u))`` over ``n`` supporters that came
+    to ``value`` (``weight`` and ``total_u`` the sums of ``w`` and ``w * u``)."""
+    return weight * delta + 4 * (n + 4) * EPS * (value + abs(level) * total_u)
+
+
+def floor_from(level, cost: int, collected, total_u: int):
+    """A lower bound of the price of a project whose supporters collect ``collected < cost``
+    at ``level`` (see ``_floor_above``), rounded down."""
+    return (level + (cost - collected) / total_u * (1 - 8 * EPS)) * (1 - 4 * EPS)
+
+
+def level_error(poor_err, n: int, paid, cost: int, rich, alpha):
+    """How far a level found by classifying ``n`` supporters (``(cost - paid) / rich``) may
+    be from the exact price: ``poor_err`` is the weighted sum of the poor groups' error
+    bounds (see ``_tight_price``)."""
+    return ((poor_err * (1 + 4 * (n + 4) * EPS) + 4 * (n + 4) * EPS * (paid + cost)) / rich
+            + 4 * EPS * alpha)
+
+
+def surely_classified(poor: np.ndarray, b: np.ndarray, d: np.ndarray, u: np.ndarray, lo,
+                      hi) -> np.ndarray:
+    """Per supporter: surely below ``lo * u`` if marked poor, else surely at least
+    ``hi * u``, with budgets ``b`` within ``d`` of exact."""
+    return np.where(poor, b + d < lo * (1 - 4 * EPS) * u, b - d >= hi * (1 + 4 * EPS) * u)
+
+
+def payment_bounds(eps, e, delta, top_util: float):
+    """What paying at a price within ``eps`` of exact adds to the error bounds (see
+    ``_pay_probe``): per unit of utility (``grow``), to every payer (``fixed``), and the
+    run's new largest bound."""
+    grow = eps * (1 + 16 * EPS)
+    fixed = 8 * EPS * e + 16 * EPS * delta
+    return grow, fixed, (delta + top_util * grow + fixed) * (1 + 8 * EPS)
+
+
 def _floor_above(data: MesData, j: int, b: np.ndarray, level: float,
                  delta: float) -> float | None:
     """A lower bound of project j's price when it is surely above ``level``, else None.
@@ -467,13 +512,13 @@ def _floor_above(data: MesData, j: int, b: np.ndarray, level: float,
                            total_u, -1)
     if collected >= cost:
         return None
-    return (level + (cost - collected) / total_u * (1 - 8 * EPS)) * (1 - 4 * EPS)
+    return floor_from(level, cost, collected, total_u)
 
 
 def _affordable(data: MesData, j: int, b: np.ndarray, delta: float) -> bool:
     """Whether project j's supporters, holding ``b`` (each within ``delta``), can pay it."""
     available = _dot(b, data.wts[j])
-    err = data.total_weight[j] * delta + 4 * (len(b) + 2) * EPS * available
+    err = sum_error(data.total_weight[j], delta, len(b), available)
     cost = data.profile.costs[j]
     if available - err < cost <= available + err:
         raise _Ambiguous
@@ -542,8 +587,7 @@ def _level_sum(b: np.ndarray, u: np.ndarray, w: np.ndarray, x: float, weight: fl
                delta: float, total_u: int, side: int) -> float:
     """sum(w * min(b, x * u)) pushed by its error bound: up for side=-1, down for side=1."""
     value = _dot(w, np.minimum(b, x * u))
-    err = weight * delta + 4 * (len(b) + 4) * EPS * (value + abs(x) * total_u)
-    return value - side * err
+    return value - side * level_sum_error(weight, delta, len(b), value, x, total_u)
 
 
 def _pay_float(data: MesData, state: _State, j: int, lo: float, hi: float) -> Round:
@@ -575,8 +619,8 @@ def _pay_probe(data: MesData, state: _State, j: int, price: _Tight,
     sup, u = data.profile.supporters[j], data.util[j]
     b = state.budgets[sup]
     b -= price.alpha * u
-    grow = price.eps * (1 + 16 * EPS)
-    fixed = 8 * EPS * float(state.e) + 16 * EPS * state.delta
+    grow, fixed, delta = payment_bounds(price.eps, float(state.e), state.delta,
+                                        data.top_util[j])
     err = state.err[sup]
     err += u * grow
     err += fixed
@@ -584,7 +628,7 @@ def _pay_probe(data: MesData, state: _State, j: int, price: _Tight,
         b[price.poor] = err[price.poor] = 0.0
         state.capped[sup[price.poor]] = True
     state.budgets[sup], state.err[sup] = b, err
-    state.delta = (state.delta + data.top_util[j] * grow + fixed) * (1 + 8 * EPS)
+    state.delta = delta
     return Round(j, alpha, price.hi)
 
 
@@ -630,11 +674,10 @@ def _tight_price(data: MesData, state: _State, j: int, b: np.ndarray,
                                                max(alpha, floor))
     except _Ambiguous:
         return None
-    eps = (_dot(w * d, poor) * (1 + 4 * (len(b) + 4) * EPS)
-           + 4 * (len(b) + 4) * EPS * (paid + cost)) / rich + 4 * EPS * alpha
+    eps = level_error(_dot(w * d, poor), len(b), paid, cost, rich, alpha)
     lo, hi = alpha - eps, alpha + eps
-    sure = np.where(poor, b + d < lo * (1 - 4 * EPS) * u, b - d >= hi * (1 + 4 * EPS) * u)
-    return _Tight(lo, hi, alpha, poor, eps) if sure.all() else None
+    sure = surely_classified(poor, b, d, u, lo, hi).all()
+    return _Tight(lo, hi, alpha, poor, eps) if sure else None
 
 
 def known_price(data: MesData, j: int, poor: np.ndarray | None,
