@@ -51,6 +51,26 @@ points under a certificate, and a one-step probe's sequence is exact either way.
 more than one step whose certificate fails is thrown away, so its run stops at the first
 uncertified round (``abandon``). The kept run is redone with exact prices.
 
+Falling prices. Comparing a rival at ``e2`` with the winner at ``e1`` fails where two prices
+fall side by side, a small gap apart, over a long stretch: both fall, and the rival's value
+at the far end is below the winner's at the near end although it stays above the winner at
+every endowment between. So, with the first ``r - 1`` rounds certified, round ``r`` also
+counts on how fast prices must fall. Between ``e1`` and ``e2`` a group the run at ``e1`` has
+not capped is never capped (budgets grow, prices fall), so it holds exactly ``e`` minus its
+payments, and its money grows at least as fast as the endowment plus, for each earlier round,
+that round's rate times its utility there (``_Reach.growth``, a lower bound). A project's
+poor supporters at ``e2`` are poor at every endowment between, at every level at least its
+price at ``e2``; so when the endowment grows by ``d``, what they pay at a fixed level grows
+by at least ``d`` times their growth, while what the others pay grows by at most the level's
+rise times their utility (the utility of the others at ``e2``). Hence the price falls at
+least at ``rate = (weight x growth of the poor at e2 not capped at e1) / (utility of the
+others at e2)``, wherever the project is affordable. A rival's price at ``e`` is then at least
+its price at ``e2`` plus its rate times ``e2 - e``, the winner's at most its price at ``e1``
+minus its rate times ``e - e1``; both bounds are linear in ``e``, so the rival stays above
+the winner everywhere when its price at ``e2`` plus the smaller rate times ``e2 - e1`` is
+above the winner's price at ``e1``. Sums are rounded down by their error bounds. Rates are
+only computed in rounds where some rival needs them (``_Reach.pending``).
+
 What a broken certificate still proves. If the first ``r`` rounds are certified between
 ``e1`` and ``e2``, every endowment in between funds the same ``r`` projects first, and each
 group then holds at most what it holds at ``e2`` (monotonicity again). A project funded
@@ -79,6 +99,7 @@ from pb_app.tally.tiebreak import TieOrder
 EPS = 2.0**-53
 WIDEN = 4  # attempts at a certified price interval, each wider
 SINGLE_THREAD_DOT = 8192  # OpenBLAS computes shorter dot products in one thread
+NEVER = np.iinfo(np.int32).max  # ``capped_at`` of a group never capped
 
 
 class _Ambiguous(Exception):
@@ -140,6 +161,7 @@ class Run:
     money_left: Callable[[int], Fraction] | None = None
     certified: bool = False
     bridged: bool = False
+    capped_at: np.ndarray | None = None
 
     @property
     def left_for(self) -> dict[int, Fraction]:
@@ -255,8 +277,17 @@ class _State:
     data: MesData
     rows: np.ndarray
     err: np.ndarray
+    capped_at: np.ndarray
     den: int = 1
     nums: list[int] = field(default_factory=list)
+    paid: int = 0
+
+    def cap(self, groups: np.ndarray) -> None:
+        """Mark groups paying all they hold in the round being paid (``capped_at`` keeps the
+        first such round of each group)."""
+        fresh = groups[~self.capped[groups]]
+        self.capped[fresh] = True
+        self.capped_at[fresh] = self.paid
 
     def record(self, alpha: Fraction, j: int) -> None:
         """Remember a funded project (its points in the next row) and its exact price."""
@@ -275,7 +306,8 @@ def _start_state(data: MesData, e: Fraction, exact: bool) -> _State:
     ef, groups = float(e), len(data.profile.groups)
     rows = np.zeros((len(data.candidates) if exact else 0, groups), dtype=data.point_type)
     return _State(e, np.full(groups, ef), np.zeros(groups, dtype=bool), 4 * EPS * ef, data,
-                  rows, np.full(0 if exact else groups, 4 * EPS * ef))
+                  rows, np.full(0 if exact else groups, 4 * EPS * ef),
+                  np.full(groups, NEVER, dtype=np.int32))
 
 
 def _float_run(data: MesData, order: TieOrder, e: Fraction, watch: Run | None,
@@ -285,6 +317,8 @@ def _float_run(data: MesData, order: TieOrder, e: Fraction, watch: Run | None,
     lower = {j: profile.costs[j] / data.total_util[j] * (1 - 4 * EPS) for j in data.candidates}
     active = set(data.candidates)
     run = Run(endowment=e, free=data.free, rounds=[], certified=watch is not None)
+    reach = (_Reach(data, watch, e) if not exact and watch is not None
+             and watch.capped_at is not None else None)
     while True:
         ceiling, threshold = _threshold(watch if run.certified else None, len(run.rounds))
         tight = None if exact else {}
@@ -296,8 +330,10 @@ def _float_run(data: MesData, order: TieOrder, e: Fraction, watch: Run | None,
         else:
             winner, tied, decided_by, known = _pick_probe(data, order, state, evals, tight)
         prices = {q: known.get(q, lo) for q, (lo, _, _) in evals.items()}
+        outrun = (reach.outrun(len(run.rounds), winner, prices, tight, ceiling)
+                  if run.certified and reach is not None else set())
         run.certified = run.certified and _still_certified(
-            run, watch, winner, prices, set(known), (ceiling, threshold), order)
+            run, watch, winner, prices, set(known), (ceiling, threshold), order, outrun)
         if _abandons(run, abandon, bridge, partial(_float_suffix, data, state, active, run)):
             return run
         paid = (_pay_float(data, state, winner, *evals[winner][:2]) if exact
@@ -306,10 +342,72 @@ def _float_run(data: MesData, order: TieOrder, e: Fraction, watch: Run | None,
         run.rounds.append(paid)
         active.discard(winner)
     run.certified = run.certified and len(run.rounds) == len(watch.rounds)
+    run.capped_at = state.capped_at
     funded = set(run.sequence)
     run.unfunded = tuple(j for j in data.candidates if j not in funded)
     run.money_left = partial(_float_money_left, profile, state) if exact else None
     return run
+
+
+class _Reach:
+    """Certificates that follow falling prices across a jump from ``watch.endowment`` to
+    ``e`` (see "Falling prices" in the module docstring).
+
+    ``growth`` holds, per group, a lower bound of how fast its money grows with the
+    endowment across the jump, valid for groups the watched run has not capped so far;
+    ``rate`` bounds how fast a project's price falls. Rounds whose rivals need no rates
+    wait in ``pending`` until a later round needs the growth they add.
+    """
+
+    def __init__(self, data: MesData, watch: Run, e: Fraction) -> None:
+        self.data, self.capped_at = data, watch.capped_at
+        self.span = float(e - watch.endowment) * (1 - 4 * EPS)
+        self.growth = np.ones(len(data.profile.groups))
+        self.pending: list[tuple[int, _Tight, int]] = []
+
+    def rate(self, j: int, price: _Tight | None, r: int) -> float:
+        """A lower bound of how fast project j's price falls per unit of endowment in round
+        r, anywhere in the jump: the money its poor supporters at the far end gain, counting
+        only groups the watched run has not capped before round r, over the utility of the
+        others there."""
+        if price is None or price.poor is None:
+            return 0.0
+        poor = self.data.profile.supporters[j][price.poor]
+        live = self.capped_at[poor] >= r
+        gained = _dot(self.data.wts[j][price.poor][live], self.growth[poor[live]])
+        return gained * (1 - 4 * (len(poor) + 4) * EPS) / price.rich * (1 - 4 * EPS)
+
+    def outrun(self, r: int, winner: int, prices: dict, tight: dict,
+               ceiling: float) -> set[int]:
+        """The rivals whose price stays above the winner's at every endowment of the jump
+        although their price at the far end (lower bound in ``prices``) is not above the
+        winner's ``ceiling`` at the near end: both prices fall at least at the slower of
+        their two rates, so the gap shrinks by less than that rate times the jump.
+
+        The round then waits in ``pending`` (see ``grow``)."""
+        self.pending.append((winner, tight.get(winner), r))
+        close = [q for q, price in prices.items() if q != winner and price <= ceiling]
+        if not close:
+            return set()
+        self._catch_up()
+        winner_rate = self.rate(winner, tight.get(winner), r)
+        outrun = set()
+        for q in close:
+            rate = min(winner_rate, self.rate(q, tight.get(q), r))
+            if (prices[q] + self.span * rate * (1 - 4 * EPS)) * (1 - 4 * EPS) > ceiling:
+                outrun.add(q)
+        return outrun
+
+    def _catch_up(self) -> None:
+        """Add to ``growth`` what the price falls of the pending rounds before the last give
+        back to their full payers, in order (each rate needs the growth before it)."""
+        for winner, price, r in self.pending[:-1]:
+            rate = self.rate(winner, price, r)
+            if rate:
+                sup = self.data.profile.supporters[winner]
+                self.growth[sup] = (self.growth[sup] + rate * self.data.util[winner]) * (
+                    1 - 4 * EPS)
+        del self.pending[:-1]
 
 
 def _float_suffix(data: MesData, state: _State, active: set[int], run: Run) -> Suffix:
@@ -391,9 +489,10 @@ def _pick_probe(data: MesData, order: TieOrder, state: _State, evals: dict,
 
 def _still_certified(run: Run, watch: Run | None, winner: int, prices: dict,
                      exact: set[int], watched: tuple[float, Fraction | None],
-                     order: TieOrder) -> bool:
+                     order: TieOrder, outrun: set[int] = frozenset()) -> bool:
     """Round r keeps the certificate: same winner, and every rival's price here is above the
-    winner's price at the watched endowment (or equal, exactly, and behind it in the order).
+    winner's price at the watched endowment (or equal, exactly, and behind it in the order),
+    or the rival is in ``outrun`` (shown to stay above the winner by ``_Reach``).
 
     ``watched`` is that price as a float ceiling and, when known, exactly; ``prices`` holds
     each rival's exact price (those in ``exact``) or a lower bound of it.
@@ -403,7 +502,7 @@ def _still_certified(run: Run, watch: Run | None, winner: int, prices: dict,
         return False
     ceiling, threshold = watched
     return all(
-        price > ceiling or (threshold is not None and (
+        price > ceiling or q in outrun or (threshold is not None and (
             price > threshold
             or (q in exact and price == threshold and order.keys[winner] < order.keys[q])))
         for q, price in prices.items() if q != winner
@@ -598,7 +697,8 @@ def _pay_float(data: MesData, state: _State, j: int, lo: float, hi: float) -> Ro
     b -= float(alpha) * data.util[j]
     b[poor] = 0.0
     state.budgets[sup] = b
-    state.capped[sup[poor]] = True
+    state.cap(sup[poor])
+    state.paid += 1
     state.record(alpha, j)
     state.delta += 6 * EPS * float(state.e)
     capped = int(data.profile.weights[sup[poor]].sum())
@@ -626,7 +726,8 @@ def _pay_probe(data: MesData, state: _State, j: int, price: _Tight,
     err += fixed
     if price.poor is not None:
         b[price.poor] = err[price.poor] = 0.0
-        state.capped[sup[price.poor]] = True
+        state.cap(sup[price.poor])
+    state.paid += 1
     state.budgets[sup], state.err[sup] = b, err
     state.delta = delta
     return Round(j, alpha, price.hi)
@@ -635,13 +736,14 @@ def _pay_probe(data: MesData, state: _State, j: int, price: _Tight,
 class _Tight(NamedTuple):
     """A price from ``_tight_price``: the exact price lies in ``[lo, hi]``, ``alpha`` is
     within ``eps`` of it and ``poor`` marks the supporters paying all they have (None when
-    nobody does)."""
+    nobody does); ``rich`` is the utility of the others, exactly."""
 
     lo: float
     hi: float
     alpha: float
     poor: np.ndarray | None
     eps: float
+    rich: float
 
 
 def _tight_price(data: MesData, state: _State, j: int, b: np.ndarray,
@@ -667,7 +769,7 @@ def _tight_price(data: MesData, state: _State, j: int, b: np.ndarray,
     if ratio.min() >= alpha:
         eps = 4 * (len(b) + 4) * EPS * cost / total_u + 4 * EPS * alpha
         sure = (b - d >= (alpha + eps) * (1 + 4 * EPS) * u).all()
-        return _Tight(alpha - eps, alpha + eps, alpha, None, eps) if sure else None
+        return _Tight(alpha - eps, alpha + eps, alpha, None, eps, total_u) if sure else None
     w = data.wts[j]
     try:
         alpha, paid, rich, poor = _raise_level(ratio, w * b, data.wutil[j], cost, total_u,
@@ -677,7 +779,7 @@ def _tight_price(data: MesData, state: _State, j: int, b: np.ndarray,
     eps = level_error(_dot(w * d, poor), len(b), paid, cost, rich, alpha)
     lo, hi = alpha - eps, alpha + eps
     sure = surely_classified(poor, b, d, u, lo, hi).all()
-    return _Tight(lo, hi, alpha, poor, eps) if sure else None
+    return _Tight(lo, hi, alpha, poor, eps, rich) if sure else None
 
 
 def known_price(data: MesData, j: int, poor: np.ndarray | None,

@@ -7,6 +7,8 @@ near-ties and voters who run out of money.
 
 from __future__ import annotations
 
+import itertools
+from contextlib import contextmanager
 from fractions import Fraction
 
 import pytest
@@ -138,6 +140,80 @@ def test_a_broken_certificate_still_bounds_every_endowment_between(election, ext
         assert sum(profile.costs[j] for j in later) <= suffix.most_paid
 
 
+
+@contextmanager
+def _recorded_rates():
+    """Every fall rate ``mes._Reach.rate`` reports, as ``(round, project, rate)``."""
+    seen, rate = [], mes._Reach.rate
+
+    def recording(reach, j, price, r):
+        value = rate(reach, j, price, r)
+        seen.append((r, j, value))
+        return value
+
+    mes._Reach.rate = recording
+    try:
+        yield seen
+    finally:
+        mes._Reach.rate = rate
+
+
+def _exact_price_after(data, e: Fraction, prefix, j) -> Fraction | None:
+    """Project j's exact price at endowment e once ``prefix`` is funded (None when its
+    supporters cannot pay it)."""
+    profile = data.profile
+    budgets = [e] * len(profile.groups)
+    for k in (*prefix, j):
+        sup = profile.supporters[k].tolist()
+        w, u = profile.weights[sup].tolist(), [int(x) for x in data.util[k]]
+        if sum(wi * budgets[g] for g, wi in zip(sup, w, strict=True)) < profile.costs[k]:
+            return None
+        alpha = mes._exact_level(sup, w, u, budgets, profile.costs[k])
+        if k != j:
+            mes._pay_exact(profile, u, budgets, k, alpha)
+    return alpha
+
+
+@st.composite
+def uneven_elections(draw) -> Election:
+    """Cumulative ballots spreading 1-9 points over up to 5 projects of similar cost: voters
+    who give a project many points run short of money first, so prices fall as endowments
+    grow, round after round."""
+    n = draw(st.integers(2, 5))
+    ids = [f"p{i}" for i in range(n)]
+    base = draw(st.integers(20, 200))
+    costs = [base + draw(st.integers(-base // 4, base // 4)) for _ in ids]
+    ballots = []
+    for _ in range(draw(st.integers(3, 24))):
+        chosen = draw(st.lists(st.sampled_from(ids), unique=True, min_size=1, max_size=n))
+        points = tuple(draw(st.integers(1, 9)) for _ in chosen)
+        ballots.append(Ballot(tuple(chosen), points, draw(st.integers(1, 3))))
+    return Election(projects=tuple(Project(p, c) for p, c in zip(ids, costs, strict=True)),
+                    ballots=tuple(ballots), budget=sum(costs), vote_type=VoteType.CUMULATIVE)
+
+
+@SETTINGS
+@given(st.one_of(crowded_elections(), uneven_elections()), st.integers(0, 12),
+       st.integers(1, 24), st.integers(1, 4))
+def test_prices_fall_at_least_at_the_rate_a_jump_counts_on(election, extra, jump,
+                                                          quarters) -> None:
+    """A jump certifies a rival that is not above the winner's price at the far end when
+    both prices fall fast enough (``mes._Reach``). Each rate it counts on must hold between
+    any two endowments of the jump, with exact prices after the certified rounds."""
+    profile, order, data = _setup(election)
+    low = Fraction(election.budget, profile.n_voters) + Fraction(extra, 4)
+    high = low + Fraction(jump * quarters, 4)
+    base = mes.run_mes(data, order, low, prices=False)
+    with _recorded_rates() as rates:
+        mes.run_mes(data, order, high, watch=base, prices=False)
+    points = [low + (high - low) * i / 6 for i in range(7)]
+    for r, j, rate in rates:
+        prefix = [paid.project for paid in base.rounds[:r]]
+        prices = [(e, _exact_price_after(data, e, prefix, j)) for e in points]
+        known = [(e, price) for e, price in prices if price is not None]
+        for (e, price), (later, later_price) in itertools.combinations(known, 2):
+            assert price - later_price >= Fraction(rate) * (later - e)
+
 def _suffix(funded=(), fundable=(), most_paid=0, costs=None) -> mes.Suffix:
     costs = costs or {}
     return mes.Suffix(frozenset(funded), sum(costs.get(j, 0) for j in funded),
@@ -236,7 +312,7 @@ def test_the_tight_price_holds_the_exact_price(groups, share, shift, error) -> N
         return
     data, cost, budgets, points = setup
     state = mes._State(Fraction(0), [float(b) for b in budgets], None, error, data, None,
-                       mes.np.full(len(budgets), error))
+                       mes.np.full(len(budgets), error), mes.np.full(len(budgets), mes.NEVER))
     b = mes.np.array([float(x) for x in budgets])
     price = mes._tight_price(data, state, 0, b, 0.0)
     if price is None:
