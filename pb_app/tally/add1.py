@@ -27,6 +27,8 @@ LAST_BATCH = 64  # unit steps run side by side at most, after long stretches of 
 BATCH_SUPPORT = 600  # and only where projects have fewer supporters than this on average:
 # above it NumPy's work per call outweighs its cost per call, and side by side gains nothing
 HOLD = 4  # certified jumps at one size before trying twice the size that failed last
+RESTART = 8  # after the outcome changes, jumps restart at this fraction of the longest
+# jump before the change (at once, where that is more than two steps)
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,12 @@ def search_add1(data: MesData, order: TieOrder, start: Fraction, increment: int,
     before it tries again; a successful jump resets that patience. Jumps double while they
     are certified; after a failed jump the search keeps to the size that worked, below the
     one that failed, and tries the larger size again after ``HOLD`` certified jumps (or once
-    the outcome changes), since how far a certificate reaches changes slowly.
+    the outcome changes), since how far a certificate reaches changes slowly. A jump that
+    failed because its far end funds something else (``departed``) marks a wall: until the
+    outcome changes, later jumps stop short of it and halve the distance left, as a
+    bisection does. Once the outcome has changed, the search restarts at an eighth of the
+    longest jump before the change, at once where that is more than two steps (the next
+    change is likely about as far away as the last ones were).
 
     One-step probes are run in batches side by side (``lockstep.runs_at``): a batch holds
     the next grid point, then twice as many each time the search steps through a whole
@@ -178,10 +185,12 @@ def _search(data: MesData, order: TieOrder, start: Fraction, increment: int,
     if reason is not None:
         return _finish(base, base, reason, runs, k)
     jump, streak, patience = 1, 0, 1
-    too_far, held = math.inf, 0
+    too_far, held, wall, longest = math.inf, 0, math.inf, 0
     while True:
         if k + 1 in units.ahead:  # computed already: a free unit step beats any jump
             jump = 1
+        if k + jump >= wall:
+            jump = max(1, (wall - k) // 2)
         if jump == 1:
             probe = units.run(k + 1)
         else:
@@ -189,12 +198,16 @@ def _search(data: MesData, order: TieOrder, start: Fraction, increment: int,
                             abandon=True, bridge=never_stops)
             runs += 1
         if probe.certified or probe.bridged:
+            wall = math.inf if probe.bridged else wall
+            longest = max(longest, jump)
             k, base, streak, patience, held = k + jump, probe, streak + 1, 1, held + 1
             if held >= HOLD:
                 too_far, held = math.inf, 0
             if 2 * jump < too_far:
                 jump *= 2
             continue
+        if probe.departed:
+            wall = k + jump
         if jump > 2:
             too_far, held, jump = jump, 0, jump // 2
             continue
@@ -205,7 +218,11 @@ def _search(data: MesData, order: TieOrder, start: Fraction, increment: int,
         reason = _stop_reason(data, probe, exhaustive_stop)
         if reason is not None:
             return _finish(base, probe, reason, runs + units.runs, k)
-        streak = streak + 1 if probe.sequence == base.sequence else 0
-        too_far = too_far if streak else math.inf
-        jump = 2 if streak >= patience else 1
+        if probe.sequence == base.sequence:
+            streak += 1
+            jump = 2 if streak >= patience else 1
+        else:
+            streak, too_far, wall = 0, math.inf, math.inf
+            jump = longest // RESTART if longest >= 3 * RESTART else 1
+            longest = 0
         base = probe

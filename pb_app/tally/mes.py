@@ -152,7 +152,10 @@ class Run:
     """One MES run at one endowment: the funded sequence and, on demand, the money left.
 
     ``bridged`` marks a run whose certificate broke and which went on because ``bridge``
-    accepted the bound on what the later rounds can spend (see ``Suffix``)."""
+    accepted the bound on what the later rounds can spend (see ``Suffix``); ``departed``
+    one whose certificate broke because a round's winner differs from the watched run's, so
+    that it funds something else. ``capped_at`` holds the round in which each voter group
+    first paid all it held (``NEVER`` if it did not) for runs in floats."""
 
     endowment: Fraction
     free: tuple[int, ...]
@@ -162,6 +165,7 @@ class Run:
     certified: bool = False
     bridged: bool = False
     capped_at: np.ndarray | None = None
+    departed: bool = False
 
     @property
     def left_for(self) -> dict[int, Fraction]:
@@ -492,13 +496,15 @@ def _still_certified(run: Run, watch: Run | None, winner: int, prices: dict,
                      order: TieOrder, outrun: set[int] = frozenset()) -> bool:
     """Round r keeps the certificate: same winner, and every rival's price here is above the
     winner's price at the watched endowment (or equal, exactly, and behind it in the order),
-    or the rival is in ``outrun`` (shown to stay above the winner by ``_Reach``).
+    or the rival is in ``outrun`` (shown to stay above the winner by ``_Reach``). A run
+    with another winner is marked ``departed``.
 
     ``watched`` is that price as a float ceiling and, when known, exactly; ``prices`` holds
     each rival's exact price (those in ``exact``) or a lower bound of it.
     """
     r = len(run.rounds)
     if watch is None or r >= len(watch.rounds) or watch.rounds[r].project != winner:
+        run.departed = watch is not None
         return False
     ceiling, threshold = watched
     return all(
