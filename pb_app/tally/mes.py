@@ -113,6 +113,9 @@ class MesData:
     A utility is the points given times the project's ``scale`` (its cost for approval
     ballots, 1 otherwise); ``wutil`` holds weight times utility and ``top_util`` the
     largest utility; ``point_type`` is the smallest integer type holding every point.
+    ``same_util`` is the utility as one float where every supporter has the same (approval
+    ballots), else the array: the arithmetic gives the same floats either way, in fewer
+    passes over the supporters.
     """
 
     profile: Profile
@@ -126,6 +129,7 @@ class MesData:
     point_type: np.dtype
     wutil: tuple[np.ndarray, ...]
     top_util: tuple[float, ...]
+    same_util: tuple[float | np.ndarray, ...]
 
 
 @dataclass
@@ -219,6 +223,7 @@ def prepare(profile: Profile, order: TieOrder) -> MesData:
         point_type=_point_type(profile),
         wutil=tuple(w * u for w, u in zip(wts, util, strict=True)),
         top_util=tuple(float(u.max(initial=0.0)) for u in util),
+        same_util=tuple(float(u[0]) if len(u) and (u == u[0]).all() else u for u in util),
     )
 
 
@@ -613,7 +618,7 @@ def _floor_above(data: MesData, j: int, b: np.ndarray, level: float,
     ``level + (cost - s) / total utility``.
     """
     cost, total_u = data.profile.costs[j], data.total_util[j]
-    collected = _level_sum(b, data.util[j], data.wts[j], level, data.total_weight[j], delta,
+    collected = _level_sum(b, data.same_util[j], data.wts[j], level, data.total_weight[j], delta,
                            total_u, -1)
     if collected >= cost:
         return None
@@ -722,7 +727,7 @@ def _pay_probe(data: MesData, state: _State, j: int, price: _Tight,
     ``3 * 2^-53`` times its budget, which is at most ``e`` plus its error). The margins
     below also cover the rounding of this bound's own arithmetic (relative 2^-51 at most).
     """
-    sup, u = data.profile.supporters[j], data.util[j]
+    sup, u = data.profile.supporters[j], data.same_util[j]
     b = state.budgets[sup]
     b -= price.alpha * u
     grow, fixed, delta = payment_bounds(price.eps, float(state.e), state.delta,
@@ -766,7 +771,7 @@ def _tight_price(data: MesData, state: _State, j: int, b: np.ndarray,
     the poor is known within the weighted sum of their errors plus rounding, which bounds
     ``eps``.
     """
-    u, cost, total_u = data.util[j], data.profile.costs[j], data.total_util[j]
+    u, cost, total_u = data.same_util[j], data.profile.costs[j], data.total_util[j]
     if total_u >= 2**53:
         return None
     ratio = b / u
