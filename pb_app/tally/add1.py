@@ -26,7 +26,7 @@ from pb_app.tally.tiebreak import TieOrder
 LAST_BATCH = 64  # unit steps run side by side at most, after long stretches of unit steps
 BATCH_SUPPORT = 600  # and only where projects have fewer supporters than this on average:
 # above it NumPy's work per call outweighs its cost per call, and side by side gains nothing
-HOLD = 4  # certified jumps at one size before trying twice the size that failed last
+HOLD = 2  # certified jumps at one size before trying twice the size that failed last
 RESTART = 8  # after the outcome changes, jumps restart at this fraction of the longest
 # jump before the change (at once, where that is more than two steps)
 
