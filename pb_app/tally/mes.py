@@ -370,6 +370,7 @@ class _Reach:
 
     def __init__(self, data: MesData, watch: Run, e: Fraction) -> None:
         self.data, self.capped_at = data, watch.capped_at
+        self.winners = [paid.project for paid in watch.rounds]
         self.span = float(e - watch.endowment) * (1 - 4 * EPS)
         self.growth = np.ones(len(data.profile.groups))
         self.pending: list[tuple[int, _Tight, int]] = []
@@ -393,7 +394,10 @@ class _Reach:
         winner's ``ceiling`` at the near end: both prices fall at least at the slower of
         their two rates, so the gap shrinks by less than that rate times the jump.
 
-        The round then waits in ``pending`` (see ``grow``)."""
+        Nothing is computed when the watched run has another winner (the certificate breaks
+        anyway); else the round then waits in ``pending`` (see ``_catch_up``)."""
+        if r >= len(self.winners) or self.winners[r] != winner:
+            return set()
         self.pending.append((winner, tight.get(winner), r))
         close = [q for q, price in prices.items() if q != winner and price <= ceiling]
         if not close:
