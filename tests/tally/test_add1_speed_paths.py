@@ -214,6 +214,31 @@ def test_prices_fall_at_least_at_the_rate_a_jump_counts_on(election, extra, jump
         for (e, price), (later, later_price) in itertools.combinations(known, 2):
             assert price - later_price >= Fraction(rate) * (later - e)
 
+
+def test_a_rival_falling_alongside_the_winner_keeps_the_certificate() -> None:
+    """Two projects, each backed by one voter with 9 points (who pays all they hold) and
+    light voters with 1 point: both prices fall as endowments grow, b's faster, and b
+    overtakes a at an endowment of 10. From 9.2 to 9.95, b's price at the far end is below
+    a's at the near end, so only the rates certify the jump; past 10 nothing may."""
+    heavy_a, heavy_b = Ballot(("a",), (9,), 1), Ballot(("b",), (9,), 1)
+    election = Election(
+        projects=(Project("a", 100), Project("b", 91)),
+        ballots=(heavy_a, Ballot(("a",), (1,), 10), heavy_b, Ballot(("b",), (1,), 9)),
+        budget=191,
+        vote_type=VoteType.CUMULATIVE,
+    )
+    profile, order, data = _setup(election)
+    low, high = Fraction(92, 10), Fraction(995, 100)
+    base = mes.run_mes(data, order, low, prices=False)
+    assert [profile.ids[j] for j in base.sequence] == ["a", "b"]
+    near_a = mes._exact_run(data, order, low, None).rounds[0].alpha
+    assert _exact_price_after(data, high, [], 1) < near_a
+    assert mes.run_mes(data, order, high, watch=base, prices=False).certified
+    for step in range(16):
+        e = low + (high - low) * step / 15
+        assert mes._exact_run(data, order, e, None).sequence == base.sequence
+    assert not mes.run_mes(data, order, Fraction(1005, 100), watch=base, prices=False).certified
+
 def _suffix(funded=(), fundable=(), most_paid=0, costs=None) -> mes.Suffix:
     costs = costs or {}
     return mes.Suffix(frozenset(funded), sum(costs.get(j, 0) for j in funded),
