@@ -135,9 +135,9 @@ def search_add1(data: MesData, order: TieOrder, start: Fraction, increment: int,
     The search only reads funded sequences and certificates, so its runs skip exact prices
     (``prices=False``) and a jump of more than one step gives up at its first uncertified
     round; the kept run is then redone with exact prices for the explanation. A one-step
-    probe needs no certificate: certified, it would fund the base's sequence, which does not
-    stop the search (no base does), so the unit step below moves on exactly as the
-    certified branch would (same ``k``, base, streak and jump).
+    probe needs no certificate: there is no grid point between, and its sequence is exact.
+    Jump sizes only decide how many runs the search takes, never where it stops: it moves
+    only by unit steps and by certified or bridged jumps.
     """
     outcome = _search(data, order, start, increment, exhaustive_stop)
     kept = run_mes(data, order, outcome.kept.endowment)
