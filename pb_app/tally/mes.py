@@ -291,12 +291,13 @@ class _State:
     nums: list[int] = field(default_factory=list)
     paid: int = 0
 
-    def cap(self, groups: np.ndarray) -> None:
-        """Mark groups paying all they hold in the round being paid (``capped_at`` keeps the
-        first such round of each group)."""
-        fresh = groups[~self.capped[groups]]
+    def end_round(self, capped: np.ndarray) -> None:
+        """Close the round being paid: mark the groups that paid all they held (``capped_at``
+        keeps the first such round of each group) and count the round."""
+        fresh = capped[~self.capped[capped]]
         self.capped[fresh] = True
         self.capped_at[fresh] = self.paid
+        self.paid += 1
 
     def record(self, alpha: Fraction, j: int) -> None:
         """Remember a funded project (its points in the next row) and its exact price."""
@@ -373,7 +374,7 @@ class _Reach:
         self.winners = [paid.project for paid in watch.rounds]
         self.span = float(e - watch.endowment) * (1 - 4 * EPS)
         self.growth = np.ones(len(data.profile.groups))
-        self.pending: list[tuple[int, _Tight, int]] = []
+        self.pending: list[tuple[int, _Tight | None, int, float | None]] = []
 
     def rate(self, j: int, price: _Tight | None, r: int) -> float:
         """A lower bound of how fast project j's price falls per unit of endowment in round
@@ -395,15 +396,17 @@ class _Reach:
         their two rates, so the gap shrinks by less than that rate times the jump.
 
         Nothing is computed when the watched run has another winner (the certificate breaks
-        anyway); else the round then waits in ``pending`` (see ``_catch_up``)."""
+        anyway); else the round then waits in ``pending``, with its winner's rate when it
+        was needed (see ``_catch_up``)."""
         if r >= len(self.winners) or self.winners[r] != winner:
             return set()
-        self.pending.append((winner, tight.get(winner), r))
         close = [q for q, price in prices.items() if q != winner and price <= ceiling]
         if not close:
+            self.pending.append((winner, tight.get(winner), r, None))
             return set()
         self._catch_up()
         winner_rate = self.rate(winner, tight.get(winner), r)
+        self.pending.append((winner, tight.get(winner), r, winner_rate))
         outrun = set()
         for q in close:
             rate = min(winner_rate, self.rate(q, tight.get(q), r))
@@ -412,15 +415,16 @@ class _Reach:
         return outrun
 
     def _catch_up(self) -> None:
-        """Add to ``growth`` what the price falls of the pending rounds before the last give
-        back to their full payers, in order (each rate needs the growth before it)."""
-        for winner, price, r in self.pending[:-1]:
-            rate = self.rate(winner, price, r)
+        """Add to ``growth`` what the price falls of the pending rounds give back to their
+        full payers, in order (each rate needs the growth before it; a round whose rate is
+        known already was computed with that growth)."""
+        for winner, price, r, known in self.pending:
+            rate = self.rate(winner, price, r) if known is None else known
             if rate:
                 sup = self.data.profile.supporters[winner]
                 self.growth[sup] = (self.growth[sup] + rate * self.data.util[winner]) * (
                     1 - 4 * EPS)
-        del self.pending[:-1]
+        self.pending.clear()
 
 
 def _float_suffix(data: MesData, state: _State, active: set[int], run: Run) -> Suffix:
@@ -712,8 +716,7 @@ def _pay_float(data: MesData, state: _State, j: int, lo: float, hi: float) -> Ro
     b -= float(alpha) * data.util[j]
     b[poor] = 0.0
     state.budgets[sup] = b
-    state.cap(sup[poor])
-    state.paid += 1
+    state.end_round(sup[poor])
     state.record(alpha, j)
     state.delta += 6 * EPS * float(state.e)
     capped = int(data.profile.weights[sup[poor]].sum())
@@ -741,8 +744,7 @@ def _pay_probe(data: MesData, state: _State, j: int, price: _Tight,
     err += fixed
     if price.poor is not None:
         b[price.poor] = err[price.poor] = 0.0
-        state.cap(sup[price.poor])
-    state.paid += 1
+    state.end_round(sup[:0] if price.poor is None else sup[price.poor])
     state.budgets[sup], state.err[sup] = b, err
     state.delta = delta
     return Round(j, alpha, price.hi)

@@ -140,7 +140,6 @@ def test_a_broken_certificate_still_bounds_every_endowment_between(election, ext
         assert sum(profile.costs[j] for j in later) <= suffix.most_paid
 
 
-
 @contextmanager
 def _recorded_rates():
     """Every fall rate ``mes._Reach.rate`` reports, as ``(round, project, rate)``."""
