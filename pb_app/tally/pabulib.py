@@ -36,6 +36,7 @@ import random
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from decimal import Decimal, InvalidOperation
+from itertools import chain
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -336,21 +337,21 @@ def canonical_election(election: Election) -> Election:
     rank = {p.id: index for index, p in enumerate(projects)}
     if len(rank) != len(projects):
         raise PabulibError("two projects share an id")
-    counts: Counter[tuple[tuple[str, ...], tuple[int, ...]]] = Counter()
-    unchanged: dict[tuple[tuple[str, ...], tuple[int, ...]], Ballot] = {}
+    counts: dict[_Content, int] = {}
+    unchanged: dict[_Content, Ballot] = {}
     for ballot in election.ballots:
         if ballot.weight < 0:
             raise PabulibError(f"a ballot with negative weight {ballot.weight}")
         if ballot.weight:
-            content = _canonical_content(ballot, election.vote_type, rank)
-            counts[content] += ballot.weight
-            if content == (ballot.projects, ballot.points):
+            content, same = _canonical_content(ballot, election.vote_type, rank)
+            counts[content] = counts.get(content, 0) + ballot.weight
+            if same:
                 unchanged[content] = ballot
-    ordered = sorted(counts, key=lambda content: _content_key(content, rank))
+    ids = tuple(p.id for p in projects)
     canonical = Election(
         projects=tuple(projects),
-        ballots=tuple(_reused(unchanged.get(content), content, counts[content])
-                      for content in ordered),
+        ballots=tuple(_reused(unchanged.get(content), content, counts[content], ids)
+                      for content in sorted(counts)),
         budget=election.budget,
         vote_type=election.vote_type,
         meta=_canonical_meta(election.meta),
@@ -359,36 +360,37 @@ def canonical_election(election: Election) -> Election:
     return election if canonical == election else canonical
 
 
-def _reused(
-    ballot: Ballot | None, content: tuple[tuple[str, ...], tuple[int, ...]], weight: int
-) -> Ballot:
+_Content = tuple[tuple[int, ...], tuple[int, ...]]  # project ranks and points, canonical order
+
+
+def _reused(ballot: Ballot | None, content: _Content, weight: int, ids: tuple[str, ...]) -> Ballot:
     """The existing ballot when it already is canonical (saves memory on big elections)."""
     if ballot is not None and ballot.weight == weight:
         return ballot
-    return Ballot(content[0], content[1], weight)
+    return Ballot(tuple(ids[j] for j in content[0]), content[1], weight)
 
 
 def _canonical_content(
     ballot: Ballot, vote_type: VoteType, rank: dict[str, int]
-) -> tuple[tuple[str, ...], tuple[int, ...]]:
-    unknown = [p for p in ballot.projects if p not in rank]
-    if unknown:
-        raise PabulibError(f"a ballot names unknown projects {unknown}")
+) -> tuple[_Content, bool]:
+    """The ballot's canonical content by project rank, and whether the ballot has it already.
+
+    Contents compare as the canonical ballots do, so sorting them sorts the ballots."""
+    try:
+        picks = tuple(map(rank.__getitem__, ballot.projects))
+    except KeyError:
+        unknown = [p for p in ballot.projects if p not in rank]
+        raise PabulibError(f"a ballot names unknown projects {unknown}") from None
     if vote_type in SET_TYPES:
-        return tuple(sorted(set(ballot.projects), key=rank.__getitem__)), ()
-    if vote_type == VoteType.ORDINAL:
-        return tuple(ballot.projects), ()
-    if len(ballot.points) != len(ballot.projects):
+        content = tuple(sorted(set(picks))), ()
+    elif vote_type == VoteType.ORDINAL:
+        content = picks, ()
+    elif len(ballot.points) != len(picks):
         raise PabulibError("a points ballot whose points do not match its projects")
-    pairs = sorted(zip(ballot.projects, ballot.points, strict=True),
-                   key=lambda pair: (-pair[1], rank[pair[0]]))
-    return tuple(p for p, _ in pairs), tuple(points for _, points in pairs)
-
-
-def _content_key(
-    content: tuple[tuple[str, ...], tuple[int, ...]], rank: dict[str, int]
-) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    return tuple(map(rank.__getitem__, content[0])), content[1]
+    else:
+        pairs = sorted(zip(picks, ballot.points, strict=True), key=lambda pair: (-pair[1], pair[0]))
+        content = tuple(j for j, _ in pairs), tuple(points for _, points in pairs)
+    return content, content == (picks, ballot.points)
 
 
 def _meta_key(key: str) -> tuple[int, str]:
@@ -496,18 +498,28 @@ def _project_row(project: Project, columns: tuple[tuple[str, str], ...]) -> dict
 
 def _support(election: Election) -> dict[str, tuple[int, int | None]]:
     """Votes (ballots naming the project) and, for points and ranked ballots, the score."""
-    votes = dict.fromkeys((p.id for p in election.projects), 0)
-    score = dict(votes)
+    votes = _votes(election.ballots)
     ordinal = election.vote_type == VoteType.ORDINAL
+    if not (election.vote_type in POINTS_TYPES or ordinal):
+        return {p.id: (votes[p.id], None) for p in election.projects}
+    score = dict.fromkeys((p.id for p in election.projects), 0)
     for ballot in election.ballots:
-        weight = ballot.weight
-        for project_id in ballot.projects:
-            votes[project_id] += weight
         points = range(len(ballot.projects), 0, -1) if ordinal else ballot.points
         for project_id, given in zip(ballot.projects, points, strict=False):
-            score[project_id] += weight * given
-    scored = election.vote_type in POINTS_TYPES or ordinal
-    return {p: (votes[p], score[p] if scored else None) for p in votes}
+            score[project_id] += ballot.weight * given
+    return {p.id: (votes[p.id], score[p.id]) for p in election.projects}
+
+
+def _votes(ballots: tuple[Ballot, ...]) -> Counter[str]:
+    """How many voters name each project: the ballots of each weight counted in one pass."""
+    by_weight: dict[int, list[tuple[str, ...]]] = {}
+    for ballot in ballots:
+        by_weight.setdefault(ballot.weight, []).append(ballot.projects)
+    votes: Counter[str] = Counter()
+    for weight, listed in by_weight.items():
+        for project_id, count in Counter(chain.from_iterable(listed)).items():
+            votes[project_id] += weight * count
+    return votes
 
 
 def _write_votes(out: io.StringIO, election: Election, shuffle_seed: str | int | None) -> None:
@@ -515,7 +527,8 @@ def _write_votes(out: io.StringIO, election: Election, shuffle_seed: str | int |
     for project in election.projects:
         if "," in project.id or project.id != project.id.strip():
             raise PabulibError(f"project id {project.id!r} cannot appear in a vote list")
-    cells = [_ballot_cells(ballot, with_points) for ballot in election.ballots]
+    quote = any(_quoted(p.id) != p.id for p in election.projects)
+    cells = [_ballot_cells(ballot, with_points, quote) for ballot in election.ballots]
     out.write("VOTES\nvoter_id;vote;points\n" if with_points else "VOTES\nvoter_id;vote\n")
     out.writelines(
         f"{voter};{cells[index]}\n"
@@ -523,14 +536,16 @@ def _write_votes(out: io.StringIO, election: Election, shuffle_seed: str | int |
     )
 
 
-def _ballot_cells(ballot: Ballot, with_points: bool) -> str:
-    vote = _quoted(",".join(ballot.projects))
+def _ballot_cells(ballot: Ballot, with_points: bool, quote: bool) -> str:
+    """The ballot's vote cell (quoted if ``quote`` and it must be), and its points cell."""
+    vote = ",".join(ballot.projects)
+    vote = _quoted(vote) if quote else vote
     return f"{vote};{','.join(map(str, ballot.points))}" if with_points else vote
 
 
 def _quoted(cell: str) -> str:
     """The cell as csv writes it: quoted only when it holds a separator, quote or line end."""
-    if any(char in cell for char in ';"\r\n'):
+    if ";" in cell or '"' in cell or "\r" in cell or "\n" in cell:
         return '"' + cell.replace('"', '""') + '"'
     return cell
 

@@ -13,7 +13,9 @@ points it received (cumulative, scoring, ranked ballots after scoring).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import chain, pairwise
 
 import numpy as np
 
@@ -22,15 +24,17 @@ from pb_app.tally.model import Ballot, Election, VoteType
 
 ORDINAL_SCHEMES = ("borda", "approval")
 APPROVAL_TYPES = (VoteType.APPROVAL, VoteType.CHOOSE_1)
+Group = tuple[tuple[int, ...], tuple[int, ...]]  # a distinct ballot: project indices, points
 
 
 @dataclass(frozen=True, eq=False)
 class Profile:
     """An election ready to count: projects by index, distinct ballots with their weights.
 
-    ``groups[g]`` is one distinct ballot as ``(project index, points)`` pairs (points 1 for
-    approval); ``weights[g]`` how many voters cast it. ``supporters[j]`` and ``points[j]``
-    list, for project ``j``, the groups that back it and the points each gave.
+    ``groups[g]`` is one distinct ballot as a pair: the project indices it backs, ascending,
+    and the points it gives each (1 for approval); ``weights[g]`` how many voters cast it.
+    ``supporters[j]`` and ``points[j]`` list, for project ``j``, the groups that back it and
+    the points each gave.
     """
 
     ids: tuple[str, ...]
@@ -38,7 +42,7 @@ class Profile:
     budget: int
     vote_type: VoteType
     n_voters: int
-    groups: tuple[tuple[tuple[int, int], ...], ...]
+    groups: tuple[Group, ...]
     weights: np.ndarray
     supporters: tuple[np.ndarray, ...]
     points: tuple[np.ndarray, ...]
@@ -66,7 +70,7 @@ def build_profile(election: Election, ordinal_scheme: str = "borda") -> Profile:
     top = _ordinal_length(election) if election.vote_type == VoteType.ORDINAL else 0
     if election.vote_type == VoteType.ORDINAL and ordinal_scheme not in ORDINAL_SCHEMES:
         raise TallyError(f"unknown ordinal scheme {ordinal_scheme!r}")
-    counts: dict[tuple[tuple[int, int], ...], int] = {}
+    counts: dict[Group, int] = {}
     n_voters = 0
     for ballot in election.ballots:
         if ballot.weight < 1:
@@ -102,39 +106,46 @@ def _ordinal_length(election: Election) -> int:
 
 def _ballot_key(
     ballot: Ballot, vote_type: VoteType, index: dict[str, int], scheme: str, top: int
-) -> tuple[tuple[int, int], ...]:
+) -> Group:
     if len(set(ballot.projects)) != len(ballot.projects):
         raise TallyError("a ballot names the same project twice")
-    unknown = [pid for pid in ballot.projects if pid not in index]
-    if unknown:
-        raise TallyError(f"a ballot names unknown project {unknown[0]!r}")
-    picks = [index[pid] for pid in ballot.projects]
+    try:
+        picks = tuple(map(index.__getitem__, ballot.projects))
+    except KeyError:
+        unknown = next(pid for pid in ballot.projects if pid not in index)
+        raise TallyError(f"a ballot names unknown project {unknown!r}") from None
     if vote_type in APPROVAL_TYPES:
         if ballot.points:
             raise TallyError("approval ballots carry no points")
         if vote_type == VoteType.CHOOSE_1 and len(picks) > 1:
             raise TallyError("a choose-1 ballot names more than one project")
-        return tuple(sorted((j, 1) for j in picks))
+        return tuple(sorted(picks)), (1,) * len(picks)
     if vote_type == VoteType.ORDINAL:
         if ballot.points:
             raise TallyError("ranked ballots carry no points: the order is the ranking")
-        ranked = [(j, top - rank if scheme == "borda" else 1) for rank, j in enumerate(picks)]
-        return tuple(sorted(ranked))
+        return _by_project((j, top - rank if scheme == "borda" else 1)
+                           for rank, j in enumerate(picks))
     if len(ballot.points) != len(picks) or any(p < 0 for p in ballot.points):
         raise TallyError("every project on a points ballot needs a non-negative number of points")
-    return tuple(sorted((j, p) for j, p in zip(picks, ballot.points, strict=True) if p > 0))
+    return _by_project((j, p) for j, p in zip(picks, ballot.points, strict=True) if p > 0)
+
+
+def _by_project(pairs: Iterable[tuple[int, int]]) -> Group:
+    ordered = sorted(pairs)
+    return tuple(j for j, _ in ordered), tuple(p for _, p in ordered)
 
 
 def _incidence(
-    groups: tuple[tuple[tuple[int, int], ...], ...], n_projects: int
+    groups: tuple[Group, ...], n_projects: int
 ) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
-    sup: list[list[int]] = [[] for _ in range(n_projects)]
-    pts: list[list[int]] = [[] for _ in range(n_projects)]
-    for g, group in enumerate(groups):
-        for j, p in group:
-            sup[j].append(g)
-            pts[j].append(p)
-    return (
-        tuple(np.array(s, dtype=np.int64) for s in sup),
-        tuple(np.array(p, dtype=np.int64) for p in pts),
-    )
+    """Per project, the groups backing it (ascending) and the points each gave."""
+    lengths = np.fromiter((len(projects) for projects, _ in groups), np.int64, len(groups))
+    index_type = np.min_scalar_type(n_projects)  # 8 or 16 bits: NumPy's stable sort is a radix
+    projects = np.fromiter(chain.from_iterable(g[0] for g in groups), index_type)  # sort there
+    points = np.fromiter(chain.from_iterable(g[1] for g in groups), np.int64)
+    owners = np.repeat(np.arange(len(groups), dtype=np.int64), lengths)
+    order = np.argsort(projects, kind="stable")
+    owners, points = owners[order], points[order]
+    bounds = np.cumsum(np.bincount(projects, minlength=n_projects)).tolist()
+    spans = list(pairwise([0, *bounds]))
+    return tuple(owners[a:b] for a, b in spans), tuple(points[a:b] for a, b in spans)

@@ -319,7 +319,7 @@ def _one_project(groups, share, shift):
         vote_type=VoteType.CUMULATIVE,
     )
     profile, _, data = _setup(election)
-    order_in_groups = [profile.groups[g][1][0] - 1 for g in profile.supporters[0]]  # dummies
+    order_in_groups = [profile.groups[g][0][1] - 1 for g in profile.supporters[0]]  # dummies
     budgets = [Fraction(groups[i][0], 2**shift) for i in order_in_groups]
     if sum(budgets) < cost:
         return None
