@@ -116,10 +116,14 @@ def search_add1(data: MesData, order: TieOrder, start: Fraction, increment: int,
     one that failed, and tries the larger size again after ``HOLD`` certified jumps (or once
     the outcome changes), since how far a certificate reaches changes slowly. A jump that
     failed because its far end funds something else (``departed``) marks a wall: until the
-    outcome changes, later jumps stop short of it and halve the distance left, as a
-    bisection does. Once the outcome has changed, the search restarts at an eighth of the
-    longest jump before the change, at once where that is more than two steps (the next
-    change is likely about as far away as the last ones were).
+    outcome changes, later jumps stop short of it. They aim where the two projects of the
+    round that differs cross, by interpolating their price gap between the base and the
+    wall (``_toward_change``), and halve the distance left where that is unknown, as a
+    bisection does; a jump that ends just before a crossing is certified by the bound on
+    how fast the winner's price can fall ("Overtaking" in ``mes``). Once the outcome has
+    changed, the search restarts at an eighth of the longest jump before the change, at
+    once where that is more than two steps (the next change is likely about as far away as
+    the last ones were).
 
     One-step probes are run in batches side by side (``lockstep.runs_at``): a batch holds
     the next grid point, then twice as many each time the search steps through a whole
@@ -175,6 +179,31 @@ class _UnitSteps:
         return self.start + k * self.increment
 
 
+def _toward_change(base: Run, wall: Run, distance: int) -> int:
+    """A jump from ``base`` towards the grid point just before the first outcome change
+    below ``wall``, a run ``distance`` steps further that departed from it.
+
+    The round where ``wall`` departs has another winner there than in ``base``: the price gap
+    between the two projects, interpolated linearly between the two runs, estimates where
+    they cross. Halfway where either price is not known. The estimate only chooses the next
+    probe, which certifies or departs like any other: it never decides where the search
+    stops.
+    """
+    halfway = max(1, distance // 2)
+    departure = wall.departure
+    if departure.round >= len(base.rounds):
+        return halfway
+    near = base.rounds[departure.round]
+    kept, rival = near.project, departure.project
+    if rival not in near.prices or kept not in near.prices or kept not in departure.prices:
+        return halfway
+    gap_near = float(near.prices[rival] - near.prices[kept])
+    gap_far = float(departure.prices[rival] - departure.prices[kept])
+    if not gap_far < 0 <= gap_near:
+        return halfway
+    return min(max(1, int(distance * gap_near / (gap_near - gap_far))), max(1, distance - 1))
+
+
 def _search(data: MesData, order: TieOrder, start: Fraction, increment: int,
             exhaustive_stop: bool) -> Add1Outcome:
     """``search_add1`` on sequence-only runs."""
@@ -185,12 +214,12 @@ def _search(data: MesData, order: TieOrder, start: Fraction, increment: int,
     if reason is not None:
         return _finish(base, base, reason, runs, k)
     jump, streak, patience = 1, 0, 1
-    too_far, held, wall, longest = math.inf, 0, math.inf, 0
+    too_far, held, wall, longest, wall_run = math.inf, 0, math.inf, 0, None
     while True:
         if k + 1 in units.ahead:  # computed already: a free unit step beats any jump
             jump = 1
         if k + jump >= wall:
-            jump = max(1, (wall - k) // 2)
+            jump = _toward_change(base, wall_run, wall - k)
         if jump == 1:
             probe = units.run(k + 1)
         else:
@@ -207,9 +236,10 @@ def _search(data: MesData, order: TieOrder, start: Fraction, increment: int,
                 jump *= 2
             continue
         if probe.departed:
-            wall = k + jump
+            wall, wall_run = k + jump, probe
         if jump > 2:
-            too_far, held, jump = jump, 0, jump // 2
+            too_far, held = jump, 0
+            jump = _toward_change(base, probe, jump) if probe.departed else jump // 2
             continue
         if jump == 2:
             jump, streak, patience = 1, 0, patience * 2

@@ -71,6 +71,26 @@ the winner everywhere when its price at ``e2`` plus the smaller rate times ``e2 
 above the winner's price at ``e1``. Sums are rounded down by their error bounds. Rates are
 only computed in rounds where some rival needs them (``_Reach.pending``).
 
+Overtaking. Near the endowment where a rival overtakes the winner, the gap at the far end is
+too small for the rates above: the rival falls faster than the winner, so the gap was wider
+at every endowment before, but the rates bound only how fast prices fall at least. So a
+round also bounds how fast the winner's price can fall at most (``_Reach.fastest``). Between
+``e1`` and ``e2``, with the first ``r - 1`` rounds the same, a group's money grows at most as
+fast as ``1`` plus, for each earlier round it backed, its utility times that round's fastest
+fall (``growth_up``, for every group: a rich group's payment falls at most at that rate
+times its utility, and a group that paid all it held has 0 left, which does not grow;
+money and prices are continuous in ``e``, so bounds on their slopes bound their changes).
+The winner's supporters who pay all they hold at any endowment between pay
+all at ``e1`` too (they hold no more there and the price is no lower), and those capped at
+``e2`` before round ``r`` hold exactly 0 throughout; the others' utility is at least the
+utility of the rest at ``e1``. Hence the winner's price falls at most at
+``(weight x growth_up of the poor at e1 not capped at e2) / (utility of the rest at e1)``.
+A rival above the winner at ``e2`` whose price at ``e2`` plus its own rate times the jump is
+above the winner's price at ``e2`` plus that fastest fall times the jump stays above the
+winner at every endowment between (both bounds are linear in ``e`` again). Sums are rounded
+up by their error bounds here. The watched run keeps each winner's classified price
+(``Round.price``) for this.
+
 What a broken certificate still proves. If the first ``r`` rounds are certified between
 ``e1`` and ``e2``, every endowment in between funds the same ``r`` projects first, and each
 group then holds at most what it holds at ``e2`` (monotonicity again). A project funded
@@ -139,6 +159,11 @@ class Round:
     ``ceiling`` is a float at least the exact price. A sequence-only run (see ``run_mes``)
     leaves the payers uncounted and ``alpha`` at None unless the round compared exact prices
     (a tie or near-tie), so that a jump can still certify a tie its order keeps deciding.
+    ``prices`` holds a lower bound of the price of each project evaluated in the round, the
+    winner's included (empty for side-by-side runs): the add1 search reads it to estimate
+    where the outcome changes, never to decide anything. ``price`` is the winner's certified
+    price in a sequence-only run where its supporters were classified (``_tight_price``):
+    who paid all they held, which a later jump needs to bound how fast this price can fall.
     """
 
     project: int
@@ -149,6 +174,17 @@ class Round:
     full_payers: int = 0
     capped_payers: int = 0
     capped_paid: Fraction = Fraction(0)
+    prices: dict[int, float | Fraction] = field(default_factory=dict)
+    price: _Tight | None = None
+
+
+class Departure(NamedTuple):
+    """The first round of a watched run whose winner differs from the watched run's: its
+    number, the winner here and a lower bound of the price of each project evaluated in it."""
+
+    round: int
+    project: int
+    prices: dict[int, float | Fraction]
 
 
 @dataclass
@@ -156,10 +192,11 @@ class Run:
     """One MES run at one endowment: the funded sequence and, on demand, the money left.
 
     ``bridged`` marks a run whose certificate broke and which went on because ``bridge``
-    accepted the bound on what the later rounds can spend (see ``Suffix``); ``departed``
-    one whose certificate broke because a round's winner differs from the watched run's, so
-    that it funds something else. ``capped_at`` holds the round in which each voter group
-    first paid all it held (``NEVER`` if it did not) for runs in floats."""
+    accepted the bound on what the later rounds can spend (see ``Suffix``); ``departure``
+    is set when the certificate broke because a round's winner differs from the watched
+    run's, so that the run funds something else (``departed``). ``capped_at`` holds the round
+    in which each voter group first paid all it held (``NEVER`` if it did not) for runs in
+    floats."""
 
     endowment: Fraction
     free: tuple[int, ...]
@@ -169,7 +206,13 @@ class Run:
     certified: bool = False
     bridged: bool = False
     capped_at: np.ndarray | None = None
-    departed: bool = False
+    departure: Departure | None = None
+
+    @property
+    def departed(self) -> bool:
+        """Whether the certificate broke on a round with another winner than the watched
+        run's."""
+        return self.departure is not None
 
     @property
     def left_for(self) -> dict[int, Fraction]:
@@ -327,7 +370,7 @@ def _float_run(data: MesData, order: TieOrder, e: Fraction, watch: Run | None,
     lower = {j: profile.costs[j] / data.total_util[j] * (1 - 4 * EPS) for j in data.candidates}
     active = set(data.candidates)
     run = Run(endowment=e, free=data.free, rounds=[], certified=watch is not None)
-    reach = (_Reach(data, watch, e) if not exact and watch is not None
+    reach = (_Reach(data, watch, e, state.capped_at) if not exact and watch is not None
              and watch.capped_at is not None else None)
     while True:
         ceiling, threshold = _threshold(watch if run.certified else None, len(run.rounds))
@@ -340,7 +383,8 @@ def _float_run(data: MesData, order: TieOrder, e: Fraction, watch: Run | None,
         else:
             winner, tied, decided_by, known = _pick_probe(data, order, state, evals, tight)
         prices = {q: known.get(q, lo) for q, (lo, _, _) in evals.items()}
-        outrun = (reach.outrun(len(run.rounds), winner, prices, tight, ceiling)
+        outrun = (reach.outrun(len(run.rounds), winner, prices, tight, ceiling,
+                               evals[winner][1])
                   if run.certified and reach is not None else set())
         run.certified = run.certified and _still_certified(
             run, watch, winner, prices, set(known), (ceiling, threshold), order, outrun)
@@ -348,7 +392,7 @@ def _float_run(data: MesData, order: TieOrder, e: Fraction, watch: Run | None,
             return run
         paid = (_pay_float(data, state, winner, *evals[winner][:2]) if exact
                 else _pay_probe(data, state, winner, tight[winner], known.get(winner)))
-        paid.tied, paid.decided_by = tied, decided_by
+        paid.tied, paid.decided_by, paid.prices = tied, decided_by, prices
         run.rounds.append(paid)
         active.discard(winner)
     run.certified = run.certified and len(run.rounds) == len(watch.rounds)
@@ -366,15 +410,22 @@ class _Reach:
     ``growth`` holds, per group, a lower bound of how fast its money grows with the
     endowment across the jump, valid for groups the watched run has not capped so far;
     ``rate`` bounds how fast a project's price falls. Rounds whose rivals need no rates
-    wait in ``pending`` until a later round needs the growth they add.
+    wait in ``pending`` until a later round needs the growth they add. ``fastest`` bounds
+    from above how fast a watched round's winning price falls, from ``growth_up``, an upper
+    bound of how fast each group's money grows, for every group ("Overtaking" in the module
+    docstring).
     """
 
-    def __init__(self, data: MesData, watch: Run, e: Fraction) -> None:
-        self.data, self.capped_at = data, watch.capped_at
+    def __init__(self, data: MesData, watch: Run, e: Fraction, capped_far: np.ndarray) -> None:
+        self.data, self.capped_at, self.capped_far = data, watch.capped_at, capped_far
+        self.watched = watch.rounds
         self.winners = [paid.project for paid in watch.rounds]
         self.span = float(e - watch.endowment) * (1 - 4 * EPS)
+        self.span_up = float(e - watch.endowment) * (1 + 4 * EPS)
         self.growth = np.ones(len(data.profile.groups))
         self.pending: list[tuple[int, _Tight | None, int, float | None]] = []
+        self.growth_up = np.ones(len(data.profile.groups))
+        self.falls: list[float] = []
 
     def rate(self, j: int, price: _Tight | None, r: int) -> float:
         """A lower bound of how fast project j's price falls per unit of endowment in round
@@ -388,12 +439,36 @@ class _Reach:
         gained = _dot(self.data.wts[j][price.poor][live], self.growth[poor[live]])
         return gained * (1 - 4 * (len(poor) + 4) * EPS) / price.rich * (1 - 4 * EPS)
 
-    def outrun(self, r: int, winner: int, prices: dict, tight: dict,
-               ceiling: float) -> set[int]:
+    def fastest(self, r: int) -> float | None:
+        """An upper bound of how fast the price of the watched run's round-r winner falls
+        per unit of endowment, anywhere in the jump; None where a watched round up to r did
+        not record who paid all they held. Computed round after round: each rate needs the
+        money growth the rounds before it allow."""
+        while len(self.falls) <= r:
+            paid = self.watched[len(self.falls)]
+            if paid.price is None:
+                return None
+            j, price = paid.project, paid.price
+            rate = 0.0
+            if price.poor is not None:
+                poor = self.data.profile.supporters[j][price.poor]
+                live = self.capped_far[poor] >= len(self.falls)
+                gained = _dot(self.data.wts[j][price.poor][live], self.growth_up[poor[live]])
+                rate = gained * (1 + 4 * (len(poor) + 4) * EPS) / price.rich * (1 + 4 * EPS)
+            sup = self.data.profile.supporters[j]
+            self.growth_up[sup] = (self.growth_up[sup] + rate * self.data.util[j]) * (
+                1 + 4 * EPS)
+            self.falls.append(rate)
+        return self.falls[r]
+
+    def outrun(self, r: int, winner: int, prices: dict, tight: dict, ceiling: float,
+               top: float) -> set[int]:
         """The rivals whose price stays above the winner's at every endowment of the jump
         although their price at the far end (lower bound in ``prices``) is not above the
-        winner's ``ceiling`` at the near end: both prices fall at least at the slower of
-        their two rates, so the gap shrinks by less than that rate times the jump.
+        winner's ``ceiling`` at the near end. Either both prices fall at least at the slower
+        of their two rates, so the gap shrinks by less than that rate times the jump; or the
+        rival is above the winner's price at the far end (at most ``top``) and its price
+        falls faster than the winner's can, so the gap was wider at every endowment before.
 
         Nothing is computed when the watched run has another winner (the certificate breaks
         anyway); else the round then waits in ``pending``, with its winner's rate when it
@@ -409,10 +484,23 @@ class _Reach:
         self.pending.append((winner, tight.get(winner), r, winner_rate))
         outrun = set()
         for q in close:
-            rate = min(winner_rate, self.rate(q, tight.get(q), r))
-            if (prices[q] + self.span * rate * (1 - 4 * EPS)) * (1 - 4 * EPS) > ceiling:
+            rate = self.rate(q, tight.get(q), r)
+            slower = min(winner_rate, rate)
+            if ((prices[q] + self.span * slower * (1 - 4 * EPS)) * (1 - 4 * EPS) > ceiling
+                    or self._overtaken(r, prices[q], rate, top)):
                 outrun.add(q)
         return outrun
+
+    def _overtaken(self, r: int, low: float, rate: float, top: float) -> bool:
+        """Whether a rival at least ``low`` at the far end, whose price falls at least at
+        ``rate``, stays above round r's winner, at most ``top`` at the far end: at the far
+        end, and at the near end by the two rates."""
+        if not low > top:
+            return False
+        fastest = self.fastest(r)
+        return fastest is not None and (
+            (low + self.span * rate * (1 - 4 * EPS)) * (1 - 4 * EPS)
+            > (top + self.span_up * fastest * (1 + 4 * EPS)) * (1 + 4 * EPS))
 
     def _catch_up(self) -> None:
         """Add to ``growth`` what the price falls of the pending rounds give back to their
@@ -510,14 +598,14 @@ def _still_certified(run: Run, watch: Run | None, winner: int, prices: dict,
     """Round r keeps the certificate: same winner, and every rival's price here is above the
     winner's price at the watched endowment (or equal, exactly, and behind it in the order),
     or the rival is in ``outrun`` (shown to stay above the winner by ``_Reach``). A run
-    with another winner is marked ``departed``.
+    with another winner records its ``departure``.
 
     ``watched`` is that price as a float ceiling and, when known, exactly; ``prices`` holds
     each rival's exact price (those in ``exact``) or a lower bound of it.
     """
     r = len(run.rounds)
     if watch is None or r >= len(watch.rounds) or watch.rounds[r].project != winner:
-        run.departed = watch is not None
+        run.departure = Departure(r, winner, prices) if watch is not None else None
         return False
     ceiling, threshold = watched
     return all(
@@ -747,7 +835,7 @@ def _pay_probe(data: MesData, state: _State, j: int, price: _Tight,
     state.end_round(sup[:0] if price.poor is None else sup[price.poor])
     state.budgets[sup], state.err[sup] = b, err
     state.delta = delta
-    return Round(j, alpha, price.hi)
+    return Round(j, alpha, price.hi, price=price)
 
 
 class _Tight(NamedTuple):
@@ -888,7 +976,7 @@ def _exact_run(data: MesData, order: TieOrder, e: Fraction, watch: Run | None,
             return run
         paid = _pay_exact(profile, util[winner], budgets, winner, best)
         paid.tied = tuple(sorted(tied, key=order.keys.__getitem__)) if len(tied) > 1 else ()
-        paid.decided_by = decided_by
+        paid.decided_by, paid.prices = decided_by, prices
         run.rounds.append(paid)
         active.discard(winner)
     run.certified = run.certified and len(run.rounds) == len(watch.rounds)

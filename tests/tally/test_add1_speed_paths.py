@@ -214,6 +214,65 @@ def test_prices_fall_at_least_at_the_rate_a_jump_counts_on(election, extra, jump
             assert price - later_price >= Fraction(rate) * (later - e)
 
 
+@SETTINGS
+@given(st.one_of(crowded_elections(), uneven_elections()), st.integers(0, 12),
+       st.integers(1, 24), st.integers(1, 4))
+def test_prices_fall_at_most_at_the_fastest_rate_a_jump_counts_on(election, extra, jump,
+                                                                 quarters) -> None:
+    """A jump certifies a rival that overtakes the winner only past the far end when the
+    rival's price falls faster than the winner's can (``mes._Reach.fastest``). Each of those
+    upper bounds must hold between any two endowments of the jump, with exact prices after
+    the rounds both ends fund alike."""
+    profile, order, data = _setup(election)
+    low = Fraction(election.budget, profile.n_voters) + Fraction(extra, 4)
+    high = low + Fraction(jump * quarters, 4)
+    base = mes.run_mes(data, order, low, prices=False)
+    far = mes.run_mes(data, order, high, prices=False)
+    reach = mes._Reach(data, base, high, far.capped_at)
+    same = [a.project == b.project for a, b in zip(base.rounds, far.rounds, strict=False)]
+    alike = same.index(False) if False in same else len(same)
+    points = [low + (high - low) * i / 6 for i in range(7)]
+    for r in range(min(alike + 1, len(base.rounds))):
+        fastest = reach.fastest(r)
+        if fastest is None:
+            continue
+        prefix = [paid.project for paid in base.rounds[:r]]
+        prices = [(e, _exact_price_after(data, e, prefix, base.rounds[r].project))
+                  for e in points]
+        for (e, price), (later, later_price) in itertools.combinations(prices, 2):
+            assert price - later_price <= Fraction(fastest) * (later - e)
+
+
+def test_a_rival_that_overtakes_past_the_jump_keeps_the_certificate(monkeypatch) -> None:
+    """Budapest 2024, 13,464 to 13,836 above B/n (the add1 search's own jump): in round 8 a
+    rival closes in on the winner all the way and funds first at 13,837. Only the bound
+    on how fast the winner's price can fall certifies the jump; every endowment sampled in
+    between funds what the near end funds."""
+    profile = build_profile(load(ELECTIONS / "Hungary_Budapest_2024.pb")[0])
+    order = build_tie_order(profile, PABUTOOLS_TIES)
+    data = mes.prepare(profile, order)
+    start = add1.start_endowment(profile.budget, profile.n_voters, False)
+    base = mes.run_mes(data, order, start + 13464, prices=False)
+    assert mes.run_mes(data, order, start + 13836, watch=base, prices=False).certified
+    for step in range(13464, 13837, 31):
+        assert mes.run_mes(data, order, start + step, prices=False).sequence == base.sequence
+    after = mes.run_mes(data, order, start + 13837, prices=False)
+    assert after.sequence[:7] == base.sequence[:7] != after.sequence
+    monkeypatch.setattr(mes._Reach, "fastest", lambda reach, r: None)
+    assert not mes.run_mes(data, order, start + 13836, watch=base, prices=False).certified
+
+
+def test_a_jump_towards_a_change_interpolates_the_price_gap() -> None:
+    """The departed round's two projects: 0.3 apart at the base, the rival 0.1 ahead at the
+    wall, so they cross three quarters of the way; halfway when a price is missing."""
+    near = mes.Round(0, None, 1.0, prices={0: 1.0, 1: 1.3})
+    base = mes.Run(Fraction(10), (), [near])
+    wall = mes.Run(Fraction(50), (), [], departure=mes.Departure(0, 1, {0: 0.9, 1: 0.8}))
+    assert add1._toward_change(base, wall, 40) == 30
+    wall.departure.prices.pop(0)
+    assert add1._toward_change(base, wall, 40) == 20
+
+
 def test_a_rival_falling_alongside_the_winner_keeps_the_certificate() -> None:
     """Two projects, each backed by one voter with 9 points (who pays all they hold) and
     light voters with 1 point: both prices fall as endowments grow, b's faster, and b
