@@ -75,21 +75,20 @@ Overtaking. Near the endowment where a rival overtakes the winner, the gap at th
 too small for the rates above: the rival falls faster than the winner, so the gap was wider
 at every endowment before, but the rates bound only how fast prices fall at least. So a
 round also bounds how fast the winner's price can fall at most (``_Reach.fastest``). Between
-``e1`` and ``e2``, with the first ``r - 1`` rounds the same, a group's money grows at most as
-fast as ``1`` plus, for each earlier round it backed, its utility times that round's fastest
-fall (``growth_up``, for every group: a rich group's payment falls at most at that rate
-times its utility, and a group that paid all it held has 0 left, which does not grow;
+``e1`` and ``e2``, with the first ``r - 1`` rounds the same, a group's money grows at most
+as fast as ``1`` plus, for each earlier round it backed, its utility times that round's
+fastest fall (``growth_up``, for every group: a rich group's payment falls at most at that
+rate times its utility, and a group that paid all it held has 0 left, which does not grow;
 money and prices are continuous in ``e``, so bounds on their slopes bound their changes).
-The winner's supporters who pay all they hold at any endowment between pay
-all at ``e1`` too (they hold no more there and the price is no lower), and those capped at
-``e2`` before round ``r`` hold exactly 0 throughout; the others' utility is at least the
-utility of the rest at ``e1``. Hence the winner's price falls at most at
-``(weight x growth_up of the poor at e1 not capped at e2) / (utility of the rest at e1)``.
-A rival above the winner at ``e2`` whose price at ``e2`` plus its own rate times the jump is
-above the winner's price at ``e2`` plus that fastest fall times the jump stays above the
-winner at every endowment between (both bounds are linear in ``e`` again). Sums are rounded
-up by their error bounds here. The watched run keeps each winner's classified price
-(``Round.price``) for this.
+The winner's supporters who pay all they hold at any endowment between pay all at ``e1`` too
+(they hold no more there and the price is no lower), and those capped at ``e2`` before round
+``r`` hold exactly 0 throughout; the others' utility is at least the utility of the rest at
+``e1``. Hence the winner's price falls at most at ``(weight x growth_up of the poor at e1
+not capped at e2) / (utility of the rest at e1)``. A rival above the winner at ``e2`` whose
+price at ``e2`` plus its own rate times the jump is above the winner's price at ``e2`` plus
+that fastest fall times the jump stays above the winner at every endowment between (both
+bounds are linear in ``e`` again). Sums are rounded up by their error bounds here. The
+watched run keeps each winner's classified price (``Round.price``) for this.
 
 What a broken certificate still proves. If the first ``r`` rounds are certified between
 ``e1`` and ``e2``, every endowment in between funds the same ``r`` projects first, and each
