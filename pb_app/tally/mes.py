@@ -74,21 +74,22 @@ only computed in rounds where some rival needs them (``_Reach.pending``).
 Overtaking. Near the endowment where a rival overtakes the winner, the gap at the far end is
 too small for the rates above: the rival falls faster than the winner, so the gap was wider
 at every endowment before, but the rates bound only how fast prices fall at least. So a
-round also bounds how fast the winner's price can fall at most (``_Reach.fastest``). Between
-``e1`` and ``e2``, with the first ``r - 1`` rounds the same, a group's money grows at most
-as fast as ``1`` plus, for each earlier round it backed, its utility times that round's
-fastest fall (``growth_up``, for every group: a rich group's payment falls at most at that
-rate times its utility, and a group that paid all it held has 0 left, which does not grow;
-money and prices are continuous in ``e``, so bounds on their slopes bound their changes).
-The winner's supporters who pay all they hold at any endowment between pay all at ``e1`` too
-(they hold no more there and the price is no lower), and those capped at ``e2`` before round
-``r`` hold exactly 0 throughout; the others' utility is at least the utility of the rest at
-``e1``. Hence the winner's price falls at most at ``(weight x growth_up of the poor at e1
-not capped at e2) / (utility of the rest at e1)``. A rival above the winner at ``e2`` whose
-price at ``e2`` plus its own rate times the jump is above the winner's price at ``e2`` plus
-that fastest fall times the jump stays above the winner at every endowment between (both
-bounds are linear in ``e`` again). Sums are rounded up by their error bounds here. The
-watched run keeps each winner's classified price (``Round.price``) for this.
+round also bounds how fast the winner's price can fall at most (``_Reach.fastest``). Take
+``x < x'`` between ``e1`` and ``e2``, with the first ``r - 1`` rounds the same. The
+water-level equations at both give ``(alpha(x) - alpha(x')) x (utility of the groups rich at
+x) <= sum over the groups poor at x of weight x (money at x' - money at x)``: at the level
+``alpha(x)`` the rich collect their full share from either money, the poor at most what they
+gained. Each round maps money by ``max(0, b - alpha * u)``, so a group's money grows at most
+at ``1`` plus, for each earlier round it backed, its utility times that round's fastest fall
+(``growth_up``, for every group, whatever it pays). A group poor at ``x`` is poor at ``e1``
+too (it holds no more there and the price is no lower), a group capped at ``e2`` before
+round ``r`` holds 0 throughout, and the groups rich at ``x`` include those rich at ``e1``.
+Hence the winner's price falls at most at ``(weight x growth_up of the poor at e1 not capped
+at e2) / (utility of the rest at e1)``. A rival above the winner at ``e2`` whose price at
+``e2`` plus its own rate times the jump is above the winner's price at ``e2`` plus that
+fastest fall times the jump stays above the winner at every endowment between (both bounds
+are linear in ``e`` again). Sums are rounded up by their error bounds here. The watched run
+keeps each winner's classified price (``Round.price``) for this.
 
 What a broken certificate still proves. If the first ``r`` rounds are certified between
 ``e1`` and ``e2``, every endowment in between funds the same ``r`` projects first, and each
@@ -173,8 +174,8 @@ class Round:
     full_payers: int = 0
     capped_payers: int = 0
     capped_paid: Fraction = Fraction(0)
-    prices: dict[int, float | Fraction] = field(default_factory=dict)
-    price: _Tight | None = None
+    prices: dict[int, float | Fraction] = field(default_factory=dict, compare=False)
+    price: _Tight | None = field(default=None, compare=False)
 
 
 class Departure(NamedTuple):
@@ -416,6 +417,8 @@ class _Reach:
     """
 
     def __init__(self, data: MesData, watch: Run, e: Fraction, capped_far: np.ndarray) -> None:
+        """``capped_far`` is the ``capped_at`` of the run at ``e`` as it is being computed: its
+        entries for the rounds paid so far are final, which is all ``fastest`` reads."""
         self.data, self.capped_at, self.capped_far = data, watch.capped_at, capped_far
         self.watched = watch.rounds
         self.winners = [paid.project for paid in watch.rounds]
