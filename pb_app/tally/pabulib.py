@@ -538,8 +538,7 @@ def _write_votes(out: io.StringIO, election: Election, shuffle_seed: str | int |
 
 def _ballot_cells(ballot: Ballot, with_points: bool, quote: bool) -> str:
     """The ballot's vote cell (quoted if ``quote`` and it must be), and its points cell."""
-    vote = ",".join(ballot.projects)
-    vote = _quoted(vote) if quote else vote
+    vote = _quoted(",".join(ballot.projects)) if quote else ",".join(ballot.projects)
     return f"{vote};{','.join(map(str, ballot.points))}" if with_points else vote
 
 

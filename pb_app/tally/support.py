@@ -140,8 +140,9 @@ def _incidence(
 ) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
     """Per project, the groups backing it (ascending) and the points each gave."""
     lengths = np.fromiter((len(projects) for projects, _ in groups), np.int64, len(groups))
-    index_type = np.min_scalar_type(n_projects)  # 8 or 16 bits: NumPy's stable sort is a radix
-    projects = np.fromiter(chain.from_iterable(g[0] for g in groups), index_type)  # sort there
+    # Project indices in 8 or 16 bits, where NumPy's stable sort is a radix sort.
+    index_type = np.min_scalar_type(n_projects)
+    projects = np.fromiter(chain.from_iterable(g[0] for g in groups), index_type)
     points = np.fromiter(chain.from_iterable(g[1] for g in groups), np.int64)
     owners = np.repeat(np.arange(len(groups), dtype=np.int64), lengths)
     order = np.argsort(projects, kind="stable")

@@ -267,6 +267,25 @@ def test_writing_refuses_what_the_format_cannot_hold():
                                     VoteType.APPROVAL))
 
 
+def test_vote_cells_are_quoted_only_when_a_project_id_needs_it():
+    """Ids holding a separator or a quote are quoted in the vote list as csv writes them, and
+    read back to the same election; cells of ordinary ids stay bare."""
+    election = Election(
+        projects=(Project("a;b", 10), Project('c"d', 20), Project("e", 30)),
+        ballots=(Ballot(("a;b", 'c"d')), Ballot(("e",), (), 2)),
+        budget=40,
+        vote_type=VoteType.APPROVAL,
+    )
+    text = write_pb(election)
+    votes = text.split("\nVOTES\n")[1]
+    assert votes.splitlines()[1:] == ['1;"a;b,c""d"', "2;e", "3;e"]
+    assert [row[1] for row in csv.reader(io.StringIO(votes), delimiter=";")][1:] == [
+        'a;b,c"d', "e", "e"]
+    assert read_pb(text) == canonical_election(election)
+    plain = Election((Project("x", 10),), (Ballot(("x",)),), 10, VoteType.APPROVAL)
+    assert write_pb(plain).endswith("VOTES\nvoter_id;vote\n1;x\n")
+
+
 def test_a_shuffled_export_reads_back_to_the_same_election_and_fingerprint():
     election, _ = load(ELECTIONS / "Poland_Wieliczka_2023_Green_Budget.pb")
     shuffled = write_pb(election, shuffle_seed="drawn at the count")
