@@ -1,7 +1,8 @@
 // Build the service's assets into pb_app/static/build/ (git-ignored): `npm run build`.
 //
 // Compiles app.scss with GOV.UK Frontend, copies its JavaScript, and copies the
-// service's own module (app.mjs, which starts the components) and images. Nothing is downloaded: every input comes from node_modules
+// service's own scripts (js-enabled.js, which marks the page as scripted, and app.mjs, which
+// starts the components) and images. Nothing is downloaded: every input comes from node_modules
 // or from this folder.
 import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -25,7 +26,9 @@ writeFileSync(path.join(build, "app.css"), css.css + "\n");
 for (const name of ["govuk-frontend.min.js", "govuk-frontend.min.js.map"]) {
   cpSync(path.join(govuk, name), path.join(build, name));
 }
-cpSync(path.join(source, "app.mjs"), path.join(build, "app.mjs"));
+for (const name of ["app.mjs", "js-enabled.js"]) {
+  cpSync(path.join(source, name), path.join(build, name));
+}
 cpSync(path.join(source, "images"), path.join(build, "images"), { recursive: true });
 
 console.log(`Built ${path.relative(process.cwd(), build)}`);
