@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
 
 import pytest
 from factories import PostcodeAreaFactory, RoleGrantFactory, UserFactory
@@ -147,30 +149,34 @@ def admin(eildon) -> User:
     return make_user("Ada Admin", None, ADMINISTRATOR)
 
 
-class _FakeSMTP:
-    """Stands in for ``smtplib.SMTP``: keeps each message instead of sending it."""
+class _LoggedMail(logging.Handler):
+    """Keeps each message the log mail backend writes, as an ``EmailMessage``."""
 
-    outbox: list = []
+    def __init__(self, sent: list) -> None:
+        super().__init__(logging.INFO)
+        self.sent = sent
 
-    def __init__(self, *args, **kwargs):
-        pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def send_message(self, message) -> None:
-        """Keep the message."""
-        self.outbox.append(message)
+    def emit(self, record: logging.LogRecord) -> None:
+        """Keep every 'email not sent' message."""
+        if record.getMessage().startswith("Email not sent"):
+            to, subject, body = record.args
+            message = EmailMessage()
+            message["To"], message["Subject"] = to, subject
+            message.set_content(body)
+            self.sent.append(message)
 
 
 @pytest.fixture
 def outbox(app, monkeypatch) -> list:
-    """Messages handed to SMTP, captured at the edge of the world instead of sent."""
+    """The messages the app sends, each once the change it reports is committed.
+
+    Read from the log mail backend, which writes a message when its transaction commits
+    (the SMTP backend waits for ``flask mail send``: tests/mail covers that path).
+    """
     sent: list = []
-    monkeypatch.setitem(app.config, "MAIL_BACKEND", "smtp")
-    monkeypatch.setattr(_FakeSMTP, "outbox", sent)
-    monkeypatch.setattr("smtplib.SMTP", _FakeSMTP)
-    return sent
+    monkeypatch.setitem(app.config, "MAIL_BACKEND", "log")
+    monkeypatch.setattr(app.logger, "disabled", False)
+    handler = _LoggedMail(sent)
+    app.logger.addHandler(handler)
+    yield sent
+    app.logger.removeHandler(handler)
