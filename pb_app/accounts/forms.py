@@ -84,7 +84,12 @@ class PlainDateField(DateField):
 
     def process_formdata(self, valuelist: list[str]) -> None:
         """Parse the three boxes; a date that does not exist gets a clear message."""
-        if valuelist and len(valuelist) != 3:
+        if not valuelist:
+            # Not sent at all: three empty boxes, which the widget can show again and a
+            # required date's validator refuses with its own message.
+            self.raw_data = ["", "", ""]
+            return
+        if len(valuelist) != 3:
             # Not sent by the page, which has day, month and year boxes: lay what came out in
             # three boxes again (the widget needs three), keeping it so no validator mistakes
             # it for an empty, optional date.
@@ -147,6 +152,26 @@ class ResetPasswordForm(FlaskForm):
     password = _new_password_field("New password")
     confirm = _confirm_field()
     submit = SubmitField("Set the new password", widget=GovSubmitInput())
+
+
+class SecondFactorCodeForm(FlaskForm):
+    """A code from the authenticator app (or a recovery code), to sign in or confirm."""
+
+    code = StringField("Code", description="The 6-digit code your authenticator app shows now.",
+                       widget=GovTextInput(), filters=[strip_spaces],
+                       validators=[InputRequired("Enter the code"),
+                                   Length(max=40, message="Codes are shorter than that")])
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class SecondFactorRequirementForm(FlaskForm):
+    """An administrator makes a second factor compulsory for staff, or optional."""
+
+    required = SelectField("Second factor for staff", widget=GovSelect(), choices=[
+        SelectChoice("no", "Optional: staff may set one up"),
+        SelectChoice("yes", "Compulsory: staff must set one up before any staff page works"),
+    ], validators=[InputRequired("Choose whether staff must have a second factor")])
+    submit = SubmitField("Save", widget=GovSubmitInput())
 
 
 class SignOutForm(FlaskForm):

@@ -1,4 +1,4 @@
-"""Users, their role grants and the record of failed sign-ins."""
+"""Users, their role grants, second factors, account settings and failed sign-ins."""
 
 from __future__ import annotations
 
@@ -42,6 +42,15 @@ class User(UserMixin, db.Model):
     locality_id: Mapped[int | None] = mapped_column(ForeignKey("locality.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     reset_mailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Part of every session's id: raising it ends every session the person has open.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    # None until the link mailed on registering is followed (accounts made by staff or the
+    # command line are confirmed as they are made).
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=utcnow)
+    # The TOTP second factor: a secret is kept from set-up, and is in force once confirmed.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    totp_last_step: Mapped[int | None]  # the last time step used, so a code works only once
 
     locality: Mapped[Locality | None] = relationship()
     role_grants: Mapped[list[RoleGrant]] = relationship(
@@ -49,6 +58,20 @@ class User(UserMixin, db.Model):
     )
 
     __table_args__ = (CheckConstraint("email = lower(email)", name="email_lower_case"),)
+
+    def get_id(self) -> str:
+        """Flask-Login's session id: the user id and the session generation, ``"12:3"``."""
+        return f"{self.id}:{self.session_generation}"
+
+    @property
+    def has_second_factor(self) -> bool:
+        """True once a TOTP second factor has been set up and confirmed."""
+        return self.totp_secret is not None and self.totp_confirmed_at is not None
+
+    @property
+    def is_staff(self) -> bool:
+        """True if the user holds any staff role (group lead, finance officer, administrator)."""
+        return bool(self.role_grants)
 
     def has_role(self, role: str, locality: Locality | None = None) -> bool:
         """True if the user holds ``role``; with ``locality``, a group lead must lead that one.
@@ -121,18 +144,52 @@ class RoleGrant(db.Model):
 
 
 class SignInFailure(db.Model):
-    """One failed sign-in, kept for a while to throttle guessing across all workers."""
+    """One failed sign-in, kept for a while to throttle guessing across all workers.
+
+    ``device`` is the id of the browser's device cookie for this account, if it had a valid one.
+    """
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), index=True)
     address: Mapped[str] = mapped_column(String(64), index=True)
+    device: Mapped[str | None] = mapped_column(String(32), index=True)
     failed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
 
+class RecoveryCode(db.Model):
+    """A one-time code that stands in for the second factor when the phone is lost."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AccountSetting(db.Model):
+    """A setting of the accounts domain that an administrator changes (audited)."""
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    """Flask-Login's loader: the user with this id, or None."""
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+def load_user(session_id: str) -> User | None:
+    """Flask-Login's loader: the user whose session id this is, while that session is live.
+
+    A session id is ``"<user id>:<session generation>"``; once the generation moves on (sign
+    out, a password reset, a role removed) the old id loads nobody. An id of the older form,
+    the bare user id, counts as generation 0, so it too ends at the person's next sign-out.
+    """
+    user_id, _, generation = session_id.partition(":")
+    generation = generation or "0"
+    if not (user_id.isascii() and user_id.isdigit() and generation.isascii()
+            and generation.isdigit()) or int(user_id) > 2**31 - 1:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_generation != int(generation):
+        return None
+    return user
 
 
 login_manager.login_view = "accounts.sign_in"

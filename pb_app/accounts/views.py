@@ -1,21 +1,44 @@
-"""Pages to register, sign in and out, keep a profile, reset a password, and manage roles."""
+"""Pages to register, sign in and out, keep a profile, reset a password, set up a second
+factor, and manage roles."""
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 from wtforms.fields.choices import SelectChoice
 
 from pb_app.accounts import forms, services
 from pb_app.accounts.cli import make_admin_command
 from pb_app.accounts.decorators import role_required
-from pb_app.accounts.models import ADMINISTRATOR
-from pb_app.accounts.tokens import read_reset_token
+from pb_app.accounts.models import ADMINISTRATOR, User
+from pb_app.accounts.tokens import (
+    DEVICE_COOKIE,
+    DEVICE_COOKIE_MAX_AGE,
+    read_registration_token,
+    read_reset_token,
+    remember_device,
+)
 from pb_app.errors import DomainError
 from pb_app.extensions import db
-from pb_app.layout import add_navigation_link, form_page, pagination_links, refused_form_page
+from pb_app.layout import (
+    ButtonForm,
+    add_navigation_link,
+    form_page,
+    pagination_links,
+    refused_form_page,
+)
 from pb_app.localities.services import get_locality_by_slug, list_localities
 
 bp = Blueprint("accounts", __name__, template_folder="templates", cli_group="accounts")
@@ -23,53 +46,143 @@ bp.cli.add_command(make_admin_command)
 add_navigation_link(bp, "Users and roles", "accounts.list_users", role=ADMINISTRATOR)
 
 
-def _safe_next(default: str) -> str:
-    """The ``next`` address when it stays on this site, else ``default``."""
-    target = request.args.get("next", "")
+def safe_next(target: str | None, default: str) -> str:
+    """``target`` when it is a path on this site, else ``default``.
+
+    Browsers read ``//host``, ``/\\host`` and, after dropping tabs and newlines, ``/\t/host``
+    as another site, so only a single ``/`` followed by something other than a slash or
+    backslash passes, with no control character, scheme or host anywhere.
+    """
+    target = target or ""
+    if (not target.startswith("/") or target[1:2] in ("/", "\\") or "\\" in target
+            or any(ord(ch) < 0x21 or 0x7F <= ord(ch) <= 0x9F for ch in target)):
+        return default
     parts = urlsplit(target)
-    if target.startswith("/") and not parts.netloc and not parts.scheme and "\\" not in target:
-        return target
-    return default
+    if parts.scheme or parts.netloc:
+        return default
+    return target
+
+
+def _address() -> str:
+    return request.remote_addr or "unknown"
+
+
+def _device_cookie() -> str | None:
+    return request.cookies.get(DEVICE_COOKIE)
+
+
+def _redirect_remembering_device(user: User, target: str):
+    """A redirect to ``target`` that remembers this browser as one of ``user``'s devices."""
+    response = make_response(redirect(target))
+    response.set_cookie(DEVICE_COOKIE, remember_device(_device_cookie(), user),
+                        max_age=int(DEVICE_COOKIE_MAX_AGE.total_seconds()), httponly=True,
+                        secure=request.is_secure, samesite="Lax")
+    return response
+
+
+def _signed_in(user: User, target: str):
+    """Sign ``user`` in, and remember this browser for their account (the device cookie)."""
+    login_user(user)
+    return _redirect_remembering_device(user, target)
 
 
 @bp.route("/register", methods=["GET", "POST"])
 def register():
-    """Create an account, then sign in and go to the profile to add postcode and age."""
+    """Start an account; the page is the same whether or not the address has one already."""
     form = forms.RegisterForm()
     if form.validate_on_submit():
         try:
-            user = services.register_user(form.email.data, form.password.data, form.full_name.data)
-        except DomainError as error:  # an email already registered
-            return refused_form_page("accounts/register.html", form, error, form.email)
+            services.register_user(form.email.data, form.password.data, form.full_name.data)
+        except DomainError as error:  # a weak password, no name: nothing about the address
+            return refused_form_page("accounts/register.html", form, error, form.password)
         db.session.commit()
-        login_user(user)
-        flash("Your account has been created. Add your postcode and date of birth to take part.",
-              "success")
-        return redirect(url_for("accounts.profile"))
+        return render_template("accounts/register_sent.html", email=form.email.data)
     return form_page("accounts/register.html", form)
+
+
+@bp.route("/register/<token>", methods=["GET", "POST"])
+def finish_registration(token: str):
+    """Confirm the address with the emailed link, sign in, and go on to the profile."""
+    form = ButtonForm()
+    if form.validate_on_submit():
+        user, just_now = services.finish_registration(token)
+        db.session.commit()
+        if not just_now:
+            flash("Your email address is already confirmed. Sign in to continue.", "success")
+            return redirect(url_for("accounts.sign_in"))
+        flash("Your email address is confirmed. Add your postcode and date of birth to take "
+              "part.", "success")
+        return _signed_in(user, url_for("accounts.profile"))
+    read_registration_token(token)  # a dead link is refused at once
+    return form_page("accounts/register_confirm.html", form)
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 def sign_in():
-    """Sign in with email and password; failures are counted and throttled."""
+    """Sign in with email and password (then a code, with a second factor); throttled."""
     form = forms.SignInForm()
     if form.validate_on_submit():
         try:
-            user = services.authenticate(form.email.data, form.password.data,
-                                         request.remote_addr or "unknown")
+            user = services.authenticate(form.email.data, form.password.data, _address(),
+                                         device_cookie=_device_cookie())
         except DomainError as error:
             db.session.commit()  # keep the failure count that throttles guessing
             return refused_form_page("accounts/sign_in.html", form, error, form.email)
         db.session.commit()
-        login_user(user)
-        return redirect(_safe_next(url_for("localities.index")))
+        target = safe_next(request.args.get("next"), url_for("localities.index"))
+        if user.has_second_factor:
+            session[PENDING_SIGN_IN] = {"user": user.get_id(), "at": int(time.time()),
+                                        "next": target}
+            return redirect(url_for("accounts.sign_in_code"))
+        return _signed_in(user, target)
     return form_page("accounts/sign_in.html", form)
+
+
+PENDING_SIGN_IN = "pending_sign_in"
+PENDING_SIGN_IN_SECONDS = 300
+
+
+def _pending_user() -> tuple[User | None, str]:
+    """The user who gave the right password in this browser in the last few minutes."""
+    from pb_app.accounts.models import load_user
+
+    pending = session.get(PENDING_SIGN_IN) or {}
+    if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > \
+            PENDING_SIGN_IN_SECONDS:
+        return None, ""
+    user = load_user(str(pending.get("user", "")))
+    return user, safe_next(pending.get("next"), url_for("localities.index"))
+
+
+@bp.route("/sign-in/code", methods=["GET", "POST"])
+def sign_in_code():
+    """The second step of signing in with a second factor: a code from the app."""
+    user, target = _pending_user()
+    if user is None:
+        session.pop(PENDING_SIGN_IN, None)
+        flash("Sign in again: the page was open too long.", "info")
+        return redirect(url_for("accounts.sign_in"))
+    form = forms.SecondFactorCodeForm()
+    if form.validate_on_submit():
+        try:
+            services.check_second_factor(user, form.code.data, _address(),
+                                         device_cookie=_device_cookie())
+        except DomainError as error:
+            db.session.commit()  # keep the failure count that throttles guessing
+            return refused_form_page("accounts/sign_in_code.html", form, error, form.code)
+        db.session.commit()
+        session.pop(PENDING_SIGN_IN, None)
+        return _signed_in(user, target)
+    return form_page("accounts/sign_in_code.html", form)
 
 
 @bp.post("/sign-out")
 def sign_out():
-    """Sign out (a POST with a CSRF token, so another site cannot sign you out)."""
+    """Sign out everywhere (a POST with a CSRF token, so another site cannot sign you out)."""
     if forms.SignOutForm().validate_on_submit():
+        if current_user.is_authenticated:
+            services.end_sessions(current_user)
+            db.session.commit()
         logout_user()
         flash("You have signed out.", "success")
     return redirect(url_for("localities.index"))
@@ -98,9 +211,7 @@ def request_reset():
     """Ask for a reset link by email; the answer is the same whether or not the account exists."""
     form = forms.RequestResetForm()
     if form.validate_on_submit():
-        services.request_password_reset(
-            form.email.data, lambda token: url_for("accounts.reset_password", token=token,
-                                                   _external=True))
+        services.request_password_reset(form.email.data)  # the link is built on BASE_URL
         db.session.commit()
         return render_template("accounts/reset_sent.html", email=form.email.data)
     return form_page("accounts/request_reset.html", form)
@@ -112,11 +223,103 @@ def reset_password(token: str):
     read_reset_token(token)
     form = forms.ResetPasswordForm()
     if form.validate_on_submit():
-        services.reset_password(token, form.password.data)
+        user = services.reset_password(token, form.password.data)
         db.session.commit()
         flash("Your password has been changed. Sign in with your new password.", "success")
-        return redirect(url_for("accounts.sign_in"))
+        # The link reached the owner's mailbox: this browser becomes one of their devices, so
+        # no one else's wrong guesses can keep them from signing in here.
+        return _redirect_remembering_device(user, url_for("accounts.sign_in"))
     return form_page("accounts/reset_password.html", form)
+
+
+# The second factor -----------------------------------------------------------------------------
+
+# Pages a staff member without a second factor can still reach while one is compulsory.
+SECOND_FACTOR_EXEMPT = {"static", "accounts.second_factor", "accounts.confirm_second_factor",
+                        "accounts.sign_out", "accounts.sign_in", "accounts.sign_in_code"}
+
+
+@bp.before_app_request
+def require_second_factor():
+    """While a second factor is compulsory, send staff without one to set it up first."""
+    if request.endpoint in SECOND_FACTOR_EXEMPT or not current_user.is_authenticated:
+        return None
+    if services.needs_second_factor_setup(current_user):
+        flash("Set up a second factor before you go on: staff must now have one.", "info")
+        return redirect(url_for("accounts.second_factor"))
+    return None
+
+
+@bp.route("/account/second-factor", methods=["GET", "POST"])
+@login_required
+def second_factor():
+    """Show whether the account has a second factor, and start setting one up."""
+    form = ButtonForm()
+    context = {"off_form": forms.SecondFactorCodeForm(prefix="off"),
+               "required": services.is_second_factor_required(),
+               "recovery_left": services.unused_recovery_codes(current_user)}
+    if form.validate_on_submit():
+        try:
+            services.start_second_factor(current_user)
+        except DomainError as error:
+            return refused_form_page("accounts/second_factor.html", form, error, **context)
+        db.session.commit()
+        return redirect(url_for("accounts.confirm_second_factor"))
+    return form_page("accounts/second_factor.html", form, **context)
+
+
+@bp.route("/account/second-factor/confirm", methods=["GET", "POST"])
+@login_required
+def confirm_second_factor():
+    """Scan the QR code, then type a code to prove the app works; shows the recovery codes."""
+    if current_user.totp_secret is None or current_user.has_second_factor:
+        return redirect(url_for("accounts.second_factor"))
+    form = forms.SecondFactorCodeForm()
+    context = {"qr_svg": services.second_factor_qr_svg(current_user),
+               "secret": current_user.totp_secret}
+    if form.validate_on_submit():
+        try:
+            codes = services.confirm_second_factor(current_user, form.code.data)
+        except DomainError as error:
+            return refused_form_page("accounts/second_factor_confirm.html", form, error,
+                                     form.code, **context)
+        db.session.commit()
+        response = make_response(render_template("accounts/recovery_codes.html", codes=codes))
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    response = make_response(form_page("accounts/second_factor_confirm.html", form, **context))
+    response.headers["Cache-Control"] = "no-store"  # the page shows the secret
+    return response
+
+
+@bp.post("/account/second-factor/off")
+@login_required
+def turn_off_second_factor():
+    """Turn the second factor off, with a current code."""
+    form = forms.SecondFactorCodeForm(prefix="off")
+    if form.validate_on_submit():
+        services.turn_off_second_factor(current_user, form.code.data)
+        db.session.commit()
+        flash("Your second factor is off.", "success")
+    return redirect(url_for("accounts.second_factor"))
+
+
+@bp.route("/admin/second-factor", methods=["GET", "POST"])
+@role_required(ADMINISTRATOR)
+def second_factor_requirement():
+    """An administrator makes a second factor compulsory for staff, or optional."""
+    form = forms.SecondFactorRequirementForm(
+        required="yes" if services.is_second_factor_required() else "no")
+    if form.validate_on_submit():
+        try:
+            services.set_second_factor_required(current_user, form.required.data == "yes")
+        except DomainError as error:
+            return refused_form_page("accounts/second_factor_requirement.html", form, error,
+                                     form.required)
+        db.session.commit()
+        flash("Saved.", "success")
+        return redirect(url_for("accounts.second_factor_requirement"))
+    return form_page("accounts/second_factor_requirement.html", form)
 
 
 @bp.get("/admin/users")

@@ -1,0 +1,15 @@
+"""Fixtures for the accounts tests."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+
+@pytest.fixture
+def mail_log(app, caplog, monkeypatch):
+    """Capture the app log, where the "log" mail backend writes every message it sends."""
+    monkeypatch.setattr(app.logger, "disabled", False)
+    caplog.set_level(logging.INFO, logger=app.logger.name)
+    return caplog
