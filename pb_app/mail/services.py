@@ -168,43 +168,45 @@ def deliver_due(now: Callable[[], datetime] = utcnow, *, limit: int | None = Non
     """
     check_mail_settings()
     report = DeliveryReport()
-    while (limit is None or report.sent + report.retried + report.failed < limit) \
-            and not should_stop():
-        claimed = _claim_next(now())
-        if claimed is None:
-            break
-        message_id, to, subject, body = claimed
-        error = _try_delivery(to, subject, body)
-        outcome = _record_outcome(message_id, error, now())
-        setattr(report, outcome, getattr(report, outcome) + 1)
-    _forget_old(now())
+    # Every transaction here writes: on SQLite, take the write lock when it begins (the one
+    # writer at a time is what keeps two workers apart), rather than fail when a read upgrades.
+    immediate = g.get("sqlite_begin_immediate", False)
+    g.sqlite_begin_immediate = True
+    try:
+        while (limit is None or report.sent + report.retried + report.failed < limit) \
+                and not should_stop():
+            claimed = _claim_next(now())
+            if claimed is None:
+                break
+            message_id, to, subject, body = claimed
+            error = _try_delivery(to, subject, body)
+            outcome = _record_outcome(message_id, error, now())
+            setattr(report, outcome, getattr(report, outcome) + 1)
+        _forget_old(now())
+    finally:
+        g.sqlite_begin_immediate = immediate
     return report
 
 
 def _claim_next(now: datetime) -> tuple[int, str, str, bytes | None] | None:
     """Claim the oldest due message and commit the claim; None when nothing is due."""
-    immediate = g.get("sqlite_begin_immediate", False)
-    g.sqlite_begin_immediate = True  # SQLite: claim under the write lock, as the only writer
-    try:
-        message = db.session.scalars(
-            select(MailMessage)
-            .where(MailMessage.status == MailStatus.PENDING.value,
-                   MailMessage.next_attempt_at <= now)
-            .order_by(MailMessage.next_attempt_at, MailMessage.id)
-            .limit(1)
-            .with_for_update(skip_locked=True)
-        ).first()
-        if message is None:
-            db.session.commit()
-            return None
-        message.attempts += 1
-        message.last_attempt_at = now
-        message.next_attempt_at = now + timedelta(seconds=CLAIM_SECONDS)
-        claimed = (message.id, message.to_address, message.subject, message.body)
+    message = db.session.scalars(
+        select(MailMessage)
+        .where(MailMessage.status == MailStatus.PENDING.value,
+               MailMessage.next_attempt_at <= now)
+        .order_by(MailMessage.next_attempt_at, MailMessage.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    ).first()
+    if message is None:
         db.session.commit()
-        return claimed
-    finally:
-        g.sqlite_begin_immediate = immediate
+        return None
+    message.attempts += 1
+    message.last_attempt_at = now
+    message.next_attempt_at = now + timedelta(seconds=CLAIM_SECONDS)
+    claimed = (message.id, message.to_address, message.subject, message.body)
+    db.session.commit()
+    return claimed
 
 
 def _try_delivery(to: str, subject: str, sealed: bytes | None) -> BaseException | None:
