@@ -1,4 +1,4 @@
-"""Personal data: retention, purge records, closed accounts.
+"""Personal data: retention, purge records, closed accounts (no schema change).
 
 Revision ID: 5d1e02dd977a
 Revises: 50ec4ef50514
@@ -17,6 +17,11 @@ depends_on = None
 
 
 def upgrade():
+    # No schema change. The purge works on existing columns: a purged person key becomes
+    # "purged:<participation id>" (the unique (round_id, person_key) still holds), links to
+    # accounts and voting codes become NULL, codes and followers are deleted. A closed
+    # account keeps its row, emptied of personal data, because proposals, counts and
+    # sign-offs refer to it. Both are recorded in the audit trail, not in tables of their own.
     pass
 
 
