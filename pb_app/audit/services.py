@@ -1,25 +1,45 @@
-"""Append to the audit trail, verify its hash chain, and read it back.
+"""Append to the audit trail, publish checkpoints of it, verify it, and read it back.
 
 Each entry's hash is SHA-256 over a canonical JSON encoding of its fields and the previous
-entry's hash. ``audit_head`` names the newest entry, so deleting the tail is detected too.
+entry's hash, and its MAC is an HMAC of that hash under the audit key, which lives in the
+app's configuration and never in the database. A checkpoint is the chain's length and head
+hash at a moment; every sign-off, publication and oversight report carries one, the app keeps
+the ones it has shown, and ``verify_chain`` checks the chain against them and against any
+checkpoint a person gives it. Together:
+
+- an entry edited, added or recomputed by a database writer fails its MAC;
+- entries deleted or history rewritten behind a checkpoint fail that checkpoint;
+- entries written before the trail was keyed (no MAC) are accepted only as the chain's first
+  entries, and are reported; every checkpoint names a keyed entry, so stripping MACs to pass
+  rewritten entries off as old ones fails too.
 """
 
 from __future__ import annotations
 
 import enum
 import hashlib
+import hmac
 import json
+import re
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import inspect, select, update
-from sqlalchemy.exc import IntegrityError
+from flask import current_app
+from sqlalchemy import delete, false, inspect, select, text
 
-from pb_app.audit.models import GENESIS_HASH, AuditEntry, AuditHead
+from pb_app.audit.models import GENESIS_HASH, AuditCheckpoint, AuditEntry
 from pb_app.extensions import db
 
-HEAD_ID = 1
+# Distinguishes the audit key derived from SECRET_KEY from every other use of that secret.
+DERIVED_KEY_LABEL = b"pb_app audit trail MAC key v1"
+# The PostgreSQL advisory lock that queues appends to the chain ("pb_audit" in ASCII).
+CHAIN_LOCK_ID = 0x70625F6175646974
+CHECKPOINT_PATTERN = re.compile(r"(\d{1,10}):([0-9a-fA-F]{64})")
+ENTRIES_PER_PAGE = 50
+VERIFY_BATCH = 2000
 
 
 def _json_default(value: Any) -> Any:
@@ -52,8 +72,11 @@ def snapshot(obj: Any, *names: str) -> dict[str, Any]:
     return json.loads(canonical_json({name: getattr(obj, name) for name in names}))
 
 
-def compute_hash(entry: AuditEntry) -> str:
-    """Return the SHA-256 (hex) of the entry's canonical encoding, previous hash included."""
+def compute_hash(entry: Any) -> str:
+    """Return the SHA-256 (hex) of the entry's canonical encoding, previous hash included.
+
+    ``entry`` is an ``AuditEntry`` or a row with the same column names.
+    """
     payload = {
         "sequence": entry.sequence,
         "created_at": _utc_iso(entry.created_at),
@@ -67,6 +90,41 @@ def compute_hash(entry: AuditEntry) -> str:
         "previous_hash": entry.previous_hash,
     }
     return hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()
+
+
+def audit_key() -> bytes:
+    """The key of the trail's MACs: ``AUDIT_KEY``, else one derived from ``SECRET_KEY``.
+
+    Raises RuntimeError when neither is set (the app refuses to start without a secret key
+    outside testing, so this means a broken configuration).
+    """
+    configured = current_app.config.get("AUDIT_KEY")
+    if configured:
+        return configured.encode("utf-8") if isinstance(configured, str) else bytes(configured)
+    secret = current_app.config.get("SECRET_KEY")
+    if not secret:
+        raise RuntimeError("Set AUDIT_KEY or SECRET_KEY: the audit trail needs a key")
+    secret_bytes = secret.encode("utf-8") if isinstance(secret, str) else bytes(secret)
+    return hmac.new(secret_bytes, DERIVED_KEY_LABEL, hashlib.sha256).digest()
+
+
+def entry_mac(entry_hash: str, key: bytes | None = None) -> str:
+    """The HMAC-SHA256 (hex) that vouches for an entry with this hash."""
+    message = b"audit-entry:" + entry_hash.encode("ascii")
+    return hmac.new(key or audit_key(), message, hashlib.sha256).hexdigest()
+
+
+def checkpoint_mac(checkpoint: AuditCheckpoint, key: bytes | None = None) -> str:
+    """The HMAC-SHA256 (hex) that vouches for a stored checkpoint and what carried it."""
+    message = "audit-checkpoint:" + canonical_json({
+        "sequence": checkpoint.sequence,
+        "hash": checkpoint.hash,
+        "purpose": checkpoint.purpose,
+        "object_type": checkpoint.object_type,
+        "object_id": checkpoint.object_id,
+        "created_at": checkpoint.created_at,
+    })
+    return hmac.new(key or audit_key(), message.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def _subject_identity(subject: Any) -> tuple[str | None, str | None]:
@@ -87,31 +145,28 @@ def _round_of(subject: Any) -> int | None:
     return getattr(subject, "round_id", None)
 
 
-def _ensure_head() -> None:
-    try:
-        with db.session.begin_nested():
-            db.session.add(AuditHead(id=HEAD_ID, sequence=0, hash=GENESIS_HASH))
-    except IntegrityError:
-        pass  # another transaction created it first
+def _lock_chain() -> None:
+    """Hold the chain's lock until the transaction ends, so appends queue instead of forking.
 
-
-def _claim_next() -> tuple[int, str]:
-    """Lock the chain head and return (next sequence, previous hash).
-
-    The UPDATE comes before the read so the lock is taken first: PostgreSQL holds the row
-    lock and re-reads the committed row; SQLite takes its single write lock.
+    PostgreSQL: a transaction-level advisory lock, which no row carries (nothing to update,
+    no dead tuples). SQLite: a write that changes nothing takes its single write lock now,
+    before the chain's end is read, so that read cannot go stale. Even without the lock,
+    the unique sequence and previous hash would refuse a fork.
     """
-    bump = update(AuditHead).where(AuditHead.id == HEAD_ID).values(sequence=AuditHead.sequence + 1)
-    if db.session.execute(bump, execution_options={"synchronize_session": False}).rowcount == 0:
-        _ensure_head()
-        db.session.execute(bump, execution_options={"synchronize_session": False})
-    return _read_head()
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": CHAIN_LOCK_ID})
+    elif dialect == "sqlite":
+        db.session.execute(delete(AuditEntry).where(false()),
+                           execution_options={"synchronize_session": False})
 
 
-def _read_head() -> tuple[int, str]:
-    query = select(AuditHead.sequence, AuditHead.hash).where(AuditHead.id == HEAD_ID)
+def _chain_end() -> tuple[int, str, str | None]:
+    """The newest entry's (sequence, hash, MAC), or the genesis of an empty chain."""
+    query = (select(AuditEntry.sequence, AuditEntry.hash, AuditEntry.mac)
+             .order_by(AuditEntry.sequence.desc()).limit(1))
     row = db.session.execute(query).first()
-    return (row.sequence, row.hash) if row else (0, GENESIS_HASH)
+    return (row.sequence, row.hash, row.mac) if row else (0, GENESIS_HASH, None)
 
 
 def record_event(action: str, *, actor: Any = None, subject: Any = None,
@@ -120,13 +175,15 @@ def record_event(action: str, *, actor: Any = None, subject: Any = None,
     """Append one entry to the audit trail; adds and flushes, never commits.
 
     ``subject`` is any model instance (its type and primary key are stored); ``round_id``
-    defaults to the subject's round. Concurrent appends queue on the chain head, and the
-    unique sequence and previous hash make a fork impossible even if that lock failed.
+    defaults to the subject's round. Concurrent appends queue on the chain's lock until the
+    first one commits; the unique sequence and previous hash make a fork impossible even if
+    that lock failed.
     """
     object_type, object_id = _subject_identity(subject)
-    sequence, previous_hash = _claim_next()
+    _lock_chain()
+    sequence, previous_hash, _ = _chain_end()
     entry = AuditEntry(
-        sequence=sequence,
+        sequence=sequence + 1,
         created_at=datetime.now(UTC),
         actor_id=getattr(actor, "id", None),
         action=action,
@@ -138,62 +195,225 @@ def record_event(action: str, *, actor: Any = None, subject: Any = None,
         previous_hash=previous_hash,
     )
     entry.hash = compute_hash(entry)
+    entry.mac = entry_mac(entry.hash)
     db.session.add(entry)
-    db.session.execute(update(AuditHead).where(AuditHead.id == HEAD_ID).values(hash=entry.hash),
-                       execution_options={"synchronize_session": False})
     db.session.flush()
     return entry
 
 
 @dataclass(frozen=True)
+class Checkpoint:
+    """The chain's length and head hash at a moment; ``source`` names it in a finding."""
+
+    sequence: int
+    hash: str
+    source: str = "the checkpoint given"
+
+    def __str__(self) -> str:
+        return f"{self.sequence}:{self.hash}"
+
+
+def parse_checkpoint(value: str, source: str | None = None) -> Checkpoint:
+    """Read ``SEQUENCE:HASH`` (the hash in full, 64 hex digits); raises ValueError."""
+    found = CHECKPOINT_PATTERN.fullmatch(value.strip())
+    if found is None or int(found.group(1)) < 1:
+        raise ValueError(f"{value.strip()!r} is not a checkpoint: write SEQUENCE:HASH, an entry"
+                         " number from 1 and its hash in full (64 hexadecimal digits)")
+    sequence, hash_ = int(found.group(1)), found.group(2).lower()
+    return Checkpoint(sequence, hash_, source or f"checkpoint {sequence}:{hash_[:12]}... given")
+
+
+def parse_checkpoint_lines(lines: Iterable[str], name: str) -> list[Checkpoint]:
+    """Read one checkpoint per line (blank lines and ``#`` comments skipped); raises
+    ValueError naming the line."""
+    found = []
+    for number, line in enumerate(lines, start=1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        try:
+            point = parse_checkpoint(line)
+        except ValueError as error:
+            raise ValueError(f"{name}, line {number}: {error}") from None
+        found.append(Checkpoint(point.sequence, point.hash,
+                                f"checkpoint {point.sequence}:{point.hash[:12]}... of {name}"))
+    return found
+
+
+def current_checkpoint() -> Checkpoint | None:
+    """The chain's end as a checkpoint, or None while the trail is empty."""
+    sequence, hash_, _ = _chain_end()
+    return Checkpoint(sequence, hash_) if sequence else None
+
+
+def record_checkpoint(purpose: str, subject: Any = None, *,
+                      identity: tuple[str, str] | None = None) -> AuditCheckpoint:
+    """Store the chain's end now as a checkpoint shown with ``subject`` (a model instance) or
+    with what ``identity`` (type, id) names; flushes, never commits.
+
+    When the newest entry predates the audit key, a keyed ``audit.keyed`` entry is appended
+    first, so that every checkpoint names an entry carrying a MAC. For a subject already
+    checkpointed at this end of the chain, the stored checkpoint is returned unchanged (a
+    report read again adds nothing).
+    """
+    object_type, object_id = identity or _subject_identity(subject)
+    sequence, hash_, mac = _chain_end()
+    if sequence == 0 or mac is None:
+        entry = record_event("audit.keyed", after={"entries_before_keying": sequence})
+        sequence, hash_ = entry.sequence, entry.hash
+    existing = db.session.scalar(select(AuditCheckpoint).where(
+        AuditCheckpoint.sequence == sequence, AuditCheckpoint.purpose == purpose,
+        AuditCheckpoint.object_type == object_type, AuditCheckpoint.object_id == object_id))
+    if existing is not None:
+        return existing
+    checkpoint = AuditCheckpoint(sequence=sequence, hash=hash_, purpose=purpose,
+                                 object_type=object_type, object_id=object_id,
+                                 created_at=datetime.now(UTC).replace(microsecond=0))
+    checkpoint.mac = checkpoint_mac(checkpoint)
+    db.session.add(checkpoint)
+    db.session.flush()
+    return checkpoint
+
+
+def checkpoint_of(subject: Any, purpose: str | None = None) -> AuditCheckpoint | None:
+    """The newest checkpoint stored with ``subject`` (of ``purpose`` if given), or None."""
+    if subject is None:
+        return None
+    object_type, object_id = _subject_identity(subject)
+    query = select(AuditCheckpoint).where(AuditCheckpoint.object_type == object_type,
+                                          AuditCheckpoint.object_id == object_id)
+    if purpose is not None:
+        query = query.where(AuditCheckpoint.purpose == purpose)
+    return db.session.scalar(query.order_by(AuditCheckpoint.id.desc()).limit(1))
+
+
+@dataclass(frozen=True)
 class ChainReport:
-    """The verifier's finding: intact or not, how many entries, the first bad one and why."""
+    """The verifier's finding: intact or not, how many entries, the first problem and why."""
 
     is_intact: bool
     entries_checked: int
     first_bad_sequence: int | None = None
     reason: str = ""
+    checkpoints_checked: int = 0
+    unkeyed_entries: int = 0
+    end: Checkpoint | None = None
 
     def describe(self) -> str:
-        """One line for a person: the verdict and, when broken, the first bad entry."""
-        if self.is_intact:
-            return f"Audit chain intact: {self.entries_checked} entries verified."
-        return f"Audit chain broken at entry {self.first_bad_sequence}: {self.reason}"
+        """One line for a person: the verdict and, when broken, the first problem."""
+        if not self.is_intact:
+            return f"Audit chain broken at entry {self.first_bad_sequence}: {self.reason}"
+        text = f"Audit chain intact: {self.entries_checked} entries verified"
+        if self.checkpoints_checked:
+            text += f", {self.checkpoints_checked} checkpoints matched"
+        else:
+            text += ", no checkpoint to compare with"
+        if self.unkeyed_entries:
+            text += (f"; entries 1 to {self.unkeyed_entries} were written before the trail was"
+                     " keyed and are checked by their hashes only")
+        return text + "."
 
 
-def _check_entry(entry: AuditEntry, expected_sequence: int, previous_hash: str) -> str:
-    if entry.sequence != expected_sequence:
-        return (f"expected sequence {expected_sequence}, found {entry.sequence}"
+def _stored_checkpoints(key: bytes) -> tuple[list[Checkpoint], dict[int, Checkpoint]]:
+    """Every stored checkpoint, and the first at each sequence whose MAC is not the app's."""
+    points, forged = [], {}
+    for stored in db.session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.id)):
+        point = Checkpoint(stored.sequence, stored.hash,
+                           f"stored checkpoint {stored.sequence}:{stored.hash[:12]}..."
+                           f" ({stored.purpose}, {_utc_iso(stored.created_at)[:19]}Z)")
+        points.append(point)
+        if not hmac.compare_digest(stored.mac or "", checkpoint_mac(stored, key)):
+            forged.setdefault(stored.sequence, point)
+    return points, forged
+
+
+def _entry_problem(row: Any, expected_sequence: int, previous_hash: str, key: bytes,
+                   is_keyed: bool) -> str:
+    if row.sequence != expected_sequence:
+        return (f"expected sequence {expected_sequence}, found {row.sequence}"
                 " (entries missing or reordered)")
-    if entry.previous_hash != previous_hash:
+    if row.previous_hash != previous_hash:
         return "its previous hash does not match the entry before it"
-    if compute_hash(entry) != entry.hash:
+    if compute_hash(row) != row.hash:
         return "its contents do not match its hash (the entry was altered)"
+    if row.mac is None:
+        if is_keyed:
+            return ("it carries no MAC though entries before it do: it was added or rewritten"
+                    " outside the app")
+    elif not hmac.compare_digest(row.mac, entry_mac(row.hash, key)):
+        return ("its MAC is not the app's: it was added or rewritten outside the app"
+                " (or the audit key has changed)")
     return ""
 
 
-def verify_chain() -> ChainReport:
-    """Recompute the whole chain in sequence order and name the first broken entry."""
-    previous_hash, expected = GENESIS_HASH, 1
-    query = select(AuditEntry).order_by(AuditEntry.sequence).execution_options(yield_per=500)
-    for entry in db.session.scalars(query):
-        reason = _check_entry(entry, expected, previous_hash)
+def _checkpoint_problem(row: Any, points: list[Checkpoint], forged: Checkpoint | None) -> str:
+    if forged is not None:
+        return f"{forged.source} does not carry the app's MAC: it was added or changed outside" \
+               " the app"
+    for point in points:
+        if point.hash != row.hash:
+            return (f"{point.source} records hash {point.hash[:12]}... for it, the chain has"
+                    f" {row.hash[:12]}...: history up to this entry was rewritten")
+        if row.mac is None:
+            return (f"{point.source} names it, but it carries no MAC: MACs were removed to pass"
+                    " rewritten entries off as old ones")
+    return ""
+
+
+def _entry_rows():
+    columns = [getattr(AuditEntry, name) for name in (
+        "sequence", "created_at", "actor_id", "action", "object_type", "object_id", "round_id",
+        "before_json", "after_json", "previous_hash", "hash", "mac")]
+    query = select(*columns).order_by(AuditEntry.sequence)
+    return db.session.execute(query.execution_options(yield_per=VERIFY_BATCH))
+
+
+def verify_chain(checkpoints: Iterable[Checkpoint] = ()) -> ChainReport:
+    """Recompute the whole chain in sequence order, with its MACs, against every stored
+    checkpoint and the ``checkpoints`` given, and name the first problem."""
+    key = audit_key()
+    stored, forged = _stored_checkpoints(key)
+    expected: dict[int, list[Checkpoint]] = defaultdict(list)
+    for point in [*stored, *checkpoints]:
+        expected[point.sequence].append(point)
+    previous_hash, count, unkeyed, matched, is_keyed = GENESIS_HASH, 0, 0, 0, False
+    for row in _entry_rows():
+        points = expected.pop(row.sequence, [])
+        reason = (_entry_problem(row, count + 1, previous_hash, key, is_keyed)
+                  or _checkpoint_problem(row, points, forged.pop(row.sequence, None)))
         if reason:
-            return ChainReport(False, expected - 1, entry.sequence, reason)
-        previous_hash, expected = entry.hash, expected + 1
-    count = expected - 1
-    head_sequence, head_hash = _read_head()
-    if head_sequence > count:
+            return ChainReport(False, count, row.sequence, reason, matched, unkeyed)
+        is_keyed = is_keyed or row.mac is not None
+        unkeyed += not is_keyed
+        matched += len(points)
+        previous_hash, count = row.hash, count + 1
+    if forged:
+        sequence, point = min(forged.items())
+        return ChainReport(False, count, sequence, f"{point.source} does not carry the app's"
+                           " MAC: it was added or changed outside the app", matched, unkeyed)
+    missing = sorted((p for group in expected.values() for p in group), key=lambda p: p.sequence)
+    if missing:
+        point = missing[0]
         return ChainReport(False, count, count + 1,
-                           f"missing: the chain ends at entry {count}"
-                           f" but the head names entry {head_sequence}")
-    if head_sequence < count:
-        return ChainReport(False, head_sequence, head_sequence + 1,
-                           f"added after the recorded head (entry {head_sequence})")
-    if head_hash != previous_hash:
-        return ChainReport(False, count - 1, count,
-                           "it does not match the hash recorded in the chain head")
-    return ChainReport(True, count)
+                           f"the chain ends at entry {count}, but {point.source} names entry"
+                           f" {point.sequence}: entries were deleted", matched, unkeyed)
+    end = Checkpoint(count, previous_hash, "the chain's end") if count else None
+    return ChainReport(True, count, None, "", matched, unkeyed, end)
+
+
+def entries_page(*, round_id: int | None = None, actor_id: int | None = None, page: int = 1,
+                 per_page: int = ENTRIES_PER_PAGE):
+    """One page of entries, newest first, filtered by round and/or actor. A page past the
+    last shows the last."""
+    query = select(AuditEntry).order_by(AuditEntry.sequence.desc())
+    if round_id is not None:
+        query = query.where(AuditEntry.round_id == round_id)
+    if actor_id is not None:
+        query = query.where(AuditEntry.actor_id == actor_id)
+    found = db.paginate(query, page=max(page, 1), per_page=per_page, error_out=False)
+    if found.page > max(found.pages, 1):
+        found = db.paginate(query, page=found.pages, per_page=per_page, error_out=False)
+    return found
 
 
 def list_entries(*, round_id: int | None = None, actor_id: int | None = None,
@@ -207,7 +427,7 @@ def list_entries(*, round_id: int | None = None, actor_id: int | None = None,
     return list(db.session.scalars(query))
 
 
-def actor_names(entries: list[AuditEntry]) -> dict[int, str]:
+def actor_names(entries: Iterable[AuditEntry]) -> dict[int, str]:
     """The full names of the people who made ``entries``, by user id."""
     from pb_app.accounts.models import User
 

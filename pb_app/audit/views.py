@@ -2,23 +2,50 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, request
 
 from pb_app.accounts.decorators import role_required
 from pb_app.accounts.models import ADMINISTRATOR, FINANCE_OFFICER
-from pb_app.audit.services import actor_names, list_entries, verify_chain
-from pb_app.layout import add_navigation_link, database_id
+from pb_app.audit.forms import VerifyForm
+from pb_app.audit.services import (
+    actor_names,
+    checkpoint_of,
+    current_checkpoint,
+    entries_page,
+    verify_chain,
+)
+from pb_app.layout import add_navigation_link, database_id, form_page, pagination_links
 
 bp = Blueprint("audit", __name__, template_folder="templates", url_prefix="/audit")
+bp.add_app_template_global(checkpoint_of, "audit_checkpoint_of")
 add_navigation_link(bp, "Audit trail", "audit.index", role=FINANCE_OFFICER)
+
+
+def _page(form: VerifyForm, report=None):
+    """The filtered page of entries, the chain's current end, and the verdict if asked for."""
+    round_id = request.args.get("round", type=database_id)
+    actor_id = request.args.get("actor", type=database_id)
+    found = entries_page(round_id=round_id, actor_id=actor_id,
+                         page=request.args.get("page", 1, type=int))
+    query = {key: value for key, value in (("round", round_id), ("actor", actor_id)) if value}
+    return form_page("audit/index.html", form, entries=found.items, found=found,
+                     pages=pagination_links(found, "audit.index", **query), round_id=round_id,
+                     actor_id=actor_id, names=actor_names(found.items),
+                     end=current_checkpoint(), report=report)
 
 
 @bp.get("/")
 @role_required(FINANCE_OFFICER, ADMINISTRATOR)
 def index():
-    """The newest audit entries, filtered by round and actor, with the chain's verdict."""
-    round_id = request.args.get("round", type=database_id)
-    actor_id = request.args.get("actor", type=database_id)
-    entries = list_entries(round_id=round_id, actor_id=actor_id)
-    return render_template("audit/index.html", entries=entries, round_id=round_id,
-                           actor_id=actor_id, names=actor_names(entries), report=verify_chain())
+    """The newest audit entries, a page at a time, filtered by round and actor."""
+    return _page(VerifyForm())
+
+
+@bp.post("/verify")
+@role_required(FINANCE_OFFICER, ADMINISTRATOR)
+def verify():
+    """Recompute the whole chain now and show the verdict above the entries."""
+    form = VerifyForm()
+    if not form.validate_on_submit():
+        return _page(form)
+    return _page(form, verify_chain(form.parsed))

@@ -9,11 +9,17 @@ from flask import current_app, render_template
 from flask.cli import with_appcontext
 
 from pb_app.errors import DomainError
+from pb_app.extensions import db
 from pb_app.reports.charts import to_svg
 from pb_app.reports.export import report_csv
 from pb_app.reports.figures import AGE_TURNOUT_NOTE, report_charts
 from pb_app.reports.pdf import report_pdf
-from pb_app.reports.services import localities_without_rounds, round_report, year_report
+from pb_app.reports.services import (
+    localities_without_rounds,
+    publish_report,
+    round_report,
+    year_report,
+)
 from pb_app.rounds.services import get_round
 from pb_app.voting.cli import ROW_ID
 
@@ -48,7 +54,10 @@ def export_command(year: int | None, round_id: int | None, fmt: str, output: Pat
         report = year_report(year) if round_id is None else round_report(get_round(round_id))
     except DomainError as error:
         raise click.ClickException(error.message) from error
+    report = publish_report(report)
+    db.session.commit()
     with current_app.test_request_context():
         body = render_report(report, fmt)
     output.write_bytes(body)
-    click.echo(f"Wrote {output} ({len(body):,} bytes): {report.title}")
+    click.echo(f"Wrote {output} ({len(body):,} bytes): {report.title}"
+               f" (audit checkpoint {report.checkpoint})")

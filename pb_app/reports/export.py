@@ -84,7 +84,10 @@ def report_csv(report: OversightReport) -> str:
     """Every table of the report, as CSV sections (money in pounds, exact to the penny)."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerows([[report.title], [report.period], []])
+    writer.writerows([[report.title], [report.period]])
+    if report.checkpoint:
+        writer.writerow(["Audit checkpoint", report.checkpoint])
+    writer.writerow([])
     equalities = (f"Equalities monitoring ({report.equalities_respondents} respondents; counts "
                   "under 5 and any that would reveal them are suppressed)")
     sections = (

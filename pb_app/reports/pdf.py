@@ -266,6 +266,15 @@ def _star(value: int | None) -> str:
     return "*" if value is None else str(value)
 
 
+def _checkpoint(report: OversightReport) -> list:
+    if not report.checkpoint:
+        return []
+    return [Paragraph(
+        f"Audit checkpoint: <font name='Courier'>{escape(report.checkpoint)}</font>. The audit"
+        " trail's length and newest hash when this report was made: with it, anyone can have"
+        " the trail checked for changes to what it covers.", BODY)]
+
+
 def _footer(canvas, document) -> None:
     canvas.saveState()
     canvas.setFont("Helvetica", 7)
@@ -296,6 +305,7 @@ def report_pdf(report: OversightReport, partnership: str) -> bytes:
             ),
             BODY,
         ),
+        *_checkpoint(report),
         *_summary(report),
     ]
     for chart in report_charts(report):

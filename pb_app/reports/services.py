@@ -17,11 +17,12 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
+from pb_app.audit.services import record_checkpoint
 from pb_app.errors import NotFound
 from pb_app.extensions import db
 from pb_app.localities.models import AGE_BANDS, Locality
@@ -136,6 +137,9 @@ class OversightReport:
     ledger: list[LedgerLine] = field(default_factory=list)
     age_turnout: list[AgeTurnout] = field(default_factory=list)
     localities_without_age_bands: list[str] = field(default_factory=list)
+    # The audit trail's checkpoint (SEQUENCE:HASH) the report carries, once it is published.
+    checkpoint: str | None = None
+    subject: str = ""  # names the report in its stored checkpoint: "year:2026", "round:7"
 
     @property
     def budget_pence(self) -> int:
@@ -379,7 +383,7 @@ def _delivery(lines: list[LedgerLine]) -> list[Tally]:
     return [Tally(status.label, counts[status.value], amounts[status.value]) for status in Delivery]
 
 
-def _build(title: str, period: str, rows) -> OversightReport:
+def _build(title: str, period: str, rows, subject: str) -> OversightReport:
     round_ids = [round_.id for round_, _, _ in rows]
     lines = ledger_lines(round_ids=round_ids)
     age_turnout, without_bands = _age_turnout([round_ for round_, _, _ in rows])
@@ -405,6 +409,7 @@ def _build(title: str, period: str, rows) -> OversightReport:
         ledger=lines,
         age_turnout=age_turnout,
         localities_without_age_bands=without_bands,
+        subject=subject,
     )
 
 
@@ -413,7 +418,8 @@ def round_report(round_: Round) -> OversightReport:
     rows = _published([round_.id])
     if not rows:
         raise NotFound("There is no report for this round until its result is published")
-    return _build(f"Oversight report: {round_.title}", round_.locality.name, rows)
+    return _build(f"Oversight report: {round_.title}", round_.locality.name, rows,
+                  f"round:{round_.id}")
 
 
 def year_report(year: int) -> OversightReport:
@@ -424,7 +430,15 @@ def year_report(year: int) -> OversightReport:
         f"Participatory budgeting oversight report {label}",
         f"Financial year {label}, all localities",
         rows,
+        f"year:{year}",
     )
+
+
+def publish_report(report: OversightReport) -> OversightReport:
+    """The report carrying the audit trail's checkpoint now, which is stored as published;
+    flushes, never commits."""
+    checkpoint = record_checkpoint("report", identity=("OversightReport", report.subject))
+    return replace(report, checkpoint=checkpoint.text)
 
 
 def localities_without_rounds(report: OversightReport) -> list[str]:

@@ -5,11 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from pb_app.errors import NotFound
+from pb_app.extensions import db
 from pb_app.layout import download
 from pb_app.reports.cli import export_command, render_report
 from pb_app.reports.figures import eligible_text, turnout_text, voters_text
 from pb_app.reports.services import (
     OversightReport,
+    publish_report,
     report_years,
     round_report,
     year_report,
@@ -30,8 +32,11 @@ FORMATS = ("html", "pdf", "csv")
 
 
 def _respond(report: OversightReport, fmt: str, filename: str):
+    """The report in ``fmt``, carrying the audit checkpoint that is stored as published."""
     if fmt not in FORMATS:
         raise NotFound("Reports come as a page, a PDF or a CSV file")
+    report = publish_report(report)
+    db.session.commit()
     body = render_report(report, fmt)
     if fmt == "html":
         return body

@@ -1,4 +1,5 @@
-"""The audit chain: appends link by hash, and any tampering names the first bad entry."""
+"""The audit chain: appends link by hash and carry a MAC, and any tampering names the first
+bad entry. The tampering is raw SQL, as a database administrator could run it."""
 
 from __future__ import annotations
 
@@ -6,10 +7,18 @@ import threading
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
+from audit.tamper import as_dba
 from pb_app.audit.models import GENESIS_HASH, AuditEntry
-from pb_app.audit.services import compute_hash, list_entries, record_event, verify_chain
+from pb_app.audit.services import (
+    compute_hash,
+    entry_mac,
+    list_entries,
+    record_checkpoint,
+    record_event,
+    verify_chain,
+)
 from pb_app.extensions import db
 
 
@@ -18,9 +27,7 @@ def _append(count: int) -> list[AuditEntry]:
             for n in range(1, count + 1)]
 
 
-def _sql(statement: str, **params) -> None:
-    db.session.execute(text(statement), params)
-    db.session.expire_all()
+_sql = as_dba
 
 
 def test_entries_link_by_hash_in_sequence():
@@ -29,6 +36,7 @@ def test_entries_link_by_hash_in_sequence():
     assert entries[0].previous_hash == GENESIS_HASH
     assert [e.previous_hash for e in entries[1:]] == [e.hash for e in entries[:-1]]
     assert all(len(e.hash) == 64 and e.hash == compute_hash(e) for e in entries)
+    assert all(e.mac == entry_mac(e.hash) and e.mac != e.hash for e in entries)
     assert entries[2].after_json == '{"n":3}'
 
 
@@ -37,7 +45,8 @@ def test_intact_chain_verifies():
     report = verify_chain()
     assert report.is_intact
     assert report.entries_checked == 5
-    assert report.describe() == "Audit chain intact: 5 entries verified."
+    assert report.describe() == ("Audit chain intact: 5 entries verified,"
+                                 " no checkpoint to compare with.")
 
 
 def test_empty_chain_is_intact():
@@ -53,15 +62,17 @@ def test_updated_field_is_named():
     assert "altered" in report.reason
 
 
-def test_updated_entry_with_recomputed_hash_breaks_the_next_link():
+def test_updated_entry_with_recomputed_hash_fails_its_mac():
     _append(5)
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.sequence == 2)).one()
+    db.session.expunge(entry)
     entry.actor_id = 42
     _sql("UPDATE audit_entry SET actor_id = 42, hash = :h WHERE sequence = 2",
          h=compute_hash(entry))
     report = verify_chain()
-    assert (report.is_intact, report.first_bad_sequence) == (False, 3)
-    assert "previous hash" in report.reason
+    # Before entries carried a MAC, only the next link (entry 3) showed the change.
+    assert (report.is_intact, report.first_bad_sequence) == (False, 2)
+    assert "MAC is not the app's" in report.reason
 
 
 def test_deleted_middle_entry_is_detected():
@@ -72,12 +83,13 @@ def test_deleted_middle_entry_is_detected():
     assert "expected sequence 3" in report.reason
 
 
-def test_deleted_last_entry_is_detected():
+def test_deleted_last_entry_is_detected_by_the_checkpoint_that_covers_it():
     _append(5)
+    record_checkpoint("test")
     _sql("DELETE FROM audit_entry WHERE sequence = 5")
     report = verify_chain()
     assert (report.is_intact, report.first_bad_sequence) == (False, 5)
-    assert "missing" in report.reason
+    assert "the chain ends at entry 4, but stored checkpoint 5:" in report.reason
 
 
 def test_reordered_entries_are_detected():
@@ -97,12 +109,13 @@ def _forge(sequence: int, previous_hash: str) -> AuditEntry:
     return forged
 
 
-def test_forged_entry_appended_after_the_head_is_detected():
+def test_forged_entry_appended_after_the_last_is_detected():
     entries = _append(3)
     db.session.add(_forge(4, entries[-1].hash))
     db.session.flush()
     report = verify_chain()
     assert (report.is_intact, report.first_bad_sequence) == (False, 4)
+    assert "no MAC" in report.reason
 
 
 def test_forged_entry_inserted_in_the_middle_is_detected():
@@ -115,8 +128,9 @@ def test_forged_entry_inserted_in_the_middle_is_detected():
     db.session.add(forged)
     db.session.flush()
     report = verify_chain()
-    assert (report.is_intact, report.first_bad_sequence) == (False, 4)
-    assert "altered" in report.reason
+    # Before entries carried a MAC, only entry 4 (its hash no longer matching) showed it.
+    assert (report.is_intact, report.first_bad_sequence) == (False, 3)
+    assert "no MAC" in report.reason
 
 
 def test_list_entries_filters_by_round_and_actor():
