@@ -19,7 +19,7 @@ from sqlalchemy import select
 from pb_app.accounts.models import ADMINISTRATOR, FINANCE_OFFICER, GROUP_LEAD, User
 from pb_app.accounts.services import check_can_manage_locality
 from pb_app.audit.models import AuditEntry
-from pb_app.audit.services import canonical_json, record_event
+from pb_app.audit.services import canonical_json, record_checkpoint, record_event
 from pb_app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from pb_app.extensions import db
 from pb_app.results.election import build_count_input, rule_spec_for, support_of
@@ -317,7 +317,8 @@ def _review(
 def sign_off(
     snapshot: CountSnapshot, officer: User, *, now: datetime | None = None
 ) -> SnapshotReview:
-    """A finance officer who did not run the count signs it off; allocations are created.
+    """A finance officer who did not run the count signs it off; allocations are created, and
+    the audit chain's checkpoint after it all is stored with the sign-off, to be shown.
 
     Raises PermissionDenied (not a finance officer, or the counter), Conflict (already
     reviewed, a newer count exists, or the snapshot no longer matches its recorded hash).
@@ -325,6 +326,7 @@ def sign_off(
     _check_reviewable(snapshot, officer)
     review = _review(snapshot, officer, SIGNED_OFF, "", now)
     create_allocations(snapshot, review, officer)
+    record_checkpoint("result.signed-off", review)
     return review
 
 
@@ -341,7 +343,8 @@ def return_result(snapshot: CountSnapshot, officer: User, reason: str) -> Snapsh
 
 
 def publish_result(round_: Round, actor: User) -> Publication:
-    """Publish the round's signed-off result with its anonymised ballots in random order.
+    """Publish the round's signed-off result with its anonymised ballots in random order,
+    and store the audit chain's checkpoint after it with the publication, to be shown.
 
     Raises PermissionDenied (not a lead of the locality), Conflict (no signed-off result,
     already published, or the snapshot no longer matches the hash recorded at sign-off).
@@ -378,6 +381,7 @@ def publish_result(round_: Round, actor: User) -> Publication:
         },
     )
     move_round(round_, actor, Phase.PUBLISHED)
+    record_checkpoint("result.published", publication)
     return publication
 
 
