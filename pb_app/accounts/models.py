@@ -44,9 +44,9 @@ class User(UserMixin, db.Model):
     reset_mailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Part of every session's id: raising it ends every session the person has open.
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
-    # None until the link mailed on registering is followed (accounts made by staff or the
-    # command line are confirmed as they are made).
-    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=utcnow)
+    # When a link mailed to the address was followed (registration or reset); the link that
+    # finishes registering signs in only while this is empty.
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The TOTP second factor: a secret is kept from set-up, and is in force once confirmed.
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -139,7 +139,7 @@ def register_user(email: str, password: str, full_name: str,
     owner = find_user_by_email(email)
     if owner is None:
         user = User(email=normalise_email(email), password_hash=password_hash,
-                    full_name=full_name.strip(), email_confirmed_at=None)
+                    full_name=full_name.strip())
         try:
             with db.session.begin_nested():
                 db.session.add(user)

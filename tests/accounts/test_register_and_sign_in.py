@@ -1,11 +1,13 @@
-"""Registering, signing in and out: good input works, bad input is refused and writes nothing."""
+"""Registering, signing in and out: good input works, bad input is refused and writes nothing,
+and registering never reveals whether an address has an account (issue 14, breach 10)."""
 
 from __future__ import annotations
 
 import pytest
-from factories import DEFAULT_PASSWORD, UserFactory
+from factories import DEFAULT_PASSWORD, DEFAULT_PASSWORD_HASH, UserFactory
 from sqlalchemy import func, select
 
+from accounts.sent_mail import emails, links
 from pb_app.accounts.models import SignInFailure, User
 from pb_app.extensions import db
 
@@ -21,21 +23,67 @@ def _failures() -> int:
     return db.session.scalar(select(func.count()).select_from(SignInFailure))
 
 
-def test_registering_stores_a_lower_case_email_and_an_argon2_hash_and_signs_in(client):
+def _finish(client, link: str):
+    path = link.split("http://localhost", 1)[1]
+    assert client.get(path).status_code == 200
+    return client.post(path, data={})
+
+
+def test_registering_stores_a_lower_case_email_and_an_argon2_hash_and_mails_a_link(
+        client, mail_log):
     response = client.post("/register", data=GOOD)
-    assert response.status_code == 302
-    assert response.location == "/profile"
+    assert response.status_code == 200
+    assert "Check your email" in response.text
     user = db.session.scalar(select(User))
     assert user.email == "morag.scott@example.org"
     assert user.full_name == "Morag Scott"
     assert user.password_hash.startswith("$argon2id$")
     assert "a long password" not in user.password_hash
-    assert user.created_at is not None
-    assert "Morag Scott" in client.get("/profile").get_data(as_text=True)
+    assert user.created_at is not None and user.email_confirmed_at is None
+    assert client.get("/profile").status_code == 302  # not signed in before the link
+    [link] = links(mail_log, "/register/")
+    response = _finish(client, link)
+    assert response.status_code == 302 and response.location == "/profile"
+    assert user.email_confirmed_at is not None
+    assert "Morag Scott" in client.get("/profile").text
+    # the link signs in once; afterwards it says to sign in
+    other = client.application.test_client()
+    again = _finish(other, link)
+    assert again.location == "/sign-in"
+    assert other.get("/profile").status_code == 302
+
+
+def test_registering_a_taken_address_looks_the_same_and_tells_the_owner(client, mail_log):
+    owner = UserFactory(email="morag.scott@example.org", full_name="Morag Scott")
+    db.session.commit()
+    fresh = client.post("/register", data={**GOOD, "email": "someone.new@example.org"})
+    taken = client.post("/register", data={**GOOD, "email": "MORAG.scott@example.org"})
+    assert fresh.status_code == taken.status_code == 200
+
+    def page(response, email):
+        return response.text.replace(email, "EMAIL")
+
+    assert page(fresh, "someone.new@example.org") == page(taken, "MORAG.scott@example.org")
+    assert "already exists" not in taken.text
+    assert _users() == 2  # no second account for the taken address
+    to_owner = [email for email in emails(mail_log) if "To: morag.scott@example.org" in email]
+    [notice] = to_owner
+    assert "Someone tried to create an account with your email address" in notice
+    assert "Dear Morag Scott" in notice
+    [reset_link] = links(mail_log, "/reset-password/")
+    assert client.get(reset_link.split("http://localhost", 1)[1]).status_code == 200
+    assert owner.password_hash == DEFAULT_PASSWORD_HASH  # nothing about the account changed
+
+
+def test_the_owner_is_told_at_most_once_in_five_minutes(client, mail_log):
+    UserFactory(email="morag.scott@example.org")
+    db.session.commit()
+    for _ in range(3):
+        assert client.post("/register", data=GOOD).status_code == 200
+    assert len(emails(mail_log)) == 1
 
 
 @pytest.mark.parametrize(("change", "message"), [
-    ({"email": "MORAG.scott@example.org"}, "An account with this email address already exists"),
     ({"email": "not-an-email"}, "Enter an email address in the correct format"),
     ({"email": ""}, "Enter your email address"),
     ({"password": "short", "confirm": "short"}, "Your password must be at least 10 characters"),
@@ -52,6 +100,13 @@ def test_bad_registrations_are_refused_with_a_message_and_write_nothing(client, 
     assert message in page
     assert "There is a problem" in page  # the error summary
     assert _users() == 1
+
+
+@pytest.mark.parametrize("token", ["not-a-token", "a.b.c"])
+def test_a_bad_registration_link_is_refused(client, token):
+    response = client.get(f"/register/{token}")
+    assert response.status_code == 422
+    assert "This link is not valid" in response.text
 
 
 def _sign_in(client, email, password, address="10.0.0.1"):
