@@ -50,7 +50,8 @@ def close():
     form = forms.CloseAccountForm()
     if form.validate_on_submit():
         try:
-            services.close_account(current_user, form.password.data,
+            # The user itself, not the proxy: the audit entry records the subject's type.
+            services.close_account(current_user._get_current_object(), form.password.data,
                                    request.remote_addr or "unknown", _now(),
                                    device_cookie=request.cookies.get(DEVICE_COOKIE))
         except DomainError as error:
