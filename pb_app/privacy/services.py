@@ -47,8 +47,8 @@ CLOSED_EMAIL_DOMAIN = "closed.invalid"
 
 NOT_INCLUDED = [
     "How you voted. Ballots are anonymous: they hold nothing that leads back to you, so nobody, "
-    "including the partnership, can tell which ballot is yours. Your receipt code is the only "
-    "way to find your ballot among the published ones.",
+    "including the partnership, can tell which ballot is yours. Your receipt code shows that "
+    "your ballot was counted, not how you voted.",
     "Votes cast with a voting code from a letter, on paper or with help from staff at an event. "
     "These are not linked to your account.",
     "Equalities monitoring answers. They are anonymous and are not linked to you or to your "
@@ -205,7 +205,8 @@ def _must_keep(proposal: Proposal) -> bool:
 
 def _settle_proposals(user: User) -> tuple[int, int]:
     deleted = kept = 0
-    for proposal in db.session.scalars(select(Proposal).where(Proposal.proposer_id == user.id)):
+    for proposal in list(db.session.scalars(
+            select(Proposal).where(Proposal.proposer_id == user.id))):
         if _must_keep(proposal):
             kept += 1
         else:
