@@ -26,14 +26,26 @@ class Config:
     MAIL_SMTP_SECURITY = "none"  # "starttls" (port 587), "ssl" (port 465) or "none"
     MAIL_SMTP_USERNAME = ""  # log in only when a username is set
     MAIL_SMTP_PASSWORD = ""
+    MAIL_OUTBOX_KEY: str | None = None  # seals waiting messages; None: derived from SECRET_KEY
+    MAIL_MAX_ATTEMPTS = 10  # then a message is marked failed and logged
+    MAIL_RETRY_SECONDS = 60  # the first retry's delay; it doubles each time...
+    MAIL_RETRY_MAX_SECONDS = 3600  # ...up to this
+    MAIL_KEEP_DAYS = 30  # records of sent and failed messages are deleted after this
     PASSWORD_RESET_TTL_SECONDS = 3600
+    DATA_RETENTION_DAYS = 365  # voters' details kept after a result is published: flask data purge
+    BALLOT_KEY_THRESHOLD = 1  # key holders needed to open a ballot box (voting needs one more)
     TRUSTED_PROXY_COUNT = 0  # reverse proxies in front of the app that set X-Forwarded-For
+    # The key of the audit trail's MACs; keep it out of the database and its backups. Unset,
+    # it is derived from SECRET_KEY (so changing SECRET_KEY then breaks every MAC).
+    AUDIT_KEY: str | None = None
+    BASE_URL: str | None = None  # public address for emailed links; never read from headers
 
 
 class DevelopmentConfig(Config):
     """Local development: SQLite in instance/, a throwaway secret, debug tools allowed."""
 
     SECRET_KEY = "dev-only-insecure-key-never-use-this-in-production"
+    BASE_URL = "http://127.0.0.1:5000"
 
 
 class TestingConfig(Config):
@@ -42,6 +54,7 @@ class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "testing-only-key-long-enough-for-hs256-signatures"
     WTF_CSRF_ENABLED = False
+    BASE_URL = "http://localhost"
     ARGON2_FAST = True
 
 

@@ -68,25 +68,33 @@ def check_production_settings(app: Flask) -> None:
         raise ConfigurationError("Production needs PB_SECRET_KEY: a random string, 32+ characters")
     if app.debug:
         raise ConfigurationError("Production must not run with debug on")
+    from pb_app.links import check_base_url
+
+    problem = check_base_url(app.config.get("BASE_URL"), require_https=True)
+    if problem:
+        raise ConfigurationError(problem)
 
 
 def trust_proxies(app: Flask) -> None:
     """Read the client address from ``X-Forwarded-*`` set by ``TRUSTED_PROXY_COUNT`` proxies.
 
     Sign-in throttling keys on the client address, which behind a reverse proxy is otherwise
-    the proxy's own.
+    the proxy's own. ``X-Forwarded-Host`` is never trusted: links that leave the site are
+    built from ``BASE_URL`` (``pb_app.links``), and a forged host must not reach any of them.
     """
     count = int(app.config.get("TRUSTED_PROXY_COUNT") or 0)
     if count:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=0)
 
 
 def init_extensions(app: Flask) -> None:
     """Bind the unbound extensions of ``pb_app.extensions`` to this app."""
     from pb_app.errors import register_error_handlers
-    from pb_app.extensions import csrf, db, login_manager, migrate
+    from pb_app.extensions import csrf, db, lock_sqlite_for_posts, login_manager, migrate
     from pb_app.layout import init_layout
+    from pb_app.security_headers import init_security_headers
 
+    app.before_request(lock_sqlite_for_posts)
     db.init_app(app)
     import_models()
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
@@ -94,6 +102,7 @@ def init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     register_error_handlers(app)
     init_layout(app)
+    init_security_headers(app)
 
 
 def import_models() -> None:
@@ -108,8 +117,10 @@ def register_blueprints(app: Flask) -> None:
     """Register each domain's blueprint, one line each."""
     from pb_app.accounts.views import bp as accounts_bp
     from pb_app.audit.views import bp as audit_bp
+    from pb_app.ballotbox.views import bp as ballotbox_bp
     from pb_app.localities.views import bp as localities_bp
     from pb_app.monitoring.views import bp as monitoring_bp
+    from pb_app.privacy.views import bp as privacy_bp
     from pb_app.proposals.views import bp as proposals_bp
     from pb_app.reports.views import bp as reports_bp
     from pb_app.results.views import bp as results_bp
@@ -121,18 +132,22 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(rounds_bp)
     app.register_blueprint(proposals_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(ballotbox_bp)
     app.register_blueprint(voting_bp)
     app.register_blueprint(results_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(monitoring_bp)
+    app.register_blueprint(privacy_bp)
 
 
 def register_commands(app: Flask) -> None:
     """Add the command-line groups that are not attached to a blueprint."""
     from pb_app.audit.cli import audit_cli
     from pb_app.demo import demo_cli
+    from pb_app.mail.cli import mail_cli
     from pb_app.tally.cli import tally_cli
 
     app.cli.add_command(audit_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(tally_cli)
+    app.cli.add_command(mail_cli)

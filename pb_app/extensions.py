@@ -47,9 +47,9 @@ def _configure_sqlite(dbapi_connection, connection_record):
 def _begin_sqlite(connection):
     """Start SQLite transactions explicitly (paired with ``_configure_sqlite``).
 
-    A request that writes under contention (casting a ballot) sets ``g.sqlite_begin_immediate``
-    before it touches the database: its transaction then takes the write lock at once and
-    waits its turn (busy timeout), instead of failing when a stale read snapshot upgrades.
+    A POST sets ``g.sqlite_begin_immediate`` (``lock_sqlite_for_posts``) before it touches the
+    database: its transaction then takes the write lock at once and waits its turn (busy
+    timeout), instead of failing when a stale read snapshot upgrades.
     """
     if connection.dialect.name != "sqlite":
         return
@@ -57,6 +57,16 @@ def _begin_sqlite(connection):
 
     immediate = has_app_context() and g.get("sqlite_begin_immediate", False)
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def lock_sqlite_for_posts() -> None:
+    """Let every POST take SQLite's write lock with its first statement, so concurrent
+    changes queue instead of failing (registered before any other request hook, so that no
+    hook's read starts the transaction first)."""
+    from flask import g, request
+
+    if request.method == "POST":
+        g.sqlite_begin_immediate = True
 
 
 class UTCDateTime(TypeDecorator):

@@ -1,5 +1,10 @@
 """Sealed ballot box: round key pairs, key holders, key shares, sealed ballots.
 
+Reviewed by hand. Receipts part from ballots: the hashes on existing ballots move to
+counted_receipt, and ballot loses its receipt_hash column (the SQLite table is rebuilt
+WITHOUT ROWID, as it was). Upgrade between rounds: a round still in voting when this runs
+has no ballot box, and refuses further ballots until it closes.
+
 Revision ID: 6465a1f66574
 Revises: 5afafc5bf73d
 Create Date: 2026-12-06 20:10:00
@@ -17,8 +22,105 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    op.create_table('key_holder',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('label', sa.String(length=200), nullable=False),
+    sa.Column('public_key', sa.LargeBinary(length=32), nullable=False),
+    sa.Column('wrapped_private_key', sa.LargeBinary(length=72), nullable=False),
+    sa.Column('kdf_salt', sa.LargeBinary(length=16), nullable=False),
+    sa.Column('kdf_opslimit', sa.Integer(), nullable=False),
+    sa.Column('kdf_memlimit', sa.Integer(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('retired_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_key_holder_created_by_id_user')),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_key_holder_user_id_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_key_holder'))
+    )
+    with op.batch_alter_table('key_holder', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_key_holder_user_id'), ['user_id'], unique=False)
+
+    op.create_table('ballot_box',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('round_id', sa.Integer(), nullable=False),
+    sa.Column('public_key', sa.LargeBinary(length=32), nullable=False),
+    sa.Column('threshold', sa.Integer(), nullable=False),
+    sa.Column('sealed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('opened_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('opened_by_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint('threshold >= 1', name=op.f('ck_ballot_box_threshold_positive')),
+    sa.ForeignKeyConstraint(['opened_by_id'], ['user.id'], name=op.f('fk_ballot_box_opened_by_id_user')),
+    sa.ForeignKeyConstraint(['round_id'], ['round.id'], name=op.f('fk_ballot_box_round_id_round')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ballot_box')),
+    sa.UniqueConstraint('round_id', name=op.f('uq_ballot_box_round_id'))
+    )
+    op.create_table('key_share',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('box_id', sa.Integer(), nullable=False),
+    sa.Column('holder_id', sa.Integer(), nullable=False),
+    sa.Column('sealed_share', sa.LargeBinary(length=200), nullable=False),
+    sa.ForeignKeyConstraint(['box_id'], ['ballot_box.id'], name=op.f('fk_key_share_box_id_ballot_box')),
+    sa.ForeignKeyConstraint(['holder_id'], ['key_holder.id'], name=op.f('fk_key_share_holder_id_key_holder')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_key_share')),
+    sa.UniqueConstraint('box_id', 'holder_id', name=op.f('uq_key_share_box_id_holder_id'))
+    )
+    with op.batch_alter_table('key_share', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_key_share_box_id'), ['box_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_key_share_holder_id'), ['holder_id'], unique=False)
+
+    op.create_table('sealed_ballot',
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('round_id', sa.Integer(), nullable=False),
+    sa.Column('channel', sa.String(length=16), nullable=False),
+    sa.Column('cast_on', sa.Date(), nullable=False),
+    sa.Column('paper_batch_id', sa.Integer(), nullable=True),
+    sa.Column('receipt_hash', sa.String(length=64), nullable=False),
+    sa.Column('sealed', sa.LargeBinary(), nullable=False),
+    sa.ForeignKeyConstraint(['paper_batch_id'], ['paper_batch.id'], name=op.f('fk_sealed_ballot_paper_batch_id_paper_batch')),
+    sa.ForeignKeyConstraint(['round_id'], ['round.id'], name=op.f('fk_sealed_ballot_round_id_round')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sealed_ballot')),
+    sa.UniqueConstraint('receipt_hash', name=op.f('uq_sealed_ballot_receipt_hash'))
+    )
+    with op.batch_alter_table('sealed_ballot', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sealed_ballot_paper_batch_id'), ['paper_batch_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sealed_ballot_round_id'), ['round_id'], unique=False)
+
+    op.create_table('counted_receipt',
+    sa.Column('round_id', sa.Integer(), nullable=False),
+    sa.Column('receipt_hash', sa.String(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['round_id'], ['round.id'], name=op.f('fk_counted_receipt_round_id_round')),
+    sa.PrimaryKeyConstraint('round_id', 'receipt_hash', name=op.f('pk_counted_receipt')),
+    sqlite_with_rowid=False
+    )
+    op.execute("INSERT INTO counted_receipt (round_id, receipt_hash) "
+               "SELECT round_id, receipt_hash FROM ballot ORDER BY receipt_hash")
+    with op.batch_alter_table('ballot', schema=None,
+                              table_kwargs={'sqlite_with_rowid': False}) as batch_op:
+        batch_op.drop_constraint(batch_op.f('uq_ballot_receipt_hash'), type_='unique')
+        batch_op.drop_column('receipt_hash')
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table('ballot', schema=None,
+                              table_kwargs={'sqlite_with_rowid': False}) as batch_op:
+        batch_op.add_column(sa.Column('receipt_hash', sa.String(length=64), nullable=True))
+    # Receipts were parted from their ballots: give each ballot a placeholder of its own id.
+    op.execute("UPDATE ballot SET receipt_hash = id")
+    with op.batch_alter_table('ballot', schema=None,
+                              table_kwargs={'sqlite_with_rowid': False}) as batch_op:
+        batch_op.alter_column('receipt_hash', existing_type=sa.String(length=64), nullable=False)
+        batch_op.create_unique_constraint(batch_op.f('uq_ballot_receipt_hash'), ['receipt_hash'])
+    op.drop_table('counted_receipt')
+    with op.batch_alter_table('sealed_ballot', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sealed_ballot_round_id'))
+        batch_op.drop_index(batch_op.f('ix_sealed_ballot_paper_batch_id'))
+    op.drop_table('sealed_ballot')
+    with op.batch_alter_table('key_share', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_key_share_holder_id'))
+        batch_op.drop_index(batch_op.f('ix_key_share_box_id'))
+    op.drop_table('key_share')
+    op.drop_table('ballot_box')
+    with op.batch_alter_table('key_holder', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_key_holder_user_id'))
+    op.drop_table('key_holder')

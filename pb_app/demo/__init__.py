@@ -19,6 +19,7 @@ demo_cli = AppGroup("demo", help="Demo data for a newcomer.")
 DEMO_LOADERS = [
     "pb_app.localities.demo",
     "pb_app.accounts.demo",
+    "pb_app.ballotbox.demo",
     "pb_app.rounds.demo",
     "pb_app.voting.demo",
     "pb_app.results.demo",

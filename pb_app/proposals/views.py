@@ -15,11 +15,10 @@ from pb_app.proposals import forms, services
 from pb_app.proposals.models import FEASIBILITY, FIT, OUTCOMES, Status
 from pb_app.rounds.money import pounds_input
 from pb_app.rounds.services import get_visible_round
-from pb_app.rounds.views import keeping_refusals, lock_for_writes
+from pb_app.rounds.views import keeping_refusals
 
 bp = Blueprint("proposals", __name__, template_folder="templates")
 add_navigation_link(bp, "Your proposals", "proposals.mine", role=RESIDENT)
-bp.before_request(lock_for_writes)
 
 
 def _proposal_form(round_, data: dict | None = None) -> forms.ProposalForm:

@@ -14,6 +14,9 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 
 from pb_app.accounts.models import FINANCE_OFFICER, GROUP_LEAD, RoleGrant, User
+from pb_app.ballotbox.demo import DEMO_PASSPHRASE
+from pb_app.ballotbox.models import KeyHolder
+from pb_app.ballotbox.services import open_box
 from pb_app.extensions import db
 from pb_app.localities.models import Locality
 from pb_app.monitoring.questions import PREFER_NOT_TO_SAY, QUESTIONS
@@ -23,7 +26,7 @@ from pb_app.results.ledger import add_entry, financial_year_of, ledger_lines, se
 from pb_app.results.services import count_round, publish_result, sign_off
 from pb_app.rounds.models import Round
 from pb_app.voting.ballots import Choices
-from pb_app.voting.models import Ballot, PaperBatch, Participation
+from pb_app.voting.models import Ballot, CountedReceipt, PaperBatch, Participation
 from pb_app.voting.receipts import new_receipt
 
 VOTERS = 160
@@ -88,8 +91,8 @@ def write_ballot(
     helper_id: int | None = None,
     batch: PaperBatch | None = None,
 ) -> str:
-    """Write one person's participation and their approval ballot, as the voting pages would
-    for a round already past voting; return the ballot's receipt code."""
+    """Write one person's participation and their approval ballot as the opened ballot box
+    leaves them, for a round already past the count; return the ballot's receipt code."""
     code, hashed = new_receipt()
     db.session.add(
         Participation(
@@ -107,12 +110,18 @@ def write_ballot(
             round_id=round_.id,
             channel=channel,
             cast_on=day,
-            receipt_hash=hashed,
             choices_json=Choices(tuple(sorted(str(p.id) for p in chosen))).to_json(),
             paper_batch_id=batch.id if batch else None,
         )
     )
+    db.session.add(CountedReceipt(round_id=round_.id, receipt_hash=hashed))
     return code
+
+
+def _open_box(round_: Round, finance: User) -> None:
+    """Open the round's ballot box with the demo key holder's passphrase, as at a real count."""
+    holder = db.session.scalar(select(KeyHolder).where(KeyHolder.user_id == finance.id))
+    open_box(round_, finance, {holder.id: DEMO_PASSPHRASE}, datetime.now(UTC))
 
 
 def _equalities(round_: Round, rng: random.Random) -> None:
@@ -176,6 +185,7 @@ def load_demo(echo: Callable[[str], None]) -> None:
     lead, finance = _staff(GROUP_LEAD, locality), _staff(FINANCE_OFFICER)
     rng = random.Random(2025)
     receipt = _cast(round_, projects, lead, rng)
+    _open_box(round_, finance)
     snapshot = count_round(round_, lead)
     sign_off(snapshot, finance)
     publish_result(round_, lead)

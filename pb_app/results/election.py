@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from pb_app.ballotbox.services import check_box_opened
 from pb_app.extensions import db
 from pb_app.proposals.models import Proposal, Status
 from pb_app.rounds.models import Round
@@ -34,12 +35,10 @@ def ballot_projects(round_: Round) -> list[Proposal]:
     return list(db.session.scalars(query.order_by(Proposal.id)))
 
 
-def _stored_ballots(round_: Round) -> list[tuple[str, str]]:
-    """(receipt hash, choices JSON) of every ballot, by receipt hash (a random order)."""
-    query = select(StoredBallot.receipt_hash, StoredBallot.choices_json).where(
-        StoredBallot.round_id == round_.id
-    )
-    return sorted(db.session.execute(query).all())
+def _stored_ballots(round_: Round) -> list[str]:
+    """The choices JSON of every opened ballot, sorted (so in no order anyone cast them)."""
+    query = select(StoredBallot.choices_json).where(StoredBallot.round_id == round_.id)
+    return sorted(db.session.scalars(query))
 
 
 def _choices(text: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
@@ -56,18 +55,23 @@ class CountInput:
 
 
 def build_count_input(round_: Round) -> CountInput:
-    """The round as an election, plus the published CSV of its ballots (receipt hash, vote)."""
+    """The round as an election, plus the published CSV of its ballots (vote, points): no
+    receipt, so a receipt shown to someone never shows them how its holder voted.
+
+    Raises Conflict while sealed ballots wait in the round's ballot box.
+    """
+    check_box_opened(round_)
     projects = tuple(
         Project(id=str(p.id), cost=p.cost_pence, name=p.title) for p in ballot_projects(round_)
     )
     contents: Counter[tuple[tuple[str, ...], tuple[int, ...]]] = Counter()
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["receipt_hash", "vote", "points"])
-    for receipt_hash, choices_json in _stored_ballots(round_):
+    writer.writerow(["vote", "points"])
+    for choices_json in _stored_ballots(round_):
         chosen, points = _choices(choices_json)
         contents[(chosen, points)] += 1
-        writer.writerow([receipt_hash, ",".join(chosen), ",".join(map(str, points))])
+        writer.writerow([",".join(chosen), ",".join(map(str, points))])
     election = Election(
         projects=projects,
         ballots=tuple(Ballot(projects=c, points=p, weight=n) for (c, p), n in contents.items()),

@@ -6,10 +6,8 @@ the count and again with the sign-off, so an altered snapshot no longer matches 
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import hashlib
-import io
 import json
 import secrets
 from datetime import UTC, datetime
@@ -37,6 +35,7 @@ from pb_app.tally.engine import TallyError, run_tally
 from pb_app.tally.explain import render_text, result_to_json
 from pb_app.tally.model import Election, Result, RuleSpec
 from pb_app.tally.pabulib import read_pb, write_pb
+from pb_app.voting.models import CountedReceipt
 from pb_app.voting.receipts import receipt_hash
 from pb_app.voting.services import (
     paper_batch_corrections,
@@ -420,32 +419,19 @@ def require_publication(round_: Round) -> Publication:
     return publication
 
 
-@dataclasses.dataclass(frozen=True)
-class ReceiptCheck:
-    """What a receipt check found: the ballot's choices and how many identical ballots."""
+def check_receipt(publication: Publication, typed: str) -> None:
+    """Check that the ballot a receipt code names was counted in the published result.
 
-    projects: tuple[str, ...]
-    points: tuple[int, ...]
-    identical_ballots: int
-
-
-def check_receipt(publication: Publication, typed: str) -> ReceiptCheck:
-    """Find the ballot a receipt code names in the published, counted ballots.
-
-    Raises InvalidInput when the code is malformed, NotFound when no counted ballot has it.
+    The list of counted receipts is kept apart from the ballots, so the check shows that a
+    ballot was counted, never what it chose. Raises InvalidInput when the code is malformed,
+    NotFound when no counted ballot has it.
     """
     hashed = receipt_hash(typed or "")
     if hashed is None:
         raise InvalidInput("Enter your receipt code exactly as it was shown to you")
-    rows = list(csv.reader(io.StringIO(publication.snapshot.ballots_csv)))[1:]
-    mine = next((row for row in rows if row[0] == hashed), None)
-    if mine is None:
+    counted = db.session.scalar(select(CountedReceipt.receipt_hash).where(
+        CountedReceipt.round_id == publication.round_id, CountedReceipt.receipt_hash == hashed))
+    if counted is None:
         raise NotFound(
             "No counted ballot in this round has that receipt code. Check the code, and the round."
         )
-    identical = sum(1 for row in rows if row[1:] == mine[1:])
-    return ReceiptCheck(
-        tuple(mine[1].split(",")) if mine[1] else (),
-        tuple(int(x) for x in mine[2].split(",") if x),
-        identical,
-    )

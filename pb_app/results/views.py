@@ -202,15 +202,14 @@ def recount(round_id: int):
 def receipt(round_id: int):
     """Check that the ballot a receipt code names is in the published, counted ballots."""
     round_, publication = _published(round_id)
-    form, found = ReceiptForm(), None
-    titles = {o.project_id: o.title for o in presentation.project_outcomes(publication.snapshot)}
-    page = {"round": round_, "titles": titles}
+    form, found = ReceiptForm(), False
     if form.validate_on_submit():
         try:
-            found = services.check_receipt(publication, form.code.data)
+            services.check_receipt(publication, form.code.data)
         except (InvalidInput, NotFound) as error:
-            return refused_form_page("results/receipt.html", form, error, form.code, **page)
-    return form_page("results/receipt.html", form, found=found, **page)
+            return refused_form_page("results/receipt.html", form, error, form.code, round=round_)
+        found = True
+    return form_page("results/receipt.html", form, found=found, round=round_)
 
 
 def _ledger_filters() -> dict:

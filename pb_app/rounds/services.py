@@ -266,7 +266,7 @@ GUARDS: dict[Phase, Callable[[Round, datetime], dict]] = {
 
 
 # Sent after a round has moved to a new phase, by hand or at its dates, with ``target``: the
-# other domains (voting reseals its ballots at close) react without the rounds importing them.
+# other domains (the ballot box is sealed as voting opens) react without the rounds importing them.
 round_moved = Namespace().signal("round-moved")
 
 

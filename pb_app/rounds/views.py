@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
@@ -25,15 +25,6 @@ bp = Blueprint("rounds", __name__, template_folder="templates", url_prefix="/rou
 bp.cli.add_command(advance_command)
 bp.add_app_template_filter(format_pounds, "pounds")
 add_navigation_link(bp, "Funding rounds", "rounds.index")
-
-
-def lock_for_writes() -> None:
-    """Let a POST take SQLite's write lock first, so concurrent changes queue, not fail."""
-    if request.method == "POST":
-        g.sqlite_begin_immediate = True
-
-
-bp.before_request(lock_for_writes)
 
 
 @contextmanager

@@ -1,9 +1,11 @@
 """Who voted (Participation) kept apart from what was chosen (Ballot), plus codes and batches.
 
-A participation row says *that* a person voted in a round, on which channel and day. A
-ballot row says *what* was chosen: a random id, the receipt's hash, the channel and the day,
-and nothing that follows the participation rows (no user, no fine time, no sequence). On
-SQLite the ballot table has no rowid, so even its storage order is the random id's order.
+A participation row says *that* a person voted in a round, on which channel and day. While
+voting is open, what they chose exists only sealed (``pb_app.ballotbox``). A ballot row here
+is an opened ballot: written at the count, all of a round's in one transaction, in the order
+of new random ids, with nothing that follows the participation rows (no user, no receipt, no
+fine time, no sequence). On SQLite the ballot table has no rowid, so even its storage order
+is the random id's order. The receipts of the counted ballots are a separate list.
 """
 
 from __future__ import annotations
@@ -64,7 +66,6 @@ class Ballot(db.Model):
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), index=True)
     channel: Mapped[str] = mapped_column(String(16))
     cast_on: Mapped[date]
-    receipt_hash: Mapped[str] = mapped_column(String(64), unique=True)
     choices_json: Mapped[str] = mapped_column(Text)
     paper_batch_id: Mapped[int | None] = mapped_column(ForeignKey("paper_batch.id"), index=True)
 
@@ -74,6 +75,18 @@ class Ballot(db.Model):
                         name="batch_iff_paper"),
         {"sqlite_with_rowid": False},
     )
+
+
+class CountedReceipt(db.Model):
+    """The hash of a receipt whose ballot was counted in a round, kept apart from the ballot:
+    a receipt shows its holder that their ballot was counted, never how they voted."""
+
+    __tablename__ = "counted_receipt"
+
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), primary_key=True)
+    receipt_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
 
 class PaperBatch(db.Model):

@@ -21,6 +21,8 @@ from pb_app.accounts.models import User
 from pb_app.accounts.services import check_can_manage_locality
 from pb_app.audit.models import AuditEntry
 from pb_app.audit.services import record_event
+from pb_app.ballotbox.models import SealedBallot
+from pb_app.ballotbox.services import seal_ballot
 from pb_app.errors import Conflict, DomainError, InvalidInput, NotEligible, NotFound
 from pb_app.extensions import db
 from pb_app.layout import database_id
@@ -28,8 +30,7 @@ from pb_app.localities.services import normalise_postcode
 from pb_app.mail import send_mail
 from pb_app.proposals.models import Proposal, Status
 from pb_app.rounds.models import Phase, Round
-from pb_app.rounds.services import move_round, round_moved
-from pb_app.tally.model import Ballot as TallyBallot
+from pb_app.rounds.services import move_round
 from pb_app.voting import codes
 from pb_app.voting.ballots import BallotRules, Choices
 from pb_app.voting.eligibility import (
@@ -44,12 +45,12 @@ from pb_app.voting.models import (
     PAPER,
     Ballot,
     CodeAttempt,
+    CountedReceipt,
     EmailConfirmation,
     PaperBatch,
     Participation,
     VotingCode,
     VotingCodeBatch,
-    new_ballot_id,
 )
 from pb_app.voting.receipts import new_receipt, receipt_hash
 
@@ -205,29 +206,34 @@ def voter_for_code(round_: Round, typed_code: str, postcode: str, date_of_birth:
                    address: str, now: datetime) -> Voter:
     """The voter who holds a voting code for this round, until the round closes.
 
-    Raises TooManyCodeAttempts after repeated wrong codes from ``address``, Conflict when
-    voting is not open, InvalidInput for a code that is unknown (the failure is recorded:
-    the caller commits it) and NotEligible for a code already used.
+    A valid code is never throttled, so residents behind one address (a library, a care
+    home) are not locked out by a neighbour's mistakes: a code has about 75 bits, so only
+    wrong guesses need slowing. Raises Conflict when voting is not open, TooManyCodeAttempts
+    for a wrong code after repeated wrong codes from ``address``, InvalidInput for a code
+    that is unknown (the failure is recorded: the caller commits it) and NotEligible for a
+    code already used.
     """
     if round_.voter_verification != "voting-code":
         raise NotEligible("This round does not use voting codes.")
     check_voting_open(round_, now)
-    _check_code_attempts(address, now)
     normalise_postcode(postcode)
-    code = db.session.scalar(select(VotingCode).where(
-        VotingCode.code_hash == codes.hash_code(typed_code), VotingCode.round_id == round_.id))
-    if code is None or not codes.is_well_formed(typed_code, codes.VOTING_CODE_GROUPS):
-        db.session.add(CodeAttempt(address=address, attempted_at=now))
-        db.session.flush()
-        raise InvalidInput("We do not recognise that voting code. Check it against your letter: "
-                           "it has 15 letters and numbers, in three groups of five.")
+    code = None
+    if codes.is_well_formed(typed_code, codes.VOTING_CODE_GROUPS):
+        code = db.session.scalar(select(VotingCode).where(
+            VotingCode.code_hash == codes.hash_code(typed_code),
+            VotingCode.round_id == round_.id))
+    if code is None:
+        _refuse_wrong_code(address, now)
     if db.session.scalar(select(Participation.id).where(Participation.voting_code_id == code.id)):
         raise NotEligible("This voting code has already been used. Each code can be used once.")
     return Voter(person_key=code_key(code.id), postcode=postcode, date_of_birth=date_of_birth,
                  voting_code_id=code.id)
 
 
-def _check_code_attempts(address: str, now: datetime) -> None:
+def _refuse_wrong_code(address: str, now: datetime) -> None:
+    """Record a wrong code from ``address`` and refuse it: TooManyCodeAttempts once the
+    address has made too many lately (that refusal is not recorded, so the wait ends),
+    InvalidInput before."""
     since = now - CODE_ATTEMPT_WINDOW
     db.session.execute(delete(CodeAttempt).where(CodeAttempt.attempted_at <= since))
     recent = db.session.scalar(select(func.count()).select_from(CodeAttempt).where(
@@ -235,9 +241,14 @@ def _check_code_attempts(address: str, now: datetime) -> None:
     if recent >= CODE_ATTEMPTS_PER_ADDRESS:
         minutes = int(CODE_ATTEMPT_WINDOW.total_seconds() // 60)
         raise TooManyCodeAttempts(
-            f"Too many voting codes were not recognised. Wait {minutes} minutes and try again, "
-            "or ask your Community Integration Group for help."
+            f"Too many voting codes from this connection were not recognised. Check your code "
+            f"against your letter and try again in {minutes} minutes, or ask your Community "
+            "Integration Group for help."
         )
+    db.session.add(CodeAttempt(address=address, attempted_at=now))
+    db.session.flush()
+    raise InvalidInput("We do not recognise that voting code. Check it against your letter: "
+                       "it has 15 letters and numbers, in three groups of five.")
 
 
 def voter_at_desk(full_name: str, postcode: str, date_of_birth: date) -> Voter:
@@ -264,9 +275,9 @@ def desk_batch(round_: Round, channel: str, batch_id: str) -> PaperBatch | None:
 
 def cast_ballot(round_: Round, voter: Voter, choices: Choices, *, channel: str, now: datetime,
                 helper: User | None = None, batch: PaperBatch | None = None) -> str:
-    """Record that ``voter`` voted and, in the same transaction, their anonymous ballot.
+    """Record that ``voter`` voted and, in the same transaction, their ballot, sealed.
 
-    Returns the receipt code, which is stored nowhere (the ballot keeps its hash). Raises
+    Returns the receipt code, which is stored nowhere (the sealed ballot keeps its hash). Raises
     Conflict when voting is closed or the voter already voted (the database's unique
     participation decides a race: the loser writes nothing), NotEligible when a rule stops
     them. ``choices`` must come from ``read_choices`` with this round's rules.
@@ -275,11 +286,8 @@ def cast_ballot(round_: Round, voter: Voter, choices: Choices, *, channel: str, 
     eligibility = require_eligible(round_, voter)
     participation = _record_participation(round_, voter, eligibility, channel, now, helper)
     receipt, hashed = new_receipt()
-    db.session.execute(insert(Ballot).values(
-        id=new_ballot_id(), round_id=round_.id, channel=channel, cast_on=now.date(),
-        receipt_hash=hashed, choices_json=choices.to_json(),
-        paper_batch_id=batch.id if batch else None,
-    ))
+    seal_ballot(round_, choices_json=choices.to_json(), receipt_hash=hashed, channel=channel,
+                day=now.date(), batch_id=batch.id if batch else None)
     if helper is not None:
         record_event(f"voting.{channel}_entry", actor=helper, subject=participation)
     return receipt
@@ -310,28 +318,23 @@ def send_receipt(email: str, round_: Round, receipt: str) -> None:
     ))
 
 
-def find_ballot(round_: Round, typed_receipt: str) -> Ballot | None:
-    """The ballot of this round whose receipt this is, or None."""
+SEALED = "sealed"
+COUNTED = "counted"
+
+
+def receipt_status(round_: Round, typed_receipt: str) -> str | None:
+    """Where the ballot a receipt names is: ``SEALED`` in the round's box, ``COUNTED`` once the
+    box was opened for the count, or None when no ballot of the round has that receipt."""
     hashed = receipt_hash(typed_receipt)
     if hashed is None:
         return None
-    return db.session.scalar(
-        select(Ballot).where(Ballot.round_id == round_.id, Ballot.receipt_hash == hashed)
-    )
-
-
-def round_ballots(round_: Round) -> list[Ballot]:
-    """The round's ballots in the order of their random ids."""
-    return list(db.session.scalars(
-        select(Ballot).where(Ballot.round_id == round_.id).order_by(Ballot.id)))
-
-
-def ballots_for_tally(round_: Round) -> list[TallyBallot]:
-    """The round's ballots as the tally core reads them (ordered by their random ids)."""
-    return [
-        TallyBallot(projects=choices.projects, points=choices.points)
-        for choices in (Choices.from_json(ballot.choices_json) for ballot in round_ballots(round_))
-    ]
+    if db.session.scalar(select(CountedReceipt.receipt_hash).where(
+            CountedReceipt.round_id == round_.id, CountedReceipt.receipt_hash == hashed)):
+        return COUNTED
+    if db.session.scalar(select(SealedBallot.id).where(
+            SealedBallot.round_id == round_.id, SealedBallot.receipt_hash == hashed)):
+        return SEALED
+    return None
 
 
 def turnout_by_channel(round_: Round) -> dict[str, int]:
@@ -434,12 +437,26 @@ def get_paper_batch(round_: Round, batch_id: int) -> PaperBatch:
 
 
 def paper_batches(round_: Round) -> list[tuple[PaperBatch, int]]:
-    """Each paper batch of the round with the number of ballots entered in it."""
-    entered = (select(func.count()).where(Ballot.paper_batch_id == PaperBatch.id)
-               .correlate(PaperBatch).scalar_subquery())
-    rows = db.session.execute(select(PaperBatch, entered).where(
+    """Each paper batch of the round with the number of ballots entered in it, sealed or
+    opened."""
+    def entered(table):
+        return (select(func.count()).where(table.paper_batch_id == PaperBatch.id)
+                .correlate(PaperBatch).scalar_subquery())
+
+    rows = db.session.execute(select(PaperBatch, entered(SealedBallot) + entered(Ballot)).where(
         PaperBatch.round_id == round_.id).order_by(PaperBatch.id))
     return [(batch, count) for batch, count in rows]
+
+
+def ballot_count(round_: Round, channel: str | None = None) -> int:
+    """How many ballots the round holds, sealed or opened (on ``channel`` only, if given)."""
+    total = 0
+    for table in (SealedBallot, Ballot):
+        query = select(func.count()).select_from(table).where(table.round_id == round_.id)
+        if channel is not None:
+            query = query.where(table.channel == channel)
+        total += db.session.scalar(query)
+    return total
 
 
 def reconcile_paper_batches(round_: Round) -> list[str]:
@@ -452,8 +469,7 @@ def reconcile_paper_batches(round_: Round) -> list[str]:
         f"Batch {batch.label!r} says {batch.declared_count} ballots but {count} were entered."
         for batch, count in paper_batches(round_) if count != batch.declared_count
     ]
-    ballots = db.session.scalar(select(func.count()).select_from(Ballot).where(
-        Ballot.round_id == round_.id, Ballot.channel == PAPER))
+    ballots = ballot_count(round_, PAPER)
     voters = turnout_by_channel(round_).get(PAPER, 0)
     if ballots != voters:
         problems.append(f"{voters} people voted on paper but there are {ballots} paper ballots.")
@@ -486,35 +502,11 @@ def generate_voting_codes(round_: Round, actor: User, count: int) -> list[str]:
     return plain
 
 
-def reseal_ballots(round_: Round) -> int:
-    """Rewrite the round's ballots in the order of their random ids, in one statement batch.
-
-    Run at close: the rewritten rows no longer keep the order (or, on PostgreSQL, the
-    transaction ids) they were first written in, which followed the participation rows.
-    Returns how many ballots were rewritten.
-    """
-    table = Ballot.__table__
-    rows = [dict(row) for row in db.session.execute(
-        select(table).where(table.c.round_id == round_.id).order_by(table.c.id)).mappings()]
-    db.session.execute(table.delete().where(table.c.round_id == round_.id))
-    if rows:
-        db.session.execute(table.insert(), rows)
-    return len(rows)
-
-
-@round_moved.connect
-def _reseal_when_voting_closes(round_: Round, target: Phase) -> None:
-    """However the round closes (by a lead, or at its date), reseal its ballots."""
-    if target is Phase.CLOSED:
-        reseal_ballots(round_)
-
-
 def close_voting(round_: Round, actor: User, now: datetime) -> int:
-    """Close voting now (a lead's decision); the ballots are resealed. Returns how many.
+    """Close voting now (a lead's decision); returns how many ballots wait in the box.
 
     Raises PermissionDenied for someone who cannot run the round, Conflict when the round
     is not in voting.
     """
     move_round(round_, actor, Phase.CLOSED, now=now)
-    return db.session.scalar(select(func.count()).select_from(Ballot)
-                             .where(Ballot.round_id == round_.id))
+    return ballot_count(round_)

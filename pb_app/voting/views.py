@@ -11,7 +11,6 @@ from flask import (
     Blueprint,
     current_app,
     flash,
-    g,
     make_response,
     redirect,
     render_template,
@@ -26,6 +25,7 @@ from pb_app.accounts.models import User
 from pb_app.errors import Conflict, DomainError, InvalidInput, NotEligible
 from pb_app.extensions import db
 from pb_app.layout import ButtonForm, download, form_page, refused_form_page
+from pb_app.links import external_url
 from pb_app.monitoring.services import issue_ticket
 from pb_app.rounds.models import Round
 from pb_app.rounds.money import format_pounds
@@ -144,7 +144,7 @@ def send_email_link(round_id: int):
     if ButtonForm().validate_on_submit():
         services.request_email_confirmation(
             current_user, round_,
-            lambda token: url_for("voting.confirm_email", token=token, _external=True), _now())
+            lambda token: external_url("voting.confirm_email", token=token), _now())
         db.session.commit()  # the email goes out with the commit
         flash(f"We have sent a link to {current_user.email}. Open it to confirm your address.")
     return redirect(url_for("voting.start", round_id=round_.id))
@@ -162,7 +162,6 @@ def confirm_email(token: str):
 @bp.route("/rounds/<int:round_id>/vote/code", methods=["GET", "POST"])
 def enter_code(round_id: int):
     """Check a voting code and postcode, then go to the ballot (no account needed)."""
-    g.sqlite_begin_immediate = True  # a wrong code is recorded: writes queue, not fail
     round_ = get_visible_round(round_id, current_user)
     form = forms.CodeForm()
     if form.validate_on_submit():
@@ -222,7 +221,6 @@ def _review_rows(round_: Round, rules: BallotRules, choices: Choices) -> list[tu
 @bp.post("/rounds/<int:round_id>/desk/confirm", defaults={"desk": True})
 def confirm(round_id: int, desk: bool):
     """Step 3: cast the ballot (final) and show its receipt code, once."""
-    g.sqlite_begin_immediate = True  # take SQLite's write lock first: casts queue, not fail
     round_ = get_visible_round(round_id, current_user)
     casting = _casting(round_, desk)
     form = forms.ConfirmForm()
@@ -344,7 +342,7 @@ def make_codes(round_id: int):
         partnership=current_app.config["PARTNERSHIP_NAME"],
         locality=round_.locality.name, round_title=round_.title,
         closes_on=voting_closes_on(round_), codes=codes,
-        vote_url=url_for("voting.enter_code", round_id=round_.id, _external=True))
+        vote_url=external_url("voting.enter_code", round_id=round_.id))
     db.session.commit()
     return download(pdf, "application/pdf", f"voting-codes-round-{round_.id}.pdf", private=True)
 
@@ -357,20 +355,22 @@ def close(round_id: int):
     if ButtonForm().validate_on_submit():
         count = services.close_voting(round_, current_user, _now())
         db.session.commit()
-        flash(f"Voting is closed. {count} ballots were cast.", "success")
+        flash(f"Voting is closed. {count} ballots were cast. They stay sealed until key holders "
+              "open the ballot box for the count.", "success")
     return redirect(url_for("voting.manage", round_id=round_.id))
 
 
 @bp.route("/rounds/<int:round_id>/receipt", methods=["GET", "POST"])
 def check_receipt(round_id: int):
-    """Check that the ballot a receipt code names is recorded (a POST keeps it out of logs)."""
+    """Check that the ballot a receipt code names is in the box, or was counted (a POST keeps
+    the code out of logs). It never shows how anyone voted."""
     round_ = get_visible_round(round_id, current_user)
     form = forms.ReceiptForm()
-    ballot = None
+    status = None
     if form.validate_on_submit():
-        ballot = services.find_ballot(round_, form.receipt.data)
-        if ballot is None:
+        status = services.receipt_status(round_, form.receipt.data)
+        if status is None:
             form.receipt.errors.append("No ballot in this round has that receipt code. "
                                        "Check it against the one you wrote down.")
-    return render_template("voting/check_receipt.html", round=round_, form=form, ballot=ballot,
-                           channels=CHANNELS), 422 if form.errors else 200
+    return render_template("voting/check_receipt.html", round=round_, form=form,
+                           status=status), 422 if form.errors else 200

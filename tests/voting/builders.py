@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from ballotbox.builders import sealed
 from factories import DEFAULT_PASSWORD_HASH
 
 from pb_app.accounts.models import GROUP_LEAD, RoleGrant, User
@@ -34,7 +35,8 @@ def place(name: str, prefix: str) -> Locality:
 def make_round(locality: Locality, *, ballot_type: str = "approval", ballot_params=None,
                verification: str = "self-declared", minimum_age: int = 16,
                budget_pence: int = 1_000_000, costs=COSTS, title: str = "Eildon 2026") -> Round:
-    """A round in voting (opened yesterday, closing in ten days) with accepted proposals."""
+    """A round in voting (opened yesterday, closing in ten days) with accepted proposals and
+    a sealed ballot box."""
     round_ = Round(
         locality=locality, title=title, budget_pence=budget_pence,
         max_project_cost_pence=budget_pence, minimum_voting_age=minimum_age,
@@ -45,6 +47,7 @@ def make_round(locality: Locality, *, ballot_type: str = "approval", ballot_para
     )
     db.session.add(round_)
     db.session.flush()
+    sealed(round_)
     proposer = resident("proposer", "TD1 1AA", date(1970, 1, 1))
     for number, cost in enumerate(costs, 1):
         db.session.add(Proposal(round_id=round_.id, proposer_id=proposer.id,

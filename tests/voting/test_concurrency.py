@@ -17,8 +17,9 @@ from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from pb_app.accounts.models import User
+from pb_app.ballotbox.models import SealedBallot
 from pb_app.extensions import db
-from pb_app.voting.models import Ballot, EmailConfirmation, Participation, VotingCode
+from pb_app.voting.models import EmailConfirmation, Participation, VotingCode
 from pb_app.voting.services import generate_voting_codes
 from voting.builders import lead_of, make_round, place, project_ids
 
@@ -91,7 +92,7 @@ def stored(round_id: int) -> tuple[int, int]:
     """(participations, ballots) committed for the round, read afresh."""
     db.session.remove()
     counts = tuple(db.session.scalar(select(func.count()).select_from(model).where(
-        model.round_id == round_id)) for model in (Participation, Ballot))
+        model.round_id == round_id)) for model in (Participation, SealedBallot))
     db.session.remove()
     return counts
 

@@ -1,5 +1,10 @@
-"""Secrecy by design: nothing in the stored ballots, their ids, their order or the logs
-joins a ballot to the participation row of the person who cast it."""
+"""Secrecy by construction: whoever reads the database (or a backup, or a replica) at any
+moment cannot join a ballot's choices to the person who cast it.
+
+While voting is open the choices exist only sealed to the round's key, which the database
+does not hold. When key holders open the box, the ballots are written anew, all in one
+transaction, with new random ids, and their receipts as a list apart from them.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +13,16 @@ from datetime import date, timedelta
 from itertools import combinations
 
 import pytest
-from sqlalchemy import DateTime, Integer, select, text
+from ballotbox.builders import open_sealed
+from sqlalchemy import DateTime, Integer, LargeBinary, select, text
 
 from pb_app.audit.models import AuditEntry
+from pb_app.ballotbox.models import KeyShare, SealedBallot
 from pb_app.extensions import db
 from pb_app.rounds.services import advance_due_rounds
 from pb_app.voting.ballots import Choices
-from pb_app.voting.models import Ballot, Participation
-from pb_app.voting.services import reseal_ballots
+from pb_app.voting.models import Ballot, CountedReceipt, Participation
+from pb_app.voting.receipts import receipt_hash
 from voting.builders import lead_of, project_ids, resident
 from voting.helpers import receipt_in, vote
 
@@ -36,62 +43,14 @@ def cast_known_ballots(client, sign_in, round_) -> list[tuple[int, Choices, str]
     return cast
 
 
-def test_the_ballot_table_has_no_person_no_time_and_no_sequence():
-    columns = {column.name: column for column in Ballot.__table__.columns}
-    assert set(columns) == {"id", "round_id", "channel", "cast_on", "receipt_hash",
-                            "choices_json", "paper_batch_id"}
-    assert {fk.column.table.name for fk in Ballot.__table__.foreign_keys} == {
-        "round", "paper_batch"}
-    assert not any(isinstance(column.type, DateTime) for column in columns.values())
-    assert not isinstance(columns["id"].type, Integer)
-    assert "round_id" in {c.name for c in Participation.__table__.columns}
-    uniques = {tuple(c.name for c in constraint.columns)
-               for constraint in Participation.__table__.constraints
-               if constraint.__class__.__name__ == "UniqueConstraint"}
-    assert ("round_id", "person_key") in uniques
-
-
-def test_stored_ballots_cannot_be_joined_to_participations(client, sign_in, approval_round,
-                                                          caplog):
-    caplog.set_level(logging.DEBUG)
-    cast = cast_known_ballots(client, sign_in, approval_round)
-    participations = db.session.scalars(
-        select(Participation).order_by(Participation.id)).all()
-    assert [p.user_id for p in participations] == [user_id for user_id, _, _ in cast]
-    ballots = db.session.scalars(select(Ballot).order_by(Ballot.id)).all()
-    assert len(ballots) == VOTERS
-
-    # No shared value: every ballot field differs from every participation field but the
-    # round, the channel and the day, which every ballot of the day shares.
-    participation_values = {str(getattr(p, column.key)) for p in participations
-                            for column in Participation.__table__.columns
-                            if column.key not in ("round_id", "channel", "voted_on")}
-    for ballot in ballots:
-        assert {ballot.id, ballot.receipt_hash, ballot.choices_json} \
-            .isdisjoint(participation_values)
-        assert len(ballot.id) == 32 and int(ballot.id, 16) >= 0
-    assert len({(b.channel, b.cast_on) for b in ballots}) == 1
-
-    # Neither the ids' order nor the table's own order follows the order people voted in.
-    voted_order = [choices.to_json() for _, choices, _ in cast]
-    by_id = [ballot.choices_json for ballot in ballots]
-    raw = db.session.execute(text("SELECT choices_json FROM ballot")).scalars().all()
-    assert by_id != voted_order
-    if db.engine.dialect.name == "sqlite":
-        assert raw == by_id  # a table without rowid is stored in random-id order
-    reseal_ballots(approval_round)
-    db.session.flush()
-    raw = db.session.execute(text("SELECT choices_json FROM ballot")).scalars().all()
-    assert sorted(raw) == sorted(voted_order) and raw != voted_order
-
-    # The logs and the audit trail never name a ballot, its receipt or its choices.
-    logged = caplog.text + " ".join(
-        f"{e.object_id} {e.before_json} {e.after_json}"
-        for e in db.session.scalars(select(AuditEntry)))
-    for ballot in ballots:
-        assert ballot.id not in logged and ballot.choices_json not in logged
-    for _, _, receipt in cast:
-        assert receipt not in logged
+def every_stored_value() -> str:
+    """Every value in every table, as one text: what a hostile reader of a dump would grep."""
+    parts = []
+    for table in db.metadata.sorted_tables:
+        for row in db.session.execute(select(table)):
+            for value in row:
+                parts.append(value.hex() if isinstance(value, bytes) else str(value))
+    return "\n".join(parts)
 
 
 def _close_by_the_lead(client, sign_in, round_):
@@ -103,23 +62,108 @@ def _close_at_its_date(client, sign_in, round_):
     advance_due_rounds(now=round_.voting_close_at + timedelta(minutes=1))
 
 
+def test_the_opened_ballot_table_has_no_person_no_time_no_sequence_and_no_receipt():
+    columns = {column.name: column for column in Ballot.__table__.columns}
+    assert set(columns) == {"id", "round_id", "channel", "cast_on", "choices_json",
+                            "paper_batch_id"}
+    assert {fk.column.table.name for fk in Ballot.__table__.foreign_keys} == {
+        "round", "paper_batch"}
+    assert not any(isinstance(column.type, DateTime) for column in columns.values())
+    assert not isinstance(columns["id"].type, Integer)
+    assert {c.name for c in CountedReceipt.__table__.columns} == {"round_id", "receipt_hash"}
+    sealed = {c.name: c for c in SealedBallot.__table__.columns}
+    assert isinstance(sealed["sealed"].type, LargeBinary)
+    assert "choices_json" not in sealed and "user_id" not in sealed
+    uniques = {tuple(c.name for c in constraint.columns)
+               for constraint in Participation.__table__.constraints
+               if constraint.__class__.__name__ == "UniqueConstraint"}
+    assert ("round_id", "person_key") in uniques
+
+
+def test_while_voting_is_open_no_choice_can_be_read_anywhere_in_the_database(
+        client, sign_in, approval_round):
+    cast = cast_known_ballots(client, sign_in, approval_round)
+    assert db.session.scalar(select(db.func.count()).select_from(Ballot)) == 0
+    sealed = db.session.scalars(select(SealedBallot)).all()
+    assert len(sealed) == VOTERS
+    dump = every_stored_value()
+    for _, choices, receipt in cast:
+        assert choices.to_json() not in dump
+        assert receipt not in dump  # only its hash is kept
+    # Nor can a running total be taken: each ciphertext is as long as any other of its size,
+    # and none carries the choices in the clear.
+    for ballot in sealed:
+        assert b"projects" not in ballot.sealed and b"points" not in ballot.sealed
+
+
 @pytest.mark.parametrize("close", [_close_by_the_lead, _close_at_its_date])
-def test_after_closing_postgresql_row_versions_and_order_do_not_join_either(
-        client, sign_in, approval_round, close):
-    """Each cast writes its participation and its ballot moments apart, so before the close
-    their row versions (xmin) and their order on disk pair them up. The close, by a lead or
-    at the round's date, reseals the ballots: one row version for all, stored in the order
-    of their random ids."""
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite keeps no transaction ids on rows")
-    cast_known_ballots(client, sign_in, approval_round)
-    assert len(_ballot_row_versions()) == VOTERS
+def test_opened_ballots_cannot_be_joined_to_participations(client, sign_in, approval_round,
+                                                           close, caplog):
+    caplog.set_level(logging.DEBUG)
+    cast = cast_known_ballots(client, sign_in, approval_round)
+    sealed_ids = set(db.session.scalars(select(SealedBallot.id)))
     close(client, sign_in, approval_round)
     assert approval_round.phase == "closed"
-    assert len(_ballot_row_versions()) == 1
+    assert open_sealed(approval_round) == VOTERS
+    db.session.flush()
+
+    ballots = db.session.scalars(select(Ballot).order_by(Ballot.id)).all()
+    assert sorted(b.choices_json for b in ballots) == sorted(c.to_json() for _, c, _ in cast)
+    assert sealed_ids.isdisjoint(b.id for b in ballots)  # new ids, drawn at the opening
+    assert db.session.scalar(select(db.func.count()).select_from(SealedBallot)) == 0
+    assert db.session.scalar(select(db.func.count()).select_from(KeyShare)) == 0
+    receipts = set(db.session.scalars(select(CountedReceipt.receipt_hash)))
+    assert receipts == {receipt_hash(receipt) for _, _, receipt in cast}
+
+    # No shared value: every ballot field differs from every participation field but the
+    # round, the channel and the day, which every ballot of the day shares.
+    participations = db.session.scalars(select(Participation)).all()
+    participation_values = {str(getattr(p, column.key)) for p in participations
+                            for column in Participation.__table__.columns
+                            if column.key not in ("round_id", "channel", "voted_on")}
+    for ballot in ballots:
+        assert {ballot.id, ballot.choices_json}.isdisjoint(participation_values)
+    assert len({(b.channel, b.cast_on) for b in ballots}) == 1
+
+    # Neither the ids' order nor the table's own order follows the order people voted in.
+    voted_order = [choices.to_json() for _, choices, _ in cast]
+    raw = db.session.execute(text("SELECT choices_json FROM ballot")).scalars().all()
+    assert [b.choices_json for b in ballots] != voted_order and raw != voted_order
+
+    # The logs and the audit trail never name a ballot, its receipt or its choices.
+    logged = caplog.text + " ".join(
+        f"{e.object_id} {e.before_json} {e.after_json}"
+        for e in db.session.scalars(select(AuditEntry)))
+    for ballot in ballots:
+        assert ballot.id not in logged and ballot.choices_json not in logged
+    for _, _, receipt in cast:
+        assert receipt not in logged and receipt_hash(receipt) not in logged
+
+
+def test_on_postgresql_row_versions_lead_from_a_voter_to_ciphertext_only(client, sign_in,
+                                                                         approval_round):
+    """A cast writes the participation and the sealed ballot in one transaction, so their
+    row versions (xmin) sit side by side: a reader can pair each voter with a ciphertext,
+    which they cannot open. The opening writes every ballot in one new transaction: one row
+    version for all, shared with no participation, stored in the order of new random ids."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite keeps no transaction ids on rows")
+    cast = cast_known_ballots(client, sign_in, approval_round)
+    assert len(set(db.session.execute(text("SELECT xmin::text FROM sealed_ballot"))
+                   .scalars())) == VOTERS
+    ciphertexts = db.session.execute(text("SELECT sealed FROM sealed_ballot")).scalars().all()
+    for _, choices, _ in cast:
+        assert not any(choices.to_json().encode() in bytes(c) for c in ciphertexts)
+    assert db.session.scalar(text("SELECT count(*) FROM ballot")) == 0
+
+    _close_at_its_date(client, sign_in, approval_round)
+    open_sealed(approval_round)
+    db.session.flush()
+    versions = set(db.session.execute(text("SELECT xmin::text FROM ballot")).scalars())
+    assert len(versions) == 1
+    participation_versions = set(db.session.execute(
+        text("SELECT xmin::text FROM participation")).scalars())
+    assert versions.isdisjoint(participation_versions)
     on_disk = list(db.session.execute(text("SELECT id FROM ballot ORDER BY ctid")).scalars())
     assert on_disk == sorted(on_disk)
-
-
-def _ballot_row_versions() -> set[str]:
-    return set(db.session.execute(text("SELECT xmin::text FROM ballot")).scalars())
+    assert db.session.scalar(text("SELECT count(*) FROM sealed_ballot")) == 0

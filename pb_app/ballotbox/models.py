@@ -1,0 +1,103 @@
+"""Key holders, each round's ballot box and its key shares, and the sealed ballots in it.
+
+While voting is open a ballot exists only as a ``SealedBallot``: ciphertext sealed to the
+round's public key. The round's private key is stored nowhere; its shares are, each sealed to
+one key holder, whose own key is encrypted under a passphrase the database never sees.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from pb_app.accounts.models import User
+from pb_app.extensions import UTCDateTime, db
+from pb_app.rounds.models import utcnow
+
+
+class KeyHolder(db.Model):
+    """A person (or a printed recovery key, with no user) who can help open ballot boxes."""
+
+    __tablename__ = "key_holder"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    label: Mapped[str] = mapped_column(String(200))
+    public_key: Mapped[bytes] = mapped_column(LargeBinary(32))
+    wrapped_private_key: Mapped[bytes] = mapped_column(LargeBinary(72))
+    kdf_salt: Mapped[bytes] = mapped_column(LargeBinary(16))
+    kdf_opslimit: Mapped[int]
+    kdf_memlimit: Mapped[int]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+
+    @property
+    def is_recovery_key(self) -> bool:
+        """True for a printed recovery key, which belongs to no account."""
+        return self.user_id is None
+
+
+class BallotBox(db.Model):
+    """A round's public key and how many key holders it takes to open the box."""
+
+    __tablename__ = "ballot_box"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), unique=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary(32))
+    threshold: Mapped[int]
+    sealed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    shares: Mapped[list[KeyShare]] = relationship(back_populates="box", order_by="KeyShare.id",
+                                                  cascade="all, delete-orphan")
+
+    __table_args__ = (CheckConstraint("threshold >= 1", name="threshold_positive"),)
+
+    @property
+    def is_open(self) -> bool:
+        """True once the box has been opened for the count."""
+        return self.opened_at is not None
+
+
+class KeyShare(db.Model):
+    """One key holder's share of a round's private key, sealed to that holder; destroyed
+    when the box is opened."""
+
+    __tablename__ = "key_share"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    box_id: Mapped[int] = mapped_column(ForeignKey("ballot_box.id"), index=True)
+    holder_id: Mapped[int] = mapped_column(ForeignKey("key_holder.id"), index=True)
+    sealed_share: Mapped[bytes] = mapped_column(LargeBinary(200))
+
+    box: Mapped[BallotBox] = relationship(back_populates="shares")
+    holder: Mapped[KeyHolder] = relationship()
+
+    __table_args__ = (UniqueConstraint("box_id", "holder_id"),)
+
+
+class SealedBallot(db.Model):
+    """One ballot while voting is open: its choices sealed to the round's key.
+
+    The channel, day and paper batch stay readable (the participation row says as much), so
+    that paper batches can be reconciled, and so does the receipt's hash, so that a voter can
+    check their ballot is in the box; what was chosen cannot be read without the key. When
+    the box is opened, choices and receipts part: nothing joins them afterwards.
+    """
+
+    __tablename__ = "sealed_ballot"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    cast_on: Mapped[date]
+    paper_batch_id: Mapped[int | None] = mapped_column(ForeignKey("paper_batch.id"), index=True)
+    receipt_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)

@@ -1,0 +1,277 @@
+"""The rules of the sealed ballot box: key holders, sealing a round's box, sealing ballots,
+and opening the box for the count.
+
+- Voting opens only with enough key holders: the round's key is split so that ``threshold``
+  of them open the box, and at least one more exists, so one lost passphrase loses nothing.
+- Every ballot, on every channel, is sealed to the round's public key as it is cast.
+- Opening needs the passphrases of ``threshold`` holders. It decrypts every sealed ballot,
+  writes them as anonymous ballots with new random ids in one transaction, writes the list
+  of counted receipts apart from them, and destroys the ciphertexts and the key's shares.
+
+Services flush and never commit. They raise PermissionDenied, Conflict (the box's state
+forbids it), InvalidInput (a bad passphrase or label) and NotFound.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from datetime import date, datetime
+
+from flask import current_app
+from sqlalchemy import delete, func, insert, select
+
+from pb_app.accounts.models import ADMINISTRATOR, FINANCE_OFFICER, User
+from pb_app.accounts.services import can_manage_locality
+from pb_app.audit.services import record_event
+from pb_app.ballotbox import crypto
+from pb_app.ballotbox.models import BallotBox, KeyHolder, KeyShare, SealedBallot
+from pb_app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from pb_app.extensions import db
+from pb_app.rounds.models import Phase, Round
+from pb_app.rounds.services import round_moved
+from pb_app.voting.models import Ballot, CountedReceipt, new_ballot_id
+
+MIN_PASSPHRASE_LENGTH = 12
+RECOVERY_CODE_BYTES = 20  # 160 bits, written as 32 base32 characters in 8 groups of 4
+
+
+def kdf_cost() -> crypto.KdfCost:
+    """The passphrase hashing cost for new keys: minimal in the test suite, else moderate."""
+    return crypto.FAST if current_app.config.get("ARGON2_FAST") else crypto.MODERATE
+
+
+def threshold() -> int:
+    """How many key holders it takes to open a round's box (``BALLOT_KEY_THRESHOLD``)."""
+    return max(1, int(current_app.config.get("BALLOT_KEY_THRESHOLD", 1)))
+
+
+def check_can_hold_keys(user: User) -> None:
+    """Raise PermissionDenied unless ``user`` is a finance officer or an administrator."""
+    if not (user.is_authenticated and (user.has_role(FINANCE_OFFICER)
+                                       or user.has_role(ADMINISTRATOR))):
+        raise PermissionDenied("Only finance officers and administrators manage ballot box keys")
+
+
+def active_key_holders() -> list[KeyHolder]:
+    """The key holders who are not retired, oldest first."""
+    query = select(KeyHolder).where(KeyHolder.retired_at.is_(None)).order_by(KeyHolder.id)
+    return list(db.session.scalars(query))
+
+
+def get_key_holder(holder_id: int) -> KeyHolder:
+    """The key holder with this id; raises NotFound."""
+    holder = db.session.get(KeyHolder, holder_id)
+    if holder is None:
+        raise NotFound("There is no such key holder")
+    return holder
+
+
+def _new_holder(label: str, passphrase: str, user: User | None, actor: User) -> KeyHolder:
+    public_key, private_key = crypto.new_key_pair()
+    cost = kdf_cost()
+    salt, wrapped = crypto.wrap_private_key(private_key, passphrase, cost)
+    holder = KeyHolder(user_id=user.id if user else None, label=label, public_key=public_key,
+                       wrapped_private_key=wrapped, kdf_salt=salt, kdf_opslimit=cost.opslimit,
+                       kdf_memlimit=cost.memlimit, created_by_id=actor.id)
+    db.session.add(holder)
+    db.session.flush()
+    record_event("ballot_box.key_holder_added", actor=actor, subject=holder,
+                 after={"label": label, "recovery_key": user is None})
+    return holder
+
+
+def add_key_holder(actor: User, passphrase: str, confirmation: str) -> KeyHolder:
+    """Make ``actor`` a key holder with a key of their own under ``passphrase``.
+
+    Raises PermissionDenied (not finance or administrator), InvalidInput (a short passphrase,
+    or one that does not match its confirmation). Rounds already in voting keep their holders.
+    """
+    check_can_hold_keys(actor)
+    if len(passphrase) < MIN_PASSPHRASE_LENGTH:
+        raise InvalidInput(f"Your passphrase must be at least {MIN_PASSPHRASE_LENGTH} characters")
+    if passphrase != confirmation:
+        raise InvalidInput("The two passphrases are different: type the same one twice")
+    return _new_holder(actor.full_name, passphrase, actor, actor)
+
+
+def make_recovery_key(actor: User, today: date) -> str:
+    """Make a printed recovery key holder; returns its code, the only time it exists in
+    plain text. Raises PermissionDenied."""
+    check_can_hold_keys(actor)
+    raw = base64.b32encode(secrets.token_bytes(RECOVERY_CODE_BYTES)).decode("ascii")
+    code = "-".join(raw[i:i + 4] for i in range(0, len(raw), 4))
+    _new_holder(f"Recovery key made by {actor.full_name} on {today:%-d %B %Y}", code, None, actor)
+    return code
+
+
+def retire_key_holder(actor: User, holder: KeyHolder, now: datetime) -> None:
+    """Stop using ``holder`` for boxes sealed from now on (boxes sealed before keep their
+    share). Raises PermissionDenied, Conflict when already retired."""
+    check_can_hold_keys(actor)
+    if holder.retired_at is not None:
+        raise Conflict(f"{holder.label} is already retired")
+    holder.retired_at = now
+    record_event("ballot_box.key_holder_retired", actor=actor, subject=holder,
+                 after={"label": holder.label})
+
+
+def get_box(round_: Round) -> BallotBox | None:
+    """The round's ballot box, or None before voting has opened."""
+    return db.session.scalar(select(BallotBox).where(BallotBox.round_id == round_.id))
+
+
+def seal_box(round_: Round) -> BallotBox:
+    """Give the round a key pair as voting opens; the private key is split among the key
+    holders and then forgotten.
+
+    Raises Conflict when there are fewer than ``threshold + 1`` active key holders (one
+    spare, so that a lost passphrase cannot lose the round).
+    """
+    holders, needed = active_key_holders(), threshold()
+    if len(holders) < needed + 1:
+        raise Conflict(
+            f"Voting cannot open: the ballot box needs at least {needed + 1} key holders "
+            f"({needed} to open it, and one spare), and there are {len(holders)}. A finance "
+            "officer sets them up on the page 'Ballot box keys'.")
+    public_key, private_key = crypto.new_key_pair()
+    box = BallotBox(round_id=round_.id, public_key=public_key, threshold=needed)
+    shares = crypto.split_secret(private_key, needed, len(holders))
+    box.shares = [KeyShare(holder_id=holder.id, sealed_share=crypto.seal(holder.public_key, share))
+                  for holder, share in zip(holders, shares, strict=True)]
+    db.session.add(box)
+    db.session.flush()
+    record_event("ballot_box.sealed", subject=box, round_id=round_.id,
+                 after={"threshold": needed, "holders": [h.id for h in holders],
+                        "public_key": public_key.hex()})
+    return box
+
+
+def seal_ballot(round_: Round, *, choices_json: str, receipt_hash: str, channel: str,
+                day: date, batch_id: int | None) -> None:
+    """Put one ballot in the round's box, sealed; raises Conflict when the box is missing."""
+    box = get_box(round_)
+    if box is None or box.is_open:
+        raise Conflict("This round's ballot box is not taking ballots.")
+    db.session.execute(insert(SealedBallot).values(
+        id=new_ballot_id(), round_id=round_.id, channel=channel, cast_on=day,
+        paper_batch_id=batch_id, receipt_hash=receipt_hash,
+        sealed=crypto.seal(box.public_key, choices_json.encode("utf-8"))))
+
+
+def sealed_count(round_: Round) -> int:
+    """How many ballots wait sealed in the round's box."""
+    return db.session.scalar(select(func.count()).select_from(SealedBallot)
+                             .where(SealedBallot.round_id == round_.id))
+
+
+def check_box_opened(round_: Round) -> None:
+    """Raise Conflict while sealed ballots wait: the box must be opened before the count."""
+    waiting = sealed_count(round_)
+    if waiting:
+        raise Conflict(f"The ballot box still holds {waiting} sealed ballots. Key holders must "
+                       "open it before the round can be counted.")
+
+
+def _round_key(box: BallotBox, passphrases: dict[int, str]) -> tuple[bytes, list[int]]:
+    """The round's private key from the holders' passphrases, and which holders gave it.
+
+    Raises InvalidInput for a wrong passphrase or too few of them, Conflict for shares that
+    do not rebuild the box's key.
+    """
+    shares, used = [], []
+    for share in box.shares:
+        passphrase = passphrases.get(share.holder_id, "")
+        if not passphrase:
+            continue
+        holder = share.holder
+        cost = crypto.KdfCost(holder.kdf_opslimit, holder.kdf_memlimit)
+        try:
+            private = crypto.unwrap_private_key(holder.wrapped_private_key, passphrase,
+                                                holder.kdf_salt, cost)
+        except crypto.WrongPassphrase:
+            raise InvalidInput(f"That is not the passphrase of {holder.label}") from None
+        shares.append(crypto.unseal(private, share.sealed_share))
+        used.append(holder.id)
+    if len(shares) < box.threshold:
+        raise InvalidInput(f"Enter the passphrases of {box.threshold} key holders to open the box")
+    try:
+        key = crypto.join_shares(shares[:box.threshold])
+    except crypto.DamagedBox:
+        key = b""
+    if not key or crypto.public_key_of(key) != box.public_key:
+        raise Conflict("The key shares do not rebuild this round's key: the box may have "
+                       "been tampered with. Nothing was opened.")
+    return key, used
+
+
+def open_box(round_: Round, actor: User, passphrases: dict[int, str], now: datetime) -> int:
+    """Open the round's box for the count; returns how many ballots came out.
+
+    The ballots are decrypted, shuffled by new random ids and written as anonymous ballots,
+    their receipts as a separate sorted list; the ciphertexts and key shares are deleted.
+    Raises Conflict (voting not closed, already opened, damaged ciphertext: nothing written),
+    InvalidInput (passphrases), PermissionDenied (staff only).
+    """
+    check_can_open(actor, round_)
+    box = get_box(round_)
+    if box is None:
+        raise NotFound("This round has no ballot box")
+    if round_.current_phase not in (Phase.CLOSED, Phase.COUNTED):
+        raise Conflict("The ballot box can be opened only once voting has closed.")
+    if box.is_open:
+        raise Conflict("The ballot box has already been opened.")
+    key, holders = _round_key(box, passphrases)
+    ballots, receipts = _decrypt_all(round_, key)
+    if ballots:
+        db.session.execute(insert(Ballot), sorted(ballots, key=lambda row: row["id"]))
+        db.session.execute(insert(CountedReceipt),
+                           [{"round_id": round_.id, "receipt_hash": r} for r in sorted(receipts)])
+    db.session.execute(delete(SealedBallot).where(SealedBallot.round_id == round_.id))
+    box.shares = []
+    box.opened_at, box.opened_by_id = now, actor.id
+    db.session.flush()
+    record_event("ballot_box.opened", actor=actor, subject=box, round_id=round_.id,
+                 after={"ballots": len(ballots), "holders": holders})
+    return len(ballots)
+
+
+def _decrypt_all(round_: Round, key: bytes) -> tuple[list[dict], list[str]]:
+    """Every sealed ballot of the round opened: rows for the ballot table, and the receipts.
+
+    Raises Conflict if any ciphertext does not open (altered or not sealed to this box).
+    """
+    rows = db.session.execute(select(SealedBallot.channel, SealedBallot.cast_on,
+                                     SealedBallot.paper_batch_id, SealedBallot.receipt_hash,
+                                     SealedBallot.sealed)
+                              .where(SealedBallot.round_id == round_.id))
+    ballots, receipts = [], []
+    for channel, cast_on, batch_id, receipt, sealed in rows:
+        try:
+            choices_json = crypto.unseal(key, sealed).decode("utf-8")
+        except crypto.DamagedBox:
+            raise Conflict("A sealed ballot does not open with this round's key: the box may "
+                           "have been tampered with. Nothing was opened.") from None
+        ballots.append({"id": new_ballot_id(), "round_id": round_.id, "channel": channel,
+                        "cast_on": cast_on, "choices_json": choices_json,
+                        "paper_batch_id": batch_id})
+        receipts.append(receipt)
+    return ballots, receipts
+
+
+def check_can_open(user: User, round_: Round) -> None:
+    """Raise PermissionDenied unless ``user`` is staff who may open this round's box: a
+    finance officer, an administrator or a lead of its locality (the passphrases decide)."""
+    if user.is_authenticated and (user.has_role(FINANCE_OFFICER)
+                                  or can_manage_locality(user, round_.locality)):
+        return
+    raise PermissionDenied("Only finance officers, administrators and the round's group lead "
+                           "can open its ballot box")
+
+
+
+@round_moved.connect
+def _seal_when_voting_opens(round_: Round, target: Phase) -> None:
+    """However voting opens (by a lead, or at its date), the round's box is sealed first."""
+    if target is Phase.VOTING:
+        seal_box(round_)
