@@ -22,7 +22,7 @@ from wtforms.fields.choices import SelectChoice
 from pb_app.accounts import forms, services
 from pb_app.accounts.cli import make_admin_command
 from pb_app.accounts.decorators import role_required
-from pb_app.accounts.models import ADMINISTRATOR, User
+from pb_app.accounts.models import ADMINISTRATOR, User, load_user
 from pb_app.accounts.tokens import (
     DEVICE_COOKIE,
     DEVICE_COOKIE_MAX_AGE,
@@ -144,8 +144,6 @@ PENDING_SIGN_IN_SECONDS = 300
 
 def _pending_user() -> tuple[User | None, str]:
     """The user who gave the right password in this browser in the last few minutes."""
-    from pb_app.accounts.models import load_user
-
     pending = session.get(PENDING_SIGN_IN) or {}
     if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > \
             PENDING_SIGN_IN_SECONDS:
