@@ -99,6 +99,14 @@ def _drop_rolled_back(session: Session, previous_transaction: SessionTransaction
         ]
 
 
+@event.listens_for(Session, "after_transaction_end")
+def _drop_unsaved(session: Session, transaction: SessionTransaction) -> None:
+    """Forget what is still waiting when the whole transaction ends unsaved (a closed session);
+    a commit has already taken its messages."""
+    if transaction.parent is None:
+        session.info.pop(AFTER_COMMIT_KEY, None)
+
+
 def _inside(transaction: SessionTransaction | None, outer: SessionTransaction) -> bool:
     while transaction is not None:
         if transaction is outer:

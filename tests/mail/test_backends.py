@@ -107,6 +107,15 @@ def test_mail_written_inside_a_savepoint_that_rolls_back_is_dropped_with_it(app,
     assert [row.subject for row in outbox_rows()] == ["Kept"]
 
 
+def test_mail_of_a_session_closed_without_commit_is_never_logged(app, caplog):
+    caplog.set_level(logging.INFO, logger=app.logger.name)
+    send_mail("jean@example.org", "Unsaved", "Never committed.")
+    db.session.close()
+    send_mail("jean@example.org", "Saved", "Committed.")
+    db.session.commit()
+    assert [record.args[1] for record in caplog.records] == ["Saved"]
+
+
 def _deliver_one(subject="Hello"):
     send_mail("jean@example.org", subject, "Dear Jean")
     db.session.commit()
