@@ -377,16 +377,20 @@ def verify_chain(checkpoints: Iterable[Checkpoint] = ()) -> ChainReport:
     for point in [*stored, *checkpoints]:
         expected[point.sequence].append(point)
     previous_hash, count, unkeyed, matched, is_keyed = GENESIS_HASH, 0, 0, 0, False
-    for row in _entry_rows():
-        points = expected.pop(row.sequence, [])
-        reason = (_entry_problem(row, count + 1, previous_hash, key, is_keyed)
-                  or _checkpoint_problem(row, points, forged.pop(row.sequence, None)))
-        if reason:
-            return ChainReport(False, count, row.sequence, reason, matched, unkeyed)
-        is_keyed = is_keyed or row.mac is not None
-        unkeyed += not is_keyed
-        matched += len(points)
-        previous_hash, count = row.hash, count + 1
+    rows = _entry_rows()
+    try:
+        for row in rows:
+            points = expected.pop(row.sequence, [])
+            reason = (_entry_problem(row, count + 1, previous_hash, key, is_keyed)
+                      or _checkpoint_problem(row, points, forged.pop(row.sequence, None)))
+            if reason:
+                return ChainReport(False, count, row.sequence, reason, matched, unkeyed)
+            is_keyed = is_keyed or row.mac is not None
+            unkeyed += not is_keyed
+            matched += len(points)
+            previous_hash, count = row.hash, count + 1
+    finally:
+        rows.close()  # a server-side cursor stays open if the loop stops early
     if forged:
         sequence, point = min(forged.items())
         return ChainReport(False, count, sequence, f"{point.source} does not carry the app's"
