@@ -27,7 +27,8 @@ def test_production_refuses_debug_mode():
 
 
 def test_production_starts_with_a_strong_key():
-    app = create_app({"ENV_NAME": "production", "SECRET_KEY": STRONG_KEY})
+    app = create_app({"ENV_NAME": "production", "SECRET_KEY": STRONG_KEY,
+                      "BASE_URL": "https://pb.example.org"})
     assert app.config["SESSION_COOKIE_SECURE"] is True
 
 

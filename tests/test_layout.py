@@ -279,7 +279,7 @@ def test_anonymous_home_page_sets_at_most_the_session_cookie_and_uses_only_local
     assert cookie_names <= {"session"}
     parser = _Assets()
     parser.feed(_text(response))
-    assert len(parser.urls) == 3  # the icon, the stylesheet and the module script
+    assert len(parser.urls) == 4  # the icon, the stylesheet, the js-enabled and module scripts
     for url in parser.urls:
         assert url.startswith("/static/build/"), url
         assert not url.startswith("//")

@@ -7,7 +7,7 @@ reports is saved, and saving never waits on, or fails because of, a mail server.
 
 The "log" backend (development) needs no worker: the message is written to the app log as
 soon as its transaction commits, and its row is recorded as sent without a body. "none" drops
-messages (recorded as sent). "smtp" keeps the body, sealed with the outbox key, until the
+messages without a trace. "smtp" keeps the body, sealed with the outbox key, until the
 worker has sent it, then erases it.
 """
 
@@ -45,13 +45,16 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def send_mail(to: str, subject: str, body: str) -> MailMessage:
-    """Queue a plain-text message in the current transaction (flushed, never committed).
+def send_mail(to: str, subject: str, body: str) -> MailMessage | None:
+    """Queue a plain-text message in the current transaction (flushed, never committed); None
+    when the backend is "none", which drops it.
 
     A rollback drops it with the change it reports. Raises RuntimeError when ``MAIL_BACKEND``
     is not one of ``BACKENDS``: a configuration mistake, found before anything is saved.
     """
     backend = _backend()
+    if backend == "none":
+        return None
     # One line, as email headers must be: a title typed with a line break stays on one line.
     subject = " ".join(subject.split())
     now = utcnow()

@@ -32,7 +32,6 @@ from pb_app.rounds.models import Round, RoundFollower
 from pb_app.voting.models import (
     CHANNELS,
     CodeAttempt,
-    EmailConfirmation,
     Participation,
     VotingCode,
 )
@@ -73,14 +72,10 @@ def personal_data(user: User, now: datetime) -> dict[str, Any]:
             "date_of_birth": _iso(user.date_of_birth),
             "locality": user.locality.name if user.locality else None,
             "created_at": _iso(user.created_at),
+            "email_confirmed_at": _iso(user.email_confirmed_at),
         },
         "roles": [{"role": grant.name, "granted_at": _iso(grant.granted_at)}
                   for grant in user.role_grants],
-        "email_confirmations": [
-            {"email": confirmation.email, "confirmed_at": _iso(confirmation.confirmed_at)}
-            for confirmation in db.session.scalars(
-                select(EmailConfirmation).where(EmailConfirmation.user_id == user.id))
-        ],
         "proposals": [_proposal_data(proposal) for proposal in db.session.scalars(
             select(Proposal).where(Proposal.proposer_id == user.id).order_by(Proposal.id))],
         "rounds_voted_in": _rounds_voted_in(user),
@@ -147,7 +142,7 @@ def close_account(user: User, password: str, address: str, now: datetime,
     """Close ``user``'s account: delete what can go, detach what the record must keep.
 
     Deleted: the name, email address, postcode, date of birth, password and second factor;
-    roles, email confirmations, followed rounds, failed sign-ins under the address, and
+    roles, the email confirmation, followed rounds, failed sign-ins under the address, and
     proposals that did not go to a vote. Every session the person has open ends. Kept, with
     no one named: proposals that went to a vote (or that funding or a merge refers to), and
     participations, which keep their person key until the round is published so that nobody
@@ -173,7 +168,6 @@ def close_account(user: User, password: str, address: str, now: datetime,
         roles_removed=len(user.role_grants),
     )
     user.role_grants.clear()
-    db.session.execute(delete(EmailConfirmation).where(EmailConfirmation.user_id == user.id))
     db.session.execute(delete(RoundFollower).where(RoundFollower.user_id == user.id))
     db.session.execute(delete(SignInFailure).where(SignInFailure.email == user.email))
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))

@@ -134,12 +134,3 @@ class CodeAttempt(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     address: Mapped[str] = mapped_column(String(64), index=True)
     attempted_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
-
-
-class EmailConfirmation(db.Model):
-    """A voter's email address, confirmed by a link sent to it (self-declared verification)."""
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), unique=True)
-    email: Mapped[str] = mapped_column(String(254))
-    confirmed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

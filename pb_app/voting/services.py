@@ -46,7 +46,6 @@ from pb_app.voting.models import (
     Ballot,
     CodeAttempt,
     CountedReceipt,
-    EmailConfirmation,
     PaperBatch,
     Participation,
     VotingCode,
@@ -123,11 +122,9 @@ def ballot_rules(round_: Round) -> BallotRules:
 
 
 def is_email_confirmed(user: User) -> bool:
-    """True if the user's current email address has been confirmed by a link."""
-    confirmation = db.session.scalar(
-        select(EmailConfirmation).where(EmailConfirmation.user_id == user.id)
-    )
-    return confirmation is not None and confirmation.email == user.email
+    """True if the user's email address has been confirmed by a link (at registration, by a
+    password reset, or before voting)."""
+    return user.email_confirmed_at is not None
 
 
 def confirm_email(user: User, email: str) -> None:
@@ -135,11 +132,8 @@ def confirm_email(user: User, email: str) -> None:
     if email != user.email:
         raise InvalidInput("This link was for an email address you no longer use. "
                            "Ask for a new one.")
-    confirmation = db.session.scalar(
-        select(EmailConfirmation).where(EmailConfirmation.user_id == user.id)
-    ) or EmailConfirmation(user_id=user.id)
-    confirmation.email, confirmation.confirmed_at = email, datetime.now(UTC)
-    db.session.add(confirmation)
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = datetime.now(UTC)
     db.session.flush()
 
 

@@ -62,6 +62,7 @@ def test_demo_load_sends_no_email_even_with_a_real_backend(app, runner, monkeypa
     monkeypatch.setitem(app.config, "MAIL_BACKEND", "smtp")
     monkeypatch.setattr("pb_app.demo.DEMO_LOADERS", ["pb_app.localities.demo",
                                                      "pb_app.accounts.demo",
+                                                     "pb_app.ballotbox.demo",
                                                      "pb_app.rounds.demo"])
     result = runner.invoke(args=["demo", "load"])
     assert result.exit_code == 0, result.output

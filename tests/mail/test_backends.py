@@ -64,6 +64,7 @@ def test_the_none_backend_sends_and_logs_nothing(app, monkeypatch, smtp_server, 
     deliver_due()
     assert FakeSMTP.sent == []
     assert caplog.records == []
+    assert outbox_rows() == []
 
 
 def test_a_line_break_typed_into_a_subject_cannot_break_the_headers(app, smtp_server):

@@ -20,7 +20,7 @@ from pb_app.proposals.models import CostLine, Proposal, ProposalReview, Status
 from pb_app.results.demo import write_ballot
 from pb_app.rounds.models import Phase, RoundFollower
 from pb_app.voting.eligibility import Voter, identity_key, previous_participation
-from pb_app.voting.models import EmailConfirmation, Participation
+from pb_app.voting.models import Participation
 
 BORN = date(1961, 4, 2)
 
@@ -28,7 +28,7 @@ BORN = date(1961, 4, 2)
 def _resident(name: str, postcode: str, locality) -> User:
     user = UserFactory(full_name=name, postcode=postcode, date_of_birth=BORN)
     user.locality = locality
-    db.session.add(EmailConfirmation(user_id=user.id, email=user.email))
+    user.email_confirmed_at = datetime.now(UTC)
     db.session.flush()
     return user
 
@@ -98,8 +98,7 @@ def _state(user: User) -> dict:
         "participations": sorted(db.session.execute(
             select(Participation.round_id, Participation.person_key, Participation.user_id)
             .where(Participation.user_id == user.id)).all()),
-        "confirmations": db.session.scalar(select(func.count()).select_from(
-            EmailConfirmation).where(EmailConfirmation.user_id == user.id)),
+        "confirmed": user.email_confirmed_at is not None,
         "follows": db.session.scalar(select(func.count()).select_from(
             RoundFollower).where(RoundFollower.user_id == user.id)),
     }
@@ -113,12 +112,12 @@ def test_the_download_holds_the_residents_data_and_nobody_elses(client, sign_in,
     assert "no-store" in response.headers["Cache-Control"]
     text = response.get_data(as_text=True)
     data = json.loads(text)
+    assert data["account"].pop("email_confirmed_at") is not None
     assert data["account"] == {
         "email": morag["morag"].email, "full_name": "Morag Elliot", "postcode": "TD9 7AA",
         "date_of_birth": "1961-04-02", "locality": "Teviot and Liddesdale",
         "created_at": morag["morag"].created_at.isoformat()}
     assert [role["role"] for role in data["roles"]] == ["Finance officer"]
-    assert [c["email"] for c in data["email_confirmations"]] == [morag["morag"].email]
     assert [p["title"] for p in data["proposals"]] == [
         "Benches by the Teviot", "A community fridge", "A new road"]
     assert data["proposals"][2]["reviews"][0]["reason"] == "Roads are not in scope"
@@ -185,7 +184,7 @@ def test_closing_an_account(app, client, sign_in, morag):
     state = _state(user)
     assert state["user"] == (f"closed-{user.id}@closed.invalid", "Closed account",
                              "!closed-account", None, None, None, [])
-    assert state["confirmations"] == 0 and state["follows"] == 0
+    assert state["confirmed"] is False and state["follows"] == 0
     # The proposal on a ballot stays, proposed by nobody named; the others are deleted.
     assert state["proposals"] == ["Benches by the Teviot"]
     assert morag["on_ballot"].proposer_id == user.id

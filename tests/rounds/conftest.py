@@ -3,6 +3,7 @@
 
 from rounds.fixtures import (  # noqa: F401
     admin,
+    box_keys,
     eildon,
     finance,
     lead,

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
 import pytest
+from ballotbox.builders import key_holders
 from factories import PostcodeAreaFactory, RoleGrantFactory, UserFactory
 
 from pb_app.accounts.models import ADMINISTRATOR, FINANCE_OFFICER, GROUP_LEAD, User
@@ -141,6 +142,12 @@ def resident(eildon) -> User:
 def finance(eildon) -> User:
     """A finance officer."""
     return make_user("Fiona Finance", None, FINANCE_OFFICER)
+
+
+@pytest.fixture
+def box_keys(eildon) -> list:
+    """Two ballot box key holders, so that voting can open."""
+    return key_holders()
 
 
 @pytest.fixture

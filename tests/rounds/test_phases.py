@@ -118,7 +118,8 @@ def test_phases_cannot_be_skipped_or_reversed(eildon, lead):
     assert round_.phase == "proposals-open"
 
 
-def test_every_transition_from_draft_to_archived_writes_an_audit_entry(eildon, lead, resident):
+def test_every_transition_from_draft_to_archived_writes_an_audit_entry(eildon, lead, resident,
+                                                                      box_keys):
     round_ = make_round(eildon)
     move_round(round_, lead, Phase.PROPOSALS_OPEN)
     move_round(round_, lead, Phase.REVIEW)
@@ -128,7 +129,9 @@ def test_every_transition_from_draft_to_archived_writes_an_audit_entry(eildon, l
     for target in list(Phase)[3:]:
         move_round(round_, lead, target)
         assert round_.phase == target.value
-    assert _actions() == [f"round.phase.{p.value}" for p in list(Phase)[1:]]
+    phases = [f"round.phase.{p.value}" for p in list(Phase)[1:]]
+    assert [a for a in _actions() if a.startswith("round.phase.")] == phases
+    assert _actions().index("ballot_box.sealed") == _actions().index("round.phase.voting") + 1
     voting = db.session.scalars(select(AuditEntry).where(
         AuditEntry.action == "round.phase.voting")).one()
     assert f'"ballot":[{first.id},{second.id}]' in voting.after_json
@@ -168,7 +171,7 @@ def test_voting_needs_a_positive_budget_and_ordered_dates(eildon, lead, resident
     assert round_.phase == "review"
 
 
-def test_followers_are_emailed_when_voting_opens(eildon, lead, resident, outbox):
+def test_followers_are_emailed_when_voting_opens(eildon, lead, resident, outbox, box_keys):
     round_ = make_round(eildon, Phase.REVIEW)
     make_proposal(round_, resident, Status.ACCEPTED)
     make_proposal(round_, resident, Status.ACCEPTED, title="Two")
@@ -201,7 +204,7 @@ def test_editing_before_voting_records_what_changed(eildon, lead):
                                                      '{"budget_pence":3000000}')
 
 
-def test_schedule_moves_rounds_at_their_dates(eildon, resident):
+def test_schedule_moves_rounds_at_their_dates(eildon, resident, box_keys):
     round_ = make_round(eildon, Phase.PROPOSALS_OPEN)
     assert advance_due(round_, now=NOW) is None
     assert round_.phase == "proposals-open"
@@ -209,9 +212,20 @@ def test_schedule_moves_rounds_at_their_dates(eildon, resident):
     make_proposal(round_, resident, Status.ACCEPTED, title="Two")
     assert advance_due(round_, now=NOW + timedelta(days=61)) is None
     assert round_.phase == "voting"
-    assert _actions() == ["round.phase.review", "round.phase.voting"]
-    entry = db.session.scalars(select(AuditEntry).order_by(AuditEntry.sequence)).first()
+    assert _actions()[-3:] == ["round.phase.review", "round.phase.voting", "ballot_box.sealed"]
+    entry = db.session.scalars(select(AuditEntry).where(
+        AuditEntry.action == "round.phase.review")).one()
     assert entry.actor_id is None and '"by":"schedule"' in entry.after_json
+
+
+def test_voting_does_not_open_without_ballot_box_key_holders_and_says_why(eildon, lead,
+                                                                         resident):
+    round_ = make_round(eildon, Phase.REVIEW)
+    make_proposal(round_, resident, Status.ACCEPTED)
+    make_proposal(round_, resident, Status.ACCEPTED, title="Two")
+    reason = advance_due(round_, now=NOW + timedelta(days=61))
+    assert "needs at least 2 key holders" in reason and "'Ballot box keys'" in reason
+    assert round_.phase == "review" and "round.phase.voting" not in _actions()
 
 
 def test_schedule_leaves_a_round_whose_guard_fails_and_says_why(eildon):

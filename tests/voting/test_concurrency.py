@@ -8,7 +8,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from urllib.parse import urlencode
 
 import pytest
@@ -19,7 +19,7 @@ from werkzeug.serving import make_server
 from pb_app.accounts.models import User
 from pb_app.ballotbox.models import SealedBallot
 from pb_app.extensions import db
-from pb_app.voting.models import EmailConfirmation, Participation, VotingCode
+from pb_app.voting.models import Participation, VotingCode
 from pb_app.voting.services import generate_voting_codes
 from voting.builders import lead_of, make_round, place, project_ids
 
@@ -44,10 +44,9 @@ def server(app: Flask) -> Iterator[int]:
 def voters(count: int) -> list[int]:
     """``count`` eligible Eildon residents with confirmed email, committed; their ids."""
     users = [User(email=f"racer{n}@example.org", password_hash="x", full_name=f"Racer {n}",
-                  postcode="TD1 1AA", date_of_birth=date(1970, 1, 1)) for n in range(count)]
+                  postcode="TD1 1AA", date_of_birth=date(1970, 1, 1),
+                  email_confirmed_at=datetime.now(UTC)) for n in range(count)]
     db.session.add_all(users)
-    db.session.flush()
-    db.session.add_all(EmailConfirmation(user_id=user.id, email=user.email) for user in users)
     db.session.commit()
     return [user.id for user in users]
 
