@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -32,7 +33,7 @@ def test_home_page_is_styled_local_and_keyboard_ready(page, live_server):
     assert page.evaluate("document.activeElement.textContent") == "Skip to main content"
     # GOV.UK Frontend's skip-link module (started by app.mjs) moves focus to <main>.
     page.keyboard.press("Enter")
-    page.wait_for_function("document.activeElement.id === 'main-content'")
+    expect(page.locator("#main-content")).to_be_focused()
 
     assert {live_server + "/static/build/" + name for name in ("app.css", "app.mjs")} <= set(
         requested
@@ -55,6 +56,6 @@ def test_form_errors_pass_axe_checks_and_take_focus(page, assert_accessible):
     page.goto("/sign-in")
     page.get_by_role("button", name="Sign in").click()
 
-    page.wait_for_function("document.activeElement.classList.contains('govuk-error-summary')")
+    expect(page.locator(".govuk-error-summary")).to_be_focused()
     assert page.title().startswith("Error: ")
     assert_accessible(page)

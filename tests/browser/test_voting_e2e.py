@@ -7,16 +7,17 @@ import re
 from datetime import date
 
 import pytest
+from ballotbox.builders import peek
 from factories import DEFAULT_PASSWORD
 from sqlalchemy import select
 from voting.builders import lead_of, make_round, place
 from voting.helpers import outbox_fixture  # noqa: F401  (the ``outbox`` fixture)
 
+from pb_app.ballotbox.models import SealedBallot
 from pb_app.extensions import db
 from pb_app.rounds.models import Round
-from pb_app.voting.ballots import Choices
 from pb_app.voting.codes import hash_code
-from pb_app.voting.models import Ballot, Participation
+from pb_app.voting.models import Participation
 from pb_app.voting.services import generate_voting_codes
 
 pytestmark = pytest.mark.browser
@@ -53,15 +54,16 @@ def test_resident_signs_up_verifies_votes_and_sees_the_receipt(app, page, rounds
     page.get_by_label("Password", exact=True).fill("a long enough password")
     page.get_by_label("Confirm password").fill("a long enough password")
     page.get_by_role("button", name="Create account").click()
+    assert "Check your email" in page.inner_text("main")
+    assert_accessible(page)
+    link, = re.findall(r"http://\S+(/register/\S+)", outbox.messages[-1])
+    page.goto(link)
+    page.get_by_role("button", name="Confirm and continue").click()
     page.get_by_label("Postcode").fill("td1 3hw")
     fill_date(page, date(1961, 8, 14))
     page.get_by_role("button", name="Save").click()
     page.goto(f"/rounds/{round_id}/vote")
-    assert "Confirm your email address before you vote" in page.inner_text("main")
-    page.get_by_role("button", name="Send me a link to confirm my email address").click()
-    link, = re.findall(r"http://\S+/vote/confirm-email/\S+", outbox.messages[-1])
-    page.goto(link)
-    assert "your email address is confirmed" in page.inner_text("main")
+    assert "Confirm your email address" not in page.inner_text("main")  # done at sign-up
     page.get_by_role("button", name="Start voting").click()
     assert_accessible(page)
     page.get_by_label("Project 1 (£3,000)").check()
@@ -73,9 +75,9 @@ def test_resident_signs_up_verifies_votes_and_sees_the_receipt(app, page, rounds
     assert RECEIPT.match(receipt)
     assert_accessible(page)
     with app.app_context():
-        ballot = db.session.scalar(select(Ballot))
+        [(ballot, choices)] = peek(db.session.get(Round, round_id))
         assert ballot.receipt_hash == hash_code(receipt)
-        assert len(Choices.from_json(ballot.choices_json).projects) == 2
+        assert len(choices.projects) == 2
         assert db.session.scalar(select(Participation.channel)) == "online"
         db.session.remove()
 
@@ -105,7 +107,7 @@ def test_a_resident_votes_with_a_code_and_no_account(app, page, rounds, assert_a
     assert "This voting code has already been used" in page.inner_text("main")
     with app.app_context():
         assert db.session.scalar(select(Participation.channel)) == "code"
-        assert len(db.session.scalars(select(Ballot)).all()) == 1
+        assert len(db.session.scalars(select(SealedBallot)).all()) == 1
         db.session.remove()
 
 
