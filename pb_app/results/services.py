@@ -41,6 +41,7 @@ from pb_app.voting.services import (
     paper_batch_corrections,
     paper_batches,
     reconcile_paper_batches,
+    suspected_duplicates,
 )
 
 COUNTABLE_PHASES = (Phase.CLOSED, Phase.COUNTED)
@@ -160,6 +161,9 @@ def count_round(round_: Round, actor: User) -> CountSnapshot:
             {
                 "paper_batches": batches,
                 "batch_corrections": paper_batch_corrections(round_),
+                "suspected_duplicates": [
+                    [{"channel": channel, "day": day} for channel, day in group]
+                    for group in suspected_duplicates(round_)],
                 "ties": [dataclasses.asdict(t) for t in result.ties],
             }
         ),

@@ -27,6 +27,7 @@ from pb_app.results.forms import DeliveryForm, EntryForm, LedgerFilterForm, Rece
 from pb_app.results.models import ENTRY_KINDS
 from pb_app.rounds.money import parse_pounds
 from pb_app.rounds.services import get_round
+from pb_app.voting.models import CHANNELS
 from pb_app.voting.services import turnout_by_channel
 
 bp = Blueprint(
@@ -79,6 +80,7 @@ def _count_page(round_, return_form: ReturnForm | None = None, status: int = 200
         return_form=return_form or ReturnForm(),
         outcomes=presentation.project_outcomes(snapshot) if snapshot else [],
         checks=json.loads(snapshot.checks_json) if snapshot else {},
+        channels=CHANNELS,
         publication=publication,
         actions=services.count_actions(current_user, round_, snapshot, publication),
     ), status

@@ -8,11 +8,13 @@ channel. Each broken rule gives one reason the voter can read.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
+from flask import current_app
 from sqlalchemy import or_, select
 
 from pb_app.errors import InvalidInput, NotEligible
@@ -62,6 +64,17 @@ def identity_key(full_name: str, postcode: str, date_of_birth: date) -> str:
         raise InvalidInput("Enter the voter's full name")
     text = f"person|{name}|{normalise_postcode(postcode)}|{date_of_birth.isoformat()}"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def resemblance_key(postcode: str, date_of_birth: date) -> str:
+    """A keyed hash of a postcode and a date of birth, the same on every channel: two
+    participations that share it are listed as suspected duplicates (another spelling of a
+    name, a voting code used and then a desk visit). Keyed with the app's secret, so a copy
+    of the database alone cannot test guesses against it."""
+    secret = current_app.config["SECRET_KEY"].encode("utf-8")
+    key = hashlib.sha256(b"pb_app resemblance v1:" + secret).digest()
+    text = f"{normalise_postcode(postcode)}|{date_of_birth.isoformat()}"
+    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def code_key(voting_code_id: int) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import secrets
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pb_app.extensions import UTCDateTime, db
@@ -43,6 +43,8 @@ class Participation(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), index=True)
     person_key: Mapped[str] = mapped_column(String(64))
+    # The same for anyone giving the same postcode and date of birth (see ``resemblance_key``).
+    resemblance_key: Mapped[str | None] = mapped_column(String(64))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     voting_code_id: Mapped[int | None] = mapped_column(ForeignKey("voting_code.id"), unique=True)
     helper_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
@@ -52,6 +54,7 @@ class Participation(db.Model):
 
     __table_args__ = (
         UniqueConstraint("round_id", "person_key"),
+        Index("ix_participation_round_id_resemblance_key", "round_id", "resemblance_key"),
         UniqueConstraint("round_id", "user_id"),
         CheckConstraint(_CHANNEL_CHECK, name="known_channel"),
         CheckConstraint("(channel = 'assisted') = (helper_id IS NOT NULL)",

@@ -39,6 +39,7 @@ from pb_app.voting.eligibility import (
     code_key,
     identity_key,
     require_eligible,
+    resemblance_key,
 )
 from pb_app.voting.models import (
     ASSISTED,
@@ -290,7 +291,8 @@ def cast_ballot(round_: Round, voter: Voter, choices: Choices, *, channel: str, 
 def _record_participation(round_: Round, voter: Voter, eligibility: Eligibility, channel: str,
                           now: datetime, helper: User | None) -> Participation:
     participation = Participation(
-        round_id=round_.id, person_key=voter.person_key, user_id=voter.user_id,
+        round_id=round_.id, person_key=voter.person_key,
+        resemblance_key=resemblance_key(voter.postcode, voter.date_of_birth), user_id=voter.user_id,
         voting_code_id=voter.voting_code_id, channel=channel, age_years=eligibility.age,
         helper_id=helper.id if helper is not None and channel == ASSISTED else None,
         voted_on=now.date(),
@@ -336,6 +338,33 @@ def turnout_by_channel(round_: Round) -> dict[str, int]:
     rows = db.session.execute(select(Participation.channel, func.count()).where(
         Participation.round_id == round_.id).group_by(Participation.channel))
     return {channel: count for channel, count in rows}
+
+
+def suspected_duplicates(round_: Round) -> list[list[tuple[str, date]]]:
+    """Participations of the round that share a postcode and a date of birth, as groups of
+    (channel, day): the same person may have voted twice under two spellings of their name,
+    or on two channels. Ballots cannot be taken back (nothing links them to a person); the
+    finance officer weighs these against the result's margins before signing off."""
+    in_round = Participation.round_id == round_.id
+    shared = (select(Participation.resemblance_key).where(in_round)
+              .group_by(Participation.resemblance_key).having(func.count() > 1))
+    rows = db.session.execute(
+        select(Participation.resemblance_key, Participation.channel, Participation.voted_on)
+        .where(in_round, Participation.resemblance_key.in_(shared))
+        .order_by(Participation.resemblance_key, Participation.voted_on, Participation.id))
+    groups: dict[str, list[tuple[str, date]]] = {}
+    for key, channel, day in rows:
+        groups.setdefault(key, []).append((channel, day))
+    return list(groups.values())
+
+
+def resembling_participation(round_: Round, voter: Voter) -> Participation | None:
+    """A participation of the round with the same postcode and date of birth as ``voter``,
+    for staff at the desk to ask about before entering a ballot."""
+    return db.session.scalars(select(Participation).where(
+        Participation.round_id == round_.id,
+        Participation.resemblance_key == resemblance_key(voter.postcode, voter.date_of_birth),
+    ).limit(1)).first()
 
 
 def check_can_run_voting(user: User, round_: Round) -> None:

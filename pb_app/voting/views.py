@@ -112,9 +112,12 @@ def _choose_page(round_: Round, casting: Casting, values, error: str = "", statu
     if not casting.is_desk:
         seed = session.setdefault("ballot_seed", secrets.token_hex(8))
         proposals = services.display_order(round_, proposals, f"{seed}:{casting.voter.person_key}")
+    resembling = services.resembling_participation(round_, casting.voter) if casting.is_desk \
+        else None
     page = render_template("voting/choose.html", round=round_, proposals=proposals,
                            rules=services.ballot_rules(round_), values=values, error=error,
-                           casting=casting, form=forms.BallotForm(), channels=CHANNELS)
+                           casting=casting, form=forms.BallotForm(), channels=CHANNELS,
+                           resembling=resembling)
     return page, status
 
 
@@ -282,6 +285,7 @@ def _manage_page(round_: Round, batch_form=None, codes_form=None, status: int = 
         form=batch_form or codes_form,
         turnout=services.turnout_by_channel(round_), channels=CHANNELS,
         batches=services.paper_batches(round_), problems=services.reconcile_paper_batches(round_),
+        duplicates=services.suspected_duplicates(round_),
         batch_form=batch_form or forms.PaperBatchForm(), codes_form=codes_form or
         forms.VotingCodesForm(), close_form=ButtonForm(),
     ), status
