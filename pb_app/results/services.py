@@ -40,7 +40,7 @@ from pb_app.voting.receipts import receipt_hash
 from pb_app.voting.services import (
     paper_batch_corrections,
     paper_batches,
-    reconcile_paper_batches,
+    reconcile_ballots,
     suspected_duplicates,
 )
 
@@ -120,7 +120,7 @@ def _check_countable(round_: Round) -> list[dict]:
     previous = latest_snapshot(round_)
     if previous is not None and previous.is_signed_off:
         raise Conflict("This result has been signed off: it cannot be counted again")
-    problems = reconcile_paper_batches(round_)
+    problems = reconcile_ballots(round_)
     if problems:
         raise Conflict(
             "Paper ballots do not reconcile, so the count cannot run. " + " ".join(problems)

@@ -63,7 +63,7 @@ def letters_command(round_id: int, count: int, email: str, out: Path, base_url: 
 def reconcile_command(round_id: int) -> None:
     """Check that every paper batch holds the ballots its count says; exit 1 if not."""
     round_ = _run(lambda: get_round(round_id))
-    problems = services.reconcile_paper_batches(round_)
+    problems = services.reconcile_ballots(round_)
     for problem in problems:
         click.echo(problem)
     if problems:

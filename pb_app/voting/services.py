@@ -43,6 +43,7 @@ from pb_app.voting.eligibility import (
 )
 from pb_app.voting.models import (
     ASSISTED,
+    CHANNELS,
     PAPER,
     Ballot,
     CodeAttempt,
@@ -482,20 +483,23 @@ def ballot_count(round_: Round, channel: str | None = None) -> int:
     return total
 
 
-def reconcile_paper_batches(round_: Round) -> list[str]:
-    """What stops the paper ballots reconciling, in plain words; an empty list when they do.
+def reconcile_ballots(round_: Round) -> list[str]:
+    """What stops the ballots reconciling, in plain words; an empty list when they do.
 
-    Each batch must hold exactly the number of ballots written on it, and the paper ballots
-    must number the paper participations.
+    Each paper batch must hold exactly the number of ballots written on it, and on every
+    channel the ballots must number the people who voted: every cast writes both in one
+    transaction, so a difference means rows were added or removed outside the app.
     """
     problems = [
         f"Batch {batch.label!r} says {batch.declared_count} ballots but {count} were entered."
         for batch, count in paper_batches(round_) if count != batch.declared_count
     ]
-    ballots = ballot_count(round_, PAPER)
-    voters = turnout_by_channel(round_).get(PAPER, 0)
-    if ballots != voters:
-        problems.append(f"{voters} people voted on paper but there are {ballots} paper ballots.")
+    turnout = turnout_by_channel(round_)
+    for channel, label in CHANNELS.items():
+        ballots, voters = ballot_count(round_, channel), turnout.get(channel, 0)
+        if ballots != voters:
+            problems.append(f"{voters} people voted {label[0].lower() + label[1:]} but there "
+                            f"are {ballots} such ballots.")
     return problems
 
 

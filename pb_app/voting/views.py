@@ -284,7 +284,7 @@ def _manage_page(round_: Round, batch_form=None, codes_form=None, status: int = 
         "voting/manage.html", round=round_, state=services.voting_state(round_, _now()),
         form=batch_form or codes_form,
         turnout=services.turnout_by_channel(round_), channels=CHANNELS,
-        batches=services.paper_batches(round_), problems=services.reconcile_paper_batches(round_),
+        batches=services.paper_batches(round_), problems=services.reconcile_ballots(round_),
         duplicates=services.suspected_duplicates(round_),
         batch_form=batch_form or forms.PaperBatchForm(), codes_form=codes_form or
         forms.VotingCodesForm(), close_form=ButtonForm(),

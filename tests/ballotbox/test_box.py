@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from factories import finance_officer
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from voting.builders import lead_of, make_round, place, project_ids, resident
 
 from ballotbox.builders import PASSPHRASE, key_holders, open_sealed
@@ -319,3 +319,25 @@ def test_the_command_line_opens_a_box_with_passphrases_typed_at_its_prompt(runne
     assert opened.exit_code == 0, opened.output
     assert "3 ballots are ready to count" in opened.output
     assert PASSPHRASE not in opened.output
+
+
+def test_ballots_added_or_removed_in_the_database_stop_the_count(round_in_voting):
+    """Anyone can seal a ballot to the round's public key, and a writer can delete one; the
+    ballots then no longer number the people who voted, and the count refuses."""
+    from pb_app.results.services import count_round
+
+    cast_some(round_in_voting, 3)
+    box = get_box(round_in_voting)
+    db.session.add(SealedBallot(
+        id="f" * 32, round_id=round_in_voting.id, channel="assisted", cast_on=NOW.date(),
+        receipt_hash="e" * 64, sealed=crypto.seal(box.public_key, Choices(("1",)).to_json()
+                                                  .encode())))
+    db.session.flush()
+    close(round_in_voting)
+    open_sealed(round_in_voting)
+    lead = lead_of(round_in_voting.locality)
+    with pytest.raises(Conflict, match="3 people voted with help from staff but there are 4"):
+        count_round(round_in_voting, lead)
+    db.session.execute(text("DELETE FROM ballot WHERE id IN (SELECT id FROM ballot LIMIT 2)"))
+    with pytest.raises(Conflict, match="3 people voted with help from staff but there are 2"):
+        count_round(round_in_voting, lead)

@@ -21,7 +21,7 @@ from pb_app.extensions import db
 from pb_app.localities.models import Locality
 from pb_app.voting.ballots import Choices
 from pb_app.voting.models import CodeAttempt, PaperBatch, Participation, VotingCodeBatch
-from pb_app.voting.services import CODE_ATTEMPTS_PER_ADDRESS, reconcile_paper_batches
+from pb_app.voting.services import CODE_ATTEMPTS_PER_ADDRESS, reconcile_ballots
 from voting.builders import lead_of, make_round, place, project_ids, resident
 from voting.helpers import counts, receipt_in, vote
 
@@ -158,10 +158,10 @@ def test_paper_batches_reconcile_only_when_every_ballot_is_entered(client, sign_
     entered = desk_vote(client, approval_round, desk_voter(batch=batch), [("project", ids[0])])
     assert entered.status_code == 200 and "Ballot recorded" in entered.get_data(as_text=True)
     assert 'id="questionnaire"' not in entered.get_data(as_text=True)
-    assert reconcile_paper_batches(approval_round) == [
+    assert reconcile_ballots(approval_round) == [
         "Batch 'Galashiels Library' says 2 ballots but 1 were entered."]
     desk_vote(client, approval_round, desk_voter("Tom Hall", batch=batch), [("project", ids[1])])
-    assert reconcile_paper_batches(approval_round) == []
+    assert reconcile_ballots(approval_round) == []
     page = client.get(f"/rounds/{approval_round.id}/voting").get_data(as_text=True)
     assert "The paper ballots reconcile." in page
     ballots = db.session.scalars(select(SealedBallot)).all()
@@ -306,7 +306,7 @@ def test_no_paper_batch_can_be_added_once_voting_has_closed(client, sign_in, app
     assert refused.status_code == 409
     assert "no more paper batches can be added" in refused.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(PaperBatch)) == 0
-    assert reconcile_paper_batches(approval_round) == []  # the count is not held up
+    assert reconcile_ballots(approval_round) == []  # the count is not held up
 
 
 def _closed_round_with_a_short_batch(client, sign_in, round_) -> PaperBatch:
@@ -331,7 +331,7 @@ def test_a_recounted_batch_is_corrected_with_a_reason_and_then_reconciles(
     corrected = client.post(address, data={
         "declared_count": "1", "reason": "Recounted by two staff: the bundle holds 1."})
     assert corrected.status_code == 302
-    assert reconcile_paper_batches(approval_round) == []
+    assert reconcile_ballots(approval_round) == []
     entry = db.session.scalars(select(AuditEntry).where(
         AuditEntry.action == "voting.paper_batch_corrected")).one()
     assert json.loads(entry.before_json) == {"declared_count": 3}

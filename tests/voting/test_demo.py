@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from pb_app.extensions import db
 from pb_app.rounds.models import Round
-from pb_app.voting.services import ballot_count, reconcile_paper_batches, turnout_by_channel
+from pb_app.voting.services import ballot_count, reconcile_ballots, turnout_by_channel
 
 
 @pytest.mark.committing
@@ -20,5 +20,5 @@ def test_demo_load_casts_ballots_on_every_staffed_and_online_channel(app, runner
         assert turnout["paper"] == 160 and turnout["assisted"] == 40 and turnout["online"] > 50
         assert ballot_count(round_) == sum(turnout.values())
         assert f"{turnout['online']} online, 160 on paper in 2 batches" in result.output
-        assert reconcile_paper_batches(round_) == []
+        assert reconcile_ballots(round_) == []
         db.session.remove()
