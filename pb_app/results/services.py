@@ -157,16 +157,7 @@ def count_round(round_: Round, actor: User) -> CountSnapshot:
         winners_json=json.dumps(list(result.selected)),
         allocation_json=json.dumps([list(pair) for pair in result.allocation]),
         support_json=json.dumps(support_of(election)),
-        checks_json=canonical_json(
-            {
-                "paper_batches": batches,
-                "batch_corrections": paper_batch_corrections(round_),
-                "suspected_duplicates": [
-                    [{"channel": channel, "day": day} for channel, day in group]
-                    for group in suspected_duplicates(round_)],
-                "ties": [dataclasses.asdict(t) for t in result.ties],
-            }
-        ),
+        checks_json=canonical_json(_count_checks(round_, batches, result)),
         budget_pence=result.budget,
         spent_pence=result.spent,
         ballot_count=ballot_count,
@@ -175,6 +166,18 @@ def count_round(round_: Round, actor: User) -> CountSnapshot:
     if round_.current_phase is Phase.CLOSED:
         move_round(round_, actor, Phase.COUNTED)
     return snapshot
+
+
+def _count_checks(round_: Round, batches: list[dict], result: Result) -> dict:
+    """What the finance officer checks beside the result: paper batches and their corrections,
+    suspected duplicate voters, and the ties the rule met."""
+    return {
+        "paper_batches": batches,
+        "batch_corrections": paper_batch_corrections(round_),
+        "suspected_duplicates": [[{"channel": channel, "day": day} for channel, day in group]
+                                 for group in suspected_duplicates(round_)],
+        "ties": [dataclasses.asdict(t) for t in result.ties],
+    }
 
 
 def store_snapshot(snapshot: CountSnapshot, actor: User) -> CountSnapshot:

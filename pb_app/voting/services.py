@@ -463,13 +463,16 @@ def get_paper_batch(round_: Round, batch_id: int) -> PaperBatch:
 def paper_batches(round_: Round) -> list[tuple[PaperBatch, int]]:
     """Each paper batch of the round with the number of ballots entered in it, sealed or
     opened."""
-    def entered(table):
-        return (select(func.count()).where(table.paper_batch_id == PaperBatch.id)
-                .correlate(PaperBatch).scalar_subquery())
-
-    rows = db.session.execute(select(PaperBatch, entered(SealedBallot) + entered(Ballot)).where(
+    entered = _entered_in_batch(SealedBallot) + _entered_in_batch(Ballot)
+    rows = db.session.execute(select(PaperBatch, entered).where(
         PaperBatch.round_id == round_.id).order_by(PaperBatch.id))
     return [(batch, count) for batch, count in rows]
+
+
+def _entered_in_batch(table):
+    """How many rows of ``table`` (sealed or opened ballots) name the outer query's batch."""
+    return (select(func.count()).where(table.paper_batch_id == PaperBatch.id)
+            .correlate(PaperBatch).scalar_subquery())
 
 
 def ballot_count(round_: Round, channel: str | None = None) -> int:
