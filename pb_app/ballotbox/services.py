@@ -59,6 +59,12 @@ def active_key_holders() -> list[KeyHolder]:
     return list(db.session.scalars(query))
 
 
+def held_key(user: User) -> KeyHolder | None:
+    """The active key ``user`` holds, if any."""
+    return db.session.scalar(select(KeyHolder).where(KeyHolder.user_id == user.id,
+                                                     KeyHolder.retired_at.is_(None)))
+
+
 def get_key_holder(holder_id: int) -> KeyHolder:
     """The key holder with this id; raises NotFound."""
     holder = db.session.get(KeyHolder, holder_id)
@@ -84,10 +90,15 @@ def _new_holder(label: str, passphrase: str, user: User | None, actor: User) -> 
 def add_key_holder(actor: User, passphrase: str, confirmation: str) -> KeyHolder:
     """Make ``actor`` a key holder with a key of their own under ``passphrase``.
 
-    Raises PermissionDenied (not finance or administrator), InvalidInput (a short passphrase,
-    or one that does not match its confirmation). Rounds already in voting keep their holders.
+    Raises PermissionDenied (not finance or administrator), Conflict (they hold a key already:
+    one person with two keys could open a box that needs two people), InvalidInput (a short
+    passphrase, or one that does not match its confirmation). Rounds already in voting keep
+    their holders.
     """
     check_can_hold_keys(actor)
+    if held_key(actor) is not None:
+        raise Conflict("You already hold a key. To choose a new passphrase, retire your key "
+                       "first: boxes sealed before keep their share of it.")
     if len(passphrase) < MIN_PASSPHRASE_LENGTH:
         raise InvalidInput(f"Your passphrase must be at least {MIN_PASSPHRASE_LENGTH} characters")
     if passphrase != confirmation:
@@ -97,8 +108,11 @@ def add_key_holder(actor: User, passphrase: str, confirmation: str) -> KeyHolder
 
 def make_recovery_key(actor: User, today: date) -> str:
     """Make a printed recovery key holder; returns its code, the only time it exists in
-    plain text. Raises PermissionDenied."""
+    plain text. Raises PermissionDenied, and Conflict while another recovery key is in use
+    (whoever made several could open a box alone)."""
     check_can_hold_keys(actor)
+    if any(holder.is_recovery_key for holder in active_key_holders()):
+        raise Conflict("There is already a recovery key. Retire it before you make another.")
     raw = base64.b32encode(secrets.token_bytes(RECOVERY_CODE_BYTES)).decode("ascii")
     code = "-".join(raw[i:i + 4] for i in range(0, len(raw), 4))
     _new_holder(f"Recovery key made by {actor.full_name} on {today:%-d %B %Y}", code, None, actor)

@@ -23,9 +23,9 @@ bp.cli.add_command(ballot_box_cli)
 add_navigation_link(bp, "Ballot box keys", "ballotbox.keys", role=FINANCE_OFFICER)
 
 
-def _keys_page(form: KeyHolderForm, status: int | None = None, **context):
-    return form_page("ballotbox/keys.html", form, status, holders=services.active_key_holders(),
-                     threshold=services.threshold(), button=ButtonForm(), **context)
+def _keys_context() -> dict:
+    return {"holders": services.active_key_holders(), "threshold": services.threshold(),
+            "button": ButtonForm(), "own_key": services.held_key(current_user)}
 
 
 @bp.route("/ballot-box/keys", methods=["GET", "POST"])
@@ -38,12 +38,11 @@ def keys():
             services.add_key_holder(current_user, form.passphrase.data, form.confirmation.data)
         except DomainError as error:
             return refused_form_page("ballotbox/keys.html", form, error, form.passphrase,
-                                     holders=services.active_key_holders(),
-                                     threshold=services.threshold(), button=ButtonForm())
+                                     **_keys_context())
         db.session.commit()
         flash("Your key is set up. Keep your passphrase safe: nobody can reset it.", "success")
         return redirect(url_for("ballotbox.keys"))
-    return _keys_page(form)
+    return form_page("ballotbox/keys.html", form, **_keys_context())
 
 
 @bp.post("/ballot-box/recovery-key")
@@ -52,7 +51,11 @@ def recovery_key():
     """Make a printed recovery key and show its code, once."""
     if not ButtonForm().validate_on_submit():
         return redirect(url_for("ballotbox.keys"))
-    code = services.make_recovery_key(current_user, today())
+    try:
+        code = services.make_recovery_key(current_user, today())
+    except DomainError as error:  # the page's own form carries the refusal to its summary
+        return refused_form_page("ballotbox/keys.html", KeyHolderForm(formdata=None), error,
+                                 **_keys_context())
     db.session.commit()
     response = render_template("ballotbox/recovery_key.html", code=code)
     return response, 200, {"Cache-Control": "no-store"}

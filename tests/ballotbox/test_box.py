@@ -341,3 +341,24 @@ def test_ballots_added_or_removed_in_the_database_stop_the_count(round_in_voting
     db.session.execute(text("DELETE FROM ballot WHERE id IN (SELECT id FROM ballot LIMIT 2)"))
     with pytest.raises(Conflict, match="3 people voted with help from staff but there are 2"):
         count_round(round_in_voting, lead)
+
+
+def test_nobody_holds_two_keys_and_there_is_one_recovery_key_at_a_time(client, sign_in):
+    """Two keys in one person's hands would open a box that needs two people."""
+    officer = finance_officer()
+    add_key_holder(officer, PASSPHRASE, PASSPHRASE)
+    with pytest.raises(Conflict, match="already hold a key"):
+        add_key_holder(officer, PASSPHRASE + "2", PASSPHRASE + "2")
+    make_recovery_key(officer, date(2026, 12, 6))
+    with pytest.raises(Conflict, match="already a recovery key"):
+        make_recovery_key(officer, date(2026, 12, 6))
+    db.session.commit()
+    sign_in(officer)
+    page = client.get("/ballot-box/keys").get_data(True)
+    assert 'id="own-key"' in page and 'name="passphrase"' not in page
+    refused = client.post("/ballot-box/recovery-key")
+    assert refused.status_code == 409 and "already a recovery key" in refused.get_data(True)
+    own = db.session.scalar(select(KeyHolder).where(KeyHolder.user_id == officer.id))
+    retire_key_holder(officer, own, NOW)
+    add_key_holder(officer, PASSPHRASE + "2", PASSPHRASE + "2")  # a new passphrase, new key
+    assert count(KeyHolder) == 3
