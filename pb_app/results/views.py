@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 
 from pb_app.accounts.decorators import role_required
 from pb_app.accounts.models import ADMINISTRATOR, FINANCE_OFFICER, GROUP_LEAD
+from pb_app.ballotbox.services import sealed_count
 from pb_app.errors import InvalidInput, NotFound
 from pb_app.extensions import db
 from pb_app.layout import (
@@ -81,6 +82,7 @@ def _count_page(round_, return_form: ReturnForm | None = None, status: int = 200
         outcomes=presentation.project_outcomes(snapshot) if snapshot else [],
         checks=json.loads(snapshot.checks_json) if snapshot else {},
         channels=CHANNELS,
+        sealed=sealed_count(round_),
         publication=publication,
         actions=services.count_actions(current_user, round_, snapshot, publication),
     ), status

@@ -340,6 +340,9 @@ def test_a_recounted_batch_is_corrected_with_a_reason_and_then_reconciles(
 
     sealed = client.post(f"/results/round/{approval_round.id}/count")
     assert sealed.status_code == 409 and "Key holders must open it" in sealed.get_data(True)
+    waiting = client.get(f"/results/round/{approval_round.id}/count").get_data(True)
+    assert 'id="box-sealed"' in waiting and "Run the count" not in waiting
+    assert f'href="/rounds/{approval_round.id}/ballot-box"' in waiting
     holder = get_box(approval_round).shares[0].holder
     sign_in(holder.user)
     opened = client.post(f"/rounds/{approval_round.id}/ballot-box",
