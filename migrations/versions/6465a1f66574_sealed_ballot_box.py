@@ -1,15 +1,18 @@
 """Sealed ballot box: round key pairs, key holders, key shares, sealed ballots.
 
-Reviewed by hand. Receipts part from ballots: the hashes on existing ballots move to
-counted_receipt, and ballot loses its receipt_hash column (the SQLite table is rebuilt
-WITHOUT ROWID, as it was). Upgrade between rounds: a round still in voting when this runs
-has no ballot box, and refuses further ballots until it closes.
+Reviewed by hand. A ballot keeps only its choices: its channel, day, paper batch and receipt
+move to an opened envelope of its own (a new random id, written in receipt order), and the
+ballot table is rebuilt WITHOUT ROWID on SQLite, as it was. Upgrade between rounds: a round
+still in voting when this runs has no ballot box, and refuses further ballots until it
+closes.
 
 Revision ID: 6465a1f66574
 Revises: 5afafc5bf73d
 Create Date: 2026-12-06 20:10:00
 
 """
+import secrets
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -69,53 +72,84 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_key_share_box_id'), ['box_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_key_share_holder_id'), ['holder_id'], unique=False)
 
-    op.create_table('sealed_ballot',
+    op.create_table('ballot_envelope',
     sa.Column('id', sa.String(length=32), nullable=False),
     sa.Column('round_id', sa.Integer(), nullable=False),
     sa.Column('channel', sa.String(length=16), nullable=False),
     sa.Column('cast_on', sa.Date(), nullable=False),
     sa.Column('paper_batch_id', sa.Integer(), nullable=True),
     sa.Column('receipt_hash', sa.String(length=64), nullable=False),
-    sa.Column('sealed', sa.LargeBinary(), nullable=False),
-    sa.ForeignKeyConstraint(['paper_batch_id'], ['paper_batch.id'], name=op.f('fk_sealed_ballot_paper_batch_id_paper_batch')),
-    sa.ForeignKeyConstraint(['round_id'], ['round.id'], name=op.f('fk_sealed_ballot_round_id_round')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_sealed_ballot')),
-    sa.UniqueConstraint('receipt_hash', name=op.f('uq_sealed_ballot_receipt_hash'))
+    sa.Column('sealed_choices', sa.LargeBinary(), nullable=True),
+    sa.CheckConstraint("(channel = 'paper') = (paper_batch_id IS NOT NULL)", name=op.f('ck_ballot_envelope_batch_iff_paper')),
+    sa.CheckConstraint("channel IN ('online', 'code', 'paper', 'assisted')", name=op.f('ck_ballot_envelope_known_channel')),
+    sa.ForeignKeyConstraint(['paper_batch_id'], ['paper_batch.id'], name=op.f('fk_ballot_envelope_paper_batch_id_paper_batch')),
+    sa.ForeignKeyConstraint(['round_id'], ['round.id'], name=op.f('fk_ballot_envelope_round_id_round')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ballot_envelope')),
+    sa.UniqueConstraint('receipt_hash', name=op.f('uq_ballot_envelope_receipt_hash'))
     )
-    with op.batch_alter_table('sealed_ballot', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_sealed_ballot_paper_batch_id'), ['paper_batch_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_sealed_ballot_round_id'), ['round_id'], unique=False)
+    with op.batch_alter_table('ballot_envelope', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ballot_envelope_paper_batch_id'), ['paper_batch_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ballot_envelope_round_id'), ['round_id'], unique=False)
 
-    op.create_table('counted_receipt',
-    sa.Column('round_id', sa.Integer(), nullable=False),
-    sa.Column('receipt_hash', sa.String(length=64), nullable=False),
-    sa.ForeignKeyConstraint(['round_id'], ['round.id'], name=op.f('fk_counted_receipt_round_id_round')),
-    sa.PrimaryKeyConstraint('round_id', 'receipt_hash', name=op.f('pk_counted_receipt')),
-    sqlite_with_rowid=False
-    )
-    op.execute("INSERT INTO counted_receipt (round_id, receipt_hash) "
-               "SELECT round_id, receipt_hash FROM ballot ORDER BY receipt_hash")
+    _move_envelopes_out_of_ballots()
     with op.batch_alter_table('ballot', schema=None,
                               table_kwargs={'sqlite_with_rowid': False}) as batch_op:
         batch_op.drop_constraint(batch_op.f('uq_ballot_receipt_hash'), type_='unique')
+        batch_op.drop_constraint(batch_op.f('ck_ballot_batch_iff_paper'), type_='check')
+        batch_op.drop_constraint(batch_op.f('ck_ballot_known_channel'), type_='check')
+        batch_op.drop_constraint(batch_op.f('fk_ballot_paper_batch_id_paper_batch'), type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_ballot_paper_batch_id'))
         batch_op.drop_column('receipt_hash')
+        batch_op.drop_column('channel')
+        batch_op.drop_column('cast_on')
+        batch_op.drop_column('paper_batch_id')
+
+
+def _move_envelopes_out_of_ballots():
+    """Give each existing (already counted) ballot an opened envelope with its channel, day,
+    batch and receipt, under a new random id and in receipt order, so nothing joins them."""
+    bind = op.get_bind()
+    rows = bind.execute(sa.text(
+        "SELECT round_id, channel, cast_on, paper_batch_id, receipt_hash FROM ballot"
+        " ORDER BY receipt_hash")).all()
+    envelope = sa.table('ballot_envelope', sa.column('id'), sa.column('round_id'),
+                        sa.column('channel'), sa.column('cast_on'), sa.column('paper_batch_id'),
+                        sa.column('receipt_hash'))
+    if rows:
+        op.bulk_insert(envelope, [
+            {"id": secrets.token_hex(16), "round_id": r.round_id, "channel": r.channel,
+             "cast_on": r.cast_on, "paper_batch_id": r.paper_batch_id,
+             "receipt_hash": r.receipt_hash} for r in rows])
 
 
 def downgrade():
+    # The envelopes cannot be joined back to their ballots (that is the point): each ballot
+    # gets a placeholder channel, day and receipt.
     with op.batch_alter_table('ballot', schema=None,
                               table_kwargs={'sqlite_with_rowid': False}) as batch_op:
+        batch_op.add_column(sa.Column('channel', sa.String(length=16), nullable=True))
+        batch_op.add_column(sa.Column('cast_on', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('receipt_hash', sa.String(length=64), nullable=True))
-    # Receipts were parted from their ballots: give each ballot a placeholder of its own id.
-    op.execute("UPDATE ballot SET receipt_hash = id")
+        batch_op.add_column(sa.Column('paper_batch_id', sa.Integer(), nullable=True))
+    op.execute("UPDATE ballot SET channel = 'online', cast_on = CURRENT_DATE, receipt_hash = id")
     with op.batch_alter_table('ballot', schema=None,
                               table_kwargs={'sqlite_with_rowid': False}) as batch_op:
+        batch_op.alter_column('channel', existing_type=sa.String(length=16), nullable=False)
+        batch_op.alter_column('cast_on', existing_type=sa.Date(), nullable=False)
         batch_op.alter_column('receipt_hash', existing_type=sa.String(length=64), nullable=False)
         batch_op.create_unique_constraint(batch_op.f('uq_ballot_receipt_hash'), ['receipt_hash'])
-    op.drop_table('counted_receipt')
-    with op.batch_alter_table('sealed_ballot', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_sealed_ballot_round_id'))
-        batch_op.drop_index(batch_op.f('ix_sealed_ballot_paper_batch_id'))
-    op.drop_table('sealed_ballot')
+        batch_op.create_check_constraint(batch_op.f('ck_ballot_batch_iff_paper'),
+                                         "(channel = 'paper') = (paper_batch_id IS NOT NULL)")
+        batch_op.create_check_constraint(batch_op.f('ck_ballot_known_channel'),
+                                         "channel IN ('online', 'code', 'paper', 'assisted')")
+        batch_op.create_foreign_key(batch_op.f('fk_ballot_paper_batch_id_paper_batch'),
+                                    'paper_batch', ['paper_batch_id'], ['id'])
+        batch_op.create_index(batch_op.f('ix_ballot_paper_batch_id'), ['paper_batch_id'],
+                              unique=False)
+    with op.batch_alter_table('ballot_envelope', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ballot_envelope_round_id'))
+        batch_op.drop_index(batch_op.f('ix_ballot_envelope_paper_batch_id'))
+    op.drop_table('ballot_envelope')
     with op.batch_alter_table('key_share', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_key_share_holder_id'))
         batch_op.drop_index(batch_op.f('ix_key_share_box_id'))

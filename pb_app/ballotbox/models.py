@@ -1,7 +1,7 @@
 """Key holders, each round's ballot box and its key shares, and the sealed ballots in it.
 
-While voting is open a ballot exists only as a ``SealedBallot``: ciphertext sealed to the
-round's public key. The round's private key is stored nowhere; its shares are, each sealed to
+While voting is open a ballot exists only inside a ``BallotEnvelope``: ciphertext sealed to
+the round's public key. The round's private key is stored nowhere; its shares are, each sealed to
 one key holder, whose own key is encrypted under a passphrase the database never sees.
 """
 
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from pb_app.accounts.models import User
 from pb_app.extensions import UTCDateTime, db
 from pb_app.rounds.models import utcnow
+from pb_app.voting.models import CHANNEL_CHECK
 
 
 class KeyHolder(db.Model):
@@ -83,16 +84,18 @@ class KeyShare(db.Model):
     __table_args__ = (UniqueConstraint("box_id", "holder_id"),)
 
 
-class SealedBallot(db.Model):
-    """One ballot while voting is open: its choices sealed to the round's key.
+class BallotEnvelope(db.Model):
+    """The envelope of one ballot: what a paper envelope shows, and the choices sealed inside.
 
     The channel, day and paper batch stay readable (the participation row says as much), so
-    that paper batches can be reconciled, and so does the receipt's hash, so that a voter can
-    check their ballot is in the box; what was chosen cannot be read without the key. When
-    the box is opened, choices and receipts part: nothing joins them afterwards.
+    that ballots can be reconciled with the people who voted and with the paper batches, and
+    so does the receipt's hash, so that a voter can check their ballot is in the box and then
+    counted. The choices can be read only with the round's key. Opening the box empties every
+    envelope (``sealed_choices`` becomes null) and writes the choices as anonymous ballots
+    that carry nothing of the envelope: no channel, day, batch or receipt.
     """
 
-    __tablename__ = "sealed_ballot"
+    __tablename__ = "ballot_envelope"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), index=True)
@@ -100,4 +103,15 @@ class SealedBallot(db.Model):
     cast_on: Mapped[date]
     paper_batch_id: Mapped[int | None] = mapped_column(ForeignKey("paper_batch.id"), index=True)
     receipt_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    sealed_choices: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+    __table_args__ = (
+        CheckConstraint(CHANNEL_CHECK, name="known_channel"),
+        CheckConstraint("(channel = 'paper') = (paper_batch_id IS NOT NULL)",
+                        name="batch_iff_paper"),
+    )
+
+    @property
+    def is_opened(self) -> bool:
+        """True once the box was opened and this envelope emptied."""
+        return self.sealed_choices is None

@@ -4,9 +4,9 @@ and opening the box for the count.
 - Voting opens only with enough key holders: the round's key is split so that ``threshold``
   of them open the box, and at least one more exists, so one lost passphrase loses nothing.
 - Every ballot, on every channel, is sealed to the round's public key as it is cast.
-- Opening needs the passphrases of ``threshold`` holders. It decrypts every sealed ballot,
-  writes them as anonymous ballots with new random ids in one transaction, writes the list
-  of counted receipts apart from them, and destroys the ciphertexts and the key's shares.
+- Opening needs the passphrases of ``threshold`` holders. It decrypts every envelope's
+  choices, writes them as anonymous ballots (choices only) with new random ids in one
+  transaction, empties the envelopes and destroys the key's shares.
 
 Services flush and never commit. They raise PermissionDenied, Conflict (the box's state
 forbids it), InvalidInput (a bad passphrase or label) and NotFound.
@@ -19,18 +19,18 @@ import secrets
 from datetime import date, datetime
 
 from flask import current_app
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import func, insert, select, update
 
 from pb_app.accounts.models import ADMINISTRATOR, FINANCE_OFFICER, User
 from pb_app.accounts.services import can_manage_locality
 from pb_app.audit.services import record_event
 from pb_app.ballotbox import crypto
-from pb_app.ballotbox.models import BallotBox, KeyHolder, KeyShare, SealedBallot
+from pb_app.ballotbox.models import BallotBox, BallotEnvelope, KeyHolder, KeyShare
 from pb_app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from pb_app.extensions import db
 from pb_app.rounds.models import Phase, Round
 from pb_app.rounds.services import round_moved
-from pb_app.voting.models import Ballot, CountedReceipt, new_ballot_id
+from pb_app.voting.models import Ballot, new_ballot_id
 
 MIN_PASSPHRASE_LENGTH = 12
 RECOVERY_CODE_BYTES = 20  # 160 bits, written as 32 base32 characters in 8 groups of 4
@@ -167,16 +167,20 @@ def seal_ballot(round_: Round, *, choices_json: str, receipt_hash: str, channel:
     box = get_box(round_)
     if box is None or box.is_open:
         raise Conflict("This round's ballot box is not taking ballots.")
-    db.session.execute(insert(SealedBallot).values(
+    db.session.execute(insert(BallotEnvelope).values(
         id=new_ballot_id(), round_id=round_.id, channel=channel, cast_on=day,
         paper_batch_id=batch_id, receipt_hash=receipt_hash,
-        sealed=crypto.seal(box.public_key, choices_json.encode("utf-8"))))
+        sealed_choices=crypto.seal(box.public_key, choices_json.encode("utf-8"))))
+
+
+def _sealed(round_: Round):
+    return (BallotEnvelope.round_id == round_.id) & BallotEnvelope.sealed_choices.is_not(None)
 
 
 def sealed_count(round_: Round) -> int:
     """How many ballots wait sealed in the round's box."""
-    return db.session.scalar(select(func.count()).select_from(SealedBallot)
-                             .where(SealedBallot.round_id == round_.id))
+    return db.session.scalar(select(func.count()).select_from(BallotEnvelope)
+                             .where(_sealed(round_)))
 
 
 def check_box_opened(round_: Round) -> None:
@@ -222,10 +226,10 @@ def _round_key(box: BallotBox, passphrases: dict[int, str]) -> tuple[bytes, list
 def open_box(round_: Round, actor: User, passphrases: dict[int, str], now: datetime) -> int:
     """Open the round's box for the count; returns how many ballots came out.
 
-    The ballots are decrypted, shuffled by new random ids and written as anonymous ballots,
-    their receipts as a separate sorted list; the ciphertexts and key shares are deleted.
-    Raises Conflict (voting not closed, already opened, damaged ciphertext: nothing written),
-    InvalidInput (passphrases), PermissionDenied (staff only).
+    The choices are decrypted and written as anonymous ballots with new random ids, in the
+    order of those ids; the envelopes are emptied and the key shares deleted. Raises Conflict
+    (voting not closed, already opened, damaged ciphertext: nothing written), InvalidInput
+    (passphrases), PermissionDenied (staff only).
     """
     check_can_open(actor, round_)
     box = get_box(round_)
@@ -236,12 +240,10 @@ def open_box(round_: Round, actor: User, passphrases: dict[int, str], now: datet
     if box.is_open:
         raise Conflict("The ballot box has already been opened.")
     key, holders = _round_key(box, passphrases)
-    ballots, receipts = _decrypt_all(round_, key)
+    ballots = sorted(_decrypt_all(round_, key), key=lambda row: row["id"])
     if ballots:
-        db.session.execute(insert(Ballot), sorted(ballots, key=lambda row: row["id"]))
-        db.session.execute(insert(CountedReceipt),
-                           [{"round_id": round_.id, "receipt_hash": r} for r in sorted(receipts)])
-    db.session.execute(delete(SealedBallot).where(SealedBallot.round_id == round_.id))
+        db.session.execute(insert(Ballot), ballots)
+    db.session.execute(update(BallotEnvelope).where(_sealed(round_)).values(sealed_choices=None))
     box.shares = []
     box.opened_at, box.opened_by_id = now, actor.id
     db.session.flush()
@@ -250,27 +252,21 @@ def open_box(round_: Round, actor: User, passphrases: dict[int, str], now: datet
     return len(ballots)
 
 
-def _decrypt_all(round_: Round, key: bytes) -> tuple[list[dict], list[str]]:
-    """Every sealed ballot of the round opened: rows for the ballot table, and the receipts.
+def _decrypt_all(round_: Round, key: bytes) -> list[dict]:
+    """Every sealed envelope of the round opened, as rows for the ballot table.
 
     Raises Conflict if any ciphertext does not open (altered or not sealed to this box).
     """
-    rows = db.session.execute(select(SealedBallot.channel, SealedBallot.cast_on,
-                                     SealedBallot.paper_batch_id, SealedBallot.receipt_hash,
-                                     SealedBallot.sealed)
-                              .where(SealedBallot.round_id == round_.id))
-    ballots, receipts = [], []
-    for channel, cast_on, batch_id, receipt, sealed in rows:
+    ballots = []
+    for sealed in db.session.scalars(select(BallotEnvelope.sealed_choices).where(_sealed(round_))):
         try:
             choices_json = crypto.unseal(key, sealed).decode("utf-8")
         except crypto.DamagedBox:
             raise Conflict("A sealed ballot does not open with this round's key: the box may "
                            "have been tampered with. Nothing was opened.") from None
-        ballots.append({"id": new_ballot_id(), "round_id": round_.id, "channel": channel,
-                        "cast_on": cast_on, "choices_json": choices_json,
-                        "paper_batch_id": batch_id})
-        receipts.append(receipt)
-    return ballots, receipts
+        ballots.append({"id": new_ballot_id(), "round_id": round_.id,
+                        "choices_json": choices_json})
+    return ballots
 
 
 def check_can_open(user: User, round_: Round) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from pb_app.accounts.models import FINANCE_OFFICER, GROUP_LEAD, RoleGrant, User
 from pb_app.ballotbox.demo import DEMO_PASSPHRASE
-from pb_app.ballotbox.models import KeyHolder
+from pb_app.ballotbox.models import BallotEnvelope, KeyHolder
 from pb_app.ballotbox.services import open_box
 from pb_app.extensions import db
 from pb_app.localities.models import Locality
@@ -26,7 +26,7 @@ from pb_app.results.ledger import add_entry, financial_year_of, ledger_lines, se
 from pb_app.results.services import count_round, publish_result, sign_off
 from pb_app.rounds.models import Round
 from pb_app.voting.ballots import Choices
-from pb_app.voting.models import Ballot, CountedReceipt, PaperBatch, Participation
+from pb_app.voting.models import Ballot, PaperBatch, Participation, new_ballot_id
 from pb_app.voting.receipts import new_receipt
 
 VOTERS = 160
@@ -106,15 +106,20 @@ def write_ballot(
         )
     )
     db.session.add(
-        Ballot(
+        BallotEnvelope(
+            id=new_ballot_id(),
             round_id=round_.id,
             channel=channel,
             cast_on=day,
-            choices_json=Choices(tuple(sorted(str(p.id) for p in chosen))).to_json(),
             paper_batch_id=batch.id if batch else None,
+            receipt_hash=hashed,
+            sealed_choices=None,
         )
     )
-    db.session.add(CountedReceipt(round_id=round_.id, receipt_hash=hashed))
+    db.session.add(
+        Ballot(round_id=round_.id,
+               choices_json=Choices(tuple(sorted(str(p.id) for p in chosen))).to_json())
+    )
     return code
 
 

@@ -18,6 +18,7 @@ from pb_app.accounts.models import ADMINISTRATOR, FINANCE_OFFICER, GROUP_LEAD, U
 from pb_app.accounts.services import check_can_manage_locality
 from pb_app.audit.models import AuditEntry
 from pb_app.audit.services import canonical_json, record_checkpoint, record_event
+from pb_app.ballotbox.models import BallotEnvelope
 from pb_app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from pb_app.extensions import db
 from pb_app.results.election import build_count_input, rule_spec_for, support_of
@@ -35,7 +36,6 @@ from pb_app.tally.engine import TallyError, run_tally
 from pb_app.tally.explain import render_text, result_to_json
 from pb_app.tally.model import Election, Result, RuleSpec
 from pb_app.tally.pabulib import read_pb, write_pb
-from pb_app.voting.models import CountedReceipt
 from pb_app.voting.receipts import receipt_hash
 from pb_app.voting.services import (
     paper_batch_corrections,
@@ -429,15 +429,16 @@ def require_publication(round_: Round) -> Publication:
 def check_receipt(publication: Publication, typed: str) -> None:
     """Check that the ballot a receipt code names was counted in the published result.
 
-    The list of counted receipts is kept apart from the ballots, so the check shows that a
-    ballot was counted, never what it chose. Raises InvalidInput when the code is malformed,
-    NotFound when no counted ballot has it.
+    Receipts stay on the ballots' envelopes, and the opened ballots carry none, so the check
+    shows that a ballot was counted, never what it chose. Raises InvalidInput when the code
+    is malformed, NotFound when no counted ballot has it.
     """
     hashed = receipt_hash(typed or "")
     if hashed is None:
         raise InvalidInput("Enter your receipt code exactly as it was shown to you")
-    counted = db.session.scalar(select(CountedReceipt.receipt_hash).where(
-        CountedReceipt.round_id == publication.round_id, CountedReceipt.receipt_hash == hashed))
+    counted = db.session.scalar(select(BallotEnvelope.id).where(
+        BallotEnvelope.round_id == publication.round_id, BallotEnvelope.receipt_hash == hashed,
+        BallotEnvelope.sealed_choices.is_(None)))
     if counted is None:
         raise NotFound(
             "No counted ballot in this round has that receipt code. Check the code, and the round."

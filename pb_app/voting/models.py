@@ -1,11 +1,12 @@
 """Who voted (Participation) kept apart from what was chosen (Ballot), plus codes and batches.
 
 A participation row says *that* a person voted in a round, on which channel and day. While
-voting is open, what they chose exists only sealed (``pb_app.ballotbox``). A ballot row here
-is an opened ballot: written at the count, all of a round's in one transaction, in the order
-of new random ids, with nothing that follows the participation rows (no user, no receipt, no
-fine time, no sequence). On SQLite the ballot table has no rowid, so even its storage order
-is the random id's order. The receipts of the counted ballots are a separate list.
+voting is open, what they chose exists only sealed in its envelope (``pb_app.ballotbox``). A
+ballot row here is an opened ballot: written when the box is opened, all of a round's in one
+transaction, in the order of new random ids, with the choices and nothing else (no person,
+channel, day, paper batch, receipt or sequence), so that even a lone voter of a channel, a
+day or an event cannot be picked out. On SQLite the ballot table has no rowid, so even its
+storage order is the random id's order.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ CHANNELS = {
     PAPER: "Paper, at a community event",
     ASSISTED: "With help from staff",
 }
-_CHANNEL_CHECK = "channel IN ('online', 'code', 'paper', 'assisted')"
+CHANNEL_CHECK = "channel IN ('online', 'code', 'paper', 'assisted')"
 
 
 def new_ballot_id() -> str:
@@ -56,7 +57,7 @@ class Participation(db.Model):
         UniqueConstraint("round_id", "person_key"),
         Index("ix_participation_round_id_resemblance_key", "round_id", "resemblance_key"),
         UniqueConstraint("round_id", "user_id"),
-        CheckConstraint(_CHANNEL_CHECK, name="known_channel"),
+        CheckConstraint(CHANNEL_CHECK, name="known_channel"),
         CheckConstraint("(channel = 'assisted') = (helper_id IS NOT NULL)",
                         name="helper_iff_assisted"),
     )
@@ -67,27 +68,7 @@ class Ballot(db.Model):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_ballot_id)
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), index=True)
-    channel: Mapped[str] = mapped_column(String(16))
-    cast_on: Mapped[date]
     choices_json: Mapped[str] = mapped_column(Text)
-    paper_batch_id: Mapped[int | None] = mapped_column(ForeignKey("paper_batch.id"), index=True)
-
-    __table_args__ = (
-        CheckConstraint(_CHANNEL_CHECK, name="known_channel"),
-        CheckConstraint("(channel = 'paper') = (paper_batch_id IS NOT NULL)",
-                        name="batch_iff_paper"),
-        {"sqlite_with_rowid": False},
-    )
-
-
-class CountedReceipt(db.Model):
-    """The hash of a receipt whose ballot was counted in a round, kept apart from the ballot:
-    a receipt shows its holder that their ballot was counted, never how they voted."""
-
-    __tablename__ = "counted_receipt"
-
-    round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), primary_key=True)
-    receipt_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
 
     __table_args__ = ({"sqlite_with_rowid": False},)
 

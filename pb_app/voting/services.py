@@ -21,7 +21,7 @@ from pb_app.accounts.models import User
 from pb_app.accounts.services import check_can_manage_locality
 from pb_app.audit.models import AuditEntry
 from pb_app.audit.services import record_event
-from pb_app.ballotbox.models import SealedBallot
+from pb_app.ballotbox.models import BallotEnvelope
 from pb_app.ballotbox.services import seal_ballot
 from pb_app.errors import Conflict, DomainError, InvalidInput, NotEligible, NotFound
 from pb_app.extensions import db
@@ -47,7 +47,6 @@ from pb_app.voting.models import (
     PAPER,
     Ballot,
     CodeAttempt,
-    CountedReceipt,
     PaperBatch,
     Participation,
     VotingCode,
@@ -325,13 +324,11 @@ def receipt_status(round_: Round, typed_receipt: str) -> str | None:
     hashed = receipt_hash(typed_receipt)
     if hashed is None:
         return None
-    if db.session.scalar(select(CountedReceipt.receipt_hash).where(
-            CountedReceipt.round_id == round_.id, CountedReceipt.receipt_hash == hashed)):
-        return COUNTED
-    if db.session.scalar(select(SealedBallot.id).where(
-            SealedBallot.round_id == round_.id, SealedBallot.receipt_hash == hashed)):
-        return SEALED
-    return None
+    envelope = db.session.scalar(select(BallotEnvelope).where(
+        BallotEnvelope.round_id == round_.id, BallotEnvelope.receipt_hash == hashed))
+    if envelope is None:
+        return None
+    return COUNTED if envelope.is_opened else SEALED
 
 
 def turnout_by_channel(round_: Round) -> dict[str, int]:
@@ -461,37 +458,40 @@ def get_paper_batch(round_: Round, batch_id: int) -> PaperBatch:
 
 
 def paper_batches(round_: Round) -> list[tuple[PaperBatch, int]]:
-    """Each paper batch of the round with the number of ballots entered in it, sealed or
-    opened."""
-    entered = _entered_in_batch(SealedBallot) + _entered_in_batch(Ballot)
+    """Each paper batch of the round with the number of ballot envelopes entered in it."""
+    entered = (select(func.count()).where(BallotEnvelope.paper_batch_id == PaperBatch.id)
+               .correlate(PaperBatch).scalar_subquery())
     rows = db.session.execute(select(PaperBatch, entered).where(
         PaperBatch.round_id == round_.id).order_by(PaperBatch.id))
     return [(batch, count) for batch, count in rows]
 
 
-def _entered_in_batch(table):
-    """How many rows of ``table`` (sealed or opened ballots) name the outer query's batch."""
-    return (select(func.count()).where(table.paper_batch_id == PaperBatch.id)
-            .correlate(PaperBatch).scalar_subquery())
-
-
 def ballot_count(round_: Round, channel: str | None = None) -> int:
-    """How many ballots the round holds, sealed or opened (on ``channel`` only, if given)."""
-    total = 0
-    for table in (SealedBallot, Ballot):
-        query = select(func.count()).select_from(table).where(table.round_id == round_.id)
-        if channel is not None:
-            query = query.where(table.channel == channel)
-        total += db.session.scalar(query)
-    return total
+    """How many ballots the round took: its envelopes, sealed or opened (on ``channel`` only,
+    if given)."""
+    query = select(func.count()).select_from(BallotEnvelope).where(
+        BallotEnvelope.round_id == round_.id)
+    if channel is not None:
+        query = query.where(BallotEnvelope.channel == channel)
+    return db.session.scalar(query)
+
+
+def _opened_counts(round_: Round) -> tuple[int, int]:
+    """(opened envelopes, opened ballots) of the round: equal unless rows were changed."""
+    envelopes = db.session.scalar(select(func.count()).select_from(BallotEnvelope).where(
+        BallotEnvelope.round_id == round_.id, BallotEnvelope.sealed_choices.is_(None)))
+    ballots = db.session.scalar(select(func.count()).select_from(Ballot).where(
+        Ballot.round_id == round_.id))
+    return envelopes, ballots
 
 
 def reconcile_ballots(round_: Round) -> list[str]:
     """What stops the ballots reconciling, in plain words; an empty list when they do.
 
-    Each paper batch must hold exactly the number of ballots written on it, and on every
-    channel the ballots must number the people who voted: every cast writes both in one
-    transaction, so a difference means rows were added or removed outside the app.
+    Each paper batch must hold exactly the number of ballots written on it; on every channel
+    the envelopes must number the people who voted (every cast writes both in one
+    transaction), and the opened ballots must number the opened envelopes (the opening writes
+    both in one transaction): a difference means rows were added or removed outside the app.
     """
     problems = [
         f"Batch {batch.label!r} says {batch.declared_count} ballots but {count} were entered."
@@ -503,6 +503,10 @@ def reconcile_ballots(round_: Round) -> list[str]:
         if ballots != voters:
             problems.append(f"{voters} people voted {label[0].lower() + label[1:]} but there "
                             f"are {ballots} such ballots.")
+    envelopes, ballots = _opened_counts(round_)
+    if envelopes != ballots:
+        problems.append(f"{envelopes} ballot envelopes were opened but there are {ballots} "
+                        "opened ballots.")
     return problems
 
 

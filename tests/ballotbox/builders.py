@@ -9,7 +9,7 @@ from factories import finance_officer
 from sqlalchemy import select
 
 from pb_app.ballotbox.crypto import unseal
-from pb_app.ballotbox.models import BallotBox, SealedBallot
+from pb_app.ballotbox.models import BallotBox, BallotEnvelope
 from pb_app.ballotbox.services import (
     _round_key,
     active_key_holders,
@@ -50,11 +50,11 @@ def open_sealed(round_: Round, actor=None) -> int:
                     datetime.now(UTC))
 
 
-def peek(round_: Round) -> list[tuple[SealedBallot, Choices]]:
+def peek(round_: Round) -> list[tuple[BallotEnvelope, Choices]]:
     """Each sealed ballot of the round with its choices, read with the test key holders'
     passphrases without opening the box (what enough key holders together could do)."""
     box = get_box(round_)
     chosen = [share.holder for share in box.shares][:box.threshold]
     key, _ = _round_key(box, {holder.id: PASSPHRASE for holder in chosen})
-    rows = db.session.scalars(select(SealedBallot).where(SealedBallot.round_id == round_.id))
-    return [(row, Choices.from_json(unseal(key, row.sealed).decode())) for row in rows]
+    rows = db.session.scalars(select(BallotEnvelope).where(BallotEnvelope.round_id == round_.id))
+    return [(row, Choices.from_json(unseal(key, row.sealed_choices).decode())) for row in rows]

@@ -14,7 +14,7 @@ from voting.builders import lead_of, make_round, place, project_ids, resident
 from ballotbox.builders import PASSPHRASE, key_holders, open_sealed
 from pb_app.audit.models import AuditEntry
 from pb_app.ballotbox import crypto
-from pb_app.ballotbox.models import BallotBox, KeyHolder, KeyShare, SealedBallot
+from pb_app.ballotbox.models import BallotBox, BallotEnvelope, KeyHolder, KeyShare
 from pb_app.ballotbox.services import (
     add_key_holder,
     get_box,
@@ -22,14 +22,15 @@ from pb_app.ballotbox.services import (
     open_box,
     retire_key_holder,
     seal_box,
+    sealed_count,
 )
 from pb_app.errors import Conflict, InvalidInput, PermissionDenied
 from pb_app.extensions import db
 from pb_app.rounds.models import Phase
 from pb_app.rounds.services import move_round
 from pb_app.voting.ballots import Choices
-from pb_app.voting.models import Ballot, CountedReceipt
-from pb_app.voting.services import cast_ballot, voter_at_desk
+from pb_app.voting.models import Ballot
+from pb_app.voting.services import cast_ballot, receipt_status, voter_at_desk
 
 NOW = datetime.now(UTC)
 
@@ -149,8 +150,8 @@ def test_the_box_opens_only_after_voting_closes_and_only_once(round_in_voting):
     assert open_sealed(round_in_voting) == 4
     with pytest.raises(Conflict, match="already been opened"):
         open_sealed(round_in_voting)
-    assert (count(Ballot), count(CountedReceipt), count(SealedBallot), count(KeyShare)) == (
-        4, 4, 0, 0)
+    assert (count(Ballot), count(BallotEnvelope), sealed_count(round_in_voting),
+            count(KeyShare)) == (4, 4, 0, 0)
 
 
 def test_a_wrong_passphrase_opens_nothing_and_changes_nothing(round_in_voting):
@@ -162,7 +163,7 @@ def test_a_wrong_passphrase_opens_nothing_and_changes_nothing(round_in_voting):
         open_box(round_in_voting, holder.user, {holder.id: PASSPHRASE + "!"}, NOW)
     with pytest.raises(InvalidInput, match="passphrases of 1 key holders"):
         open_box(round_in_voting, holder.user, {}, NOW)
-    assert (count(Ballot), count(SealedBallot), count(KeyShare)) == (0, 4, 2)
+    assert (count(Ballot), sealed_count(round_in_voting), count(KeyShare)) == (0, 4, 2)
     assert not box.is_open
 
 
@@ -177,33 +178,30 @@ def test_a_lost_passphrase_loses_nothing_the_recovery_key_opens_the_box(app):
     recovery = db.session.scalar(select(KeyHolder).where(KeyHolder.user_id.is_(None)))
     assert recovery.label.startswith("Recovery key made by")
     assert open_box(round_, officer, {recovery.id: code}, NOW) == 3  # the officer forgot theirs
-    from pb_app.voting.receipts import receipt_hash
-
-    assert set(db.session.scalars(select(CountedReceipt.receipt_hash))) == {
-        receipt_hash(r) for r in receipts}
+    assert {receipt_status(round_, r) for r in receipts} == {"counted"}
 
 
 def test_a_ballot_altered_in_the_database_stops_the_opening_and_nothing_is_written(
         round_in_voting):
     cast_some(round_in_voting)
     close(round_in_voting)
-    victim = db.session.scalars(select(SealedBallot)).first()
-    forged = bytearray(victim.sealed)
+    victim = db.session.scalars(select(BallotEnvelope)).first()
+    forged = bytearray(victim.sealed_choices)
     forged[-1] ^= 1
-    db.session.execute(update(SealedBallot).where(SealedBallot.id == victim.id)
-                       .values(sealed=bytes(forged)))
+    db.session.execute(update(BallotEnvelope).where(BallotEnvelope.id == victim.id)
+                       .values(sealed_choices=bytes(forged)))
     db.session.expire_all()
     with pytest.raises(Conflict, match="does not open with this round's key"):
         open_sealed(round_in_voting)
-    assert (count(Ballot), count(CountedReceipt), count(SealedBallot)) == (0, 0, 4)
+    assert (count(Ballot), sealed_count(round_in_voting)) == (0, 4)
 
 
 def test_a_ballot_sealed_to_another_key_is_refused_too(round_in_voting):
     cast_some(round_in_voting, 1)
     close(round_in_voting)
     stranger, _ = crypto.new_key_pair()
-    db.session.execute(update(SealedBallot).values(
-        sealed=crypto.seal(stranger, Choices(("1",)).to_json().encode())))
+    db.session.execute(update(BallotEnvelope).values(
+        sealed_choices=crypto.seal(stranger, Choices(("1",)).to_json().encode())))
     db.session.expire_all()
     with pytest.raises(Conflict):
         open_sealed(round_in_voting)
@@ -328,18 +326,22 @@ def test_ballots_added_or_removed_in_the_database_stop_the_count(round_in_voting
 
     cast_some(round_in_voting, 3)
     box = get_box(round_in_voting)
-    db.session.add(SealedBallot(
+    db.session.add(BallotEnvelope(
         id="f" * 32, round_id=round_in_voting.id, channel="assisted", cast_on=NOW.date(),
-        receipt_hash="e" * 64, sealed=crypto.seal(box.public_key, Choices(("1",)).to_json()
-                                                  .encode())))
+        receipt_hash="e" * 64,
+        sealed_choices=crypto.seal(box.public_key, Choices(("1",)).to_json().encode())))
     db.session.flush()
     close(round_in_voting)
     open_sealed(round_in_voting)
     lead = lead_of(round_in_voting.locality)
     with pytest.raises(Conflict, match="3 people voted with help from staff but there are 4"):
         count_round(round_in_voting, lead)
+    db.session.execute(text("DELETE FROM ballot_envelope WHERE receipt_hash = :forged"),
+                       {"forged": "e" * 64})
+    with pytest.raises(Conflict, match="3 ballot envelopes were opened but there are 4"):
+        count_round(round_in_voting, lead)  # the forged ballot itself is still among them
     db.session.execute(text("DELETE FROM ballot WHERE id IN (SELECT id FROM ballot LIMIT 2)"))
-    with pytest.raises(Conflict, match="3 people voted with help from staff but there are 2"):
+    with pytest.raises(Conflict, match="3 ballot envelopes were opened but there are 2"):
         count_round(round_in_voting, lead)
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from voting.builders import lead_of, make_round, place
 from voting.helpers import outbox_fixture  # noqa: F401  (the ``outbox`` fixture)
 
-from pb_app.ballotbox.models import SealedBallot
+from pb_app.ballotbox.models import BallotEnvelope
 from pb_app.extensions import db
 from pb_app.rounds.models import Round
 from pb_app.voting.codes import hash_code
@@ -107,7 +107,7 @@ def test_a_resident_votes_with_a_code_and_no_account(app, page, rounds, assert_a
     assert "This voting code has already been used" in page.inner_text("main")
     with app.app_context():
         assert db.session.scalar(select(Participation.channel)) == "code"
-        assert len(db.session.scalars(select(SealedBallot)).all()) == 1
+        assert len(db.session.scalars(select(BallotEnvelope)).all()) == 1
         db.session.remove()
 
 

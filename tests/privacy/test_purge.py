@@ -13,6 +13,7 @@ from results.builders import cast, make_projects, make_round, paper_batch, publi
 from sqlalchemy import func, select
 
 from pb_app.audit.models import AuditEntry
+from pb_app.ballotbox.models import BallotEnvelope
 from pb_app.extensions import db
 from pb_app.privacy.services import PURGED_PREFIX, plan_purge, purge_personal_data
 from pb_app.reports.services import round_report
@@ -23,7 +24,6 @@ from pb_app.voting.eligibility import code_key, identity_key
 from pb_app.voting.models import (
     Ballot,
     CodeAttempt,
-    CountedReceipt,
     Participation,
     VotingCode,
     VotingCodeBatch,
@@ -107,11 +107,11 @@ def _record(round_: Round) -> dict:
     snapshots = db.session.scalars(select(CountSnapshot).where(
         CountSnapshot.round_id == round_.id).order_by(CountSnapshot.id))
     return {
-        "ballots": [(b.id, b.channel, b.cast_on, b.choices_json, b.paper_batch_id)
-                    for b in db.session.scalars(select(Ballot).where(
-                        Ballot.round_id == round_.id).order_by(Ballot.id))],
-        "receipts": sorted(db.session.scalars(select(CountedReceipt.receipt_hash).where(
-            CountedReceipt.round_id == round_.id))),
+        "ballots": [(b.id, b.choices_json) for b in db.session.scalars(select(Ballot).where(
+            Ballot.round_id == round_.id).order_by(Ballot.id))],
+        "envelopes": [(e.id, e.channel, e.cast_on, e.paper_batch_id, e.receipt_hash)
+                      for e in db.session.scalars(select(BallotEnvelope).where(
+                          BallotEnvelope.round_id == round_.id).order_by(BallotEnvelope.id))],
         "snapshots": [(s.content_hash, s.ballots_csv, s.input_pb, s.result_json)
                       for s in snapshots],
         "published": db.session.scalar(select(Publication.ballots_pb).where(

@@ -9,21 +9,21 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
-from pb_app.ballotbox.models import SealedBallot
+from pb_app.ballotbox.models import BallotEnvelope
 from pb_app.extensions import db
-from pb_app.voting.models import Ballot, Participation
+from pb_app.voting.models import Participation
 
 RECEIPT_RE = re.compile(r'id="receipt-code">([2-9A-Z-]+)<')
 
 
 def counts(round_id: int | None = None) -> tuple[int, int]:
-    """(participations, ballots sealed or opened), in one round or in all."""
+    """(participations, ballot envelopes), in one round or in all."""
     def count(model):
         query = select(func.count()).select_from(model)
         if round_id is not None:
             query = query.where(model.round_id == round_id)
         return db.session.scalar(query)
-    return count(Participation), count(SealedBallot) + count(Ballot)
+    return count(Participation), count(BallotEnvelope)
 
 
 def receipt_in(html: str) -> str:

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from pb_app.audit.models import AuditEntry
-from pb_app.ballotbox.models import SealedBallot
+from pb_app.ballotbox.models import BallotEnvelope
 from pb_app.ballotbox.services import get_box
 from pb_app.extensions import db
 from pb_app.localities.models import Locality
@@ -164,7 +164,7 @@ def test_paper_batches_reconcile_only_when_every_ballot_is_entered(client, sign_
     assert reconcile_ballots(approval_round) == []
     page = client.get(f"/rounds/{approval_round.id}/voting").get_data(as_text=True)
     assert "The paper ballots reconcile." in page
-    ballots = db.session.scalars(select(SealedBallot)).all()
+    ballots = db.session.scalars(select(BallotEnvelope)).all()
     assert {b.paper_batch_id for b in ballots} == {batch.id}
     assert {b.channel for b in ballots} == {"paper"}
     entries = db.session.scalars(select(AuditEntry.action)).all()

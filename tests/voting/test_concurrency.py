@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from pb_app.accounts.models import User
-from pb_app.ballotbox.models import SealedBallot
+from pb_app.ballotbox.models import BallotEnvelope
 from pb_app.extensions import db
 from pb_app.voting.models import Participation, VotingCode
 from pb_app.voting.services import generate_voting_codes
@@ -91,7 +91,7 @@ def stored(round_id: int) -> tuple[int, int]:
     """(participations, ballots) committed for the round, read afresh."""
     db.session.remove()
     counts = tuple(db.session.scalar(select(func.count()).select_from(model).where(
-        model.round_id == round_id)) for model in (Participation, SealedBallot))
+        model.round_id == round_id)) for model in (Participation, BallotEnvelope))
     db.session.remove()
     return counts
 

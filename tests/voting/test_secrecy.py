@@ -1,9 +1,10 @@
 """Secrecy by construction: whoever reads the database (or a backup, or a replica) at any
 moment cannot join a ballot's choices to the person who cast it.
 
-While voting is open the choices exist only sealed to the round's key, which the database
-does not hold. When key holders open the box, the ballots are written anew, all in one
-transaction, with new random ids, and their receipts as a list apart from them.
+While voting is open the choices exist only sealed in envelopes to the round's key, which the
+database does not hold. When key holders open the box, the choices are written anew as
+ballots, all in one transaction, with new random ids and nothing else: the envelopes keep
+the channel, day, paper batch and receipt, and nothing joins an envelope to a ballot.
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from ballotbox.builders import open_sealed
 from sqlalchemy import DateTime, Integer, LargeBinary, select, text
 
 from pb_app.audit.models import AuditEntry
-from pb_app.ballotbox.models import KeyShare, SealedBallot
+from pb_app.ballotbox.models import BallotEnvelope, KeyShare
 from pb_app.extensions import db
 from pb_app.rounds.services import advance_due_rounds
 from pb_app.voting.ballots import Choices
-from pb_app.voting.models import Ballot, CountedReceipt, Participation
+from pb_app.voting.models import Ballot, Participation
 from pb_app.voting.receipts import receipt_hash
 from voting.builders import lead_of, project_ids, resident
 from voting.helpers import receipt_in, vote
@@ -62,18 +63,17 @@ def _close_at_its_date(client, sign_in, round_):
     advance_due_rounds(now=round_.voting_close_at + timedelta(minutes=1))
 
 
-def test_the_opened_ballot_table_has_no_person_no_time_no_sequence_and_no_receipt():
+def test_an_opened_ballot_holds_its_choices_and_nothing_else():
+    """No person, channel, day, paper batch, receipt or sequence: a lone assisted voter of a
+    day, or the only voter at an event, cannot be picked out of the opened ballots."""
     columns = {column.name: column for column in Ballot.__table__.columns}
-    assert set(columns) == {"id", "round_id", "channel", "cast_on", "choices_json",
-                            "paper_batch_id"}
-    assert {fk.column.table.name for fk in Ballot.__table__.foreign_keys} == {
-        "round", "paper_batch"}
-    assert not any(isinstance(column.type, DateTime) for column in columns.values())
+    assert set(columns) == {"id", "round_id", "choices_json"}
+    assert {fk.column.table.name for fk in Ballot.__table__.foreign_keys} == {"round"}
     assert not isinstance(columns["id"].type, Integer)
-    assert {c.name for c in CountedReceipt.__table__.columns} == {"round_id", "receipt_hash"}
-    sealed = {c.name: c for c in SealedBallot.__table__.columns}
-    assert isinstance(sealed["sealed"].type, LargeBinary)
-    assert "choices_json" not in sealed and "user_id" not in sealed
+    envelope = {c.name: c for c in BallotEnvelope.__table__.columns}
+    assert isinstance(envelope["sealed_choices"].type, LargeBinary)
+    assert "choices_json" not in envelope and "user_id" not in envelope
+    assert not any(isinstance(c.type, DateTime) for c in envelope.values())
     uniques = {tuple(c.name for c in constraint.columns)
                for constraint in Participation.__table__.constraints
                if constraint.__class__.__name__ == "UniqueConstraint"}
@@ -84,7 +84,7 @@ def test_while_voting_is_open_no_choice_can_be_read_anywhere_in_the_database(
         client, sign_in, approval_round):
     cast = cast_known_ballots(client, sign_in, approval_round)
     assert db.session.scalar(select(db.func.count()).select_from(Ballot)) == 0
-    sealed = db.session.scalars(select(SealedBallot)).all()
+    sealed = db.session.scalars(select(BallotEnvelope)).all()
     assert len(sealed) == VOTERS
     dump = every_stored_value()
     for _, choices, receipt in cast:
@@ -92,8 +92,9 @@ def test_while_voting_is_open_no_choice_can_be_read_anywhere_in_the_database(
         assert receipt not in dump  # only its hash is kept
     # Nor can a running total be taken: each ciphertext is as long as any other of its size,
     # and none carries the choices in the clear.
-    for ballot in sealed:
-        assert b"projects" not in ballot.sealed and b"points" not in ballot.sealed
+    for envelope in sealed:
+        assert b"projects" not in envelope.sealed_choices
+        assert b"points" not in envelope.sealed_choices
 
 
 @pytest.mark.parametrize("close", [_close_by_the_lead, _close_at_its_date])
@@ -101,7 +102,7 @@ def test_opened_ballots_cannot_be_joined_to_participations(client, sign_in, appr
                                                            close, caplog):
     caplog.set_level(logging.DEBUG)
     cast = cast_known_ballots(client, sign_in, approval_round)
-    sealed_ids = set(db.session.scalars(select(SealedBallot.id)))
+    envelope_ids = set(db.session.scalars(select(BallotEnvelope.id)))
     close(client, sign_in, approval_round)
     assert approval_round.phase == "closed"
     assert open_sealed(approval_round) == VOTERS
@@ -109,10 +110,11 @@ def test_opened_ballots_cannot_be_joined_to_participations(client, sign_in, appr
 
     ballots = db.session.scalars(select(Ballot).order_by(Ballot.id)).all()
     assert sorted(b.choices_json for b in ballots) == sorted(c.to_json() for _, c, _ in cast)
-    assert sealed_ids.isdisjoint(b.id for b in ballots)  # new ids, drawn at the opening
-    assert db.session.scalar(select(db.func.count()).select_from(SealedBallot)) == 0
+    assert envelope_ids.isdisjoint(b.id for b in ballots)  # new ids, drawn at the opening
+    envelopes = db.session.scalars(select(BallotEnvelope)).all()
+    assert {e.id for e in envelopes} == envelope_ids and all(e.is_opened for e in envelopes)
     assert db.session.scalar(select(db.func.count()).select_from(KeyShare)) == 0
-    receipts = set(db.session.scalars(select(CountedReceipt.receipt_hash)))
+    receipts = {e.receipt_hash for e in envelopes}
     assert receipts == {receipt_hash(receipt) for _, _, receipt in cast}
 
     # No shared value: every ballot field differs from every participation field but the
@@ -123,7 +125,6 @@ def test_opened_ballots_cannot_be_joined_to_participations(client, sign_in, appr
                             if column.key not in ("round_id", "channel", "voted_on")}
     for ballot in ballots:
         assert {ballot.id, ballot.choices_json}.isdisjoint(participation_values)
-    assert len({(b.channel, b.cast_on) for b in ballots}) == 1
 
     # Neither the ids' order nor the table's own order follows the order people voted in.
     voted_order = [choices.to_json() for _, choices, _ in cast]
@@ -149,9 +150,10 @@ def test_on_postgresql_row_versions_lead_from_a_voter_to_ciphertext_only(client,
     if db.engine.dialect.name != "postgresql":
         pytest.skip("SQLite keeps no transaction ids on rows")
     cast = cast_known_ballots(client, sign_in, approval_round)
-    assert len(set(db.session.execute(text("SELECT xmin::text FROM sealed_ballot"))
+    assert len(set(db.session.execute(text("SELECT xmin::text FROM ballot_envelope"))
                    .scalars())) == VOTERS
-    ciphertexts = db.session.execute(text("SELECT sealed FROM sealed_ballot")).scalars().all()
+    ciphertexts = db.session.execute(
+        text("SELECT sealed_choices FROM ballot_envelope")).scalars().all()
     for _, choices, _ in cast:
         assert not any(choices.to_json().encode() in bytes(c) for c in ciphertexts)
     assert db.session.scalar(text("SELECT count(*) FROM ballot")) == 0
@@ -166,4 +168,5 @@ def test_on_postgresql_row_versions_lead_from_a_voter_to_ciphertext_only(client,
     assert versions.isdisjoint(participation_versions)
     on_disk = list(db.session.execute(text("SELECT id FROM ballot ORDER BY ctid")).scalars())
     assert on_disk == sorted(on_disk)
-    assert db.session.scalar(text("SELECT count(*) FROM sealed_ballot")) == 0
+    assert db.session.scalar(text(
+        "SELECT count(*) FROM ballot_envelope WHERE sealed_choices IS NOT NULL")) == 0
