@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from flask import (
@@ -68,9 +69,19 @@ def init_layout(app: Flask) -> None:
         }),
     ])
     WTFormsHelpers(app)
+    app.add_template_filter(long_date)
     app.extensions.setdefault(NAVIGATION_KEY, [])
     app.context_processor(layout_context)
     guard_input(app)
+
+
+def long_date(value: date | str | None) -> str:
+    """A day as people write it, "6 December 2026", from a date or an ISO date string (as
+    stored in JSON); empty for None."""
+    if value is None:
+        return ""
+    day = date.fromisoformat(value[:10]) if isinstance(value, str) else value
+    return f"{day.day} {day:%B %Y}"
 
 
 def add_navigation_link(blueprint: Blueprint, text: str, endpoint: str,

@@ -157,7 +157,8 @@ class ResetPasswordForm(FlaskForm):
 class SecondFactorCodeForm(FlaskForm):
     """A code from the authenticator app (or a recovery code), to sign in or confirm."""
 
-    code = StringField("Code", description="The 6-digit code your authenticator app shows now.",
+    code = StringField("Code", description="The 6-digit code your authenticator app shows now, "
+                                           "or one of your recovery codes.",
                        widget=GovTextInput(), filters=[strip_spaces],
                        validators=[InputRequired("Enter the code"),
                                    Length(max=40, message="Codes are shorter than that")])

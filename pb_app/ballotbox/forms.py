@@ -41,6 +41,7 @@ def open_box_form(holders: list[KeyHolder]) -> OpenBoxForm:
         pass
 
     for holder in holders:
-        setattr(_Form, f"holder_{holder.id}",
-                PasswordField(f"Passphrase of {holder.label}", widget=GovPasswordInput()))
+        setattr(_Form, f"holder_{holder.id}", PasswordField(
+            f"{holder.secret_name.capitalize()} of {holder.name_in_sentence}",
+            widget=GovPasswordInput()))
     return _Form()

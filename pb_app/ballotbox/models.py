@@ -42,6 +42,18 @@ class KeyHolder(db.Model):
         """True for a printed recovery key, which belongs to no account."""
         return self.user_id is None
 
+    @property
+    def secret_name(self) -> str:
+        """What opens this key, in words: a person's passphrase, or the printed code."""
+        return "code" if self.is_recovery_key else "passphrase"
+
+    @property
+    def name_in_sentence(self) -> str:
+        """The holder as named mid-sentence: "Frances Finance", "the recovery key made by…"."""
+        if self.is_recovery_key:
+            return "the " + self.label[0].lower() + self.label[1:]
+        return self.label
+
 
 class BallotBox(db.Model):
     """A round's public key and how many key holders it takes to open the box."""

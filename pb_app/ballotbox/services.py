@@ -33,6 +33,14 @@ from pb_app.rounds.services import round_moved
 from pb_app.voting.models import Ballot, new_ballot_id
 
 MIN_PASSPHRASE_LENGTH = 12
+
+
+class WrongPassphrase(InvalidInput):
+    """A key holder's passphrase did not open their key; names the holder."""
+
+    def __init__(self, holder: KeyHolder):
+        super().__init__(f"That is not the {holder.secret_name} of {holder.name_in_sentence}")
+        self.holder_id = holder.id
 RECOVERY_CODE_BYTES = 20  # 160 bits, written as 32 base32 characters in 8 groups of 4
 
 
@@ -208,7 +216,7 @@ def _round_key(box: BallotBox, passphrases: dict[int, str]) -> tuple[bytes, list
             private = crypto.unwrap_private_key(holder.wrapped_private_key, passphrase,
                                                 holder.kdf_salt, cost)
         except crypto.WrongPassphrase:
-            raise InvalidInput(f"That is not the passphrase of {holder.label}") from None
+            raise WrongPassphrase(holder) from None
         shares.append(crypto.unseal(private, share.sealed_share))
         used.append(holder.id)
     if len(shares) < box.threshold:

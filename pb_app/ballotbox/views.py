@@ -61,15 +61,18 @@ def recovery_key():
     return response, 200, {"Cache-Control": "no-store"}
 
 
-@bp.post("/ballot-box/keys/<int:holder_id>/retire")
+@bp.route("/ballot-box/keys/<int:holder_id>/retire", methods=["GET", "POST"])
 @role_required(FINANCE_OFFICER, ADMINISTRATOR)
 def retire(holder_id: int):
-    """Stop using a key holder for ballot boxes sealed from now on."""
+    """Confirm, then stop using a key holder for ballot boxes sealed from now on."""
     holder = services.get_key_holder(holder_id)
-    if ButtonForm().validate_on_submit():
-        services.retire_key_holder(current_user, holder, datetime.now(UTC))
-        db.session.commit()
-        flash(f"{holder.label} will not be given shares of new ballot boxes.", "success")
+    form = ButtonForm()
+    if not form.validate_on_submit():
+        return form_page("ballotbox/retire.html", form, holder=holder,
+                         holders=services.active_key_holders(), threshold=services.threshold())
+    services.retire_key_holder(current_user, holder, datetime.now(UTC))
+    db.session.commit()
+    flash(f"{holder.label} will not be given shares of new ballot boxes.", "success")
     return redirect(url_for("ballotbox.keys"))
 
 
@@ -87,8 +90,9 @@ def open_box(round_id: int):
         try:
             opened = services.open_box(round_, current_user, form.passphrases(),
                                        datetime.now(UTC))
-        except DomainError as error:
-            return refused_form_page("ballotbox/open.html", form, error, **page)
+        except DomainError as error:  # a wrong passphrase goes on its own field
+            field = getattr(form, f"holder_{getattr(error, 'holder_id', '')}", None)
+            return refused_form_page("ballotbox/open.html", form, error, field, **page)
         db.session.commit()
         flash(f"The ballot box is open: {opened} ballots are ready to count.", "success")
         return redirect(url_for("results.count_page", round_id=round_.id))

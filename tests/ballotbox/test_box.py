@@ -291,6 +291,7 @@ def test_the_box_page_says_where_the_box_stands(client, sign_in, round_in_voting
     wrong = client.post(f"/rounds/{round_in_voting.id}/ballot-box",
                         data={f"holder_{holder.id}": "not it at all"})
     assert wrong.status_code == 422 and "not the passphrase of" in wrong.get_data(True)
+    assert f'id="holder_{holder.id}-error"' in wrong.get_data(True)  # on the field it is about
     opened = client.post(f"/rounds/{round_in_voting.id}/ballot-box",
                          data={f"holder_{holder.id}": PASSPHRASE})
     assert opened.status_code == 302
@@ -364,3 +365,18 @@ def test_nobody_holds_two_keys_and_there_is_one_recovery_key_at_a_time(client, s
     retire_key_holder(officer, own, NOW)
     add_key_holder(officer, PASSPHRASE + "2", PASSPHRASE + "2")  # a new passphrase, new key
     assert count(KeyHolder) == 3
+
+
+def test_retiring_a_key_is_confirmed_first_and_warns_when_too_few_would_be_left(client,
+                                                                              sign_in):
+    first, second = key_holders(2)
+    sign_in(first.user)
+    db.session.commit()
+    page = client.get(f"/ballot-box/keys/{second.id}/retire")
+    assert page.status_code == 200 and f"Retire {second.label}?" in page.get_data(True)
+    assert 'id="too-few-left"' in page.get_data(True)
+    assert second.retired_at is None  # looking changes nothing
+    assert client.post(f"/ballot-box/keys/{second.id}/retire").status_code == 302
+    assert second.retired_at is not None
+    again = client.get(f"/ballot-box/keys/{second.id}/retire").get_data(True)
+    assert 'id="already-retired"' in again

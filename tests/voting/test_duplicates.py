@@ -60,14 +60,14 @@ def test_another_spelling_at_the_desk_is_warned_listed_and_carried_into_the_coun
     assert suspected_duplicates(approval_round) == [
         [("online", date.today()), ("assisted", date.today())]]
     manage = client.get(f"/rounds/{approval_round.id}/voting").get_data(as_text=True)
-    assert "1 time, people who voted gave the same postcode and date of birth" in manage
+    assert "1 group of people who voted gave the same postcode and date of birth" in manage
 
     move_round(approval_round, lead, Phase.CLOSED)
     open_sealed(approval_round)
     snapshot = count_round(approval_round, lead)
     db.session.commit()
     count_page = client.get(f"/results/round/{approval_round.id}/count").get_data(as_text=True)
-    assert "1 time two or more people who voted gave the same postcode" in count_page
+    assert "1 group of people who voted gave the same postcode" in count_page
     assert '"suspected_duplicates":[[{"channel":"online"' in snapshot.checks_json
 
 
