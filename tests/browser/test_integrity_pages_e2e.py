@@ -62,18 +62,14 @@ WIDE_ELEMENTS = """() => {
 class Inspector:
     """Checks each page a journey reaches: axe, and no sideways scrolling at 375 and 320 px.
 
-    Problems are collected, so that one run names them all, and ``done`` fails on any. A page
-    checked with ``defect=`` (a known fault of the application, described there) may fail; the
-    test is then marked xfail with that description, and fails again once the page passes,
-    so that the note is removed with the fix.
+    Problems are collected, so that one run names them all, and ``done`` fails on any.
     """
 
     def __init__(self, page, assert_accessible) -> None:
         self.page, self.assert_accessible = page, assert_accessible
         self.problems: list[str] = []
-        self.known: list[tuple[str, str, list[str]]] = []
 
-    def __call__(self, name: str, defect: str = "") -> None:
+    def __call__(self, name: str) -> None:
         """Check the page as it stands (``name`` names it and its screenshots)."""
         page, problems = self.page, []
         try:
@@ -95,18 +91,11 @@ class Inspector:
                                     + ", ".join(page.evaluate(WIDE_ELEMENTS)))
         finally:
             page.set_viewport_size({"width": 1280, "height": 720})
-        if defect:
-            self.known.append((name, defect, problems))
-        else:
-            self.problems.extend(problems)
+        self.problems.extend(problems)
 
     def done(self) -> None:
-        """Fail on any problem not explained by a known defect; xfail if a known one showed."""
+        """Fail naming every problem found on the pages checked."""
         assert self.problems == [], "\n".join(self.problems)
-        fixed = [name for name, _, problems in self.known if not problems]
-        assert fixed == [], f"these pages pass now: remove their defect notes: {fixed}"
-        if self.known:
-            pytest.xfail(" | ".join(f"{name}: {defect}" for name, defect, _ in self.known))
 
 
 @pytest.fixture
