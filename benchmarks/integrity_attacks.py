@@ -567,6 +567,9 @@ class Attack:
     truth: dict[str, str] = field(default_factory=dict)  # voter -> their choices (JSON)
     receipts: dict[str, str] = field(default_factory=dict)  # voter -> receipt hash
     captured: dict[str, str] = field(default_factory=dict)  # voter -> receipt hash (DBA)
+    ciphertexts: dict[str, bytes] = field(default_factory=dict)  # voter -> envelope (DBA)
+    dumped: dict[str, bytes] = field(default_factory=dict)  # the same by row order (pg_dump)
+    key_copy: tuple | None = None  # a key holder's wrapped key and share, as a backup has them
 
     def browser(self, address: str = "198.51.100.20", host: str = PUBLIC_HOST) -> Browser:
         """A fresh browser at ``address``."""
@@ -728,7 +731,7 @@ def cast_the_online_ballots(attack: Attack) -> tuple[int, int]:
         projects = json.loads(attack.truth[voter])["projects"]
         return receipt_on(cast_online(attack, voter, projects))
 
-    receipts = in_parallel(vote, voters)
+    receipts = in_parallel(vote, voters, threads=1)  # one after another, as voters come
     for voter, receipt in zip(voters, receipts, strict=True):
         if receipt:
             attack.receipts[voter] = receipt_digest(receipt)
@@ -812,19 +815,28 @@ def check_secrecy_open(attack: Attack) -> tuple[Row, str]:
     with superuser() as conn:
         people = participations(conn, round_id)
         sealed = conn.execute(
-            "SELECT xmin::text::bigint, ctid::text, id, receipt_hash FROM ballot_envelope "
-            "WHERE round_id = %s AND sealed_choices IS NOT NULL", (round_id,)).fetchall()
+            "SELECT xmin::text::bigint, ctid::text, id, receipt_hash, sealed_choices "
+            "FROM ballot_envelope WHERE round_id = %s AND sealed_choices IS NOT NULL",
+            (round_id,)).fetchall()
         linked = {}
         for offset in (0, -1, 1):
             links = link_by_xmin(people, sealed, offset)
             right = {voter for voter, row in links.items()
                      if attack.receipts.get(voter) == row[3]}
             linked[f"xmin{offset:+d}" if offset else "xmin"] = right
-            if offset == 0:  # what the DBA keeps for later: voter -> receipt hash
+            if len(links) > len(attack.captured):  # what the DBA keeps: the widest join
                 attack.captured = {voter: row[3] for voter, row in links.items()}
-        ordered = zip(sorted(people, key=lambda p: ctid_key(p[1])),
-                      sorted(sealed, key=lambda s: ctid_key(s[1])), strict=False)
+                attack.ciphertexts = {voter: bytes(row[4]) for voter, row in links.items()}
+        attack.key_copy = conn.execute(
+            "SELECT h.wrapped_private_key, h.kdf_salt, h.kdf_opslimit, h.kdf_memlimit, "
+            "s.sealed_share, b.threshold FROM key_share s JOIN key_holder h ON h.id = "
+            "s.holder_id JOIN ballot_box b ON b.id = s.box_id JOIN \"user\" u ON u.id = "
+            "h.user_id WHERE b.round_id = %s AND u.email = 'finance@example.org'",
+            (round_id,)).fetchone()
+        ordered = list(zip(sorted(people, key=lambda p: ctid_key(p[1])),
+                           sorted(sealed, key=lambda s: ctid_key(s[1])), strict=False))
         linked["ctid order"] = {p[3] for p, s in ordered if attack.receipts.get(p[3]) == s[3]}
+        attack.dumped = {p[3]: bytes(s[4]) for p, s in ordered}
         readable, places = readable_voters(attack, conn)
         plaintext_ballots = conn.execute("SELECT count(*) FROM ballot WHERE round_id = %s",
                                          (round_id,)).fetchone()[0]
@@ -837,6 +849,36 @@ def check_secrecy_open(attack: Attack) -> tuple[Row, str]:
             + (f" (in {', '.join(sorted(places))})" if places else ""))
     return Row("1a. ballot secrecy while voting is open (DBA)", known, len(readable),
                note), links
+
+
+def check_secrecy_with_passphrase(attack: Attack) -> Row:
+    """The copy the DBA took while voting was open, read by someone who also knows one key
+    holder's passphrase (the finance officer's): as many as the round's threshold open it."""
+    from pb_app.ballotbox import crypto
+
+    require(attack.key_copy is not None, "no key share was copied while voting was open")
+    wrapped, salt, opslimit, memlimit, sealed_share, threshold = attack.key_copy
+    private = crypto.unwrap_private_key(bytes(wrapped), KEY_PASSPHRASE, bytes(salt),
+                                        crypto.KdfCost(opslimit, memlimit))
+    share = crypto.unseal(private, bytes(sealed_share))
+    if threshold > 1:
+        return Row("1c. copy taken while open + one key holder's passphrase",
+                   len(attack.ciphertexts), 0, f"the box needs {threshold} key holders: one "
+                   "passphrase does not rebuild the round's key")
+    key = crypto.join_shares([share])
+    read = {voter for voter, sealed in attack.ciphertexts.items()
+            if crypto.unseal(key, sealed).decode("utf-8") == attack.truth.get(voter)}
+    by_order = {voter for voter, sealed in attack.dumped.items()
+                if crypto.unseal(key, sealed).decode("utf-8") == attack.truth.get(voter)}
+    return Row("1c. copy taken while open + one key holder's passphrase",
+               len(attack.ciphertexts), len(read),
+               f"BALLOT_KEY_THRESHOLD={threshold}: the finance officer's passphrase opens the "
+               f"key share in the copy, which opens the envelopes the xmin join tied to "
+               f"{len(attack.ciphertexts)} voters; their choices read: {len(read)} (pairing "
+               f"the two tables in row order instead, as a pg_dump keeps them, without xmin: "
+               f"{len(by_order)}). Outside a "
+               "DBA's reach alone (it needs a passphrase), but a key holder who can copy the "
+               "database, or a physical backup or replica kept from voting time, suffices")
 
 
 def close_and_open_box(attack: Attack) -> str:
@@ -1601,10 +1643,12 @@ def main() -> int:
             shown, failed = cast_the_online_ballots(attack)
             cast["shown"], cast["failed"] = shown, failed
             row, _ = check_secrecy_open(attack)
-            row.note = f"{shown} ballots cast over HTTP ({failed} failed); " + row.note
+            row.note = (f"{shown} ballots cast over HTTP, one after another ({failed} "
+                        "failed); " + row.note)
             return row
 
         run_check(rows, "1a. ballot secrecy while open", secrecy_open)
+        run_check(rows, "1c. copy + one passphrase", lambda: check_secrecy_with_passphrase(attack))
         run_check(rows, "re-check: racing confirms", lambda: check_one_ballot_each(attack))
         run_check(rows, "7. mail down", lambda: check_mail_down(attack))
         run_check(rows, "3. lockouts", lambda: check_lockouts(attack))
@@ -1627,7 +1671,7 @@ def main() -> int:
         if not args.keep_database:
             drop_database()
     order = {name: n for n, name in enumerate(
-        ["0.", "1a.", "1b.", "2.", "3a.", "3b.", "3c.", "4.", "5.", "6.", "7.", "8.", "9.",
+        ["0.", "1a.", "1b.", "1c.", "2.", "3a.", "3b.", "3c.", "4.", "5.", "6.", "7.", "8.", "9.",
          "10.", "re-check", "setup"])}
     rows.sort(key=lambda row: order.get(row.check.split(" ")[0], len(order)))
     print_table(rows, time.monotonic() - started)
