@@ -66,6 +66,9 @@ class ProductionConfig(Config):
     MAIL_BACKEND = "smtp"
     MAIL_SMTP_PORT = 587
     MAIL_SMTP_SECURITY = "starttls"
+    # Two key holders to open a ballot box: no one person, even one who can also read the
+    # database, can read the ballots alone.
+    BALLOT_KEY_THRESHOLD = 2
 
 
 CONFIGS = {

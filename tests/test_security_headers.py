@@ -18,7 +18,7 @@ PB_APP = Path(__file__).parents[1] / "pb_app"
 EVERY_RESPONSE = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "strict-origin",
     "X-Content-Type-Options": "nosniff",
 }
 
@@ -123,3 +123,23 @@ def test_the_checks_find_what_they_look_for():
     assert HANDLER.search('<button type="button"\n  onclick="go()">')
     assert STYLE.search('<div class="x" style="color: red">')
     assert not STYLE.search('<link rel="stylesheet" href="app.css">')
+
+
+def test_over_https_a_form_posted_as_browsers_send_it_under_the_policy_is_accepted():
+    """Over HTTPS, CSRF protection also wants a same-origin Referer; under
+    ``Referrer-Policy: strict-origin`` a browser sends the site's origin, and that passes.
+    (Under ``no-referrer`` it sent none, and every form of the site was refused.)"""
+    app = create_app({"ENV_NAME": "testing", "WTF_CSRF_ENABLED": True,
+                      "DATABASE_URL": "sqlite://"})
+    client = app.test_client()
+    page = client.get("/sign-in", base_url="https://pb.example.org")
+    assert page.headers["Referrer-Policy"] == "strict-origin"
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text).group(1)
+    form = {"csrf_token": token, "email": "", "password": ""}
+    with app.app_context():
+        db.create_all()
+        as_sent = client.post("/sign-in", base_url="https://pb.example.org", data=form,
+                              headers={"Referer": "https://pb.example.org/"})
+        without = client.post("/sign-in", base_url="https://pb.example.org", data=form)
+    assert as_sent.status_code == 422  # the form's own errors: the CSRF check passed
+    assert without.status_code == 400

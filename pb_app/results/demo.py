@@ -14,8 +14,8 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 
 from pb_app.accounts.models import FINANCE_OFFICER, GROUP_LEAD, RoleGrant, User
-from pb_app.ballotbox.demo import DEMO_PASSPHRASE
-from pb_app.ballotbox.models import BallotEnvelope, KeyHolder
+from pb_app.ballotbox.demo import demo_passphrases
+from pb_app.ballotbox.models import BallotEnvelope
 from pb_app.ballotbox.services import open_box
 from pb_app.extensions import db
 from pb_app.localities.models import Locality
@@ -124,9 +124,8 @@ def write_ballot(
 
 
 def _open_box(round_: Round, finance: User) -> None:
-    """Open the round's ballot box with the demo key holder's passphrase, as at a real count."""
-    holder = db.session.scalar(select(KeyHolder).where(KeyHolder.user_id == finance.id))
-    open_box(round_, finance, {holder.id: DEMO_PASSPHRASE}, datetime.now(UTC))
+    """Open the round's ballot box with the demo key holders' passphrases, as at a count."""
+    open_box(round_, finance, demo_passphrases(), datetime.now(UTC))
 
 
 def _equalities(round_: Round, rng: random.Random) -> None:

@@ -380,3 +380,27 @@ def test_retiring_a_key_is_confirmed_first_and_warns_when_too_few_would_be_left(
     assert second.retired_at is not None
     again = client.get(f"/ballot-box/keys/{second.id}/retire").get_data(True)
     assert 'id="already-retired"' in again
+
+
+@pytest.mark.parametrize("needed", [1, 2])
+def test_the_demo_sets_up_enough_key_holders_for_the_threshold_and_can_open_a_box(app, needed):
+    """Production asks for two key holders; the demo works under either threshold."""
+    from pb_app import create_app
+    from pb_app.ballotbox.demo import DEMO_HOLDER_EMAILS, demo_passphrases, load_demo
+
+    assert create_app({"ENV_NAME": "production", "SECRET_KEY": "k" * 40,
+                       "BASE_URL": "https://pb.example.org"}).config["BALLOT_KEY_THRESHOLD"] == 2
+    for email in DEMO_HOLDER_EMAILS:
+        finance_officer(user__email=email)
+    app.config["BALLOT_KEY_THRESHOLD"] = needed
+    try:
+        printed = []
+        load_demo(printed.append)
+        assert count(KeyHolder) == needed + 1 and "recovery key" in printed[0]
+        round_ = make_round(place("Eildon", "TD1"))
+        cast_some(round_, 2)
+        close(round_)
+        officer = get_box(round_).shares[0].holder.user
+        assert open_box(round_, officer, demo_passphrases(), NOW) == 2
+    finally:
+        app.config["BALLOT_KEY_THRESHOLD"] = 1
