@@ -640,7 +640,7 @@ def check_forms_without_referer(attack: Attack) -> Row:
     ]
     policy = attack.browser().get("/sign-in").header("Referrer-Policy")
     for path, fields in attempts:
-        sent = _referer_under(policy, attack.host, path)
+        sent = _referer_under(policy, PUBLIC_HOST, path)
         as_browser = attack.browser("198.51.100.98").submit(
             path, fields, referer=False, headers={"Referer": sent} if sent else None)
         bare = attack.browser("198.51.100.99").submit(path, fields, referer=False)
@@ -832,17 +832,18 @@ def check_secrecy_with_passphrase(attack: Attack) -> Row:
 
 
 def close_and_open_box(attack: Attack) -> str:
-    """The lead closes voting over HTTP; the finance officer opens the box with
-    ``flask ballot-box open``, the passphrase on stdin."""
+    """The lead closes voting over HTTP; the demo's staff key holders (as many as the
+    threshold asks) open the box with ``flask ballot-box open``, passphrases on stdin."""
     round_id = attack.facts.secret_round
     lead = attack.signed_in("lead.teviot-and-liddesdale@example.org", STAFF_PASSWORD)
     closed = lead.submit(f"/rounds/{round_id}/voting", {},
                          action=f"/rounds/{round_id}/voting/close")
     holders = flask(attack.env, "ballot-box", "holders").stdout
-    holder = next(line.split("\t")[0] for line in holders.splitlines()
-                  if "Finance" in line)
+    staff = [line.split("\t")[0] for line in holders.splitlines()
+             if line and "Recovery key" not in line]
+    options = [option for holder in staff for option in ("--holder", holder)]
     opened = flask(attack.env, "ballot-box", "open", str(round_id), "--as",
-                   "finance@example.org", "--holder", holder, stdin=KEY_PASSPHRASE + "\n")
+                   "finance@example.org", *options, stdin=(KEY_PASSPHRASE + "\n") * len(staff))
     said = (opened.stdout.strip().splitlines() or opened.stderr.strip().splitlines() or [""])
     return f"closed over HTTP: {closed.status}; flask ballot-box open: {said[-1]}"
 
