@@ -27,6 +27,8 @@ class KeyHolder(db.Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     label: Mapped[str] = mapped_column(String(200))
     public_key: Mapped[bytes] = mapped_column(LargeBinary(32))
+    # An HMAC of the holder and its public key under the audit key, as for a box's key.
+    public_key_mac: Mapped[str] = mapped_column(String(64))
     wrapped_private_key: Mapped[bytes] = mapped_column(LargeBinary(72))
     kdf_salt: Mapped[bytes] = mapped_column(LargeBinary(16))
     kdf_opslimit: Mapped[int]
@@ -63,6 +65,9 @@ class BallotBox(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), unique=True)
     public_key: Mapped[bytes] = mapped_column(LargeBinary(32))
+    # An HMAC of the round and its public key under the audit key (never in the database):
+    # a database writer who swaps in a key of their own is caught before any ballot uses it.
+    public_key_mac: Mapped[str] = mapped_column(String(64))
     threshold: Mapped[int]
     sealed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

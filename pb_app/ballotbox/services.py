@@ -15,6 +15,8 @@ forbids it), InvalidInput (a bad passphrase or label) and NotFound.
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import secrets
 from datetime import date, datetime
 
@@ -23,7 +25,7 @@ from sqlalchemy import func, insert, select, update
 
 from pb_app.accounts.models import ADMINISTRATOR, FINANCE_OFFICER, User
 from pb_app.accounts.services import can_manage_locality
-from pb_app.audit.services import record_event
+from pb_app.audit.services import audit_key, record_event
 from pb_app.ballotbox import crypto
 from pb_app.ballotbox.models import BallotBox, BallotEnvelope, KeyHolder, KeyShare
 from pb_app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -33,6 +35,7 @@ from pb_app.rounds.services import round_moved
 from pb_app.voting.models import Ballot, new_ballot_id
 
 MIN_PASSPHRASE_LENGTH = 12
+RECOVERY_CODE_BYTES = 20  # 160 bits, written as 32 base32 characters in 8 groups of 4
 
 
 class WrongPassphrase(InvalidInput):
@@ -41,7 +44,6 @@ class WrongPassphrase(InvalidInput):
     def __init__(self, holder: KeyHolder):
         super().__init__(f"That is not the {holder.secret_name} of {holder.name_in_sentence}")
         self.holder_id = holder.id
-RECOVERY_CODE_BYTES = 20  # 160 bits, written as 32 base32 characters in 8 groups of 4
 
 
 def kdf_cost() -> crypto.KdfCost:
@@ -86,6 +88,7 @@ def _new_holder(label: str, passphrase: str, user: User | None, actor: User) -> 
     cost = kdf_cost()
     salt, wrapped = crypto.wrap_private_key(private_key, passphrase, cost)
     holder = KeyHolder(user_id=user.id if user else None, label=label, public_key=public_key,
+                       public_key_mac=_public_key_mac("holder", label, public_key),
                        wrapped_private_key=wrapped, kdf_salt=salt, kdf_opslimit=cost.opslimit,
                        kdf_memlimit=cost.memlimit, created_by_id=actor.id)
     db.session.add(holder)
@@ -148,16 +151,23 @@ def seal_box(round_: Round) -> BallotBox:
     holders and then forgotten.
 
     Raises Conflict when there are fewer than ``threshold + 1`` active key holders (one
-    spare, so that a lost passphrase cannot lose the round).
+    spare, so that a lost passphrase cannot lose the round), or when a holder's public key is
+    not the one they set up (swapped in the database, to receive a share).
     """
     holders, needed = active_key_holders(), threshold()
+    for holder in holders:
+        expected = _public_key_mac("holder", holder.label, holder.public_key)
+        if not hmac.compare_digest(holder.public_key_mac, expected):
+            raise Conflict(f"Voting cannot open: the key of {holder.name_in_sentence} is not the "
+                           "one they set up. The database may have been tampered with.")
     if len(holders) < needed + 1:
         raise Conflict(
             f"Voting cannot open: the ballot box needs at least {needed + 1} key holders "
             f"({needed} to open it, and one spare), and there are {len(holders)}. A finance "
             "officer sets them up on the page 'Ballot box keys'.")
     public_key, private_key = crypto.new_key_pair()
-    box = BallotBox(round_id=round_.id, public_key=public_key, threshold=needed)
+    box = BallotBox(round_id=round_.id, public_key=public_key, threshold=needed,
+                    public_key_mac=_public_key_mac("box", str(round_.id), public_key))
     shares = crypto.split_secret(private_key, needed, len(holders))
     box.shares = [KeyShare(holder_id=holder.id, sealed_share=crypto.seal(holder.public_key, share))
                   for holder, share in zip(holders, shares, strict=True)]
@@ -175,6 +185,11 @@ def seal_ballot(round_: Round, *, choices_json: str, receipt_hash: str, channel:
     box = get_box(round_)
     if box is None or box.is_open:
         raise Conflict("This round's ballot box is not taking ballots.")
+    expected = _public_key_mac("box", str(round_.id), box.public_key)
+    if not hmac.compare_digest(box.public_key_mac, expected):
+        raise Conflict("This round's ballot box key is not the one it was sealed with, so no "
+                       "ballot can be taken. Tell the finance officer: the database may have "
+                       "been tampered with.")
     db.session.execute(insert(BallotEnvelope).values(
         id=new_ballot_id(), round_id=round_.id, channel=channel, cast_on=day,
         paper_batch_id=batch_id, receipt_hash=receipt_hash,
@@ -183,6 +198,12 @@ def seal_ballot(round_: Round, *, choices_json: str, receipt_hash: str, channel:
 
 def _sealed(round_: Round):
     return (BallotEnvelope.round_id == round_.id) & BallotEnvelope.sealed_choices.is_not(None)
+
+
+def _public_key_mac(kind: str, owner: str, public_key: bytes) -> str:
+    """The HMAC, under the audit key, that vouches for a box's or a key holder's public key."""
+    message = f"ballot-box {kind}:{owner}:".encode() + public_key
+    return hmac.new(audit_key(), message, hashlib.sha256).hexdigest()
 
 
 def sealed_count(round_: Round) -> int:

@@ -404,3 +404,30 @@ def test_the_demo_sets_up_enough_key_holders_for_the_threshold_and_can_open_a_bo
         assert open_box(round_, officer, demo_passphrases(), NOW) == 2
     finally:
         app.config["BALLOT_KEY_THRESHOLD"] = 1
+
+
+def test_a_public_key_swapped_in_the_database_takes_no_ballot(round_in_voting):
+    """A database writer who puts a key of their own on the box could read every ballot
+    sealed after; the box's key carries a MAC under a key outside the database."""
+    cast_some(round_in_voting, 1)
+    own_public, _ = crypto.new_key_pair()
+    db.session.execute(update(BallotBox).where(BallotBox.round_id == round_in_voting.id)
+                       .values(public_key=own_public))
+    db.session.expire_all()
+    later = voter_at_desk("Later Voter", "TD1 3AB", date(1980, 1, 1))
+    with pytest.raises(Conflict, match="not the one it was sealed with"):
+        cast_ballot(round_in_voting, later, Choices((project_ids(round_in_voting)[0],)),
+                    channel="assisted", now=NOW, helper=lead_of(round_in_voting.locality))
+    assert count(BallotEnvelope) == 1
+
+
+def test_a_key_holder_key_swapped_in_the_database_gets_no_share(app):
+    """Swapping a holder's public key for one's own would win a share of every new box."""
+    first, _ = key_holders(2)
+    own_public, _ = crypto.new_key_pair()
+    db.session.execute(update(KeyHolder).where(KeyHolder.id == first.id)
+                       .values(public_key=own_public))
+    db.session.expire_all()
+    with pytest.raises(Conflict, match="is not the one they set up"):
+        make_round(place("Eildon", "TD1"))
+    assert count(BallotBox) == 0

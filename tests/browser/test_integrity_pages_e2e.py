@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pyotp
 import pytest
+from browser.journeys import sign_in, sign_out
 from factories import DEFAULT_PASSWORD, administrator, finance_officer
 from playwright.sync_api import expect
 from sqlalchemy import select
@@ -102,21 +103,6 @@ class Inspector:
 def look_over(page, assert_accessible) -> Inspector:
     """``look_over(name)`` checks the page as it stands; ``look_over.done()`` at the end."""
     return Inspector(page, assert_accessible)
-
-
-def sign_in(page, email: str) -> None:
-    """Sign in with the test password, as someone without a second factor."""
-    page.goto("/sign-in")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password", exact=True).fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
-
-
-def sign_out(page) -> None:
-    """Sign out with the button in the header."""
-    page.get_by_role("button", name="Sign out").click()
-    expect(page.get_by_role("link", name="Sign in", exact=True)).to_be_visible()
 
 
 def check_receipt(page, round_id: int, receipt: str, published: bool = False) -> str:

@@ -4,7 +4,7 @@ resident reads the result, checks a receipt and opens the oversight report."""
 from __future__ import annotations
 
 import pytest
-from factories import DEFAULT_PASSWORD
+from browser.journeys import sign_in, sign_out
 from playwright.sync_api import expect
 from results.builders import cast, make_projects, make_round, paper_batch, staff
 
@@ -32,39 +32,26 @@ def closed_round(app):
     return found
 
 
-def _sign_in(page, email: str) -> None:
-    page.goto("/sign-in")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password", exact=True).fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
-
-
-def _sign_out(page) -> None:
-    page.get_by_role("button", name="Sign out").click()
-    expect(page.get_by_role("link", name="Sign in", exact=True)).to_be_visible()
-
-
 def test_count_sign_off_publish_and_check_a_receipt(page, closed_round, assert_accessible):
     round_id, lead, officer, code = closed_round
-    _sign_in(page, lead)
+    sign_in(page, lead)
     page.goto(f"/results/round/{round_id}/count")
     page.get_by_role("button", name="Run the count").click()
     expect(page.locator("main")).to_contain_text("Waiting for a finance officer to sign it off")
     assert_accessible(page)
-    _sign_out(page)
+    sign_out(page)
 
-    _sign_in(page, officer)
+    sign_in(page, officer)
     page.goto(f"/results/round/{round_id}/count")
     page.get_by_role("button", name="Sign off this result").click()
     expect(page.locator("body")).to_contain_text("Result signed off")
-    _sign_out(page)
+    sign_out(page)
 
-    _sign_in(page, lead)
+    sign_in(page, lead)
     page.goto(f"/results/round/{round_id}/count")
     page.get_by_role("button", name="Publish the result").click()
     expect(page.locator("h1")).to_contain_text("Results: Cheviot Community Chest")
-    _sign_out(page)
+    sign_out(page)
 
     page.goto(f"/results/round/{round_id}")
     text = page.inner_text("main")
