@@ -8,8 +8,7 @@ import pytest
 
 
 @pytest.fixture
-def mail_log(app, caplog, monkeypatch):
+def mail_log(app, caplog):
     """Capture the app log, where the "log" mail backend writes every message it sends."""
-    monkeypatch.setattr(app.logger, "disabled", False)
     caplog.set_level(logging.INFO, logger=app.logger.name)
     return caplog

@@ -182,7 +182,6 @@ def outbox(app, monkeypatch) -> list:
     """
     sent: list = []
     monkeypatch.setitem(app.config, "MAIL_BACKEND", "log")
-    monkeypatch.setattr(app.logger, "disabled", False)
     handler = _LoggedMail(sent)
     app.logger.addHandler(handler)
     yield sent

@@ -55,11 +55,9 @@ class Outbox(logging.Handler):
 
 
 @pytest.fixture(name="outbox")
-def outbox_fixture(app, monkeypatch):
-    """Collect the emails the app sends (the app logger is switched back on if a logging
-    configuration, such as Alembic's, disabled it)."""
+def outbox_fixture(app):
+    """Collect the emails the app sends, as the log mail backend writes them."""
     handler = Outbox()
-    monkeypatch.setattr(app.logger, "disabled", False)
     app.logger.addHandler(handler)
     yield handler
     app.logger.removeHandler(handler)
