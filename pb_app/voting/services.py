@@ -365,6 +365,25 @@ def resembling_participation(round_: Round, voter: Voter) -> Participation | Non
     ).limit(1)).first()
 
 
+def participation_of(round_: Round, user: User) -> Participation | None:
+    """The signed-in user's participation in the round, once they have voted (on any
+    channel where their account is known)."""
+    if not user.is_authenticated:
+        return None
+    return db.session.scalar(select(Participation).where(
+        Participation.round_id == round_.id, Participation.user_id == user.id))
+
+
+def rounds_in_voting(now: datetime, locality_id: int | None = None) -> list[Round]:
+    """The rounds taking ballots at ``now``, closing soonest first; only those of
+    ``locality_id`` when it is given."""
+    query = select(Round).where(Round.phase == Phase.VOTING.value,
+                                Round.voting_close_at > now)
+    if locality_id is not None:
+        query = query.where(Round.locality_id == locality_id)
+    return list(db.session.scalars(query.order_by(Round.voting_close_at, Round.id)))
+
+
 def check_can_run_voting(user: User, round_: Round) -> None:
     """Raise PermissionDenied unless ``user`` may run voting for the round's locality."""
     check_can_manage_locality(user, round_.locality)

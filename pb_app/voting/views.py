@@ -45,6 +45,7 @@ from pb_app.voting.models import CHANNELS, CODE, ONLINE, PaperBatch
 
 bp = Blueprint("voting", __name__, template_folder="templates", cli_group=None)
 bp.cli.add_command(voting_cli)
+bp.add_app_template_global(CHANNELS, "channels_in_words")
 
 DESK_FIELDS = ("desk_full_name", "desk_postcode", "desk_date_of_birth", "desk_channel",
                "desk_batch")
@@ -54,6 +55,20 @@ DESK_FIELDS = ("desk_full_name", "desk_postcode", "desk_date_of_birth", "desk_ch
 def voting_helpers() -> dict:
     """Template helpers for the voting pages."""
     return {"pounds": format_pounds}
+
+
+@bp.app_template_global()
+def voting_now() -> list[Round]:
+    """For any page: the rounds taking ballots now, in the signed-in resident's own locality
+    when it is known, else everywhere."""
+    locality_id = current_user.locality_id if current_user.is_authenticated else None
+    return services.rounds_in_voting(_now(), locality_id)
+
+
+@bp.app_template_global()
+def my_vote(round_: Round):
+    """For any page: the signed-in user's participation in ``round_``, or None."""
+    return services.participation_of(round_, current_user)
 
 
 def _now() -> datetime:
