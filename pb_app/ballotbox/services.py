@@ -152,7 +152,8 @@ def seal_box(round_: Round) -> BallotBox:
 
     Raises Conflict when there are fewer than ``threshold + 1`` active key holders (one
     spare, so that a lost passphrase cannot lose the round), or when a holder's public key is
-    not the one they set up (swapped in the database, to receive a share).
+    not the one they set up, or two holders share one key (changed in the database, to
+    receive a share, or two).
     """
     holders, needed = active_key_holders(), threshold()
     for holder in holders:
@@ -160,6 +161,9 @@ def seal_box(round_: Round) -> BallotBox:
         if not hmac.compare_digest(holder.public_key_mac, expected):
             raise Conflict(f"Voting cannot open: the key of {holder.name_in_sentence} is not the "
                            "one they set up. The database may have been tampered with.")
+    if len({holder.public_key for holder in holders}) < len(holders):
+        raise Conflict("Voting cannot open: two key holders have the same key, so one person "
+                       "would hold two shares. The database may have been tampered with.")
     if len(holders) < needed + 1:
         raise Conflict(
             f"Voting cannot open: the ballot box needs at least {needed + 1} key holders "
@@ -266,6 +270,7 @@ def open_box(round_: Round, actor: User, passphrases: dict[int, str], now: datet
         raise NotFound("This round has no ballot box")
     if round_.current_phase not in (Phase.CLOSED, Phase.COUNTED):
         raise Conflict("The ballot box can be opened only once voting has closed.")
+    db.session.refresh(box, with_for_update=True)  # two openings at once: one waits, then sees
     if box.is_open:
         raise Conflict("The ballot box has already been opened.")
     key, holders = _round_key(box, passphrases)

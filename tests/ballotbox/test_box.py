@@ -431,3 +431,15 @@ def test_a_key_holder_key_swapped_in_the_database_gets_no_share(app):
     with pytest.raises(Conflict, match="is not the one they set up"):
         make_round(place("Eildon", "TD1"))
     assert count(BallotBox) == 0
+
+
+def test_a_key_holder_copied_onto_another_gets_no_second_share(app):
+    """A holder who copies their own key and its MAC onto another holder's row would hold
+    two shares, enough to open a box that needs two people."""
+    first, second, _ = key_holders(3)
+    db.session.execute(update(KeyHolder).where(KeyHolder.id == second.id).values(
+        label=first.label, public_key=first.public_key, public_key_mac=first.public_key_mac))
+    db.session.expire_all()
+    with pytest.raises(Conflict, match="two key holders have the same key"):
+        make_round(place("Eildon", "TD1"))
+    assert count(BallotBox) == 0

@@ -12,15 +12,20 @@ from datetime import UTC, date, datetime
 from urllib.parse import urlencode
 
 import pytest
+from ballotbox.builders import PASSPHRASE
 from flask import Flask
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from pb_app.accounts.models import User
 from pb_app.ballotbox.models import BallotEnvelope
+from pb_app.ballotbox.services import get_box
 from pb_app.extensions import db
-from pb_app.voting.models import Participation, VotingCode
-from pb_app.voting.services import generate_voting_codes
+from pb_app.rounds.models import Phase, Round
+from pb_app.rounds.services import move_round
+from pb_app.voting.ballots import Choices
+from pb_app.voting.models import Ballot, Participation, VotingCode
+from pb_app.voting.services import cast_ballot, generate_voting_codes, voter_at_desk
 from voting.builders import lead_of, make_round, place, project_ids
 
 pytestmark = pytest.mark.committing
@@ -155,3 +160,26 @@ def test_200_simultaneous_casts_with_one_voting_code_store_exactly_one_ballot(ap
     assert statuses[200] == 1 and statuses[403] + statuses[409] == 199, statuses
     with app.app_context():
         assert stored(round_id) == (1, 1)
+
+
+def test_20_simultaneous_openings_of_a_ballot_box_open_it_once(app, server, race_round):
+    """A double click, or two key holders at once: the box opens once, its ballots once."""
+    round_id, project = race_round
+    round_ = db.session.get(Round, round_id)
+    lead = lead_of(round_.locality)
+    for number in range(3):
+        cast_ballot(round_, voter_at_desk(f"Racer {number}", "TD1 1AA", date(1970, 1, 1 + number)),
+                    Choices((project,)), channel="assisted", now=datetime.now(UTC), helper=lead)
+    move_round(round_, lead, Phase.CLOSED)
+    holder = get_box(round_).shares[0].holder
+    body = urlencode({f"holder_{holder.id}": PASSPHRASE})
+    cookies = [session_cookie(app, holder.user_id)] * 20
+    db.session.commit()
+    db.session.remove()
+    results = race(server, f"/rounds/{round_id}/ballot-box", cookies, body)
+    statuses = Counter(status for status, _ in results)
+    assert statuses == Counter({302: 1, 409: 19}), statuses
+    db.session.remove()
+    assert db.session.scalar(select(func.count()).select_from(Ballot).where(
+        Ballot.round_id == round_id)) == 3
+    db.session.remove()
