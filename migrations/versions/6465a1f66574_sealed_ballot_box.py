@@ -44,6 +44,7 @@ def upgrade():
     )
     with op.batch_alter_table('key_holder', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_key_holder_user_id'), ['user_id'], unique=False)
+        batch_op.create_index('uq_key_holder_user_id_active', ['user_id'], unique=True, sqlite_where=sa.text('retired_at IS NULL'), postgresql_where=sa.text('retired_at IS NULL'))
 
     op.create_table('ballot_box',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -158,5 +159,6 @@ def downgrade():
     op.drop_table('key_share')
     op.drop_table('ballot_box')
     with op.batch_alter_table('key_holder', schema=None) as batch_op:
+        batch_op.drop_index('uq_key_holder_user_id_active', sqlite_where=sa.text('retired_at IS NULL'), postgresql_where=sa.text('retired_at IS NULL'))
         batch_op.drop_index(batch_op.f('ix_key_holder_user_id'))
     op.drop_table('key_holder')

@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pb_app.accounts.models import User
@@ -38,6 +46,13 @@ class KeyHolder(db.Model):
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+
+    __table_args__ = (
+        # One active key a person: two would be two shares, enough where two must open a box.
+        Index("uq_key_holder_user_id_active", "user_id", unique=True,
+              sqlite_where=text("retired_at IS NULL"),
+              postgresql_where=text("retired_at IS NULL")),
+    )
 
     @property
     def is_recovery_key(self) -> bool:

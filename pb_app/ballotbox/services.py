@@ -22,6 +22,7 @@ from datetime import date, datetime
 
 from flask import current_app
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from pb_app.accounts.models import ADMINISTRATOR, FINANCE_OFFICER, User
 from pb_app.accounts.services import can_manage_locality
@@ -91,8 +92,11 @@ def _new_holder(label: str, passphrase: str, user: User | None, actor: User) -> 
                        public_key_mac=_public_key_mac("holder", label, public_key),
                        wrapped_private_key=wrapped, kdf_salt=salt, kdf_opslimit=cost.opslimit,
                        kdf_memlimit=cost.memlimit, created_by_id=actor.id)
-    db.session.add(holder)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(holder)
+    except IntegrityError:  # the same person's key, set up by a concurrent request
+        raise Conflict(_ALREADY_HOLDS_A_KEY) from None
     record_event("ballot_box.key_holder_added", actor=actor, subject=holder,
                  after={"label": label, "recovery_key": user is None})
     return holder
@@ -108,13 +112,16 @@ def add_key_holder(actor: User, passphrase: str, confirmation: str) -> KeyHolder
     """
     check_can_hold_keys(actor)
     if held_key(actor) is not None:
-        raise Conflict("You already hold a key. To choose a new passphrase, retire your key "
-                       "first: boxes sealed before keep their share of it.")
+        raise Conflict(_ALREADY_HOLDS_A_KEY)
     if len(passphrase) < MIN_PASSPHRASE_LENGTH:
         raise InvalidInput(f"Your passphrase must be at least {MIN_PASSPHRASE_LENGTH} characters")
     if passphrase != confirmation:
         raise InvalidInput("The two passphrases are different: type the same one twice")
     return _new_holder(actor.full_name, passphrase, actor, actor)
+
+
+_ALREADY_HOLDS_A_KEY = ("You already hold a key. To choose a new passphrase, retire your key "
+                        "first: boxes sealed before keep their share of it.")
 
 
 def make_recovery_key(actor: User, today: date) -> str:

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 import pytest
 from factories import finance_officer
 from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import IntegrityError
 from voting.builders import lead_of, make_round, place, project_ids, resident
 
 from ballotbox.builders import PASSPHRASE, key_holders, open_sealed
@@ -443,3 +444,17 @@ def test_a_key_holder_copied_onto_another_gets_no_second_share(app):
     with pytest.raises(Conflict, match="two key holders have the same key"):
         make_round(place("Eildon", "TD1"))
     assert count(BallotBox) == 0
+
+
+def test_the_database_holds_one_active_key_a_person_whatever_the_code_checked(app):
+    """Two requests at once could both pass the check in the code; the database decides."""
+    officer = finance_officer()
+    first = add_key_holder(officer, PASSPHRASE, PASSPHRASE)
+    clone = KeyHolder(user_id=officer.id, label=first.label, public_key=first.public_key,
+                      public_key_mac=first.public_key_mac,
+                      wrapped_private_key=first.wrapped_private_key, kdf_salt=first.kdf_salt,
+                      kdf_opslimit=first.kdf_opslimit, kdf_memlimit=first.kdf_memlimit)
+    with pytest.raises(IntegrityError), db.session.begin_nested():
+        db.session.add(clone)
+    retire_key_holder(officer, first, NOW)
+    add_key_holder(officer, PASSPHRASE, PASSPHRASE)  # a retired key leaves room for a new one
