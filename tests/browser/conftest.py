@@ -2,7 +2,8 @@
 
 ``live_server`` serves the session's ``app`` (and so its test database) over HTTP on
 127.0.0.1; ``page`` is a fresh Playwright page (own cookies) per test, with ``goto`` paths
-relative to the server; ``assert_accessible(page)`` runs axe-core on the page as it stands.
+relative to the server; ``assert_accessible(page)`` runs axe-core on the page as it stands, and
+``assert_reflows(page)`` checks that it does not scroll sideways at 320 px.
 
 Every test in this folder is marked ``browser`` and ``committing``: the server answers from
 its own thread and connections, so it only sees committed rows, and the tables are emptied
@@ -108,6 +109,35 @@ def assert_accessible():
         assert problems == [], f"accessibility problems on {page.url}"
 
     return check
+
+
+@pytest.fixture
+def assert_reflows():
+    """A check that fails if the page, at ``width`` CSS pixels, scrolls sideways (WCAG 1.4.10).
+
+    The viewport is set to the width, the page reloaded (so media queries apply), and the
+    document's scroll width compared with it; the page is left at that width.
+    """
+
+    def check(page, width: int = 320) -> None:
+        page.set_viewport_size({"width": width, "height": 800})
+        page.reload()
+        scroll_width = page.evaluate("document.documentElement.scrollWidth")
+        widest = page.evaluate(WIDEST_ELEMENT_SCRIPT, width)
+        assert scroll_width <= width, (
+            f"{page.url} is {scroll_width} px wide at {width} px; widest: {widest}")
+
+    return check
+
+
+# The deepest elements that stick out past the viewport's right edge, to name the culprit.
+WIDEST_ELEMENT_SCRIPT = """width => [...document.querySelectorAll('body *')]
+    .filter(e => e.getBoundingClientRect().right > width + 1
+                 && ![...e.children].some(c => c.getBoundingClientRect().right > width + 1))
+    .slice(0, 3)
+    .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+              + (e.className && typeof e.className === 'string' ? '.' + e.className.split(' ').join('.') : '')
+              + ' ' + Math.round(e.getBoundingClientRect().right) + 'px')"""
 
 
 def _missing(reason: str) -> None:
