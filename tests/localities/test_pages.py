@@ -1,4 +1,4 @@
-"""The home page: what the service is for, and every locality by name."""
+"""The home page: what the service is for, and every locality by name, each a link to its page."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ from factories import LocalityFactory
 
 
 def test_the_home_page_names_every_locality_and_says_what_the_service_is_for(client):
-    for name in ["Tweeddale", "Eildon", "Teviot and Liddesdale"]:
-        LocalityFactory(name=name)
+    localities = [LocalityFactory(name=name)
+                  for name in ["Tweeddale", "Eildon", "Teviot and Liddesdale"]]
     page = client.get("/")
     assert page.status_code == 200
     text = page.get_data(as_text=True)
-    for name in ["Tweeddale", "Eildon", "Teviot and Liddesdale"]:
-        assert f"<li>{name}</li>" in text
+    for locality in localities:
+        assert f'href="/localities/{locality.slug}">{locality.name}</a></li>' in text
     assert "Residents decide together how part of the health and social care budget" in text
 
 
