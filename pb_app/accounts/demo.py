@@ -16,6 +16,9 @@ from pb_app.localities.models import Locality
 RESIDENT_COUNT = 300
 STAFF_PASSWORD = "demo-staff-password"
 RESIDENT_PASSWORD = "demo-resident-password"
+# The resident a newcomer signs in as: lives in Eildon (taking votes and ideas), has confirmed
+# their email, and has not voted, so they can propose, vote and check a receipt.
+NEWCOMER_EMAIL = "resident@example.org"
 
 # Real postcode sectors of each locality's towns and valleys; unit letters are made up.
 SECTORS = {
@@ -52,9 +55,11 @@ def load_demo(echo: Callable[[str], None]) -> None:
         _place(lead, rng, locality, today)
         services.grant_role(admin, lead, GROUP_LEAD, locality)
         echo(f"Group lead of {locality.name}: {lead.email} / {STAFF_PASSWORD}")
+    newcomer = _newcomer(localities, rng, today)
     residents = _residents(localities, rng, today)
-    echo(f"Resident ({residents[0].locality.name}): {residents[0].email} / {RESIDENT_PASSWORD} "
-         f"(and {len(residents) - 1} more residents, same password)")
+    echo(f"Resident of {newcomer.locality.name}, to propose, vote and check a receipt: "
+         f"{newcomer.email} / {RESIDENT_PASSWORD} "
+         f"(and {len(residents)} more residents, same password)")
 
 
 def _user(email: str, full_name: str, password: str, password_hash: str | None = None) -> User:
@@ -70,6 +75,14 @@ def _place(user: User, rng: random.Random, locality: Locality, today: date) -> N
     postcode = f"{sector}{rng.choice(UNIT_LETTERS)}{rng.choice(UNIT_LETTERS)}"
     born = today - timedelta(days=rng.randint(16 * 365 + 4, 90 * 365))
     services.update_profile(user, postcode, born, today)
+
+
+def _newcomer(localities: list[Locality], rng: random.Random, today: date) -> User:
+    """The resident whose sign-in ``make run`` prints: in Eildon, email confirmed."""
+    newcomer = _user(NEWCOMER_EMAIL, "Rhona Pringle", RESIDENT_PASSWORD)
+    _place(newcomer, rng, next(loc for loc in localities if loc.slug == "eildon"), today)
+    newcomer.email_confirmed_at = services.utcnow()  # as their registration link did
+    return newcomer
 
 
 def _residents(localities: list[Locality], rng: random.Random, today: date) -> list[User]:

@@ -1,4 +1,5 @@
-"""Demo rounds: Eildon voting on a dozen proposals, Tweeddale taking proposals, Cheviot counted.
+"""Demo rounds: Eildon voting on a dozen proposals and taking ideas for its next round,
+Tweeddale taking proposals, Cheviot counted.
 
 Everything goes through the services, so the demo also fills the audit trail.
 """
@@ -67,6 +68,13 @@ TWEEDDALE_PROPOSALS = [
 ]
 
 
+EILDON_NEXT_PROPOSALS = [
+    ("Tweedbank repair cafe", "Volunteers fix clothes, bikes and lamps over a cup of tea.",
+     "Tweedbank Community Centre", "TD1 3RS", (1, 4), ENGAGING,
+     [("Tools and parts", "1400"), ("Room hire", "900")]),
+]
+
+
 def _lead(locality: Locality) -> User:
     return db.session.scalars(select(User).join(RoleGrant).where(
         RoleGrant.role == GROUP_LEAD, RoleGrant.locality_id == locality.id)).first()
@@ -115,6 +123,7 @@ def load_demo(echo: Callable[[str], None]) -> None:
     localities = {loc.slug: loc for loc in db.session.scalars(select(Locality))}
     for slug, title, budget, start, rows, last in (
         ("eildon", "Eildon Community Fund 2026", 60_000, -47, EILDON_PROPOSALS, Phase.VOTING),
+        ("eildon", "Eildon Small Grants 2027", 15_000, -3, EILDON_NEXT_PROPOSALS, None),
         ("tweeddale", "Tweeddale Wellbeing Fund", 25_000, -5, TWEEDDALE_PROPOSALS, None),
         ("cheviot", "Cheviot Community Chest 2025", 20_000, -400, EILDON_PROPOSALS[:3],
          Phase.COUNTED),

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from pb_app.accounts.demo import FIRST_NAMES, LAST_NAMES, SECTORS, UNIT_LETTERS
+from pb_app.accounts.demo import FIRST_NAMES, LAST_NAMES, NEWCOMER_EMAIL, SECTORS, UNIT_LETTERS
 from pb_app.accounts.models import GROUP_LEAD, RoleGrant, User
 from pb_app.extensions import db
 from pb_app.localities.models import Locality
@@ -26,7 +26,7 @@ ASSISTED_COUNT = 40
 
 
 def load_demo(echo: Callable[[str], None]) -> None:
-    """Cast the demo ballots in the Eildon round that is in voting."""
+    """Cast the demo ballots in the Eildon round that is in voting (all but the newcomer's)."""
     eildon = db.session.scalar(select(Locality).where(Locality.slug == "eildon"))
     round_ = db.session.scalar(select(Round).where(Round.locality_id == eildon.id,
                                                    Round.phase == Phase.VOTING.value))
@@ -36,7 +36,8 @@ def load_demo(echo: Callable[[str], None]) -> None:
     ballot = _ballot_maker(round_, rng)
     online = 0
     for resident in db.session.scalars(select(User).where(
-            User.locality_id == eildon.id, User.id != lead.id).order_by(User.id)):
+            User.locality_id == eildon.id, User.id != lead.id,
+            User.email != NEWCOMER_EMAIL).order_by(User.id)):
         services.confirm_email(resident, resident.email)
         services.cast_ballot(round_, services.voter_for_user(round_, resident), ballot(),
                              channel=ONLINE, now=now)

@@ -21,7 +21,7 @@ def test_the_demo_creates_staff_and_residents_and_prints_the_sign_ins():
     localities_demo.load_demo(lines.append)
     accounts_demo.load_demo(lines.append)
     users = list(db.session.scalars(select(User)))
-    assert len(users) == 2 + 5 + accounts_demo.RESIDENT_COUNT
+    assert len(users) == 2 + 5 + 1 + accounts_demo.RESIDENT_COUNT
     assert all(user.locality is not None for user in users if user.postcode)
     roles = Counter((g.role, g.locality.name if g.locality else None)
                     for g in db.session.scalars(select(RoleGrant)))

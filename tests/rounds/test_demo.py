@@ -22,13 +22,16 @@ def test_demo_rounds():
     # Read every round back from the database: SQLite returns its datetimes without a zone,
     # and a round still held in memory (or not, after garbage collection) would keep its own.
     db.session.expire_all()
-    rounds = {r.locality.name: r for r in db.session.scalars(select(Round))}
-    assert {name: r.phase for name, r in rounds.items()} == {
-        "Eildon": "voting", "Tweeddale": "proposals-open", "Cheviot": "counted"}
+    rounds = {r.title: r for r in db.session.scalars(select(Round))}
+    assert {title: (r.locality.name, r.phase) for title, r in rounds.items()} == {
+        "Eildon Community Fund 2026": ("Eildon", "voting"),
+        "Eildon Small Grants 2027": ("Eildon", "proposals-open"),
+        "Tweeddale Wellbeing Fund": ("Tweeddale", "proposals-open"),
+        "Cheviot Community Chest 2025": ("Cheviot", "counted")}
     eildon = db.session.scalars(select(Proposal).where(
-        Proposal.round_id == rounds["Eildon"].id)).all()
+        Proposal.round_id == rounds["Eildon Community Fund 2026"].id)).all()
     assert len(eildon) == 12
     assert {p.status for p in eildon} == {"accepted"}
     assert sum(p.cost_pence for p in eildon) == 6_335_000
-    assert rounds["Cheviot"].voting_close_at < rounds["Eildon"].proposals_open_at
+    assert rounds["Cheviot Community Chest 2025"].voting_close_at < rounds["Eildon Community Fund 2026"].proposals_open_at
     assert verify_chain().is_intact
