@@ -172,6 +172,10 @@ def test_sign_out_form_for_a_signed_in_user(client, sign_in):
     assert '<form method="post" action="/sign-out"' in html
     assert 'name="csrf_token"' in html
     assert 'href="/sign-in"' not in html
+    account = html[html.index('<nav class="app-header__account"'):]
+    account = account[:account.index("</nav>")]
+    assert 'href="/profile"' in account and "Sign out" in account
+    assert "govuk-service-navigation" not in account
 
 
 def test_navigation_shows_links_by_role_and_skips_missing_endpoints(layout_app, layout_client):

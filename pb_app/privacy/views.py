@@ -8,18 +8,16 @@ from datetime import UTC, datetime
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, logout_user
 
-from pb_app.accounts.models import RESIDENT
 from pb_app.accounts.tokens import DEVICE_COOKIE
 from pb_app.errors import DomainError
 from pb_app.extensions import db
-from pb_app.layout import add_navigation_link, download, form_page, refused_form_page
+from pb_app.layout import download, form_page, refused_form_page
 from pb_app.privacy import forms, services
 from pb_app.privacy.cli import purge_command
 
 bp = Blueprint("privacy", __name__, url_prefix="/account", template_folder="templates",
                cli_group="data")
 bp.cli.add_command(purge_command)
-add_navigation_link(bp, "Your data", "privacy.your_data", role=RESIDENT)
 
 
 def _now() -> datetime:

@@ -142,8 +142,8 @@ def test_the_data_page_is_for_the_signed_in_resident(client, sign_in, morag):
     page = client.get("/account/data").get_data(as_text=True)
     assert "Morag Elliot" in page and "Angus" not in page
     assert 'href="/account/data/download"' in page and 'href="/account/close"' in page
-    assert re.search(r'href="/account/data"[^>]*>\s*Your data\s*</a>',
-                     client.get("/").get_data(as_text=True))
+    assert re.search(r'href="/account/data"[^>]*>See and download the data we hold about you',
+                     client.get("/profile").get_data(as_text=True))
 
 
 def test_closing_with_a_wrong_password_changes_nothing(client, sign_in, morag):
