@@ -23,6 +23,7 @@ from werkzeug.datastructures import MultiDict
 
 from pb_app.errors import InvalidInput
 from pb_app.rounds.money import format_pounds as pounds
+from pb_app.voting.wording import count_of
 
 APPROVAL = "approval"
 KNAPSACK = "knapsack"
@@ -66,6 +67,13 @@ class BallotRules:
         """How many rank positions a ranked ballot offers."""
         return min(self.top_k or len(self.costs), len(self.costs))
 
+    @property
+    def total_limit(self) -> int | None:
+        """What a voter's running total counts up to: the most projects on an approval ballot,
+        the budget in pence on a knapsack ballot, the points on a cumulative one; else None."""
+        return {APPROVAL: self.max_choices or len(self.costs), KNAPSACK: self.budget_pence or 0,
+                CUMULATIVE: self.points or 0}.get(self.ballot_type)
+
 
 @dataclass(frozen=True)
 class Choices:
@@ -101,6 +109,50 @@ class Choices:
         return MultiDict([("project", project) for project in self.projects])
 
 
+def total_in_words(rules: BallotRules, used: int) -> str:
+    """A running total: "3 of 4 chosen", "£41,200 of £60,000 spent", "7 of 10 points used",
+    and by how much it is over the limit when it is ("5 of 4 chosen, 1 too many").
+
+    Only for ballots with a ``total_limit``. ballot-total.mjs words it the same way in the
+    browser, as the voter chooses.
+    """
+    limit = rules.total_limit or 0
+    over = used - limit
+    if rules.ballot_type == KNAPSACK:
+        words = f"{pounds(used)} of {pounds(limit)} spent"
+        return f"{words}, {pounds(over)} over budget" if over > 0 else words
+    if rules.ballot_type == CUMULATIVE:
+        words = f"{used:,} of {count_of(limit, 'point')} used"
+    else:
+        words = f"{used:,} of {limit:,} chosen"
+    return f"{words}, {over:,} too many" if over > 0 else words
+
+
+def total_of(rules: BallotRules, choices: Choices) -> str:
+    """The running total of valid ``choices`` in words, or "" for ballots that keep none."""
+    if rules.total_limit is None:
+        return ""
+    used = {APPROVAL: len(choices.projects), CUMULATIVE: sum(choices.points),
+            KNAPSACK: sum(rules.costs[project] for project in choices.projects)}
+    return total_in_words(rules, used[rules.ballot_type])
+
+
+def draft_fields(rules: BallotRules, form: MultiDict) -> list[tuple[str, str]]:
+    """The choices of a ballot still being filled in, as (name, value) fields to keep while
+    the voter reads about a project. Only this ballot's fields and projects are kept, so a
+    draft is never bigger than its ballot; the limits are checked later, at review."""
+    if rules.ballot_type in (APPROVAL, KNAPSACK):
+        chosen = dict.fromkeys(form.getlist("project"))
+        return [("project", project) for project in chosen if project in rules.costs]
+    if rules.uses_points:
+        names = [f"points-{project}" for project in rules.costs]
+    else:
+        names = [f"rank-{n}" for n in range(1, rules.rank_count + 1)]
+    fields = [(name, form.get(name, "").strip()[:MAX_NUMBER_DIGITS + 1]) for name in names]
+    return [(name, value) for name, value in fields
+            if value and (rules.uses_points or value in rules.costs)]
+
+
 def read_choices(rules: BallotRules, form: MultiDict) -> Choices:
     """Check a submitted ballot form against the round's rules.
 
@@ -133,7 +185,7 @@ def _read_selection(rules: BallotRules, form: MultiDict) -> Choices:
         limit = rules.max_choices or len(rules.costs)
         if len(projects) > limit:
             raise InvalidInput(
-                f"You can choose up to {limit} projects; you chose {len(projects)}. "
+                f"You can choose up to {count_of(limit, 'project')}; you chose {len(projects)}. "
                 "Remove some and try again."
             )
     else:
@@ -183,7 +235,7 @@ def _read_points(rules: BallotRules, form: MultiDict) -> Choices:
         limit = rules.points or 0
         if sum(given.values()) > limit:
             raise InvalidInput(
-                f"You have {limit} points to spread; you gave {sum(given.values())}. "
+                f"You have {count_of(limit, 'point')} to spread; you gave {sum(given.values())}. "
                 "Take some away and try again."
             )
     else:
@@ -202,7 +254,8 @@ def _read_ranking(rules: BallotRules, form: MultiDict) -> Choices:
     count = rules.rank_count
     allowed = {f"rank-{n}" for n in range(1, count + 1)}
     if any(key.startswith("rank-") and key not in allowed for key in form.keys()):
-        raise InvalidInput(f"You can rank up to {count} projects. Rank fewer and try again.")
+        raise InvalidInput(f"You can rank up to {count_of(count, 'project')}. Rank fewer and try "
+                           "again.")
     if any(len(form.getlist(key)) > 1 for key in allowed):
         raise InvalidInput("Each rank holds one project. Choose one project for each rank.")
     ranked = [form.get(f"rank-{n}", "").strip() for n in range(1, count + 1)]

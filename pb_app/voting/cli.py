@@ -18,6 +18,7 @@ from pb_app.rounds.services import get_round
 from pb_app.voting import services
 from pb_app.voting.eligibility import voting_closes_on
 from pb_app.voting.letters import render_letters
+from pb_app.voting.wording import count_of
 
 voting_cli = AppGroup("voting", help="Voting codes, paper ballots and closing.")
 ROW_ID = click.IntRange(1, MAX_DATABASE_ID)  # a larger id is a usage error, not a database one
@@ -55,7 +56,7 @@ def letters_command(round_id: int, count: int, email: str, out: Path, base_url: 
         round_title=round_.title, closes_on=voting_closes_on(round_), codes=codes,
         vote_url=f"{base_url.rstrip('/')}/rounds/{round_.id}/vote/code"))
     db.session.commit()
-    click.echo(f"Wrote {count} letters to {out}. The codes exist only in that file.")
+    click.echo(f"Wrote {count_of(count, 'letter')} to {out}. The codes exist only in that file.")
 
 
 @voting_cli.command("reconcile")
@@ -79,4 +80,4 @@ def close_command(round_id: int, email: str) -> None:
     round_ = _run(lambda: get_round(round_id))
     count = _run(lambda: services.close_voting(round_, _staff(email), datetime.now(UTC)))
     db.session.commit()
-    click.echo(f"Voting in {round_.title} is closed: {count} ballots.")
+    click.echo(f"Voting in {round_.title} is closed: {count_of(count, 'ballot')}.")

@@ -53,6 +53,7 @@ from pb_app.voting.models import (
     VotingCodeBatch,
 )
 from pb_app.voting.receipts import new_receipt, receipt_hash
+from pb_app.voting.wording import count_of, there_are, was_or_were
 
 CODE_ATTEMPT_WINDOW = timedelta(minutes=15)
 CODE_ATTEMPTS_PER_ADDRESS = 10
@@ -441,7 +442,7 @@ def correct_paper_batch_count(round_: Round, batch: PaperBatch, actor: User, dec
     if not reason:
         raise InvalidInput("Enter why the count changes")
     if declared_count == batch.declared_count:
-        raise InvalidInput(f"The batch already says {declared_count} ballots")
+        raise InvalidInput(f"The batch already says {count_of(declared_count, 'ballot')}")
     before = batch.declared_count
     batch.declared_count = declared_count
     record_event("voting.paper_batch_corrected", actor=actor, subject=batch,
@@ -513,19 +514,21 @@ def reconcile_ballots(round_: Round) -> list[str]:
     both in one transaction): a difference means rows were added or removed outside the app.
     """
     problems = [
-        f"Batch {batch.label!r} says {batch.declared_count} ballots but {count} were entered."
+        f"Batch {batch.label!r} says {count_of(batch.declared_count, 'ballot')} but "
+        f"{was_or_were(count)} entered."
         for batch, count in paper_batches(round_) if count != batch.declared_count
     ]
     turnout = turnout_by_channel(round_)
     for channel, label in CHANNELS.items():
         ballots, voters = ballot_count(round_, channel), turnout.get(channel, 0)
         if ballots != voters:
-            problems.append(f"{voters} people voted {label[0].lower() + label[1:]} but there "
-                            f"are {ballots} such ballots.")
+            problems.append(f"{count_of(voters, 'person', 'people')} voted "
+                            f"{label[0].lower() + label[1:]} but "
+                            f"{there_are(ballots, 'such ballot')}.")
     envelopes, ballots = _opened_counts(round_)
     if envelopes != ballots:
-        problems.append(f"{envelopes} ballot envelopes were opened but there are {ballots} "
-                        "opened ballots.")
+        problems.append(f"{was_or_were(envelopes, 'ballot envelope')} opened but "
+                        f"{there_are(ballots, 'opened ballot')}.")
     return problems
 
 

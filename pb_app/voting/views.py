@@ -22,7 +22,7 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
 from pb_app.accounts.models import User
-from pb_app.errors import Conflict, DomainError, InvalidInput, NotEligible
+from pb_app.errors import Conflict, DomainError, InvalidInput, NotEligible, NotFound
 from pb_app.extensions import db
 from pb_app.layout import ButtonForm, download, form_page, refused_form_page
 from pb_app.links import external_url
@@ -31,7 +31,14 @@ from pb_app.rounds.models import Round
 from pb_app.rounds.money import format_pounds
 from pb_app.rounds.services import get_visible_round
 from pb_app.voting import forms, services
-from pb_app.voting.ballots import BallotRules, Choices, read_choices
+from pb_app.voting.ballots import (
+    NOT_ON_BALLOT,
+    BallotRules,
+    Choices,
+    draft_fields,
+    read_choices,
+    total_of,
+)
 from pb_app.voting.cli import voting_cli
 from pb_app.voting.eligibility import (
     Voter,
@@ -42,6 +49,7 @@ from pb_app.voting.eligibility import (
 )
 from pb_app.voting.letters import render_letters
 from pb_app.voting.models import CHANNELS, CODE, ONLINE, PaperBatch
+from pb_app.voting.wording import count_of, was_or_were
 
 bp = Blueprint("voting", __name__, template_folder="templates", cli_group=None)
 bp.cli.add_command(voting_cli)
@@ -49,12 +57,16 @@ bp.add_app_template_global(CHANNELS, "channels_in_words")
 
 DESK_FIELDS = ("desk_full_name", "desk_postcode", "desk_date_of_birth", "desk_channel",
                "desk_batch")
+# The session key of the choices kept while a voter reads about a project. Choices are secret,
+# so they travel in the (signed, HTTP-only) session cookie or a POST, never in an address,
+# which servers and proxies log.
+BALLOT_DRAFT = "ballot_draft"
 
 
 @bp.context_processor
 def voting_helpers() -> dict:
     """Template helpers for the voting pages."""
-    return {"pounds": format_pounds}
+    return {"pounds": format_pounds, "count_of": count_of}
 
 
 @bp.app_template_global()
@@ -63,6 +75,38 @@ def voting_now() -> list[Round]:
     when it is known, else everywhere."""
     locality_id = current_user.locality_id if current_user.is_authenticated else None
     return services.rounds_in_voting(_now(), locality_id)
+
+
+@bp.app_template_global()
+def ballot_to_return_to(round_id: int) -> str | None:
+    """For a proposal's page: the address of the ballot of ``round_id`` that the reader left
+    to read about the proposal, whose choices the session keeps; None if there is none."""
+    draft = session.get(BALLOT_DRAFT)
+    if not draft or draft["round_id"] != round_id or draft["owner"] != _draft_owner(
+            round_id, draft["desk"]):
+        return None
+    return url_for("voting.choose", round_id=round_id, desk=draft["desk"])
+
+
+def _draft_owner(round_id: int, desk: bool) -> str:
+    """Whose ballot draft this request may see: the staff member at the desk, the holder of a
+    voting code, or the signed-in resident, so that no one sees another person's choices on a
+    shared computer; "" for nobody."""
+    held = session.get("code_voter")
+    if not desk and held and held["round_id"] == round_id:
+        return code_key(held["code_id"])
+    if not current_user.is_authenticated:
+        return ""
+    return f"{'desk' if desk else 'user'}:{current_user.id}"
+
+
+def _draft_values(round_id: int, desk: bool) -> MultiDict:
+    """The fields of this person's kept ballot draft for the round, or none."""
+    draft = session.get(BALLOT_DRAFT)
+    if draft and draft["round_id"] == round_id and draft["desk"] == desk \
+            and draft["owner"] == _draft_owner(round_id, desk):
+        return MultiDict([tuple(field) for field in draft["fields"]])
+    return MultiDict()
 
 
 @bp.app_template_global()
@@ -116,9 +160,12 @@ def _desk_casting(round_: Round, carried: dict[str, str]) -> Casting:
     return Casting(voter, channel, helper=current_user, batch=batch, carried=carried)
 
 
-def _casting(round_: Round, desk: bool) -> Casting:
+def _casting(round_: Round, desk: bool, fields: MultiDict | None = None) -> Casting:
+    """Who casts: at the desk, the voter the desk fields of ``fields`` (by default the posted
+    form) name; online, the code holder or the signed-in resident."""
     if desk:
-        return _desk_casting(round_, {name: request.form.get(name, "") for name in DESK_FIELDS})
+        fields = request.form if fields is None else fields
+        return _desk_casting(round_, {name: fields.get(name, "") for name in DESK_FIELDS})
     return _online_casting(round_)
 
 
@@ -200,14 +247,32 @@ def enter_code(round_id: int):
 
 
 @bp.route("/rounds/<int:round_id>/vote/ballot", methods=["GET", "POST"], defaults={"desk": False})
-@bp.post("/rounds/<int:round_id>/desk/ballot", defaults={"desk": True})
+@bp.route("/rounds/<int:round_id>/desk/ballot", methods=["GET", "POST"], defaults={"desk": True})
 def choose(round_id: int, desk: bool):
-    """Step 1: choose (a POST comes back from the review page with the choices to change)."""
+    """Step 1: choose (a POST comes back from the review page with the choices to change, a
+    GET shows the choices kept while the voter read about a project)."""
     round_ = get_visible_round(round_id, current_user)
-    casting = _casting(round_, desk)
+    values = request.form if request.method == "POST" else _draft_values(round_id, desk)
+    casting = _casting(round_, desk, values)
     services.check_voting_open(round_, _now())
     require_eligible(round_, casting.voter)
-    return _choose_page(round_, casting, request.form)
+    return _choose_page(round_, casting, values)
+
+
+@bp.post("/rounds/<int:round_id>/vote/about/<int:proposal_id>", defaults={"desk": False})
+@bp.post("/rounds/<int:round_id>/desk/about/<int:proposal_id>", defaults={"desk": True})
+def read_more(round_id: int, proposal_id: int, desk: bool):
+    """Keep the choices made so far in the session and show a project's own page, whose
+    "Back to your ballot" link brings them back."""
+    round_ = get_visible_round(round_id, current_user)
+    casting = _casting(round_, desk)
+    rules = services.ballot_rules(round_)
+    if str(proposal_id) not in rules.costs:
+        raise NotFound(NOT_ON_BALLOT)
+    session[BALLOT_DRAFT] = {
+        "round_id": round_.id, "desk": desk, "owner": _draft_owner(round_.id, desk),
+        "fields": list(casting.carried.items()) + draft_fields(rules, request.form)}
+    return redirect(url_for("proposals.show", proposal_id=proposal_id))
 
 
 @bp.post("/rounds/<int:round_id>/vote/review", defaults={"desk": False})
@@ -224,8 +289,7 @@ def review(round_id: int, desk: bool):
     return render_template("voting/review.html", round=round_, casting=casting, rules=rules,
                            choices=choices, rows=_review_rows(round_, rules, choices),
                            carried=choices.as_form(rules.ballot_type),
-                           total_pence=sum(rules.costs[p] for p in choices.projects),
-                           form=forms.ConfirmForm())
+                           total=total_of(rules, choices), form=forms.ConfirmForm())
 
 
 def _review_rows(round_: Round, rules: BallotRules, choices: Choices) -> list[tuple[str, str]]:
@@ -249,6 +313,7 @@ def confirm(round_id: int, desk: bool):
         services.send_receipt(current_user.email, round_, receipt)
     db.session.commit()  # the ballot, and the receipt email with it
     session.pop("code_voter", None)
+    session.pop(BALLOT_DRAFT, None)
     questionnaire = None if casting.is_desk else url_for(
         "monitoring.questionnaire", token=issue_ticket(round_))
     response = make_response(render_template("voting/receipt.html", round=round_,
@@ -269,6 +334,7 @@ def desk(round_id: int):
         (str(batch.id), batch.label) for batch, _ in services.paper_batches(round_)]
     if not form.validate_on_submit():
         return form_page("voting/desk.html", form, round=round_)
+    session.pop(BALLOT_DRAFT, None)  # a new voter: the last one's choices go
     try:
         casting = _desk_casting(round_, _desk_fields(form))
         services.check_voting_open(round_, _now())
@@ -374,8 +440,8 @@ def close(round_id: int):
     if ButtonForm().validate_on_submit():
         count = services.close_voting(round_, current_user, _now())
         db.session.commit()
-        flash(f"Voting is closed. {count} ballots were cast. They stay sealed until key holders "
-              "open the ballot box for the count.", "success")
+        flash(f"Voting is closed. {was_or_were(count, 'ballot')} cast. They stay sealed until "
+              "key holders open the ballot box for the count.", "success")
     return redirect(url_for("voting.manage", round_id=round_.id))
 
 

@@ -159,7 +159,7 @@ def test_paper_batches_reconcile_only_when_every_ballot_is_entered(client, sign_
     assert entered.status_code == 200 and "Ballot recorded" in entered.get_data(as_text=True)
     assert 'id="questionnaire"' not in entered.get_data(as_text=True)
     assert reconcile_ballots(approval_round) == [
-        "Batch 'Galashiels Library' says 2 ballots but 1 were entered."]
+        "Batch 'Galashiels Library' says 2 ballots but 1 was entered."]
     desk_vote(client, approval_round, desk_voter("Tom Hall", batch=batch), [("project", ids[1])])
     assert reconcile_ballots(approval_round) == []
     page = client.get(f"/rounds/{approval_round.id}/voting").get_data(as_text=True)
@@ -232,7 +232,7 @@ def test_after_the_lead_closes_voting_no_channel_accepts_a_ballot(client, sign_i
     vote(client, approval_round.id, [("project", first)])
     sign_in(lead_of(approval_round.locality))
     closed = client.post(f"/rounds/{approval_round.id}/voting/close", follow_redirects=True)
-    assert "Voting is closed. 1 ballots were cast." in closed.get_data(as_text=True)
+    assert "Voting is closed. 1 ballot was cast." in closed.get_data(as_text=True)
     assert approval_round.phase == "closed"
     desk = desk_vote(client, approval_round, desk_voter(channel="assisted"), [("project", first)])
     assert desk.status_code == 409
@@ -324,7 +324,7 @@ def test_a_recounted_batch_is_corrected_with_a_reason_and_then_reconciles(
         client, sign_in, approval_round):
     batch = _closed_round_with_a_short_batch(client, sign_in, approval_round)
     page = client.get(f"/rounds/{approval_round.id}/voting").get_data(as_text=True)
-    assert "says 3 ballots but 1 were entered" in page and "Correct the count" in page
+    assert "says 3 ballots but 1 was entered" in page and "Correct the count" in page
     address = f"/rounds/{approval_round.id}/voting/batches/{batch.id}/correct"
     assert "The batch says 3 ballots" in client.get(address).get_data(as_text=True)
 

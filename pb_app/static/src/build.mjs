@@ -1,8 +1,8 @@
 // Build the service's assets into pb_app/static/build/ (git-ignored): `npm run build`.
 //
 // Compiles app.scss with GOV.UK Frontend, copies its JavaScript, and copies the
-// service's own scripts (js-enabled.js, which marks the page as scripted, and app.mjs, which
-// starts the components) and images. Nothing is downloaded: every input comes from node_modules
+// service's own scripts (js-enabled.js, which marks the page as scripted, app.mjs, which
+// starts the components, and the modules it imports) and images. Nothing is downloaded: every input comes from node_modules
 // or from this folder.
 import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -26,7 +26,7 @@ writeFileSync(path.join(build, "app.css"), css.css + "\n");
 for (const name of ["govuk-frontend.min.js", "govuk-frontend.min.js.map"]) {
   cpSync(path.join(govuk, name), path.join(build, name));
 }
-for (const name of ["app.mjs", "js-enabled.js"]) {
+for (const name of ["app.mjs", "ballot-total.mjs", "js-enabled.js"]) {
   cpSync(path.join(source, name), path.join(build, name));
 }
 cpSync(path.join(source, "images"), path.join(build, "images"), { recursive: true });
