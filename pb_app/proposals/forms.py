@@ -42,8 +42,7 @@ class CostLineForm(Form):
 class ProposalForm(FlaskForm):
     """A proposal: what, where, what it serves, and what it costs line by line."""
 
-    title = StringField("Title", widget=GovTextInput(),
-                        validators=[InputRequired("Enter a title for your proposal")])
+    title = StringField("Title", widget=GovTextInput())
     summary = TextAreaField("Summary", description="One or two sentences, up to 500 characters.",
                             widget=GovTextArea())
     description = TextAreaField("Full description", widget=GovTextArea())
@@ -74,6 +73,28 @@ class ProposalForm(FlaskForm):
             outcomes=tuple(self.outcomes.data or ()), priorities=tuple(self.priorities.data or ()),
             cost_lines=tuple((line.item.data or "", line.amount.data or "")
                              for line in self.cost_lines))
+
+    def show_problems(self, problems: dict[str, str]) -> None:
+        """Put each of the services' ``problems`` on its field (see ``InvalidProposal``); a
+        problem with the total cost goes on the first cost line's amount."""
+        for key, message in problems.items():
+            field = self._field_for(key)
+            if field is None:
+                self.form_errors.append(message)
+            elif not field.errors:
+                field.errors = [message]
+        lines = [line.errors for line in self.cost_lines]
+        self.cost_lines.errors = lines if any(lines) else []
+
+    def _field_for(self, key: str):
+        """The field a problem's key names, or None."""
+        if key == "cost":
+            return self.cost_lines[0].amount
+        name, _, rest = key.partition(".")
+        if name == "cost_lines" and rest:
+            index, part = rest.split(".")
+            return self.cost_lines[int(index)][part] if int(index) < len(self.cost_lines) else None
+        return getattr(self, name, None)
 
 
 class FilterForm(FlaskForm):

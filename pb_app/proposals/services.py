@@ -156,35 +156,57 @@ def list_for_review(round_: Round) -> list[Proposal]:
 # ----- proposing ----------------------------------------------------------------------
 
 
-def _parse_cost_lines(rows: tuple[tuple[str, str], ...]) -> list[tuple[str, int]]:
+class InvalidProposal(InvalidInput):
+    """A proposal with one or more problems: ``problems`` maps each part's name (a field of
+    ``ProposalInput``, ``cost_lines.<n>.item`` or ``cost_lines.<n>.amount`` for cost line n
+    counted from 0, or ``cost`` for the total) to what is wrong with it."""
+
+    def __init__(self, problems: dict[str, str]):
+        super().__init__("; ".join(problems.values()))
+        self.problems = problems
+
+
+def _parse_cost_lines(rows: tuple[tuple[str, str], ...],
+                      problems: dict[str, str]) -> list[tuple[str, int]]:
+    """The filled-in cost lines as (item, pence); adds what is wrong to ``problems``."""
     lines = []
-    for number, (item, amount) in enumerate(rows, start=1):
-        item, amount = (item or "").strip(), (amount or "").strip()
+    for index, (item, amount) in enumerate(rows):
+        number, item, amount = index + 1, (item or "").strip(), (amount or "").strip()
         if not item and not amount:
             continue
         if not item:
-            raise InvalidInput(f"Cost line {number}: say what the money is for")
-        if len(item) > 200:
-            raise InvalidInput(f"Cost line {number}: the item must be 200 characters or fewer")
-        pence = parse_pounds(amount, f"the amount for cost line {number}")
+            problems[f"cost_lines.{index}.item"] = f"Cost line {number}: say what the money is for"
+        elif len(item) > 200:
+            problems[f"cost_lines.{index}.item"] = (f"Cost line {number}: the item must be 200"
+                                                    " characters or fewer")
+        try:
+            pence = parse_pounds(amount, f"the amount for cost line {number}")
+        except InvalidInput as error:
+            problems[f"cost_lines.{index}.amount"] = error.message
+            continue
         if pence == 0:
-            raise InvalidInput(f"Cost line {number}: the amount must be more than £0")
+            problems[f"cost_lines.{index}.amount"] = (f"Cost line {number}: the amount must be"
+                                                      " more than £0")
         lines.append((item, pence))
     if len(lines) > MAX_COST_LINES:
-        raise InvalidInput(f"Use at most {MAX_COST_LINES} cost lines")
+        problems["cost"] = f"Use at most {MAX_COST_LINES} cost lines"
     return lines
 
 
-def _check_text(data: ProposalInput) -> None:
+def _text_problems(data: ProposalInput) -> dict[str, str]:
+    problems = {}
     if not data.title.strip():
-        raise InvalidInput("Enter a title for your proposal")
+        problems["title"] = "Enter a title for your proposal"
     limits = {"title": 200, "summary": 500, "location": 200, "organisation": 200}
     for name, limit in limits.items():
         if len(getattr(data, name).strip()) > limit:
-            raise InvalidInput(f"The {name} must be {limit} characters or fewer")
+            problems[name] = f"The {name} must be {limit} characters or fewer"
+    return problems
 
 
 def _check_postcode(round_: Round, postcode: str) -> str | None:
+    """The postcode normalised, or None if none was given; raises InvalidInput for one that
+    is not a postcode, or is outside the round's locality."""
     if not postcode.strip():
         return None
     normalised = normalise_postcode(postcode)
@@ -221,21 +243,28 @@ def _check_may_edit(round_: Round, proposal: Proposal | None, actor) -> None:
 
 
 def _validated_values(round_: Round, data: ProposalInput) -> tuple[dict, list[tuple[str, int]]]:
-    _check_text(data)
-    lines = _parse_cost_lines(data.cost_lines)
+    """The proposal's values, cleaned, and its cost lines; raises InvalidProposal naming
+    every problem at once."""
+    problems = _text_problems(data)
+    lines = _parse_cost_lines(data.cost_lines, problems)
     cost = sum(pence for _, pence in lines)
     if cost > round_.max_project_cost_pence:
-        raise InvalidInput(f"The total cost, {format_pounds(cost)}, is over this round's limit of"
-                           f" {format_pounds(round_.max_project_cost_pence)}")
+        problems.setdefault("cost", f"The total cost, {format_pounds(cost)}, is over this round's"
+                                    f" limit of {format_pounds(round_.max_project_cost_pence)}")
     if any(number not in OUTCOMES for number in data.outcomes):
-        raise InvalidInput("Choose outcomes from the list of nine")
+        problems["outcomes"] = "Choose outcomes from the list of nine"
     if any(priority not in round_.priorities for priority in data.priorities):
-        raise InvalidInput("Choose priorities from this round's list")
+        problems["priorities"] = "Choose priorities from this round's list"
+    try:
+        postcode = _check_postcode(round_, data.location_postcode)
+    except InvalidInput as error:
+        problems["location_postcode"] = error.message
+    if problems:
+        raise InvalidProposal(problems)
     values = {
         "title": data.title.strip(), "summary": data.summary.strip(),
         "description": data.description.strip(), "location": data.location.strip(),
-        "location_postcode": _check_postcode(round_, data.location_postcode),
-        "organisation": data.organisation.strip(),
+        "location_postcode": postcode, "organisation": data.organisation.strip(),
         "conflict_of_interest": data.conflict_of_interest.strip(),
         "outcomes": sorted(set(data.outcomes)), "priorities": list(dict.fromkeys(data.priorities)),
         "cost_pence": cost,
@@ -251,7 +280,8 @@ def save_proposal(round_: Round, proposer, data: ProposalInput,
     and reviewed again.
 
     Raises NotEligible (not a resident), PermissionDenied (not theirs), Conflict (proposals
-    closed), RulesFrozen (voting open) or InvalidInput (bad text, costs or postcode).
+    closed), RulesFrozen (voting open) or InvalidProposal (every problem with the text, the
+    costs or the postcode).
     """
     if proposal is not None:
         check_is_proposer(proposal, proposer, "change")

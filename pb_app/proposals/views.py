@@ -35,6 +35,10 @@ def _save(round_, proposal=None):
     try:
         with keeping_refusals():
             proposal = services.save_proposal(round_, current_user, form.to_input(), proposal)
+    except services.InvalidProposal as error:
+        db.session.rollback()
+        form.show_problems(error.problems)
+        return form_page("proposals/edit.html", form, round_=round_, proposal=proposal)
     except DomainError as error:
         db.session.rollback()
         return refused_form_page("proposals/edit.html", form, error, round_=round_,

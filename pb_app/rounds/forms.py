@@ -28,14 +28,13 @@ from wtforms.fields import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Optional
 
 from pb_app.accounts.forms import PlainDateField
+from pb_app.errors import InvalidInput
 from pb_app.rounds.models import (
     BALLOT_TYPES,
     IJB_PRIORITIES,
-    MES_COMPARISONS,
-    MES_COMPLETIONS,
     TALLY_RULES,
     TIE_BREAKS,
     VOTER_VERIFICATIONS,
@@ -46,6 +45,85 @@ from pb_app.rounds.services import DATE_NAMES, RoundSettings
 
 UK = ZoneInfo("Europe/London")
 BALLOT_PARAMS = ("max_choices", "min_share_percent", "points", "max_score", "top_k")
+
+# The choices of the first step in plain words: value -> (label, hint). The stored values
+# are those of rounds.models (BALLOT_TYPES, TALLY_RULES); only the words differ.
+BALLOT_WORDS = {
+    "approval": ("Choose projects",
+                 "Each voter ticks the projects they support, up to a number you set."),
+    "knapsack": ("Choose projects that fit the budget",
+                 "Each voter picks projects whose costs add up to no more than the budget."),
+    "cumulative": ("Share out points",
+                   "Each voter shares out a number of points among the projects they support."),
+    "scoring": ("Give each project a score",
+                "Each voter gives every project a score, from 0 up to a highest score you set."),
+    "ordinal": ("Put favourite projects in order",
+                "Each voter ranks their favourite projects, up to a number you set."),
+}
+RULE_WORDS = {
+    "mes": ("Equal shares (recommended)",
+            "Every voter gets an equal share of the budget to spend on the projects they"
+            " support. A project is funded when its supporters' shares cover its cost."),
+    "greedy": ("Most votes first",
+               "Projects are funded in order of votes, skipping any that no longer fit in the"
+               " money left."),
+    "greedy-no-skip": ("Most votes first, stopping at the first that does not fit",
+                       "Projects are funded in order of votes until one does not fit in the"
+                       " money left. No project after it is funded."),
+    "greedy-threshold": ("Most votes first, for projects with enough support",
+                         "As most votes first, but a project needs the support of at least a"
+                         " share of voters that you set."),
+    "phragmen": ("Evenly shared cost (Phragmén's method)",
+                 "Projects are chosen one at a time, so that their cost is spread as evenly as"
+                 " possible over the voters who support them."),
+}
+COMPLETION_WORDS = {
+    "add1": ("Give every voter a little more, until no more money can be used (recommended)",
+             "Equal shares alone often leaves money unspent. Each voter's share is raised step"
+             " by step, and the last result that stays within the budget is kept."),
+    "add1-greedy": ("As above, then fund the projects that still fit, by votes",
+                    "Spends more of the budget, but the extra projects are chosen by votes"
+                    " alone."),
+}
+COMPARISON_WORDS = {
+    "satisfaction": ("Compare with most votes first, and keep the result more voters prefer"
+                     " (recommended)",
+                     "Most voters must have as many of their projects funded as they would by"
+                     " most votes first, or that result is used instead."),
+    "exhaustive": ("Stop raising shares as soon as no other project fits",
+                   "No comparison is made."),
+}
+# Ballot type -> the one field its settings need; counting rule -> the fields it needs.
+BALLOT_FIELD = dict(zip(BALLOT_TYPES, BALLOT_PARAMS, strict=True))
+RULE_FIELDS = {"greedy-threshold": ("threshold_percent",), "mes": ("mes_completion",
+                                                                  "mes_comparison")}
+# A setting's name (as the services name it) -> its field, where the two differ.
+FIELD_OF_SETTING = {"budget_pence": "budget", "min_project_cost_pence": "min_cost",
+                    "max_project_cost_pence": "max_cost", "completion": "mes_completion",
+                    "comparison": "mes_comparison"}
+
+
+class HintedRadios(GovRadioInput):
+    """GOV.UK radios with a hint under each choice (``hints`` maps a value to its hint)."""
+
+    def __init__(self, hints: dict[str, str]):
+        super().__init__()
+        self.hints = hints
+
+    def map_gov_params(self, field, **kwargs):
+        """The radios' parameters, each item with its hint."""
+        params = super().map_gov_params(field, **kwargs)
+        for item in params["items"]:
+            if item["value"] in self.hints:
+                item["hint"] = {"text": self.hints[item["value"]]}
+        return params
+
+
+def _radios(label: str, words: dict[str, tuple[str, str]], **options) -> RadioField:
+    return RadioField(label, choices=[SelectChoice(value, text) for value, (text, _)
+                                      in words.items()],
+                      widget=HintedRadios({value: hint for value, (_, hint) in words.items()}),
+                      **options)
 
 
 def _count(label: str, description: str = "") -> IntegerField:
@@ -60,48 +138,74 @@ def _date(label: str) -> PlainDateField:
                           validators=[Optional()])
 
 
+class RulesForm(FlaskForm):
+    """The first step: the ballot voters fill in and how the votes are counted (a GET form,
+    so no CSRF token: it changes nothing, and leads to the second step)."""
+
+    class Meta:
+        csrf = False
+
+    ballot_type = _radios("What do voters do on the ballot?", BALLOT_WORDS,
+                          validators=[InputRequired("Choose what voters do on the ballot")])
+    tally_rule = _radios("How are the votes counted?", RULE_WORDS,
+                         validators=[InputRequired("Choose how the votes are counted")])
+
+
+def chosen_rules_data(ballot_type: str, tally_rule: str) -> dict:
+    """The second step's starting values for a ballot type and counting rule: their choice
+    and the default of each of their settings."""
+    tally_defaults = TALLY_RULES.get(tally_rule, ("", {}))[1]
+    return {"ballot_type": ballot_type, "tally_rule": tally_rule,
+            **BALLOT_TYPES.get(ballot_type, ("", {}))[1],
+            **{FIELD_OF_SETTING.get(name, name): value for name, value in tally_defaults.items()}}
+
+
 class RoundForm(FlaskForm):
-    """Everything a group lead sets on a round: budget, rules, ballot, tally and dates."""
+    """The second step: budget, who takes part, the settings of the chosen ballot and rule,
+    and the dates. The ballot type and rule chosen in the first step come back hidden."""
 
     locality = SelectField("Locality", coerce=int, widget=GovSelect())
-    title = StringField("Title", widget=GovTextInput(),
-                        validators=[InputRequired("Enter a title for the round"), Length(max=200)])
+    title = StringField("Title", widget=GovTextInput())
     description = TextAreaField("Description", widget=GovTextArea())
-    budget = StringField("Budget, in pounds", widget=GovTextInput(),
-                         validators=[InputRequired("Enter the budget")])
+    budget = StringField("Budget, in pounds", widget=GovTextInput())
     min_cost = StringField("Smallest project cost, in pounds", default="0", widget=GovTextInput())
-    max_cost = StringField("Largest project cost, in pounds", widget=GovTextInput(),
-                           validators=[InputRequired("Enter the largest project cost")])
+    max_cost = StringField("Largest project cost, in pounds", widget=GovTextInput())
     priorities = SelectMultipleField("Priorities the round serves", widget=GovCheckboxesInput(),
                                      choices=[SelectChoice(p, p) for p in IJB_PRIORITIES])
     other_priorities = TextAreaField("Other priorities, one a line", widget=GovTextArea())
     allow_groups = BooleanField("Community groups may propose, as well as residents",
                                 widget=GovCheckboxInput())
     minimum_voting_age = IntegerField("Minimum voting age", default=16, widget=GovTextInput(),
+                                      description="In years. Young people often vote from 12"
+                                                  " or 16.",
                                       invalid_value_message="Enter the minimum voting age "
                                                             "as a whole number of years",
-                                      validators=[InputRequired("Enter the minimum voting age")])
+                                      validators=[Optional()])
     voter_verification = RadioField("How voters are verified", default="self-declared",
                                     choices=[SelectChoice(*item)
                                              for item in VOTER_VERIFICATIONS.items()],
                                     widget=GovRadioInput())
-    ballot_type = RadioField("Ballot", default="approval", widget=GovRadioInput(),
-                             choices=[SelectChoice(k, v[0]) for k, v in BALLOT_TYPES.items()])
-    max_choices = _count("Approval: how many projects a voter may approve (k)")
-    min_share_percent = _count("Within the budget: minimum share of the budget, in percent")
-    points = _count("Points: how many points each voter shares out (N)")
-    max_score = _count("Scores: the highest score (S)")
-    top_k = _count("Ranking: how many projects a voter ranks (k)")
+    ballot_type = HiddenField()
+    tally_rule = HiddenField()
+    max_choices = _count("How many projects may a voter choose?",
+                         "For example, 3. A voter may choose fewer.")
+    min_share_percent = _count("What share of the budget must a voter's choices add up to,"
+                               " at least?", "In percent. 0 lets a voter choose as few"
+                                             " projects as they like.")
+    points = _count("How many points does each voter share out?", "For example, 10.")
+    max_score = _count("What is the highest score?",
+                       "For example, 5: voters score each project from 0 to 5.")
+    top_k = _count("How many projects does each voter put in order?", "For example, 3.")
     fixed_order = BooleanField("Show the projects in the same order to every voter (otherwise "
                                "each voter sees them in an order of their own, so that no "
                                "project gains from coming first)", widget=GovCheckboxInput())
-    tally_rule = RadioField("How votes are counted", default="greedy", widget=GovRadioInput(),
-                            choices=[SelectChoice(k, v[0]) for k, v in TALLY_RULES.items()])
-    threshold_percent = _count("Minimum support, in percent of voters (greedy with threshold)")
-    mes_completion = SelectField("Equal Shares: completion", widget=GovSelect(),
-                                 choices=[SelectChoice(c, c) for c in MES_COMPLETIONS])
-    mes_comparison = SelectField("Equal Shares: comparison", widget=GovSelect(),
-                                 choices=[SelectChoice(c, c) for c in MES_COMPARISONS])
+    threshold_percent = _count("Minimum support, in percent of voters",
+                               "A project backed by fewer voters than this is not funded."
+                               " For example, 10.")
+    # Shown only for equal shares: the services check the choice, as for every rule's setting.
+    mes_completion = _radios("When equal shares leaves money unspent", COMPLETION_WORDS,
+                             validate_choice=False)
+    mes_comparison = _radios("Checking the result", COMPARISON_WORDS, validate_choice=False)
     tie_break = RadioField("How ties are broken", default="support-cost-lottery",
                            widget=GovRadioInput(),
                            choices=[SelectChoice(*item) for item in TIE_BREAKS.items()])
@@ -110,6 +214,26 @@ class RoundForm(FlaskForm):
     voting_open_at = _date("Voting opens")
     voting_close_at = _date("Voting closes")
     submit = SubmitField("Save the round", widget=GovSubmitInput())
+
+    def chosen_fields(self) -> tuple[list[str], list[str]]:
+        """The names of the fields the chosen ballot type and counting rule need."""
+        ballot = BALLOT_FIELD.get(self.ballot_type.data)
+        return [ballot] if ballot else [], list(RULE_FIELDS.get(self.tally_rule.data, ()))
+
+    def chosen_words(self) -> tuple[str, str]:
+        """The chosen ballot type and counting rule in words."""
+        return (BALLOT_WORDS.get(self.ballot_type.data, ("Not chosen",))[0],
+                RULE_WORDS.get(self.tally_rule.data, ("Not chosen",))[0])
+
+    def show_problems(self, problems: dict[str, str]) -> None:
+        """Put each of the services' ``problems`` on its field, unless the field already has
+        one (a number that is not a number says so, not that it is out of range)."""
+        for name, message in problems.items():
+            field = getattr(self, FIELD_OF_SETTING.get(name, name), None)
+            if field is None:
+                self.form_errors.append(message)
+            elif not field.errors:
+                field.errors = [message]
 
 
 def _to_utc(day: date | None) -> datetime | None:
@@ -122,14 +246,27 @@ def _to_day(moment: datetime | None) -> date | None:
     return moment.astimezone(UK).date()
 
 
-def settings_from_form(form: RoundForm) -> RoundSettings:
-    """Read the form into plain settings; raises InvalidInput for amounts that are not money."""
+def _pence(text: str | None, label: str, field: str, problems: dict[str, str]) -> int | None:
+    """The amount typed, in pence, or None (with the problem under ``field``)."""
+    try:
+        return parse_pounds(text, label)
+    except InvalidInput as error:
+        problems[field] = error.message
+        return None
+
+
+def settings_from_form(form: RoundForm) -> tuple[RoundSettings, dict[str, str]]:
+    """Read the form into plain settings, with the amounts that are not money as problems
+    (keyed by setting name); such an amount is None in the settings."""
+    problems: dict[str, str] = {}
     others = [line.strip() for line in (form.other_priorities.data or "").splitlines()]
-    return RoundSettings(
+    settings = RoundSettings(
         title=form.title.data or "", description=form.description.data or "",
-        budget_pence=parse_pounds(form.budget.data, "the budget"),
-        min_project_cost_pence=parse_pounds(form.min_cost.data or "0", "the smallest cost"),
-        max_project_cost_pence=parse_pounds(form.max_cost.data, "the largest project cost"),
+        budget_pence=_pence(form.budget.data, "the budget", "budget_pence", problems),
+        min_project_cost_pence=_pence(form.min_cost.data or "0", "the smallest cost",
+                                      "min_project_cost_pence", problems),
+        max_project_cost_pence=_pence(form.max_cost.data, "the largest project cost",
+                                      "max_project_cost_pence", problems),
         priorities=tuple(form.priorities.data or ()) + tuple(p for p in others if p),
         is_group_proposals_allowed=bool(form.allow_groups.data),
         minimum_voting_age=form.minimum_voting_age.data,
@@ -142,6 +279,7 @@ def settings_from_form(form: RoundForm) -> RoundSettings:
                       "comparison": form.mes_comparison.data},
         **{name: _to_utc(getattr(form, name).data) for name in DATE_NAMES},
     )
+    return settings, problems
 
 
 def form_data(round_: Round) -> dict:

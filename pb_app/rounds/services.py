@@ -80,89 +80,130 @@ DATE_LABELS = dict(zip(DATE_NAMES, ("proposals open", "proposals close", "voting
                                     "voting closes"), strict=True))
 
 
-def _int_param(params: dict, name: str, low: int, high: int, label: str) -> int:
-    value = params.get(name)
+class InvalidSettings(InvalidInput):
+    """Settings that break one or more rules: ``problems`` maps each setting's name (a field
+    of ``RoundSettings``, or a ballot or tally parameter) to what is wrong with it."""
+
+    def __init__(self, problems: dict[str, str]):
+        super().__init__("; ".join(problems.values()))
+        self.problems = problems
+
+
+def _int_problem(value, low: int, high: int, label: str) -> str | None:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise InvalidInput(f"{label} must be a whole number from {low} to {high}")
-    return value
+        return f"{label} must be a whole number from {low} to {high}"
+    return None
 
 
-def _check_ballot(settings: RoundSettings) -> dict:
+# Ballot type -> its one parameter, the range it may take, and its name in words.
+BALLOT_CHECKS = {
+    "approval": ("max_choices", 1, 100, "The number of projects a voter may choose"),
+    "knapsack": ("min_share_percent", 0, 100, "The smallest share of the budget"),
+    "cumulative": ("points", 1, 1000, "The number of points"),
+    "scoring": ("max_score", 1, 100, "The highest score"),
+    "ordinal": ("top_k", 1, 100, "The number of projects a voter ranks"),
+}
+
+
+def _check_ballot(settings: RoundSettings, problems: dict[str, str]) -> dict:
+    """The chosen ballot's parameters; adds what is wrong to ``problems``."""
     if settings.ballot_type not in BALLOT_TYPES:
-        raise InvalidInput("Choose a ballot type")
-    params = settings.ballot_params
-    checks = {
-        "approval": ("max_choices", 1, 100, "The number of projects a voter may approve"),
-        "knapsack": ("min_share_percent", 0, 100, "The minimum share of the budget"),
-        "cumulative": ("points", 1, 1000, "The number of points"),
-        "scoring": ("max_score", 1, 100, "The highest score"),
-        "ordinal": ("top_k", 1, 100, "The number of projects a voter ranks"),
-    }
-    name, low, high, label = checks[settings.ballot_type]
-    return {name: _int_param(params, name, low, high, label)}
+        problems["ballot_type"] = "Choose a ballot type"
+        return {}
+    name, low, high, label = BALLOT_CHECKS[settings.ballot_type]
+    value = settings.ballot_params.get(name)
+    if problem := _int_problem(value, low, high, label):
+        problems[name] = problem
+    return {name: value}
 
 
-def _check_tally(settings: RoundSettings) -> dict:
-    if settings.tally_rule not in TALLY_RULES:
-        raise InvalidInput("Choose a tally rule")
+def _check_tally(settings: RoundSettings, problems: dict[str, str]) -> dict:
+    """The chosen counting rule's parameters; adds what is wrong to ``problems``."""
     if settings.tie_break not in TIE_BREAKS:
-        raise InvalidInput("Choose how ties are broken")
+        problems["tie_break"] = "Choose how ties are broken"
     params = settings.tally_params
+    if settings.tally_rule not in TALLY_RULES:
+        problems["tally_rule"] = "Choose a tally rule: how votes are counted"
+        return {}
     if settings.tally_rule == "greedy-threshold":
-        label = "The minimum support"
-        return {"threshold_percent": _int_param(params, "threshold_percent", 0, 100, label)}
-    if settings.tally_rule == "mes":
-        if params.get("completion") not in MES_COMPLETIONS:
-            raise InvalidInput("Choose how Equal Shares completes: " + " or ".join(MES_COMPLETIONS))
-        if params.get("comparison") not in MES_COMPARISONS:
-            raise InvalidInput("Choose how Equal Shares compares: " + " or ".join(MES_COMPARISONS))
-        return {"completion": params["completion"], "comparison": params["comparison"]}
-    return {}
+        value = params.get("threshold_percent")
+        if problem := _int_problem(value, 0, 100, "The minimum support"):
+            problems["threshold_percent"] = problem
+        return {"threshold_percent": value}
+    if settings.tally_rule != "mes":
+        return {}
+    if params.get("completion") not in MES_COMPLETIONS:
+        problems["completion"] = "Choose how Equal Shares completes its choice of projects"
+    if params.get("comparison") not in MES_COMPARISONS:
+        problems["comparison"] = "Choose how Equal Shares checks its result"
+    return {"completion": params.get("completion"), "comparison": params.get("comparison")}
 
 
-def _check_money(settings: RoundSettings) -> None:
-    if settings.budget_pence <= 0:
-        raise InvalidInput("The budget must be more than £0")
-    if settings.min_project_cost_pence < 0:
-        raise InvalidInput("The minimum project cost cannot be negative")
-    if settings.max_project_cost_pence < settings.min_project_cost_pence:
-        raise InvalidInput("The maximum project cost must be at least the minimum")
-    if settings.max_project_cost_pence > settings.budget_pence:
-        raise InvalidInput("The maximum project cost cannot be more than the budget")
+def _money_problems(settings: RoundSettings) -> dict[str, str]:
+    """What is wrong with the budget and the project cost limits (None: not given)."""
+    problems = {}
+    budget, low, high = (settings.budget_pence, settings.min_project_cost_pence,
+                         settings.max_project_cost_pence)
+    if budget is None:
+        problems["budget_pence"] = "Enter the budget"
+    elif budget <= 0:
+        problems["budget_pence"] = "The budget must be more than £0"
+    if low is not None and low < 0:
+        problems["min_project_cost_pence"] = "The minimum project cost cannot be negative"
+    if high is None:
+        problems["max_project_cost_pence"] = "Enter the largest project cost"
+    elif low is not None and high < low:
+        problems["max_project_cost_pence"] = ("The maximum project cost must be at least the"
+                                              " minimum")
+    elif budget is not None and high > budget:
+        problems["max_project_cost_pence"] = ("The maximum project cost cannot be more than"
+                                              " the budget")
+    return problems
 
 
-def check_dates(values: dict, *, required: bool) -> None:
-    """Raise InvalidInput unless the set dates are in order (and, if ``required``, all set)."""
+def date_problems(values: dict, *, required: bool) -> dict[str, str]:
+    """What is wrong with the dates in ``values``: out of order, or (if ``required``) not set."""
+    problems = {}
+    if required:
+        problems = {name: f"Enter the date {DATE_LABELS[name]}"
+                    for name in DATE_NAMES if values[name] is None}
     present = [(name, values[name]) for name in DATE_NAMES if values[name] is not None]
-    if required and len(present) < len(DATE_NAMES):
-        missing = [DATE_LABELS[name] for name in DATE_NAMES if values[name] is None]
-        raise InvalidInput("Set the dates when " + ", ".join(missing))
     for (earlier, first), (later, second) in zip(present, present[1:], strict=False):
         if second <= first:
-            raise InvalidInput(f"The date {DATE_LABELS[later]} must be after the date"
+            problems[later] = (f"The date {DATE_LABELS[later]} must be after the date"
                                f" {DATE_LABELS[earlier]}")
+    return problems
+
+
+def raise_problems(problems: dict[str, str]) -> None:
+    """Raise InvalidSettings naming every problem, if there is any."""
+    if problems:
+        raise InvalidSettings(problems)
 
 
 def validate_settings(settings: RoundSettings) -> RoundSettings:
     """Return the settings cleaned (trimmed text, only the rule's parameters).
 
-    Raises InvalidInput with the first problem in plain words.
+    Raises InvalidSettings naming every problem at once, each in plain words.
     """
-    title = settings.title.strip()
+    problems: dict[str, str] = {}
+    title = (settings.title or "").strip()
     if not title:
-        raise InvalidInput("Enter a title for the round")
-    if len(title) > 200:
-        raise InvalidInput("The title must be 200 characters or fewer")
-    _check_money(settings)
+        problems["title"] = "Enter a title for the round"
+    elif len(title) > 200:
+        problems["title"] = "The title must be 200 characters or fewer"
+    problems.update(_money_problems(settings))
     priorities = tuple(dict.fromkeys(p.strip() for p in settings.priorities if p.strip()))
     if not priorities:
-        raise InvalidInput("Choose at least one priority the round serves")
-    if not 0 <= settings.minimum_voting_age <= 120:
-        raise InvalidInput("The minimum voting age must be from 0 to 120")
+        problems["priorities"] = "Choose at least one priority the round serves"
+    if problem := _int_problem(settings.minimum_voting_age, 0, 120, "The minimum voting age"):
+        problems["minimum_voting_age"] = problem
     if settings.voter_verification not in VOTER_VERIFICATIONS:
-        raise InvalidInput("Choose how voters are verified")
-    ballot_params, tally_params = _check_ballot(settings), _check_tally(settings)
-    check_dates(asdict(settings), required=False)
+        problems["voter_verification"] = "Choose how voters are verified"
+    ballot_params = _check_ballot(settings, problems)
+    tally_params = _check_tally(settings, problems)
+    problems.update(date_problems(asdict(settings), required=False))
+    raise_problems(problems)
     return RoundSettings(**{**asdict(settings), "title": title, "priorities": priorities,
                             "description": settings.description.strip(),
                             "ballot_params": ballot_params, "tally_params": tally_params})
@@ -205,7 +246,7 @@ def update_round(round_: Round, actor, settings: RoundSettings) -> Round:
     refuse_if_frozen(round_, actor, "changing the round's settings")
     clean = validate_settings(settings)
     if round_.current_phase is not Phase.DRAFT:
-        check_dates(asdict(clean), required=True)
+        raise_problems(date_problems(asdict(clean), required=True))
     before = _settings_of(round_)
     for name in SETTING_NAMES:
         value = getattr(clean, name)
@@ -222,46 +263,84 @@ def update_round(round_: Round, actor, settings: RoundSettings) -> Round:
 # ----- phases -------------------------------------------------------------------------
 
 
-def _guard_open_proposals(round_: Round, now: datetime) -> dict:
-    settings = validate_settings(RoundSettings(**_settings_of(round_)))
-    check_dates(asdict(settings), required=True)
-    return {}
+class RoundNotReady(Conflict):
+    """A round cannot move on yet. ``problems`` lists each thing to put right as (what is
+    wrong, where it is put right, which one): the place is "setting" (with the setting's
+    name), "proposals" or "paper-batch" (with the batch's id) or "voting"."""
+
+    def __init__(self, target: Phase, problems: list[tuple[str, str, str | int | None]]):
+        super().__init__(f"The round cannot move on to: {target.label.lower()}. "
+                         + " ".join(message.rstrip(".") + "." for message, _, _ in problems))
+        self.target, self.problems = target, problems
 
 
-def _guard_open_voting(round_: Round, now: datetime) -> dict:
+def _setting_problems(problems: dict[str, str]) -> list[tuple[str, str, str]]:
+    return [(message, "setting", name) for name, message in problems.items()]
+
+
+def _guard_open_proposals(round_: Round, now: datetime) -> list:
+    try:
+        settings = validate_settings(RoundSettings(**_settings_of(round_)))
+    except InvalidSettings as error:
+        return _setting_problems(error.problems)
+    return _setting_problems(date_problems(asdict(settings), required=True))
+
+
+def _proposal_problems(round_: Round) -> list[tuple[str, str, None]]:
+    """Undecided proposals, and too few accepted ones, stop voting opening."""
     from pb_app.proposals.models import Proposal, Status
 
-    _check_money(RoundSettings(**_settings_of(round_)))
-    check_dates(_settings_of(round_), required=True)
     counts = dict(db.session.execute(
         select(Proposal.status, func.count()).where(Proposal.round_id == round_.id)
         .group_by(Proposal.status)).all())
+    problems = []
     waiting = counts.get(Status.SUBMITTED, 0) + counts.get(Status.CHANGES_REQUESTED, 0)
     if waiting:
-        raise Conflict(f"{waiting} proposal(s) still wait for a decision: accept, reject or merge"
-                       " each one before voting opens, so the ballot list is fixed")
+        problems.append((f"{waiting} proposal(s) still wait for a decision: accept, reject or"
+                         " merge each one before voting opens, so the ballot list is fixed",
+                         "proposals", None))
     accepted = counts.get(Status.ACCEPTED, 0)
     if accepted < MIN_ELIGIBLE_PROPOSALS:
-        raise Conflict(f"Voting needs at least {MIN_ELIGIBLE_PROPOSALS} eligible proposals on"
-                       f" the ballot; this round has {accepted}")
+        problems.append((f"Voting needs at least {MIN_ELIGIBLE_PROPOSALS} eligible proposals on"
+                         f" the ballot; this round has {accepted}", "proposals", None))
+    return problems
+
+
+def _guard_open_voting(round_: Round, now: datetime) -> list:
+    values = _settings_of(round_)
+    return (_setting_problems(_money_problems(RoundSettings(**values)))
+            + _setting_problems(date_problems(values, required=True))
+            + _proposal_problems(round_))
+
+
+def _fix_ballot_list(round_: Round, now: datetime) -> dict:
+    from pb_app.proposals.models import Proposal, Status
+
     ballot = db.session.scalars(select(Proposal.id).where(
         Proposal.round_id == round_.id, Proposal.status == Status.ACCEPTED).order_by(Proposal.id))
     round_.ballot_fixed_at = now
     return {"ballot": list(ballot)}
 
 
-def _no_guard(round_: Round, now: datetime) -> dict:
-    return {}
+def _guard_counted(round_: Round, now: datetime) -> list:
+    """A round is counted only once its paper ballots reconcile: each short or long batch is
+    put right on its own correction page, anything else on the voting page."""
+    from pb_app.voting.services import paper_batches, reconcile_ballots
+
+    batches = [batch for batch, _ in paper_batches(round_)]
+    problems = []
+    for message in reconcile_ballots(round_):
+        batch = next((b for b in batches if message.startswith(f"Batch {b.label!r} ")), None)
+        problems.append((message, "paper-batch", batch.id) if batch
+                        else (message, "voting", None))
+    return problems
 
 
-GUARDS: dict[Phase, Callable[[Round, datetime], dict]] = {
+# Phase -> what stops a round moving to it (every problem, so all are shown at once).
+GUARDS: dict[Phase, Callable[[Round, datetime], list]] = {
     Phase.PROPOSALS_OPEN: _guard_open_proposals,
-    Phase.REVIEW: _no_guard,
     Phase.VOTING: _guard_open_voting,
-    Phase.CLOSED: _no_guard,
-    Phase.COUNTED: _no_guard,
-    Phase.PUBLISHED: _no_guard,
-    Phase.ARCHIVED: _no_guard,
+    Phase.COUNTED: _guard_counted,
 }
 
 
@@ -274,8 +353,9 @@ def move_round(round_: Round, actor, target: Phase, *, now: datetime | None = No
     """Move a round to the next phase ``target`` after its guards pass; writes an audit entry.
 
     ``actor`` None means the round moved at its dates. Raises PermissionDenied (not a lead
-    of the locality), Conflict (not the next phase, or a guard failed: too few eligible
-    proposals, undecided proposals) or InvalidInput (budget, dates out of order).
+    of the locality), Conflict (not the next phase) or RoundNotReady (a Conflict naming
+    every problem a guard found: settings, budget, dates, undecided or too few eligible
+    proposals, paper ballots that do not reconcile).
     """
     if actor is not None:
         check_can_manage_locality(actor, round_.locality)
@@ -284,7 +364,10 @@ def move_round(round_: Round, actor, target: Phase, *, now: datetime | None = No
         raise Conflict(f"{round_.title} is {current.label.lower()}: it cannot move to"
                        f" {target.label.lower()}")
     now = now or utcnow()
-    details = GUARDS[target](round_, now)
+    guard = GUARDS.get(target)
+    if guard and (problems := guard(round_, now)):
+        raise RoundNotReady(target, problems)
+    details = _fix_ballot_list(round_, now) if target is Phase.VOTING else {}
     round_.phase = target.value
     if target is Phase.VOTING:
         details["lottery_seed_sha256"] = round_.lottery_seed_sha256

@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from pb_app.accounts.decorators import role_required
 from pb_app.accounts.models import ADMINISTRATOR, GROUP_LEAD
 from pb_app.accounts.services import check_can_manage_locality, manageable_localities
-from pb_app.errors import DomainError, NotFound
+from pb_app.errors import Conflict, DomainError, InvalidInput, NotFound
 from pb_app.extensions import db
-from pb_app.layout import add_navigation_link, form_page, refused_form_page
+from pb_app.layout import add_navigation_link, form_page
 from pb_app.rounds import forms, services
 from pb_app.rounds.cli import advance_command
 from pb_app.rounds.models import Phase
@@ -45,23 +45,71 @@ def index():
     return render_template("rounds/index.html", rounds=rounds)
 
 
+# The first step's choice for a new round: equal shares is recommended (see rules.html).
+DEFAULT_RULES = {"ballot_type": "approval", "tally_rule": "mes"}
+
+
+def _first_step(defaults: dict, *, start_here: bool) -> tuple[forms.RulesForm, bool]:
+    """The first step's form, read from the address, and whether it is the page to show: when
+    asked for, when a choice came and is not valid (with its errors), or with no choice at
+    all if ``start_here`` (a new round; an existing one has its own choice)."""
+    rules = forms.RulesForm(request.args, data=defaults)
+    if request.args.get("step") == "rules":
+        return rules, True
+    if "ballot_type" in request.args or "tally_rule" in request.args:
+        return rules, not rules.validate()
+    return rules, start_here
+
+
+def _checked_settings(form: forms.RoundForm) -> services.RoundSettings | None:
+    """The form's settings if they break no rule; else None, with every problem at once on
+    its field: the fields' own checks (numbers, dates) and the round's rules together."""
+    form.validate()
+    settings, problems = forms.settings_from_form(form)
+    try:
+        services.validate_settings(settings)
+    except services.InvalidSettings as error:
+        problems = {**error.problems, **problems}  # an amount that is not money says so
+    form.show_problems(problems)
+    return None if form.errors else settings
+
+
+def _settings_page(form: forms.RoundForm, round_, refusal: DomainError | None = None):
+    """The second step: the settings, with links back to the first step, and a service's
+    ``refusal`` at the head of the form."""
+    if refusal:
+        form.form_errors.append(refusal.message)
+    ballot_type, tally_rule = form.ballot_type.data, form.tally_rule.data
+    endpoint, ids = ("rounds.edit", {"round_id": round_.id}) if round_ else ("rounds.create", {})
+    change_url = url_for(endpoint, step="rules", ballot_type=ballot_type, tally_rule=tally_rule,
+                         **ids)
+    return form_page("rounds/edit.html", form, refusal and refusal.status, round_=round_,
+                     change_url=change_url)
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @role_required(GROUP_LEAD, ADMINISTRATOR)
 def create():
-    """Set up a new draft round for a locality the lead runs."""
+    """Set up a new draft round: first its ballot and counting rule, then the rest."""
     localities = {loc.id: loc for loc in manageable_localities(current_user)}
-    form = forms.RoundForm()
+    if request.method == "GET":
+        rules, first = _first_step(DEFAULT_RULES, start_here=True)
+        if first:
+            return form_page("rounds/rules.html", rules, round_=None)
+        form = forms.RoundForm(data=forms.chosen_rules_data(rules.ballot_type.data,
+                                                            rules.tally_rule.data))
+    else:
+        form = forms.RoundForm()
     form.locality.choices = [SelectChoice(loc.id, loc.name) for loc in localities.values()]
-    if form.validate_on_submit():
-        locality = localities[form.locality.data]
+    if request.method == "POST" and (settings := _checked_settings(form)):
         try:
-            round_ = services.create_round(locality, current_user, forms.settings_from_form(form))
+            round_ = services.create_round(localities[form.locality.data], current_user, settings)
         except DomainError as error:
-            return refused_form_page("rounds/edit.html", form, error, round_=None)
+            return _settings_page(form, None, error)
         db.session.commit()
         flash(f"{round_.title} has been created as a draft.", "success")
         return redirect(url_for("rounds.show", round_id=round_.id))
-    return form_page("rounds/edit.html", form, round_=None)
+    return _settings_page(form, None)
 
 
 def _managed_round(round_id: int):
@@ -70,24 +118,67 @@ def _managed_round(round_id: int):
     return round_
 
 
+def _edit_data(round_, rules: forms.RulesForm) -> dict:
+    """The second step's starting values: the round's own, with the ballot type and rule of
+    the first step (and their defaults for settings the round has none of)."""
+    data = forms.form_data(round_)
+    chosen = forms.chosen_rules_data(rules.ballot_type.data, rules.tally_rule.data)
+    data.update({name: value for name, value in chosen.items()
+                 if name in ("ballot_type", "tally_rule") or data.get(name) is None})
+    return data
+
+
 @bp.route("/<int:round_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(round_id: int):
     """Change a round's budget, rules and dates until voting opens."""
     round_ = _managed_round(round_id)
-    form = forms.RoundForm(data=forms.form_data(round_))
+    rules, first = _first_step({"ballot_type": round_.ballot_type,
+                                "tally_rule": round_.tally_rule}, start_here=False)
+    if request.method == "GET" and first:
+        return form_page("rounds/rules.html", rules, round_=round_)
+    form = forms.RoundForm(data=_edit_data(round_, rules))
     del form.locality
-    if form.validate_on_submit():
+    if request.method == "POST" and (settings := _checked_settings(form)):
         try:
             with keeping_refusals():
-                services.update_round(round_, current_user, forms.settings_from_form(form))
+                services.update_round(round_, current_user, settings)
         except DomainError as error:
             db.session.rollback()
-            return refused_form_page("rounds/edit.html", form, error, round_=round_)
+            return _settings_page(form, round_, error)
         db.session.commit()
         flash("The round's settings have been saved.", "success")
         return redirect(url_for("rounds.show", round_id=round_.id))
-    return form_page("rounds/edit.html", form, round_=round_)
+    return _settings_page(form, round_)
+
+
+def _round_page(round_, refusal: DomainError | None = None):
+    """A round's page; with ``refusal``, headed by what stops it moving on, each problem
+    linked to the page where it is put right."""
+    next_phase = round_.current_phase.next
+    page = render_template(
+        "rounds/show.html", round_=round_, Phase=Phase,
+        can_manage=services.can_manage(current_user, round_),
+        advance_form=forms.AdvanceForm(target=next_phase and next_phase.value),
+        follow_form=forms.FollowForm(),
+        refusal=refusal and [{"text": text, **({"href": href} if href else {})}
+                             for text, href in _refusal_links(round_, refusal)])
+    return page, refusal.status if refusal else 200
+
+
+def _refusal_links(round_, refusal: DomainError) -> list[tuple[str, str | None]]:
+    """Each problem of a refused phase move, with the address where it is put right."""
+    if not isinstance(refusal, services.RoundNotReady):
+        return [(refusal.message, None)]
+    places = {
+        "setting": lambda name: url_for("rounds.edit", round_id=round_.id,
+                                        _anchor=forms.FIELD_OF_SETTING.get(name, name)),
+        "proposals": lambda _: url_for("proposals.review_list", round_id=round_.id),
+        "paper-batch": lambda batch_id: url_for("voting.correct_batch", round_id=round_.id,
+                                                batch_id=batch_id),
+        "voting": lambda _: url_for("voting.manage", round_id=round_.id),
+    }
+    return [(text, places[place](ref)) for text, place, ref in refusal.problems]
 
 
 @bp.get("/<int:round_id>")
@@ -95,22 +186,23 @@ def show(round_id: int):
     """A round's page: its phase, dates, rules and, for its leads, what to do next."""
     round_ = services.get_visible_round(round_id, current_user)
     db.session.commit()  # the round may have moved on at its dates
-    next_phase = round_.current_phase.next
-    return render_template("rounds/show.html", round_=round_, Phase=Phase,
-                           can_manage=services.can_manage(current_user, round_),
-                           advance_form=forms.AdvanceForm(target=next_phase and next_phase.value),
-                           follow_form=forms.FollowForm())
+    return _round_page(round_)
 
 
 @bp.post("/<int:round_id>/advance")
 @login_required
 def advance(round_id: int):
-    """Move a round on to its next phase, if its guards allow."""
+    """Move a round on to its next phase; a refusal is shown on the round's page, with
+    what to put right and where."""
     round_ = services.get_visible_round(round_id, current_user)
     form = forms.AdvanceForm()
     if not form.validate_on_submit() or form.target.data not in {p.value for p in Phase}:
         raise NotFound("There is no such phase")
-    services.move_round(round_, current_user, Phase(form.target.data))
+    try:
+        services.move_round(round_, current_user, Phase(form.target.data))
+    except (Conflict, InvalidInput) as error:  # not ready, or moved on meanwhile
+        db.session.rollback()
+        return _round_page(round_, error)
     db.session.commit()
     flash(f"{round_.title} is now: {round_.current_phase.label.lower()}.", "success")
     return redirect(url_for("rounds.show", round_id=round_.id))

@@ -16,6 +16,7 @@ from pb_app.extensions import db
 from pb_app.proposals.models import Status
 from pb_app.rounds.models import Phase, Round
 from pb_app.rounds.services import (
+    RoundNotReady,
     RoundSettings,
     RulesFrozen,
     advance_due,
@@ -105,7 +106,7 @@ def test_rule_parameters_are_kept_for_the_chosen_rule_only(eildon, lead):
 
 def test_open_proposals_needs_every_date(eildon, lead):
     round_ = create_round(eildon, lead, replace(SETTINGS, voting_close_at=None))
-    with pytest.raises(InvalidInput, match="voting closes"):
+    with pytest.raises(RoundNotReady, match="voting closes"):
         move_round(round_, lead, Phase.PROPOSALS_OPEN)
     assert round_.phase == "draft"
 
@@ -163,10 +164,10 @@ def test_voting_needs_a_positive_budget_and_ordered_dates(eildon, lead, resident
     round_ = make_round(eildon, Phase.REVIEW, voting_close_at=NOW)
     make_proposal(round_, resident, Status.ACCEPTED)
     make_proposal(round_, resident, Status.ACCEPTED, title="Two")
-    with pytest.raises(InvalidInput, match="voting closes must be after"):
+    with pytest.raises(RoundNotReady, match="voting closes must be after"):
         move_round(round_, lead, Phase.VOTING)
     round_.voting_close_at, round_.budget_pence = NOW + timedelta(days=99), 0
-    with pytest.raises(InvalidInput, match="budget"):
+    with pytest.raises(RoundNotReady, match="budget"):
         move_round(round_, lead, Phase.VOTING)
     assert round_.phase == "review"
 
