@@ -1,16 +1,25 @@
 """The equalities questions: the nine protected characteristics, age band and area type.
 
 Each question is a column of ``EqualitiesResponse``; every answer is one of its option keys,
-``prefer_not_to_say``, or ``not_answered`` when the question was skipped.
+``prefer_not_to_say``, or ``not_answered`` when the question was skipped. The age bands are
+the localities' population bands (``AGE_BANDS``), so self-reported ages compare with them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pb_app.localities.models import AGE_BANDS
+
 PREFER_NOT_TO_SAY = "prefer_not_to_say"
 NOT_ANSWERED = "not_answered"
 NOT_KNOWN = "not_known"
+# A report's row for the voters who did not answer the questionnaire at all.
+NOT_RESPONDED_LABEL = "Did not fill in the questionnaire"
+AGE_BAND_KEYS = ("under_16", "16_24", "25_34", "35_44", "45_54", "55_64", "65_74", "75_plus")
+# Answer key -> (youngest, oldest age), from the population bands in the same order.
+AGE_BAND_AGES = {key: (low, high) for key, (low, high, _) in zip(AGE_BAND_KEYS, AGE_BANDS,
+                                                                strict=True)}
 
 
 @dataclass(frozen=True)
@@ -37,16 +46,7 @@ QUESTIONS: tuple[Question, ...] = (
     Question(
         "age_band",
         "What is your age?",
-        (
-            ("under_16", "Under 16"),
-            ("16_24", "16 to 24"),
-            ("25_34", "25 to 34"),
-            ("35_44", "35 to 44"),
-            ("45_54", "45 to 54"),
-            ("55_64", "55 to 64"),
-            ("65_74", "65 to 74"),
-            ("75_plus", "75 or over"),
-        ),
+        tuple((key, label) for key, (_, _, label) in zip(AGE_BAND_KEYS, AGE_BANDS, strict=True)),
     ),
     Question(
         "disability",
@@ -140,3 +140,9 @@ QUESTION_KEYS = tuple(question.key for question in ALL_QUESTIONS)
 def question(key: str) -> Question:
     """The question whose key is ``key``."""
     return next(item for item in ALL_QUESTIONS if item.key == key)
+
+
+def age_band_reaches(answer: str, minimum_age: int) -> bool:
+    """False only for an age band answer wholly below ``minimum_age``."""
+    ages = AGE_BAND_AGES.get(answer)
+    return ages is None or ages[1] >= minimum_age

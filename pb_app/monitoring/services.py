@@ -24,7 +24,15 @@ from sqlalchemy.exc import IntegrityError
 from pb_app.errors import Conflict, InvalidInput
 from pb_app.extensions import db
 from pb_app.monitoring.models import EqualitiesResponse, QuestionnaireTicket
-from pb_app.monitoring.questions import ALL_QUESTIONS, NOT_ANSWERED, NOT_KNOWN, QUESTIONS, Question
+from pb_app.monitoring.questions import (
+    ALL_QUESTIONS,
+    NOT_ANSWERED,
+    NOT_KNOWN,
+    NOT_RESPONDED_LABEL,
+    QUESTIONS,
+    Question,
+    age_band_reaches,
+)
 from pb_app.monitoring.suppression import SuppressedTable, suppress
 from pb_app.rounds.models import Round
 
@@ -163,27 +171,57 @@ class AggregateTable:
     table: SuppressedTable
 
 
+def _shown_answers(item: Question, counts: Mapping[tuple[str, int], int],
+                   minimum_age: int) -> dict[str, str]:
+    """The answers a table lists: all of them, except age bands wholly below the youngest
+    age allowed to vote, unless somebody chose one."""
+    chosen = {answer for answer, _ in counts}
+    return {
+        answer: label for answer, label in item.labels().items()
+        if answer in chosen or age_band_reaches(answer, minimum_age)
+    }
+
+
 def aggregate_responses(
-    round_ids: Sequence[int], localities: Sequence[tuple[int, str]]
+    round_ids: Sequence[int],
+    localities: Sequence[tuple[int, str]],
+    voters: Mapping[int, int],
+    minimum_age: int,
 ) -> list[AggregateTable]:
     """Every question's answers (rows) by locality (columns), small numbers suppressed.
 
-    ``localities`` is (id, name) for each column, in order.
+    ``localities`` is (id, name) for each column, in order; ``voters`` the voters of each
+    locality id. The last row counts the voters who did not fill in the questionnaire, so
+    each column adds up to the locality's voters (a published figure, so never hidden). That
+    row is the same in every table, so it is never hidden either: the answers are protected
+    against it instead.
+    ``minimum_age`` is the youngest age any of the rounds let vote.
     """
+    responses = _responses_by_locality(round_ids)
+    not_responded = [voters.get(locality_id, 0) - responses.get(locality_id, 0)
+                     for locality_id, _ in localities]
     tables = []
     for item in ALL_QUESTIONS:
         counts = _counts(item, round_ids)
-        labels = item.labels()
+        labels = _shown_answers(item, counts, minimum_age)
         cells = [
             [counts.get((answer, locality_id), 0) for locality_id, _ in localities]
             for answer in labels
         ]
-        tables.append(
-            AggregateTable(
-                item, suppress(list(labels.values()), [name for _, name in localities], cells)
-            )
-        )
+        table = suppress([*labels.values(), NOT_RESPONDED_LABEL],
+                         [name for _, name in localities], [*cells, not_responded],
+                         public_column_totals=True, public_rows=(len(cells),))
+        tables.append(AggregateTable(item, table))
     return tables
+
+
+def _responses_by_locality(round_ids: Sequence[int]) -> dict[int, int]:
+    query = (
+        select(EqualitiesResponse.locality_id, func.count())
+        .where(EqualitiesResponse.round_id.in_(round_ids))
+        .group_by(EqualitiesResponse.locality_id)
+    )
+    return dict(db.session.execute(query).all())
 
 
 def count_responses(round_ids: Sequence[int]) -> int:

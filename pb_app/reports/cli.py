@@ -12,7 +12,15 @@ from pb_app.errors import DomainError
 from pb_app.extensions import db
 from pb_app.reports.charts import to_svg
 from pb_app.reports.export import report_csv
-from pb_app.reports.figures import AGE_TURNOUT_NOTE, report_charts
+from pb_app.reports.figures import (
+    RECORDED,
+    SELF_REPORTED,
+    equalities_intro,
+    equalities_tables,
+    report_charts,
+    report_tables,
+    summary_figures,
+)
 from pb_app.reports.pdf import report_pdf
 from pb_app.reports.services import (
     localities_without_rounds,
@@ -36,7 +44,12 @@ def render_report(report, fmt: str) -> bytes:
         report=report,
         charts=charts,
         missing=localities_without_rounds(report),
-        age_turnout_note=AGE_TURNOUT_NOTE,
+        summary=summary_figures(report),
+        tables=report_tables(report),
+        equalities=equalities_tables(report),
+        equalities_intro=equalities_intro(report),
+        recorded=RECORDED,
+        self_reported=SELF_REPORTED,
     ).encode("utf-8")
 
 

@@ -1,4 +1,9 @@
-"""The oversight report as CSV: one section per table, cells safe for spreadsheets."""
+"""The oversight report as CSV: one section per table, cells safe for spreadsheets.
+
+Counts and money are bare numbers (pounds to the penny); turnout is the same figure as on the
+page without its ``%``; a hidden count is ``*``, as on the page. A section about people starts
+with a ``source`` row saying whether its figures are recorded or self-reported.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +11,23 @@ import csv
 import io
 from collections.abc import Iterable
 
-from pb_app.reports.figures import AGE_TURNOUT_NOTE
+from pb_app.monitoring.suppression import HIDDEN_MARK, HIDDEN_NOTE
+from pb_app.reports.figures import (
+    RECORDED,
+    TURNOUT_NOTE,
+    equalities_intro,
+    summary_figures,
+    turnout_number,
+)
 from pb_app.reports.services import OversightReport, Tally
 from pb_app.results.ledger import financial_year_label, pounds_cell, safe_cell
 
 
-def _section(writer, title: str, header: Iterable[str], rows: Iterable[Iterable[object]]) -> None:
+def _section(writer, title: str, header: Iterable[str], rows: Iterable[Iterable[object]],
+             source: str = "") -> None:
     writer.writerow([title])
+    if source:
+        writer.writerow(["source", source])
     writer.writerow(list(header))
     for row in rows:
         writer.writerow([safe_cell(cell) for cell in row])
@@ -29,33 +44,42 @@ def _equalities_rows(report: OversightReport) -> list[list[object]]:
     rows = []
     for aggregate in report.equalities:
         table = aggregate.table
-        for label, cells, total in zip(
-            table.row_labels, table.cells, table.row_totals, strict=True
-        ):
+        lines = zip([*table.row_labels, "All voters"], [*table.cells, table.column_totals],
+                    [*table.row_totals, table.grand_total], strict=True)
+        for label, cells, total in lines:
             for locality, value in zip(table.column_labels, cells, strict=True):
                 rows.append([aggregate.question.key, label, locality, _shown(value)])
-            rows.append([aggregate.question.key, label, "All", _shown(total)])
+            rows.append([aggregate.question.key, label, "All localities", _shown(total)])
     return rows
 
 
 def _shown(value: int | None) -> object:
-    return "suppressed" if value is None else value
+    return HIDDEN_MARK if value is None else value
 
 
 ROUND_HEADER = ("round_id", "round", "locality", "population", "budget_gbp", "allocated_gbp",
-                "spent_gbp", "ballots", "voters", "turnout_percent", "rule", "input_sha256",
-                "snapshot_sha256", "algorithm_version")
+                "spent_gbp", "ballots", "voters", "eligible_residents", "turnout_percent", "rule",
+                "input_sha256", "snapshot_sha256", "algorithm_version")
 PROJECT_HEADER = ("project", "locality", "round", "cost_gbp", "support", "funded",
                   "allocated_gbp", "spent_gbp", "delivery", "flag", "outcomes", "priorities")
 TOTAL_HEADER = ("financial_year", "locality", "budget_gbp", "allocated_gbp", "unallocated_gbp",
                 "spent_gbp", "returned_gbp", "outstanding_gbp", "reconciles")
 
 
+def _eligible(line) -> object:
+    return "not known" if line.eligible is None else line.eligible
+
+
 def _round_rows(report: OversightReport) -> list[list[object]]:
-    return [[r.round_id, r.title, r.locality, r.population, pounds_cell(r.budget_pence),
+    rows = [[r.round_id, r.title, r.locality, r.population, pounds_cell(r.budget_pence),
              pounds_cell(r.allocated_pence), pounds_cell(r.spent_pence), r.ballots, r.voters,
-             f"{r.turnout_percent:.2f}", r.rule, r.input_fingerprint, r.snapshot_hash,
+             _eligible(r), turnout_number(r), r.rule, r.input_fingerprint, r.snapshot_hash,
              r.algorithm_version] for r in report.rounds]
+    rows.append(["", "All rounds", "", sum(r.population for r in report.rounds),
+                 pounds_cell(report.budget_pence), pounds_cell(report.allocated_pence),
+                 pounds_cell(report.spent_pence), sum(r.ballots for r in report.rounds),
+                 report.voters, _eligible(report), turnout_number(report), "", "", "", ""])
+    return rows
 
 
 def _project_rows(report: OversightReport) -> list[list[object]]:
@@ -74,9 +98,7 @@ def _total_rows(report: OversightReport) -> list[list[object]]:
 
 
 def _age_turnout_rows(report: OversightReport) -> list[list[object]]:
-    return [[t.locality, t.age_band, _shown(t.voters), f"{t.eligible:.1f}",
-             "suppressed" if t.voters is None else
-             ("" if t.turnout_percent is None else f"{t.turnout_percent:.2f}")]
+    return [[t.locality, t.age_band, _shown(t.voters), _eligible(t), turnout_number(t)]
             for t in report.age_turnout]
 
 
@@ -88,25 +110,25 @@ def report_csv(report: OversightReport) -> str:
     if report.checkpoint:
         writer.writerow(["Audit checkpoint", report.checkpoint])
     writer.writerow([])
-    equalities = (f"Equalities monitoring ({report.equalities_respondents} respondents; counts "
-                  "under 5 and any that would reveal them are suppressed)")
+    channels = [*_tallies(report.by_channel), ["All", report.voters]]
     sections = (
-        ("Rounds", ROUND_HEADER, _round_rows(report)),
-        ("Projects", PROJECT_HEADER, _project_rows(report)),
+        ("Summary", ("figure", "value"), summary_figures(report), ""),
+        ("Rounds", ROUND_HEADER, _round_rows(report), f"voters: {RECORDED} {TURNOUT_NOTE}"),
+        ("Projects", PROJECT_HEADER, _project_rows(report), ""),
         ("Funded by outcome", ("outcome", "projects", "allocated_gbp"),
-         _tallies(report.by_outcome, with_money=True)),
+         _tallies(report.by_outcome, with_money=True), ""),
         ("Funded by IJB priority", ("priority", "projects", "allocated_gbp"),
-         _tallies(report.by_priority, with_money=True)),
-        ("Voters by channel", ("channel", "voters"), _tallies(report.by_channel)),
-        ("Voters by age band", ("age_band", "voters"), _tallies(report.by_age_band)),
-        (f"Turnout by locality and age band. {AGE_TURNOUT_NOTE}",
-         ("locality", "age_band", "voters", "eligible_population", "turnout_percent"),
-         _age_turnout_rows(report)),
+         _tallies(report.by_priority, with_money=True), ""),
+        ("Voters by channel", ("channel", "voters"), channels, RECORDED),
+        ("Voters and turnout by locality and age band",
+         ("locality", "age_band", "voters", "eligible_residents", "turnout_percent"),
+         _age_turnout_rows(report), f"{RECORDED} {TURNOUT_NOTE} {HIDDEN_NOTE}"),
         ("Delivery of funded projects", ("status", "projects", "allocated_gbp"),
-         _tallies(report.delivery, with_money=True)),
-        ("Ledger totals", TOTAL_HEADER, _total_rows(report)),
-        (equalities, ("question", "answer", "locality", "count"), _equalities_rows(report)),
+         _tallies(report.delivery, with_money=True), ""),
+        ("Ledger totals", TOTAL_HEADER, _total_rows(report), ""),
+        ("Equalities monitoring", ("question", "answer", "locality", "count"),
+         _equalities_rows(report), equalities_intro(report)),
     )
-    for title, header, rows in sections:
-        _section(writer, title, header, rows)
+    for title, header, rows, source in sections:
+        _section(writer, title, header, rows, source)
     return out.getvalue()

@@ -4,12 +4,21 @@ The report covers rounds whose result has been published, dated by the financial
 their sign-off (as the ledger is). Every figure is aggregated in the database, so a round
 of 100,000 ballots reads a few hundred rows, not 100,000.
 
-Turnout by age band divides the voters in a band by the band's eligible population: the
-residents of the locality (from its age band figures) at or above the round's minimum voting
-age. A band that straddles the minimum age counts pro rata by years of age (minimum 12 in the
-band 0 to 15: 4 of its 16 years); the open top band counts as ages 75 to 89 for that. Where a
-locality held several rounds, voters and eligible residents are both summed over its rounds.
-Voter counts under 5 are suppressed as the equalities tables are, and their turnout with them.
+Two sources of figures about people, never mixed in one table:
+
+- recorded: who voted, through which channel, and their age as checked for eligibility when
+  they voted (one participation row per voter). Every voter is counted.
+- self-reported: the optional equalities questionnaire offered after voting. Each of its
+  tables has a row for the voters who did not fill it in, so it adds up to the voters too.
+
+Turnout is one figure wherever it appears: voters divided by the residents old enough to vote
+(the eligible population), from the locality's population by age band. A band that straddles
+the round's minimum age counts pro rata by years of age (minimum 12 in the band 0 to 15: 4 of
+its 16 years; the open top band counts as ages 75 to 89), rounded to whole people per round
+and band, so that every eligible figure is a sum of the ones below it. Where a locality has no
+population by age band, its eligible population and turnout are not known (never guessed from
+the population of all ages). Voter counts under 5 are hidden as the equalities tables are;
+the voters of each locality, which the report prints anyway, are never hidden.
 """
 
 from __future__ import annotations
@@ -19,6 +28,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from fractions import Fraction
 
 from sqlalchemy import func, select
 
@@ -44,6 +54,7 @@ from pb_app.tally.explain import describe_rule, spec_from_dict
 from pb_app.voting.models import CHANNELS, PAPER, Participation
 
 OPEN_BAND_LAST_AGE = 89  # the open top band counts as 75 to 89 when split pro rata
+FIRST_YEAR, LAST_YEAR = 1000, 9998  # financial years a report can be asked for
 ALL_LOCALITIES = "All localities"
 ALL_AGES = "All ages"
 IN_PERSON_CHANNELS = frozenset({PAPER, "assisted"})
@@ -62,15 +73,16 @@ class RoundLine:
     spent_pence: int
     ballots: int
     voters: int
+    eligible: int | None  # residents old enough to vote; None when not known
     rule: str
     input_fingerprint: str
     snapshot_hash: str
     algorithm_version: str
 
     @property
-    def turnout_percent(self) -> float:
-        """Voters as a share of the locality's population."""
-        return 100 * self.voters / self.population if self.population else 0.0
+    def turnout_hundredths(self) -> int | None:
+        """Turnout in hundredths of a percent (see ``turnout_hundredths``)."""
+        return turnout_hundredths(self.voters, self.eligible)
 
 
 @dataclass(frozen=True)
@@ -100,21 +112,28 @@ class Tally:
     amount_pence: int = 0
 
 
+def turnout_hundredths(voters: int | None, eligible: int | None) -> int | None:
+    """Voters as a share of the eligible population, in hundredths of a percent rounded half
+    up (``82`` is 0.82%); None when the voters are hidden or nobody is known to be eligible."""
+    if voters is None or not eligible:
+        return None
+    return int(Fraction(voters * 10_000, eligible) + Fraction(1, 2))
+
+
 @dataclass(frozen=True)
 class AgeTurnout:
-    """Voters in an age band of a locality (or all) against its eligible population."""
+    """Voters of an age band in a locality (or all), as recorded when they voted, against the
+    residents of that band old enough to vote."""
 
     locality: str
     age_band: str
-    voters: int | None  # None when suppressed
-    eligible: float
+    voters: int | None  # None when hidden
+    eligible: int | None  # None when the locality has no population by age band
 
     @property
-    def turnout_percent(self) -> float | None:
-        """Voters as a share of the eligible population; None if suppressed or unknown."""
-        if self.voters is None or not self.eligible:
-            return None
-        return 100 * self.voters / self.eligible
+    def turnout_hundredths(self) -> int | None:
+        """Turnout in hundredths of a percent (see ``turnout_hundredths``)."""
+        return turnout_hundredths(self.voters, self.eligible)
 
 
 @dataclass(frozen=True)
@@ -129,7 +148,6 @@ class OversightReport:
     by_outcome: list[Tally]
     by_priority: list[Tally]
     by_channel: list[Tally]
-    by_age_band: list[Tally]
     delivery: list[Tally]
     ledger_totals: list[LedgerTotal]
     equalities: list[AggregateTable]
@@ -162,12 +180,44 @@ class OversightReport:
         return sum(line.voters for line in self.rounds)
 
     @property
+    def eligible(self) -> int | None:
+        """Residents old enough to vote in the rounds covered; None if any is not known."""
+        if any(line.eligible is None for line in self.rounds):
+            return None
+        return sum(line.eligible for line in self.rounds)
+
+    @property
+    def turnout_hundredths(self) -> int | None:
+        """Turnout over every round covered, in hundredths of a percent."""
+        return turnout_hundredths(self.voters, self.eligible)
+
+    @property
+    def age_totals(self) -> list[AgeTurnout]:
+        """The recorded age figures of all localities together, band by band."""
+        return [line for line in self.age_turnout if line.locality == ALL_LOCALITIES]
+
+    @property
     def in_person_voters(self) -> int:
         """Voters on paper or helped by staff."""
         return sum(t.count for t in self.by_channel if t.label in _IN_PERSON_LABELS)
 
 
 _IN_PERSON_LABELS = frozenset(CHANNELS[channel] for channel in IN_PERSON_CHANNELS)
+
+
+class NoRoundsThatYear(NotFound):
+    """No round's result was signed off in the financial year asked for, or it is no year."""
+
+    def __init__(self, year: int):
+        if FIRST_YEAR <= year <= LAST_YEAR:
+            message = (f"There is no oversight report for financial year "
+                       f"{financial_year_label(year)}: no round's result was signed off "
+                       "between April and March of that year.")
+        else:
+            message = (f"{year} is not a financial year. Give the year it starts in: "
+                       "2026 for April 2026 to March 2027.")
+        super().__init__(message)
+        self.year = year
 
 
 def _published(round_ids: Sequence[int] | None = None, year: int | None = None):
@@ -223,6 +273,8 @@ def _round_lines(rows, lines: list[LedgerLine]) -> list[RoundLine]:
             spent[round_.id],
             snapshot.ballot_count,
             voters.get(round_.id, 0),
+            _sum_known(eligible_by_band(round_).values()) if round_.locality.age_populations
+            else None,
             describe_rule(spec_from_dict(json.loads(snapshot.rule_json))),
             snapshot.input_fingerprint,
             snapshot.content_hash,
@@ -295,27 +347,32 @@ def _by_channel(round_ids: Sequence[int]) -> list[Tally]:
     return [Tally(label, counts.get(channel, 0)) for channel, label in CHANNELS.items()]
 
 
-def _by_age_band(round_ids: Sequence[int]) -> list[Tally]:
-    query = (
-        select(Participation.age_years, func.count())
-        .where(Participation.round_id.in_(round_ids))
-        .group_by(Participation.age_years)
-    )
-    ages = dict(db.session.execute(query).all())
-    return [
-        Tally(label, sum(n for age, n in ages.items() if low <= age <= high))
-        for low, high, label in AGE_BANDS
-    ]
-
-
-def eligible_share(low: int, high: int, minimum_age: int) -> float:
+def eligible_share(low: int, high: int, minimum_age: int) -> Fraction:
     """The share of a band's residents old enough to vote: 1, 0, or pro rata by years."""
     last = min(high, OPEN_BAND_LAST_AGE)
     if minimum_age <= low:
-        return 1.0
+        return Fraction(1)
     if minimum_age > last:
-        return 0.0
-    return (last - minimum_age + 1) / (last - low + 1)
+        return Fraction(0)
+    return Fraction(last - minimum_age + 1, last - low + 1)
+
+
+def eligible_by_band(round_: Round) -> dict[str, int | None]:
+    """Residents of the round's locality old enough to vote in it, by age band label, rounded
+    half up to whole people; None for a band the locality has no figure for."""
+    known = {band.age_band: band for band in round_.locality.age_populations}
+    shares = {}
+    for low, high, label in AGE_BANDS:
+        band = known.get(label)
+        share = eligible_share(low, high, round_.minimum_voting_age)
+        shares[label] = None if band is None else int(band.population * share + Fraction(1, 2))
+    return shares
+
+
+def _sum_known(values) -> int | None:
+    """The sum of ``values``, or None when any of them is not known."""
+    values = list(values)
+    return None if any(value is None for value in values) else sum(values)
 
 
 def _voters_by_round_and_band(round_ids: Sequence[int]) -> Counter:
@@ -331,47 +388,54 @@ def _voters_by_round_and_band(round_ids: Sequence[int]) -> Counter:
     return voters
 
 
-def _age_turnout(rounds: Sequence[Round]) -> tuple[list[AgeTurnout], list[str]]:
-    """Turnout by locality and age band (with totals), and the localities lacking band figures.
+def _age_labels(rounds: Sequence[Round], voters_by: Counter) -> list[str]:
+    """The bands any round admits, and any band with a voter recorded in it (so that the rows
+    always add up to the voters, even if a record broke the minimum age)."""
+    return [
+        label for low, high, label in AGE_BANDS
+        if any(eligible_share(low, high, round_.minimum_voting_age)
+               or voters_by[round_.id, label] for round_ in rounds)
+    ]
 
-    Bands where nobody in the report could vote are left out.
-    """
+
+def _age_turnout(rounds: Sequence[Round]) -> tuple[list[AgeTurnout], list[str]]:
+    """Recorded voters by locality and age band (with totals) against the residents old enough
+    to vote, and the localities lacking population figures by age band."""
     voters_by = _voters_by_round_and_band([round_.id for round_ in rounds])
-    voters, eligible = Counter(), Counter()
-    localities, missing = [], set()
+    labels = _age_labels(rounds, voters_by)
+    localities = sorted({round_.locality.name for round_ in rounds})
+    voters, eligible = Counter(), {}
     for round_ in rounds:
-        name, bands = round_.locality.name, round_.locality.age_populations
-        if not bands:
-            missing.add(name)
-            continue
-        localities += [name] if name not in localities else []
-        for band in bands:
-            voters[name, band.age_band] += voters_by[round_.id, band.age_band]
-            eligible[name, band.age_band] += band.population * eligible_share(
-                band.min_age, band.max_age, round_.minimum_voting_age
-            )
-    labels = [label for _, _, label in AGE_BANDS
-              if any(eligible[name, label] for name in localities)]
-    return _suppressed_turnout(labels, localities, voters, eligible), sorted(missing)
+        name = round_.locality.name
+        for label, residents in eligible_by_band(round_).items():
+            voters[name, label] += voters_by[round_.id, label]
+            before = eligible.get((name, label), 0)
+            eligible[name, label] = None if before is None or residents is None \
+                else before + residents
+    missing = sorted({round_.locality.name for round_ in rounds
+                      if not round_.locality.age_populations})
+    return _suppressed_turnout(labels, localities, voters, eligible), missing
 
 
 def _suppressed_turnout(
-    labels: list[str], localities: list[str], voters: Counter, eligible: Counter
+    labels: list[str], localities: list[str], voters: Counter, eligible: dict
 ) -> list[AgeTurnout]:
+    """Every locality's bands and total, then all localities', with small counts hidden."""
     if not labels:
         return []
-    table = suppress(labels, localities, [[voters[n, b] for n in localities] for b in labels])
+    table = suppress(labels, localities, [[voters[n, b] for n in localities] for b in labels],
+                     public_column_totals=True)
     lines = []
     for c, name in enumerate(localities):
         lines += [AgeTurnout(name, label, table.cells[r][c], eligible[name, label])
                   for r, label in enumerate(labels)]
         lines.append(AgeTurnout(name, ALL_AGES, table.column_totals[c],
-                                sum(eligible[name, label] for label in labels)))
-    lines += [AgeTurnout(ALL_LOCALITIES, label, table.row_totals[r],
-                         sum(eligible[name, label] for name in localities))
+                                _sum_known(eligible[name, label] for label in labels)))
+    band_totals = [_sum_known(eligible[name, label] for name in localities) for label in labels]
+    lines += [AgeTurnout(ALL_LOCALITIES, label, table.row_totals[r], band_totals[r])
               for r, label in enumerate(labels)]
     lines.append(AgeTurnout(ALL_LOCALITIES, ALL_AGES, table.grand_total,
-                            sum(eligible.values())))
+                            _sum_known(band_totals)))
     return lines
 
 
@@ -383,28 +447,42 @@ def _delivery(lines: list[LedgerLine]) -> list[Tally]:
     return [Tally(status.label, counts[status.value], amounts[status.value]) for status in Delivery]
 
 
+def _equalities(rows, round_lines: list[RoundLine]) -> list[AggregateTable]:
+    """The questionnaire's tables by locality, each with a row for the voters who did not
+    answer it, so that every table adds up to the voters."""
+    voters = Counter()
+    for (round_, _, _), line in zip(rows, round_lines, strict=True):
+        voters[round_.locality.id] += line.voters
+    localities = sorted(
+        {(round_.locality.id, round_.locality.name) for round_, _, _ in rows},
+        key=lambda pair: pair[1],
+    )
+    return aggregate_responses(
+        [round_.id for round_, _, _ in rows],
+        localities,
+        voters,
+        min((round_.minimum_voting_age for round_, _, _ in rows), default=0),
+    )
+
+
 def _build(title: str, period: str, rows, subject: str) -> OversightReport:
     round_ids = [round_.id for round_, _, _ in rows]
     lines = ledger_lines(round_ids=round_ids)
     age_turnout, without_bands = _age_turnout([round_ for round_, _, _ in rows])
     projects = _project_lines(rows, lines)
-    localities = sorted(
-        {(round_.locality.id, round_.locality.name) for round_, _, _ in rows},
-        key=lambda pair: pair[1],
-    )
+    round_lines = _round_lines(rows, lines)
     return OversightReport(
         title=title,
         period=period,
         generated_at=datetime.now(UTC),
-        rounds=_round_lines(rows, lines),
+        rounds=round_lines,
         projects=projects,
         by_outcome=_by_outcome(projects),
         by_priority=_by_priority(projects),
         by_channel=_by_channel(round_ids),
-        by_age_band=_by_age_band(round_ids),
         delivery=_delivery(lines),
         ledger_totals=ledger_totals(round_ids=round_ids),
-        equalities=aggregate_responses(round_ids, localities),
+        equalities=_equalities(rows, round_lines),
         equalities_respondents=count_responses(round_ids),
         ledger=lines,
         age_turnout=age_turnout,
@@ -423,8 +501,14 @@ def round_report(round_: Round) -> OversightReport:
 
 
 def year_report(year: int) -> OversightReport:
-    """The oversight report for a financial year across all localities (may be empty)."""
-    rows = _published(year=year)
+    """The oversight report for a financial year across all localities.
+
+    Raises NoRoundsThatYear when no round's result was signed off in that year (or the year is
+    outside FIRST_YEAR to LAST_YEAR), so that an empty report is never passed off as one.
+    """
+    rows = _published(year=year) if FIRST_YEAR <= year <= LAST_YEAR else []
+    if not rows:
+        raise NoRoundsThatYear(year)
     label = financial_year_label(year)
     return _build(
         f"Participatory budgeting oversight report {label}",

@@ -8,8 +8,8 @@ from pb_app.errors import NotFound
 from pb_app.extensions import db
 from pb_app.layout import download
 from pb_app.reports.cli import export_command, render_report
-from pb_app.reports.figures import eligible_text, turnout_text, voters_text
 from pb_app.reports.services import (
+    NoRoundsThatYear,
     OversightReport,
     publish_report,
     report_years,
@@ -25,9 +25,6 @@ bp = Blueprint(
 bp.cli.add_command(export_command)
 bp.add_app_template_filter(money_text, "money")
 bp.add_app_template_filter(financial_year_label, "financial_year")
-bp.add_app_template_filter(eligible_text, "eligible")
-bp.add_app_template_filter(turnout_text, "turnout")
-bp.add_app_template_filter(voters_text, "voters_shown")
 FORMATS = ("html", "pdf", "csv")
 
 
@@ -50,11 +47,27 @@ def index():
     return render_template("reports/index.html", years=report_years())
 
 
+def _no_report(message: str):
+    """The 404 page for a year without a report, with links to the years that have one."""
+    return render_template("reports/no_report.html", message=message, years=report_years()), 404
+
+
 @bp.route("/year/<int:year>", defaults={"fmt": "html"})
 @bp.route("/year/<int:year>.<fmt>")
 def year(year: int, fmt: str):
     """The oversight report for a financial year across all localities."""
-    return _respond(year_report(year), fmt, f"oversight-report-{financial_year_label(year)}")
+    try:
+        report = year_report(year)
+    except NoRoundsThatYear as error:
+        return _no_report(error.message)
+    return _respond(report, fmt, f"oversight-report-{financial_year_label(year)}")
+
+
+@bp.route("/year/<path:text>")
+def not_a_year(text: str):
+    """A year that is not a whole number (``/reports/year/abc``): say so, as a 404."""
+    return _no_report(f"“{text}” is not a financial year. Give the year it starts in: "
+                      "2026 for April 2026 to March 2027.")
 
 
 @bp.route("/round/<int:round_id>", defaults={"fmt": "html"})

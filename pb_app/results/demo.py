@@ -19,8 +19,7 @@ from pb_app.ballotbox.models import BallotEnvelope
 from pb_app.ballotbox.services import open_box
 from pb_app.extensions import db
 from pb_app.localities.models import Locality
-from pb_app.monitoring.questions import PREFER_NOT_TO_SAY, QUESTIONS
-from pb_app.monitoring.services import issue_ticket, record_response
+from pb_app.monitoring.demo import load_demo_answers
 from pb_app.proposals.models import Proposal, Status
 from pb_app.results.ledger import add_entry, financial_year_of, ledger_lines, set_delivery
 from pb_app.results.services import count_round, publish_result, sign_off
@@ -69,7 +68,7 @@ def _cast(round_: Round, projects: list[Proposal], lead: User, rng: random.Rando
             chosen,
             person_key=f"demo-cheviot-{index}",
             channel=channel,
-            age_years=rng.choice((14, 19, 33, 41, 52, 60, 68, 72, 81)),
+            age_years=rng.choice((17, 19, 33, 41, 52, 60, 64, 68, 72, 81)),
             day=day,
             helper_id=lead.id if channel == "assisted" else None,
             batch=batch if channel == "paper" else None,
@@ -128,17 +127,6 @@ def _open_box(round_: Round, finance: User) -> None:
     open_box(round_, finance, demo_passphrases(), datetime.now(UTC))
 
 
-def _equalities(round_: Round, rng: random.Random) -> None:
-    today = datetime.now(UTC).date()
-    for _ in range(VOTERS // 2):
-        answers = {
-            q.key: rng.choice([*(key for key, _ in q.options), PREFER_NOT_TO_SAY, None])
-            for q in QUESTIONS
-        }
-        postcode = rng.choice(("TD5 7AB", "TD8 6AB", "TD5 8PG", None))
-        record_response(issue_ticket(round_), answers, postcode, today)
-
-
 def _spend(lead: User) -> None:
     today = datetime.now(UTC).date()
     lines = ledger_lines()
@@ -194,7 +182,7 @@ def load_demo(echo: Callable[[str], None]) -> None:
     sign_off(snapshot, finance)
     publish_result(round_, lead)
     _spend(lead)
-    _equalities(round_, rng)
+    load_demo_answers(round_, rng, datetime.now(UTC).date())
     year = financial_year_of(datetime.now(UTC).date())
     echo(
         f"Results: {round_.title} counted, signed off and published: /results/round/{round_.id}"

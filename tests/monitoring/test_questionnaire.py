@@ -122,18 +122,23 @@ def test_aggregate_suppresses_small_groups_and_what_would_reveal_them():
     _answer(eildon, 9, sex="male")
     _answer(make_round(eildon.locality), 3, sex="male")  # another round: not counted
     columns = [(cheviot.locality_id, "Cheviot"), (eildon.locality_id, "Eildon")]
+    voters = {cheviot.locality_id: 20, eildon.locality_id: 25}  # 5 and 8 did not answer
     tables = {
         item.question.key: item.table
-        for item in aggregate_responses([cheviot.id, eildon.id], columns)
+        for item in aggregate_responses([cheviot.id, eildon.id], columns, voters, 16)
     }
     sex = tables["sex"]
-    assert sex.row_labels == ("Female", "Male", "Prefer not to say", "Not answered")
-    # 2 and the zeros are hidden; the females are hidden too, or 15 - 6 - 7 would give the 2 away.
-    assert sex.cells == ((None, None), (7, 9), (None, None), (None, None))
-    assert sex.row_totals == (None, 16, None, None)
-    assert sex.column_totals == (15, 17)
-    assert sex.grand_total == 32
+    assert sex.row_labels == ("Female", "Male", "Prefer not to say", "Not answered",
+                              "Did not fill in the questionnaire")
+    # 2 and the zeros are hidden; so are Cheviot's 6 women, or 20 - 7 - 5 - 6 would give the 2
+    # away; then Eildon's 8 women, or 14 - 8 would give the 6. Those who did not answer are
+    # the same row in every table, so they stay shown, and the answers are hidden around them.
+    assert sex.cells == ((None, None), (7, 9), (None, None), (None, None), (5, 8))
+    assert sex.row_totals == (None, 16, None, None, 13)
+    assert sex.column_totals == (20, 25)  # every voter: published, so never hidden
+    assert sex.grand_total == 45
     religion = tables["religion"]
     # everybody skipped it: showing that would show every other answer to be zero
-    assert religion.hidden_count == 12 * 2 + 12  # every cell and row total
-    assert (religion.column_totals, religion.grand_total) == ((15, 17), 32)
+    assert religion.cells[-2:] == ((None, None), (5, 8))
+    assert religion.hidden_count == 12 * 2 + 12  # every other cell and row total
+    assert (religion.column_totals, religion.grand_total) == ((20, 25), 45)

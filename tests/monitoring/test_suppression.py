@@ -105,3 +105,49 @@ def test_threshold_is_a_parameter(threshold, expected):
 def test_a_table_with_no_columns_is_returned_at_once():
     table = suppress(["a", "b"], [], [[], []])
     assert (table.cells, table.row_totals, table.grand_total) == (((), ()), (None, None), None)
+
+
+def test_public_column_totals_stay_shown_and_the_cells_are_hidden_instead():
+    cells = [[2, 30], [10, 40]]
+    table = suppress(["Yes", "No"], ["Cheviot", "Eildon"], cells, public_column_totals=True)
+    assert (table.column_totals, table.grand_total) == ((12, 70), 82)
+    _assert_safe(cells, table)
+
+
+def test_a_public_total_under_five_is_shown_with_every_cell_under_it_hidden():
+    table = suppress(["a", "b"], ["x", "y"], [[1, 20], [2, 30]], public_column_totals=True)
+    assert (table.column_totals, table.grand_total) == ((3, 50), 53)
+    assert [row[0] for row in table.cells] == [None, None]
+    assert table.cells[0][1] is None  # else row a's total would give its hidden 1 away
+    assert table.row_totals == (21, 32)  # each hides 5 or more between its cells
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.integers(1, 4).flatmap(
+        lambda rows: st.integers(1, 4).flatmap(
+            lambda columns: st.lists(
+                st.lists(st.integers(0, 30), min_size=columns, max_size=columns),
+                min_size=rows,
+                max_size=rows,
+            )
+        )
+    )
+)
+def test_with_public_totals_no_figure_below_them_can_be_derived(cells):
+    rows, columns = len(cells), len(cells[0])
+    table = suppress([f"r{i}" for i in range(rows)], [f"c{j}" for j in range(columns)], cells,
+                     public_column_totals=True)
+    assert table.column_totals == tuple(sum(cells[r][c] for r in range(rows))
+                                        for c in range(columns))
+    for r, c in itertools.product(range(rows), range(columns)):
+        assert table.cells[r][c] in (None, cells[r][c])
+        if cells[r][c] < 5:
+            assert table.cells[r][c] is None
+    for total, parts in _lines(table):
+        hidden = [value for value in parts if value is None]
+        # A column of one row is its public total: nothing more to protect there.
+        assert not (total is not None and len(parts) > 1 and len(hidden) == 1), (
+            f"a single hidden figure can be derived: {total} = {parts}")
+        if total is not None and hidden and total >= 5:
+            assert total - sum(value for value in parts if value is not None) >= 5

@@ -6,6 +6,7 @@ import csv
 import io
 from datetime import UTC, date, datetime
 
+import pytest
 from factories import LocalityFactory
 from pypdf import PdfReader
 from results.builders import cast, make_projects, make_round, paper_batch, publish, staff
@@ -13,7 +14,12 @@ from results.builders import cast, make_projects, make_round, paper_batch, publi
 from pb_app.monitoring.services import issue_ticket, record_response
 from pb_app.reports.export import report_csv
 from pb_app.reports.pdf import report_pdf
-from pb_app.reports.services import localities_without_rounds, round_report, year_report
+from pb_app.reports.services import (
+    NoRoundsThatYear,
+    localities_without_rounds,
+    round_report,
+    year_report,
+)
 from pb_app.results.ledger import add_entry, set_delivery
 from pb_app.results.services import count_round, sign_off
 
@@ -32,7 +38,7 @@ def _two_localities():
     )
     batch = paper_batch(first, declared=3)
     cast(first, [lunch], times=3, channel="paper", batch=batch, age=80)
-    cast(first, [bus], times=2, age=15)
+    cast(first, [bus], times=2, age=17)
     second = make_round(eildon, budget_pence=1_000_000, title="Eildon Fund")
     (carers,) = make_projects(second, {"Carers' respite": 700_050}, outcomes=(6,))
     cast(second, [carers], times=4, channel="assisted", age=45)
@@ -49,7 +55,9 @@ def test_year_report_figures_across_localities():
     assert (report.budget_pence, report.allocated_pence) == (1_500_000, 300_000 + 700_050)
     cheviot, eildon = report.rounds
     assert (cheviot.voters, cheviot.ballots, cheviot.population) == (5, 5, 2_000)
-    assert round(cheviot.turnout_percent, 2) == 0.25 and eildon.turnout_percent == 0.25
+    # No population by age band: how many are old enough to vote, and so turnout, is not known.
+    assert (cheviot.eligible, cheviot.turnout_hundredths, report.turnout_hundredths) == (
+        None, None, None)
     assert {t.label: t.count for t in report.by_channel} == {
         "Online": 8,
         "Online with a voting code": 0,
@@ -57,13 +65,11 @@ def test_year_report_figures_across_localities():
         "With help from staff": 4,
     }
     assert report.in_person_voters == 7
-    ages = {t.label: t.count for t in report.by_age_band}
-    assert (ages["Under 16"], ages["25 to 34"], ages["45 to 54"], ages["75 or over"]) == (
-        2,
-        6,
-        4,
-        3,
-    )
+    ages = {(t.locality, t.age_band): t.voters for t in report.age_turnout}
+    assert "Under 16" not in {band for _, band in ages}  # nobody under 16 could vote
+    assert (ages["Cheviot", "All ages"], ages["Eildon", "All ages"]) == (5, 10)
+    assert ages["All localities", "All ages"] == report.voters == 15
+    assert ages["Cheviot", "75 or over"] is None  # 3 voters: hidden
     outcomes = {t.label.split(".")[0]: (t.count, t.amount_pence) for t in report.by_outcome}
     assert (
         outcomes["1"] == (1, 300_000) and outcomes["6"] == (1, 700_050) and outcomes["2"] == (0, 0)
@@ -75,7 +81,8 @@ def test_year_report_figures_across_localities():
         ("Cheviot", True, 200_000),
         ("Eildon", True, 299_950),
     ]
-    assert year_report(2025).rounds == []
+    with pytest.raises(NoRoundsThatYear, match="no round's result was signed off"):
+        year_report(2025)
 
 
 def test_report_follows_spend_and_delivery():
@@ -106,13 +113,11 @@ def test_equalities_in_the_report_are_suppressed():
     sex = next(a.table for a in report.equalities if a.question.key == "sex")
     assert sex.column_labels == ("Cheviot", "Eildon")
     assert report.equalities_respondents == 8
+    assert sex.row_labels[-1] == "Did not fill in the questionnaire"
     assert sex.cells[1] == (None, None)  # the lone man is hidden...
-    assert sex.cells[0] == (
-        None,
-        None,
-    )  # ...and so are the seven women, or 8 - 7 would give him away
-    # Cheviot's zero is hidden, so Eildon's 8 is too (8 - 8 would give it); the total stays
-    assert (sex.column_totals, sex.grand_total) == ((None, None), 8)
+    assert sex.cells[0] == (None, None)  # ...and so are the seven women, or 10 - 2 - 7 gives him
+    # Everyone who voted is counted: 5 in Cheviot and 2 in Eildon did not fill it in.
+    assert (sex.cells[-1], sex.column_totals, sex.grand_total) == ((5, 2), (5, 10), 15)
 
 
 def test_pdf_is_a_real_document_with_charts_and_tables():
@@ -130,11 +135,12 @@ def test_pdf_is_a_real_document_with_charts_and_tables():
         "Kelso lunch club",
         "Jedburgh bus",
         "Voters by age band",
-        "Turnout: voters as a share of the locality's population",
-        "0.25%",
+        "Turnout by round: voters as a share of residents old enough to vote",
+        "Turnout not known",
         "6. Unpaid carers are supported",
         "Reconciles",
-        "Paper or assisted: 7; online: 8",
+        "Voted on paper or with help (recorded) 7",
+        "Voted online (recorded) 8",
         "Equalities reach",
     ):
         assert expected in text, expected
@@ -146,7 +152,8 @@ def test_csv_report_sections_and_exact_money():
     first, _, _ = _two_localities()
     rows = list(csv.reader(io.StringIO(report_csv(round_report(first)))))
     assert rows[0] == ["Oversight report: Cheviot Chest"]
-    header = rows.index(["Rounds"]) + 1
+    assert rows[rows.index(["Rounds"]) + 1][0] == "source"
+    header = rows.index(["Rounds"]) + 2
     assert rows[header][:7] == [
         "round_id",
         "round",
