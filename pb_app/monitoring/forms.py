@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, StringField, SubmitField
 from wtforms.validators import Length, Optional
 
-from pb_app.monitoring.questions import PREFER_NOT_TO_SAY, QUESTIONS
+from pb_app.monitoring.questions import PREFER_NOT_TO_SAY, QUESTIONS, age_band_reaches
 
 
 class QuestionnaireForm(FlaskForm):
@@ -18,6 +18,12 @@ class QuestionnaireForm(FlaskForm):
     )
     send = SubmitField("Send my answers")
     skip = SubmitField("Skip the questionnaire")
+
+    def offer_ages_from(self, minimum_age: int) -> None:
+        """Offer only the age bands that reach the round's minimum voting age."""
+        field = self["age_band"]
+        field.choices = [choice for choice in field.choices
+                         if age_band_reaches(choice.value, minimum_age)]
 
     def answers(self) -> dict[str, str | None]:
         """The chosen answer (or None) for each question."""

@@ -115,11 +115,16 @@ def classify_area(postcode: str | None) -> str:
     return table.get(f"{outward} {inward[0]}") or table.get(outward) or NOT_KNOWN
 
 
-def _clean_answers(answers: Mapping[str, str | None]) -> dict[str, str]:
+def minimum_age(ticket: Ticket) -> int:
+    """The minimum voting age of the ticket's round: no age band below it is offered."""
+    return db.session.get(Round, ticket.round_id).minimum_voting_age
+
+
+def _clean_answers(answers: Mapping[str, str | None], youngest: int) -> dict[str, str]:
     cleaned = {}
     for item in QUESTIONS:
         value = answers.get(item.key) or NOT_ANSWERED
-        if value not in item.labels():
+        if value not in item.labels() or not age_band_reaches(value, youngest):
             raise InvalidInput(f"Choose one of the answers offered for: {item.label}")
         cleaned[item.key] = value
     return cleaned
@@ -130,7 +135,9 @@ def record_response(
 ) -> EqualitiesResponse:
     """Store one anonymous response for the ticket's round; unanswered questions stay optional.
 
-    Raises InvalidInput for an unknown answer or malformed postcode, Conflict for a used ticket.
+    Raises InvalidInput for an unknown answer (or an age band wholly below the round's minimum
+    voting age, which nobody who voted can be in) or a malformed postcode, Conflict for a used
+    ticket.
     """
     ticket = read_ticket(token)
     response = EqualitiesResponse(
@@ -138,7 +145,7 @@ def record_response(
         locality_id=ticket.locality_id,
         answered_on=today,
         area_type=classify_area(postcode),
-        **_clean_answers(answers),
+        **_clean_answers(answers, minimum_age(ticket)),
     )
     _spend_ticket(ticket)
     db.session.add(response)

@@ -10,7 +10,12 @@ from pb_app.errors import InvalidInput
 from pb_app.extensions import db
 from pb_app.layout import form_page, refused_form_page
 from pb_app.monitoring.forms import QuestionnaireForm
-from pb_app.monitoring.services import read_ticket, record_response, skip_questionnaire
+from pb_app.monitoring.services import (
+    minimum_age,
+    read_ticket,
+    record_response,
+    skip_questionnaire,
+)
 
 bp = Blueprint("monitoring", __name__, url_prefix="/equalities", template_folder="templates")
 TEMPLATE = "monitoring/questionnaire.html"
@@ -19,8 +24,8 @@ TEMPLATE = "monitoring/questionnaire.html"
 @bp.route("/<token>", methods=["GET", "POST"])
 def questionnaire(token: str):
     """Show the optional questionnaire; store the answers, or record that it was skipped."""
-    read_ticket(token)
     form = QuestionnaireForm()
+    form.offer_ages_from(minimum_age(read_ticket(token)))
     if not form.validate_on_submit():
         return form_page(TEMPLATE, form)
     try:

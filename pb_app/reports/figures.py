@@ -43,13 +43,13 @@ def eligible_text(line) -> str:
 
 def turnout_text(line) -> str:
     """Turnout of a round or age line: ``0.82%``, ``*`` when its voters are hidden,
-    ``not known`` without a population by age band, ``-`` when nobody there could vote."""
+    ``not known`` without a population by age band, or ``nobody old enough`` to vote."""
     if line.voters is None:
         return HIDDEN_MARK
     if line.eligible is None:
         return NOT_KNOWN
     hundredths = line.turnout_hundredths
-    return "-" if hundredths is None else percent_text(hundredths)
+    return "nobody old enough" if hundredths is None else percent_text(hundredths)
 
 
 def turnout_number(line) -> str:

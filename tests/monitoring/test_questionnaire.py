@@ -142,3 +142,19 @@ def test_aggregate_suppresses_small_groups_and_what_would_reveal_them():
     assert religion.cells[-2:] == ((None, None), (5, 8))
     assert religion.hidden_count == 12 * 2 + 12  # every other cell and row total
     assert (religion.column_totals, religion.grand_total) == ((20, 25), 45)
+
+
+def test_no_age_band_below_the_rounds_minimum_age_is_offered_or_accepted(client):
+    round_ = make_round(minimum_voting_age=16)
+    token = issue_ticket(round_)
+    page = client.get(f"/equalities/{token}").get_data(as_text=True)
+    assert "16 to 24" in page and "Under 16" not in page
+    refused = client.post(f"/equalities/{token}", data={"age_band": "under_16", "send": "Send"})
+    assert refused.status_code == 422
+    assert "Choose one of the answers offered for: What is your age?" in refused.get_data(
+        as_text=True)
+    assert _responses() == 0
+    younger = issue_ticket(make_round(minimum_voting_age=12))
+    assert "Under 16" in client.get(f"/equalities/{younger}").get_data(as_text=True)
+    record_response(younger, {"age_band": "under_16"}, None, DAY)
+    assert _responses() == 1
