@@ -120,6 +120,7 @@ def register_blueprints(app: Flask) -> None:
     from pb_app.ballotbox.views import bp as ballotbox_bp
     from pb_app.localities.views import bp as localities_bp
     from pb_app.monitoring.views import bp as monitoring_bp
+    from pb_app.pictures.views import bp as pictures_bp
     from pb_app.privacy.views import bp as privacy_bp
     from pb_app.proposals.views import bp as proposals_bp
     from pb_app.reports.views import bp as reports_bp
@@ -138,6 +139,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     app.register_blueprint(monitoring_bp)
     app.register_blueprint(privacy_bp)
+    app.register_blueprint(pictures_bp)
 
 
 def register_commands(app: Flask) -> None:

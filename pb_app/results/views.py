@@ -24,6 +24,8 @@ from pb_app.layout import (
 )
 from pb_app.results import ledger, presentation, services
 from pb_app.results.cli import count_command, publish_command, sign_off_command
+from pb_app.results.delivery import UpdateDateRefused, add_delivery_update, delivery_progress
+from pb_app.results.delivery_forms import DeliveryUpdateForm
 from pb_app.results.forms import DeliveryForm, EntryForm, LedgerFilterForm, ReceiptForm, ReturnForm
 from pb_app.results.models import ENTRY_KINDS
 from pb_app.rounds.money import parse_pounds
@@ -36,6 +38,7 @@ bp = Blueprint(
 )
 bp.add_app_template_filter(ledger.money_text, "money")
 bp.add_app_template_filter(ledger.financial_year_label, "financial_year")
+bp.add_app_template_global(delivery_progress)
 for _command in (count_command, sign_off_command, publish_command):
     bp.cli.add_command(_command)
 add_navigation_link(bp, "Results", "results.index")
@@ -309,4 +312,25 @@ def delivery(allocation_id: int):
     ledger.set_delivery(allocation, current_user, form.status.data if form.validate() else "")
     db.session.commit()
     flash("Delivery status saved.")
+    return redirect(url_for("results.allocation", allocation_id=allocation_id))
+
+
+@bp.route("/allocation/<int:allocation_id>/updates/new", methods=["GET", "POST"])
+@role_required(*STAFF)
+def delivery_update(allocation_id: int):
+    """Add a dated public update on a funded project's delivery."""
+    allocation = ledger.get_allocation(allocation_id)
+    ledger.check_can_record(current_user, allocation)
+    form = DeliveryUpdateForm()
+    if not form.validate_on_submit():
+        return form_page("results/delivery_update.html", form, allocation=allocation)
+    try:
+        add_delivery_update(allocation, current_user, note=form.note.data,
+                            noted_on=form.noted_on.data, today=datetime.now(UTC).date())
+    except InvalidInput as error:
+        field = form.noted_on if isinstance(error, UpdateDateRefused) else form.note
+        return refused_form_page("results/delivery_update.html", form, error, field,
+                                 allocation=allocation)
+    db.session.commit()
+    flash("Update added. Everyone can read it on the round's results page.")
     return redirect(url_for("results.allocation", allocation_id=allocation_id))

@@ -124,7 +124,7 @@ def test_a_lead_enters_a_paper_ballot_at_the_desk(app, page, rounds, assert_acce
     page.get_by_label("Batch label").fill("Melrose Wynd Hall")
     page.get_by_label("Number of ballots in the batch").fill("1")
     page.get_by_role("button", name="Add batch").click()
-    assert "says 1 ballots but 0 were entered" in page.inner_text("#reconcile-problems")
+    assert "says 1 ballot but 0 were entered" in page.inner_text("#reconcile-problems")
     assert_accessible(page)
     page.get_by_role("link", name="Open the voting desk").click()
     assert_accessible(page)
