@@ -74,6 +74,7 @@ def _count_page(round_, return_form: ReturnForm | None = None, status: int = 200
     services.check_can_see_count(current_user, round_)
     snapshot = services.latest_snapshot(round_)
     publication = services.get_publication(round_)
+    explained = presentation.explain(snapshot) if snapshot else None
     return render_template(
         "results/count.html",
         round=round_,
@@ -82,13 +83,24 @@ def _count_page(round_, return_form: ReturnForm | None = None, status: int = 200
         button=ButtonForm(),
         form=return_form,
         return_form=return_form or ReturnForm(),
-        outcomes=presentation.project_outcomes(snapshot) if snapshot else [],
+        explained=explained,
+        outcomes=explained.outcomes if explained else [],
         checks=json.loads(snapshot.checks_json) if snapshot else {},
         channels=CHANNELS,
         sealed=sealed_count(round_),
         publication=publication,
         actions=services.count_actions(current_user, round_, snapshot, publication),
     ), status
+
+
+@bp.get("/snapshot/<int:snapshot_id>/technical-log.txt")
+@login_required
+def snapshot_log(snapshot_id: int):
+    """A count's step-by-step log as the tally core wrote it (figures in pence)."""
+    snapshot = services.get_snapshot(snapshot_id)
+    services.check_can_see_count(current_user, snapshot.round)
+    name = f"round-{snapshot.round_id}-count-{snapshot.sequence}-log.txt"
+    return download(snapshot.explanation, "text/plain; charset=utf-8", name, private=True)
 
 
 @bp.post("/round/<int:round_id>/count")
@@ -152,14 +164,16 @@ def show(round_id: int):
     """The published result: funded and unfunded projects with the why, money, turnout."""
     round_, publication = _published(round_id)
     snapshot = publication.snapshot
+    explained = presentation.explain(snapshot)
     return render_template(
         "results/show.html",
         round=round_,
         publication=publication,
         snapshot=snapshot,
-        outcomes=presentation.project_outcomes(snapshot),
-        chart=presentation.support_chart(snapshot),
-        rule=presentation.rule_in_words(snapshot),
+        explained=explained,
+        outcomes=explained.outcomes,
+        chart=presentation.support_chart(explained.outcomes),
+        rule=presentation.rule_name(snapshot),
         seed=presentation.lottery_seed(snapshot),
         turnout=turnout_by_channel(round_),
     )
@@ -188,6 +202,14 @@ def result_json(round_id: int):
     return download(
         publication.snapshot.result_json, "application/json", f"round-{round_id}-result.json"
     )
+
+
+@bp.get("/round/<int:round_id>/technical-log.txt")
+def technical_log(round_id: int):
+    """The published count's step-by-step log as the tally core wrote it (figures in pence)."""
+    round_, publication = _published(round_id)
+    return download(publication.snapshot.explanation, "text/plain; charset=utf-8",
+                    f"round-{round_id}-log.txt")
 
 
 @bp.get("/round/<int:round_id>/recount")
