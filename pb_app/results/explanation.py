@@ -93,7 +93,13 @@ def pence(value: int | str) -> int:
 
 
 def _plural(count: int, word: str) -> str:
+    """``count`` and the word, singular for one: (1, "voter") -> "1 voter"."""
     return f"{count:,} {word if count == 1 else word + 's'}"
+
+
+def _support(count: int, unit: str) -> str:
+    """A number of votes or points (``unit`` is the plural): (1, "votes") -> "1 vote"."""
+    return _plural(count, unit.removesuffix("s"))
 
 
 # --- Reading the snapshot -------------------------------------------------------------------
@@ -115,8 +121,11 @@ def read_count(snapshot, titles: dict[str, tuple[str, int]]) -> tuple[Figures, S
         unit="votes" if snapshot.round.ballot_type in VOTE_BALLOTS else "points",
         rule=result.get("rule", json.loads(snapshot.rule_json)),
     )
-    count = StoredCount(list(result.get("steps", [])), list(result.get("ties", [])),
-                   [(pid, amount) for pid, amount in result.get("allocation", [])])
+    count = StoredCount(
+        list(result.get("steps", [])),
+        list(result.get("ties", [])),
+        [(pid, amount) for pid, amount in result.get("allocation", [])],
+    )
     comparison = next((s for s in count.steps if s["kind"] == "comparison"), None)
     if comparison and comparison["data"]["kept"] == "greedy":
         count.comparison_step = comparison["number"]
@@ -270,7 +279,7 @@ class _Narrator:
                 f"{ADD1_REASONS.get(data['reason'], 'the result could not improve')}.")
 
     def _greedy(self, data: dict, pid: str) -> str:
-        head = (f"{self.f.title(pid)} had {data['support']:,} {self.f.unit} and cost "
+        head = (f"{self.f.title(pid)} had {_support(data['support'], self.f.unit)} and cost "
                 f"{money_text(data['cost'])}:")
         left = money_text(data["left"])
         if data["outcome"] == "funded":
@@ -301,7 +310,8 @@ class _Narrator:
     def _comparison(self, data: dict, pid: None) -> str:
         kept = "simple count's" if data["kept"] == "greedy" else "equal-shares"
         return (f"The equal-shares result was compared with a simple count by most "
-                f"{self.f.unit}: {_plural(data['prefer_mes'], 'voter')} were better off with "
+                f"{self.f.unit}: {_plural(data['prefer_mes'], 'voter')} "
+                f"{'was' if data['prefer_mes'] == 1 else 'were'} better off with "
                 f"equal shares, {data['prefer_greedy']:,} with the simple count, and "
                 f"{data['indifferent']:,} equally well off either way. So the {kept} result "
                 "was kept" + (": it went like this." if data["kept"] == "greedy" else "."))
@@ -333,12 +343,11 @@ def project_reasons(figures: Figures, count: StoredCount) -> dict[str, Why]:
     return reasons
 
 
-def _why_greedy(figures: Figures, greedy_steps: list[dict], step: dict,
-                with_votes: bool = True) -> Why:
+def _why_greedy(figures: Figures, greedy_steps: list[dict], step: dict) -> Why:
     """A project a greedy pass decided: its support, cost, and the money left at its turn."""
     data, number, unit = step["data"], step["number"], figures.unit
     cost, left, outcome = data["cost"], data["left"], data["outcome"]
-    head = f"It had {data['support']:,} {unit} and cost {money_text(cost)}."
+    head = f"It had {_support(data['support'], unit)} and cost {money_text(cost)}."
     if outcome == "funded":
         return Why(f"{head} It was funded, leaving {money_text(left)} in the budget.",
                    _chosen(figures, step), number)
@@ -356,7 +365,7 @@ def _why_greedy(figures: Figures, greedy_steps: list[dict], step: dict,
         summary = (f"{head} Not funded: the count had already stopped at an earlier project "
                    "that did not fit.")
     detail = f"It was {money_text(short)} short at step {number}." if short > 0 else ""
-    if with_votes and figures.rule["rule"].startswith("greedy"):
+    if figures.rule["rule"].startswith("greedy"):  # under other rules more votes change more
         detail = f"{detail} {_votes_sentence(figures, greedy_steps, step)}".strip()
     return Why(summary, detail, number)
 
@@ -396,7 +405,7 @@ def _votes_sentence(figures: Figures, greedy_steps: list[dict], target: dict) ->
 
 def _why_kept_greedy(figures: Figures, count: StoredCount, step: dict) -> Why:
     """A project decided by the simple count the comparison step kept."""
-    why = _why_greedy(figures, count.kept_greedy, step, with_votes=False)
+    why = _why_greedy(figures, count.kept_greedy, step)
     detail = (f"More voters were better off with the simple count by most {figures.unit}, so "
               f"its result was kept (step {count.comparison_step}).")
     short = step["data"]["cost"] - step["data"]["left"]

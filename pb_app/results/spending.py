@@ -13,9 +13,9 @@ from html import escape
 from pb_app.reports.charts import BAR_COLOUR, TEXT_COLOUR
 from pb_app.results.ledger import money_text
 
-WIDTH = 320
+WIDTH = 290
 BAR_START = 6
-BAR_LENGTH = 306
+BAR_LENGTH = 278
 ROW_HEIGHT = 42
 EARLIER_COLOUR = "#505a5f"
 UNSPENT_COLOUR = "#f3f2f1"
@@ -67,9 +67,9 @@ def _row_svg(row: SpendingRow, top: int, budget_pence: int) -> str:
     before = _x(row.spent_pence - row.cost_pence, budget_pence)
     after = _x(row.spent_pence, budget_pence)
     return (
-        f'<text x="{BAR_START}" y="{top + 14}" font-size="13" fill="{TEXT_COLOUR}">'
+        f'<text x="{BAR_START}" y="{top + 14}" font-size="14" fill="{TEXT_COLOUR}">'
         f"{row.number}. {escape(_short(row.title))}</text>"
-        f'<text x="{BAR_START + BAR_LENGTH}" y="{top + 14}" font-size="13" text-anchor="end" '
+        f'<text x="{BAR_START + BAR_LENGTH}" y="{top + 14}" font-size="14" text-anchor="end" '
         f'fill="{TEXT_COLOUR}">{escape(money_text(row.spent_pence))}</text>'
         f'<rect x="{BAR_START}" y="{top + 20}" width="{BAR_LENGTH}" height="14" '
         f'fill="{UNSPENT_COLOUR}" stroke="{TEXT_COLOUR}" stroke-width="0.5"/>'
@@ -89,14 +89,14 @@ def spending_svg(rows: list[SpendingRow], budget_pence: int) -> str:
         f'<svg xmlns="http://www.w3.org/2000/svg" class="app-spending-chart" role="img" '
         f'width="100%" viewBox="0 0 {WIDTH} {height}" aria-label="{summary}" '
         f'font-family="Arial, Helvetica, sans-serif"><title>{summary}</title>'
-        f'<text x="{BAR_START + BAR_LENGTH}" y="14" font-size="13" text-anchor="end" '
+        f'<text x="{BAR_START + BAR_LENGTH}" y="14" font-size="14" text-anchor="end" '
         f'font-weight="bold" fill="{TEXT_COLOUR}">Budget {escape(money_text(budget_pence))}'
         "</text>"
     ]
     parts += [_row_svg(row, 24 + ROW_HEIGHT * i, budget_pence) for i, row in enumerate(rows)]
     spent = rows[-1].spent_pence if rows else 0
     parts.append(
-        f'<text x="{BAR_START}" y="{height - 6}" font-size="13" font-weight="bold" '
+        f'<text x="{BAR_START}" y="{height - 6}" font-size="14" font-weight="bold" '
         f'fill="{TEXT_COLOUR}">Left unspent: {escape(money_text(budget_pence - spent))}</text>'
         "</svg>"
     )
