@@ -102,8 +102,21 @@ def test_with_javascript_the_total_follows_the_choices_and_reading_more_keeps_th
     expect(page.get_by_label("Project 1 (£3,000)")).to_be_checked()
     expect(total).to_have_text("2 of 3 chosen")
     assert_reflows(page)
+    page.set_viewport_size({"width": 320, "height": 480})
+    page.locator('input[name="project"]').first.focus()
+    for _ in range(10):  # each box and button, down the page: none hides under the total
+        page.keyboard.press("Tab")
+        assert page.evaluate(FOCUS_CLEAR_OF_TOTAL), page.evaluate("document.activeElement.id")
     page.get_by_role("button", name="Continue").click()
     expect(page.locator("#ballot-total")).to_have_text("2 of 3 chosen")
+
+
+# True when the focused element and the running total do not overlap on the screen.
+FOCUS_CLEAR_OF_TOTAL = """() => {
+    const focused = document.activeElement.getBoundingClientRect();
+    const total = document.querySelector('#ballot-total').getBoundingClientRect();
+    return focused.bottom <= total.top + 1 || focused.top >= total.bottom - 1;
+}"""
 
 
 def test_without_javascript_reading_more_keeps_the_choices_and_the_review_shows_the_total(
