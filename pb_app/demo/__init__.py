@@ -23,6 +23,8 @@ DEMO_LOADERS = [
     "pb_app.rounds.demo",
     "pb_app.voting.demo",
     "pb_app.results.demo",
+    "pb_app.pictures.demo",
+    "pb_app.results.delivery_demo",
 ]
 
 

@@ -137,18 +137,28 @@ def add_photo(proposal: Proposal, actor, data: bytes, filename: str, alt_text: s
     """Clean the uploaded photo (``data``, named ``filename`` on the person's computer), store
     it under a random name and add it to the proposal with its alt text.
 
-    Raises as ``check_can_change_photos``; AltTextRefused; InvalidInput or PhotoTooLarge for
-    the file (see ``clean_photo``); Conflict when the proposal already has ``MAX_PHOTOS``
-    (the database refuses a fourth even when two uploads race); StorageUnavailable.
+    Raises as ``check_can_change_photos``, then as ``store_photo``.
     """
     check_can_change_photos(proposal, actor, adding=True)
+    return store_photo(proposal, actor, data, filename, alt_text)
+
+
+def store_photo(proposal: Proposal, uploader, data: bytes, filename: str,
+                alt_text: str) -> Photo:
+    """Clean, store and add a photo, with its audit entry, without asking who or when: for
+    ``add_photo``, and for the demo, which adds photos as they were added before voting.
+
+    Raises InvalidInput (no file), AltTextRefused, InvalidInput or PhotoTooLarge for the file
+    (see ``clean_photo``), Conflict when the proposal already has ``MAX_PHOTOS`` (the database
+    refuses a fourth even when two uploads race) and StorageUnavailable.
+    """
     if not data and not filename:
         raise InvalidInput("Choose a photo to add")
     alt_text = _checked_alt_text(alt_text)
     clean = clean_photo(data, filename)
     token = secrets.token_urlsafe(18)
     photo = Photo(
-        position=_free_position(proposal), alt_text=alt_text, uploaded_by_id=actor.id,
+        position=_free_position(proposal), alt_text=alt_text, uploaded_by_id=uploader.id,
         file_name=f"{token}.{clean.full.extension}",
         thumbnail_name=f"{token}-small.{clean.thumbnail.extension}",
         content_type=clean.full.content_type, width=clean.full.width, height=clean.full.height,
@@ -160,7 +170,7 @@ def add_photo(proposal: Proposal, actor, data: bytes, filename: str, alt_text: s
         raise Conflict(f"A proposal can have at most {MAX_PHOTOS} photos. Remove one to add"
                        " another.") from None
     _store(photo, clean)
-    record_event("photo.added", actor=actor, subject=photo, round_id=proposal.round_id,
+    record_event("photo.added", actor=uploader, subject=photo, round_id=proposal.round_id,
                  after={"proposal_id": proposal.id, "file_name": photo.file_name,
                         "alt_text": alt_text})
     return photo
