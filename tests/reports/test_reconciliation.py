@@ -6,73 +6,37 @@ report once contradicted itself (voters under 16 in a round from 16, 140 voters 
 from __future__ import annotations
 
 import random
-from datetime import UTC, date, datetime
 
 import pytest
-from factories import LocalityFactory
-from results.builders import cast, make_projects, make_round, paper_batch, publish
 from sqlalchemy import func, select
 
 from pb_app.audit.models import AuditCheckpoint
 from pb_app.extensions import db
-from pb_app.localities.models import AGE_BANDS, LocalityPopulation
-from pb_app.monitoring.demo import demo_answers
-from pb_app.monitoring.services import issue_ticket, record_response
 from reports.report_reading import count, read_csv, read_page, read_pdf
+from reports.year_data import (
+    CHEVIOT_BANDS,
+    CHEVIOT_VOTERS,
+    EILDON_BANDS,
+    TEVIOT_BANDS,
+    make_locality,
+    published_round,
+    realistic_year,
+)
 
-SIGNED = datetime(2026, 6, 1, 12, tzinfo=UTC)
-TODAY = date(2026, 6, 2)
-# Residents by age band, in the order of AGE_BANDS (the demo's Cheviot: 19,600 people).
-CHEVIOT_BANDS = (3040, 1470, 1670, 1860, 2550, 3220, 3140, 2650)
-EILDON_BANDS = (5900, 3400, 3700, 4100, 5200, 5600, 4800, 3300)
-TEVIOT_BANDS = (2800, 1300, 1500, 1800, 2300, 2700, 2500, 1900)
-# Voters by age, as recorded when they voted.
-CHEVIOT_VOTERS = {17: 12, 22: 9, 30: 17, 39: 16, 48: 18, 58: 25, 67: 38, 80: 25}  # 160
-EILDON_VOTERS = {19: 20, 28: 31, 37: 35, 46: 40, 57: 44, 66: 38, 79: 21}  # 229
-EILDON_YOUTH_VOTERS = {12: 9, 14: 12, 17: 7}  # 28, in a second Eildon round from age 12
-TEVIOT_VOTERS = {45: 2, 70: 4, 81: 2}  # 8: nearly every figure of Teviot is hidden
 PAGE, CSV_FILE, PDF_FILE = "/reports/year/2026", "/reports/year/2026.csv", "/reports/year/2026.pdf"
 
 
-def _locality(name: str, bands: tuple[int, ...]):
-    locality = LocalityFactory(name=name, population=sum(bands))
-    locality.age_populations = [
-        LocalityPopulation(age_band=label, min_age=low, max_age=high, population=population)
-        for (low, high, label), population in zip(AGE_BANDS, bands, strict=True)
-    ]
-    return locality
+@pytest.fixture(name="realistic_year")
+def realistic_year_fixture():
+    """The realistic year of ``year_data``, committed."""
+    realistic_year()
 
 
-def _round(locality, title: str, voters: dict[int, int], rng: random.Random,
-           minimum_age: int = 16, answering: float = 0.55):
-    """A published round: its voters on every channel, a share of them answering the
-    questionnaire as people of their recorded age would."""
-    round_ = make_round(locality, title=title, minimum_voting_age=minimum_age,
-                        budget_pence=2_000_000)
-    projects = make_projects(round_, {f"{title} lunch club": 630_000,
-                                      f"{title} transport": 1_130_050,
-                                      f"{title} respite": 620_000})
-    batch = paper_batch(round_, declared=sum(n // 4 for n in voters.values()))
-    for age, times in voters.items():
-        paper, assisted = times // 4, times // 10
-        cast(round_, projects[:2], times=paper, channel="paper", batch=batch, age=age)
-        cast(round_, projects[1:], times=assisted, channel="assisted", age=age)
-        cast(round_, [projects[0]], times=times - paper - assisted, age=age)
-        for _ in range(round(times * answering)):
-            record_response(issue_ticket(round_), demo_answers(age, rng), "TD5 7AB", TODAY)
-    publish(round_, SIGNED)
-    return round_
-
-
-@pytest.fixture
-def realistic_year():
-    """Cheviot (one round from 16), Eildon (two rounds from 12), Teviot (8 voters)."""
-    rng = random.Random(2026)
-    _round(_locality("Cheviot", CHEVIOT_BANDS), "Cheviot Chest", CHEVIOT_VOTERS, rng)
-    eildon = _locality("Eildon", EILDON_BANDS)
-    _round(eildon, "Eildon Fund", EILDON_VOTERS, rng, minimum_age=12)
-    _round(eildon, "Eildon Youth Fund", EILDON_YOUTH_VOTERS, rng, minimum_age=12)
-    _round(_locality("Teviot", TEVIOT_BANDS), "Teviot Pot", TEVIOT_VOTERS, rng)
+def cheviot_alone(rng: random.Random, voters: dict[int, int] = CHEVIOT_VOTERS,
+                  answering: float = 0.55) -> None:
+    """Only the demo's Cheviot (19,600 residents) held a round this year, from age 16."""
+    published_round(make_locality("Cheviot", CHEVIOT_BANDS), "Cheviot Chest", voters, rng,
+                    answering=answering)
     db.session.commit()
 
 
@@ -214,9 +178,7 @@ def test_the_csv_and_the_pdf_print_the_figures_of_the_page(client, realistic_yea
 
 def test_a_round_from_16_shows_nobody_under_16_anywhere(client):
     """The demo once showed 20 voters "Under 16" in a round whose minimum age is 16."""
-    rng = random.Random(16)
-    _round(_locality("Cheviot", CHEVIOT_BANDS), "Cheviot Chest", CHEVIOT_VOTERS, rng)
-    db.session.commit()
+    cheviot_alone(random.Random(16))
     assert "Under 16" not in client.get(PAGE).get_data(as_text=True)
     assert "Under 16" not in client.get(CSV_FILE).get_data(as_text=True)
     assert "Under 16" not in read_pdf(client.get(PDF_FILE).data)
@@ -225,10 +187,7 @@ def test_a_round_from_16_shows_nobody_under_16_anywhere(client):
 def test_every_recorded_voter_is_in_the_age_table_whatever_their_age(client):
     """The age table once said 140 voters where the summary said 160: the 20 recorded as 14
     in a round from 16 (as the old demo wrote them) dropped out of it."""
-    rng = random.Random(14)
-    _round(_locality("Cheviot", CHEVIOT_BANDS), "Cheviot Chest",
-           CHEVIOT_VOTERS | {17: 0, 14: 12}, rng, answering=0)
-    db.session.commit()
+    cheviot_alone(random.Random(14), CHEVIOT_VOTERS | {17: 0, 14: 12}, answering=0)
     summary, tables = read_page(client.get(PAGE).get_data(as_text=True))
     ages = tables["Voters and turnout by locality and age band"]
     assert summary["Voters (recorded)"] == ages.row("Cheviot", "All ages")["Voters"] == "160"
@@ -240,9 +199,7 @@ def test_every_recorded_voter_is_in_the_age_table_whatever_their_age(client):
 def test_turnout_is_one_figure_in_the_summary_the_rounds_and_the_ages(client):
     """Turnout once read 0.82% (voters over all residents) in one table and 0.85% (over
     residents old enough to vote) in another."""
-    rng = random.Random(82)
-    _round(_locality("Cheviot", CHEVIOT_BANDS), "Cheviot Chest", CHEVIOT_VOTERS, rng)
-    db.session.commit()
+    cheviot_alone(random.Random(82))
     summary, tables = read_page(client.get(PAGE).get_data(as_text=True))
     rounds = tables["Budget, allocation, spend and turnout by round"]
     ages = tables["Voters and turnout by locality and age band"]
@@ -265,9 +222,7 @@ def test_turnout_is_one_figure_in_the_summary_the_rounds_and_the_ages(client):
 ])
 def test_a_year_without_rounds_is_a_clear_404_with_links_to_the_years_with_reports(
         client, path, says):
-    rng = random.Random(1)
-    _round(_locality("Cheviot", CHEVIOT_BANDS), "Cheviot Chest", {40: 5}, rng)
-    db.session.commit()
+    cheviot_alone(random.Random(1), {40: 5})
     stored = db.session.scalar(select(func.count()).select_from(AuditCheckpoint))
     response = client.get(path)
     page = response.get_data(as_text=True)
