@@ -243,7 +243,8 @@ def report_tables(report: OversightReport) -> list[FigureTable]:
         _tally_table("Funded projects by IJB priority", "Priority", "Projects",
                      report.by_priority, True),
         _tally_table("Voters by channel", "Channel", "Voters", report.by_channel, False,
-                     RECORDED),
+                     f"{RECORDED} Paper or assisted: {report.in_person_voters:,}; online: "
+                     f"{report.voters - report.in_person_voters:,}."),
         age_table(report),
         _tally_table("Delivery status of funded projects", "Status", "Projects",
                      report.delivery, True),
