@@ -18,7 +18,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, user_logged_out
 from werkzeug.datastructures import MultiDict
 
 from pb_app.accounts.models import User
@@ -77,15 +77,32 @@ def voting_now() -> list[Round]:
     return services.rounds_in_voting(_now(), locality_id)
 
 
+@bp.record_once
+def _on_sign_out(state) -> None:
+    user_logged_out.connect(forget_ballot_draft, state.app, weak=False)
+
+
+def forget_ballot_draft(_app, user=None) -> None:
+    """On signing out, drop any choices kept in the session cookie: the next person at a
+    shared computer must not find them there."""
+    session.pop(BALLOT_DRAFT, None)
+
+
 @bp.app_template_global()
 def ballot_to_return_to(round_id: int) -> str | None:
     """For a proposal's page: the address of the ballot of ``round_id`` that the reader left
     to read about the proposal, whose choices the session keeps; None if there is none."""
+    draft = _kept_draft(round_id)
+    return url_for("voting.choose", round_id=round_id, desk=draft["desk"]) if draft else None
+
+
+def _kept_draft(round_id: int) -> dict | None:
+    """The ballot draft the session keeps for the round, if it is this person's."""
     draft = session.get(BALLOT_DRAFT)
-    if not draft or draft["round_id"] != round_id or draft["owner"] != _draft_owner(
-            round_id, draft["desk"]):
+    if not draft or draft["round_id"] != round_id:
         return None
-    return url_for("voting.choose", round_id=round_id, desk=draft["desk"])
+    owner = _draft_owner(round_id, draft["desk"])
+    return draft if owner and draft["owner"] == owner else None
 
 
 def _draft_owner(round_id: int, desk: bool) -> str:
@@ -101,10 +118,9 @@ def _draft_owner(round_id: int, desk: bool) -> str:
 
 
 def _draft_values(round_id: int, desk: bool) -> MultiDict:
-    """The fields of this person's kept ballot draft for the round, or none."""
-    draft = session.get(BALLOT_DRAFT)
-    if draft and draft["round_id"] == round_id and draft["desk"] == desk \
-            and draft["owner"] == _draft_owner(round_id, desk):
+    """The fields of this person's kept ballot draft for the round and channel, or none."""
+    draft = _kept_draft(round_id)
+    if draft and draft["desk"] == desk:
         return MultiDict([tuple(field) for field in draft["fields"]])
     return MultiDict()
 

@@ -151,6 +151,15 @@ def test_the_next_person_on_the_same_browser_does_not_see_the_kept_choices(
     assert shown_values(page) == set()
 
 
+def test_signing_out_forgets_the_kept_choices(client, sign_in, approval_round, voter):
+    first, second, *_ = project_ids(approval_round)
+    sign_in(voter)
+    read_more(client, approval_round.id, second, [("project", first)])
+    client.post("/sign-out")
+    with client.session_transaction() as session:
+        assert "_user_id" not in session and BALLOT_DRAFT not in session
+
+
 def test_casting_the_ballot_forgets_the_kept_choices(client, sign_in, approval_round, voter):
     first, second, *_ = project_ids(approval_round)
     sign_in(voter)
