@@ -103,6 +103,39 @@ FIELD_OF_SETTING = {"budget_pence": "budget", "min_project_cost_pence": "min_cos
                     "comparison": "mes_comparison"}
 
 
+# How a round's page names each ballot's setting, after the ballot's own words.
+BALLOT_SETTING_WORDS = {
+    "max_choices": "each voter may choose up to {}",
+    "min_share_percent": "each voter's choices must add up to at least {}% of the budget",
+    "points": "{} points for each voter",
+    "max_score": "scores from 0 to {}",
+    "top_k": "each voter puts up to {} in order",
+}
+
+
+def _plain(words: dict[str, tuple[str, str]], value: str | None) -> str:
+    """A choice's label without "(recommended)", or the stored value if it has none."""
+    return words.get(value, (value or "",))[0].removesuffix(" (recommended)")
+
+
+def rules_in_plain_words(round_: Round) -> dict[str, str]:
+    """The round's ballot and counting rule as its page tells residents, settings included."""
+    ballot = [_plain(BALLOT_WORDS, round_.ballot_type)] + [
+        BALLOT_SETTING_WORDS[name].format(value)
+        for name, value in sorted(round_.ballot_params.items())
+        if name in BALLOT_SETTING_WORDS and (value or name != "min_share_percent")]
+    params = round_.tally_params
+    count = [_plain(RULE_WORDS, round_.tally_rule)]
+    if params.get("threshold_percent") is not None:
+        count.append(f"at least {params['threshold_percent']}% of voters")
+    if params.get("completion"):
+        count.append("when money is left unspent: "
+                     + _plain(COMPLETION_WORDS, params["completion"]).lower())
+    if params.get("comparison"):
+        count.append("then: " + _plain(COMPARISON_WORDS, params["comparison"]).lower())
+    return {"ballot": "; ".join(ballot), "count": "; ".join(count)}
+
+
 class HintedRadios(GovRadioInput):
     """GOV.UK radios with a hint under each choice (``hints`` maps a value to its hint)."""
 

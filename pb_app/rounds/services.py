@@ -296,9 +296,9 @@ def _proposal_problems(round_: Round) -> list[tuple[str, str, None]]:
     problems = []
     waiting = counts.get(Status.SUBMITTED, 0) + counts.get(Status.CHANGES_REQUESTED, 0)
     if waiting:
-        problems.append((f"{waiting} proposal(s) still wait for a decision: accept, reject or"
-                         " merge each one before voting opens, so the ballot list is fixed",
-                         "proposals", None))
+        which = "1 proposal still waits" if waiting == 1 else f"{waiting} proposals still wait"
+        problems.append((f"{which} for a decision: accept, reject or merge each one before"
+                         " voting opens, so the ballot list is fixed", "proposals", None))
     accepted = counts.get(Status.ACCEPTED, 0)
     if accepted < MIN_ELIGIBLE_PROPOSALS:
         problems.append((f"Voting needs at least {MIN_ELIGIBLE_PROPOSALS} eligible proposals on"

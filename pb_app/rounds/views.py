@@ -158,6 +158,7 @@ def _round_page(round_, refusal: DomainError | None = None):
     next_phase = round_.current_phase.next
     page = render_template(
         "rounds/show.html", round_=round_, Phase=Phase,
+        plain_rules=forms.rules_in_plain_words(round_),
         can_manage=services.can_manage(current_user, round_),
         advance_form=forms.AdvanceForm(target=next_phase and next_phase.value),
         follow_form=forms.FollowForm(),

@@ -69,7 +69,7 @@ def test_every_problem_stopping_voting_is_listed_with_where_to_fix_it(
     assert _links(page) == [
         (f"{edit}#budget", "The budget must be more than £0"),
         (f"{edit}#voting_close_at", "The date voting closes must be after the date voting opens"),
-        (review, "1 proposal(s) still wait for a decision: accept, reject or merge each one"
+        (review, "1 proposal still waits for a decision: accept, reject or merge each one"
                  " before voting opens, so the ballot list is fixed"),
         (review, "Voting needs at least 2 eligible proposals on the ballot; this round has 0"),
     ]

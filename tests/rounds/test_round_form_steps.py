@@ -151,3 +151,25 @@ def test_every_problem_with_a_rounds_settings_is_shown_at_once(client, sign_in, 
         assert f'id="{field}-error"' in page, field
     assert "Error: " in page[:page.index("</title>")]
     assert _round_count() == 0
+
+
+@pytest.mark.parametrize(("settings", "ballot", "count"), [
+    ({"ballot_type": "knapsack", "ballot_params": {"min_share_percent": 0},
+      "tally_rule": "greedy-threshold", "tally_params": {"threshold_percent": 10}},
+     "Choose projects that fit the budget<", "Most votes first, for projects with enough"
+                                             " support; at least 10% of voters<"),
+    ({"ballot_type": "cumulative", "ballot_params": {"points": 12}, "tally_rule": "mes",
+      "tally_params": {"completion": "add1-greedy", "comparison": "exhaustive"}},
+     "Share out points; 12 points for each voter<",
+     "Equal shares; when money is left unspent: as above, then fund the projects that still"
+     " fit, by votes; then: stop raising shares as soon as no other project fits<"),
+    ({"ballot_type": "ordinal", "ballot_params": {"top_k": 4}, "tally_rule": "phragmen"},
+     "Put favourite projects in order; each voter puts up to 4 in order<",
+     "Evenly shared cost (Phragmén&#39;s method)<"),
+])
+def test_the_round_page_names_the_ballot_and_count_in_the_same_plain_words(
+        client, eildon, settings, ballot, count):
+    round_ = live_round(eildon, Phase.PROPOSALS_OPEN, **settings)
+    page = client.get(f"/rounds/{round_.id}").text
+    assert ballot in page and count in page
+    assert JARGON.search(_words(page)) is None
