@@ -281,3 +281,44 @@ def test_closing_an_account_deletes_the_photos_of_its_unpublished_proposals(
     db.session.commit()
     assert closed.proposals_deleted == 1
     assert _photos() == 0 and _files(photo_dir) == []
+
+
+def test_the_proposer_cannot_change_photos_once_voting_opens(client, sign_in, draft, resident):
+    draft.status = Status.CHANGES_REQUESTED.value
+    draft.round.phase = Phase.VOTING.value
+    db.session.commit()
+    sign_in(resident)
+    refused = _upload(client, draft.id, images.plain("JPEG"))
+    assert refused.status_code == 409 and "Voting has opened" in refused.get_data(as_text=True)
+    assert _photos() == 0
+
+
+def test_a_lead_cannot_add_a_photo_to_a_finished_proposal(client, sign_in, draft, lead):
+    draft.status = Status.REJECTED.value
+    db.session.commit()
+    sign_in(lead)
+    refused = _upload(client, draft.id, images.plain("JPEG"))
+    assert refused.status_code == 409 and "This proposal is not eligible" in refused.get_data(
+        as_text=True)
+    assert _photos() == 0
+
+
+def test_a_store_that_cannot_save_refuses_the_upload_and_keeps_no_row(
+        app, client, sign_in, draft, resident, tmp_path, monkeypatch):
+    blocked = tmp_path / "a-file-not-a-folder"
+    blocked.write_text("in the way")
+    monkeypatch.setitem(app.config, "PICTURES_DIR", str(blocked))
+    sign_in(resident)
+    refused = _upload(client, draft.id, images.plain("JPEG"))
+    assert refused.status_code == 503
+    assert "The photo could not be saved. Try again later." in refused.get_data(as_text=True)
+    assert _photos() == 0
+
+
+def test_a_photo_whose_file_is_missing_is_not_found(client, sign_in, draft, resident, photo_dir):
+    sign_in(resident)
+    _upload(client, draft.id, images.plain("JPEG"))
+    photo = _only_photo()
+    (photo_dir / photo.file_name).unlink()
+    assert client.get(f"/photos/{photo.file_name}").status_code == 404
+    assert client.get(f"/photos/{photo.thumbnail_name}").status_code == 200

@@ -117,3 +117,9 @@ def test_an_unknown_backend_is_a_configuration_mistake(app, monkeypatch):
     monkeypatch.setitem(app.config, "PICTURES_STORAGE", "ftp")
     with pytest.raises(RuntimeError, match="must be 'disk' or 's3'"):
         photo_storage()
+
+
+def test_the_s3_backend_reports_a_store_it_cannot_read(app, s3, monkeypatch):
+    monkeypatch.setitem(app.config, "PICTURES_S3_BUCKET", "no-such-bucket")
+    with pytest.raises(StorageUnavailable, match="cannot be shown just now"):
+        photo_storage().read(NAME)
