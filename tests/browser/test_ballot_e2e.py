@@ -147,6 +147,11 @@ def test_a_knapsack_total_in_pounds_matches_the_review_page(page, eildon_rounds)
     expect(total).to_have_text("£6,000 of £10,000 spent")
     page.get_by_label("Project 4 (£5,000)").check()
     expect(total).to_have_text("£11,000 of £10,000 spent, £1,000 over budget")
+    page.set_viewport_size({"width": 320, "height": 800})
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("more than the budget")
+    expect(total).to_have_text("£11,000 of £10,000 spent, £1,000 over budget")
+    fits(page)
     page.get_by_label("Project 4 (£5,000)").uncheck()
     page.get_by_role("button", name="Continue").click()
     expect(page.locator("#ballot-total")).to_have_text("£6,000 of £10,000 spent")
@@ -231,6 +236,8 @@ def test_at_the_desk_staff_read_more_and_come_back_to_the_voters_ballot(
     page.goto(f"/rounds/{round_id}/voting")
     expect(page.locator("main")).to_contain_text("The paper ballots reconcile.")
     page.goto(f"/rounds/{round_id}/receipt")
+    assert_reflows(page)
+    page.goto(f"/rounds/{eildon_rounds['ids']['code']}/voting")  # with the voting codes form
     assert_reflows(page)
 
 
