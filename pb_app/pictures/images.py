@@ -92,8 +92,9 @@ def clean_photo(data: bytes, filename: str) -> CleanPhoto:
                                f" must have at most {MAX_PIXELS // 1_000_000} million pixels."
                                " Make it smaller or choose another photo.")
         picture = _decode(image)
-    return CleanPhoto(_encode(picture, image.format, LARGEST_SIDE),
-                      _encode(picture, image.format, THUMBNAIL_SIDE))
+    page_sized = _resized(picture, LARGEST_SIDE)
+    return CleanPhoto(_encode(page_sized, image.format),
+                      _encode(_resized(page_sized, THUMBNAIL_SIDE), image.format))
 
 
 def _open(data: bytes) -> Image.Image:
@@ -110,6 +111,9 @@ def _open(data: bytes) -> Image.Image:
 def _decode(image: Image.Image) -> Image.Image:
     """Decode the pixels, turned upright, in a mode both formats can save."""
     try:
+        # A JPEG can be decoded straight at a smaller scale, no smaller than the page shows.
+        scale = LARGEST_SIDE / max(image.size)
+        image.draft("RGB", (round(image.width * scale), round(image.height * scale)))
         image.load()
         upright = ImageOps.exif_transpose(image)
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombWarning):
@@ -120,17 +124,22 @@ def _decode(image: Image.Image) -> Image.Image:
     return upright.convert("L" if upright.mode in ("1", "L", "I;16") else "RGB")
 
 
-def _encode(picture: Image.Image, image_format: str, largest_side: int) -> CleanImage:
-    """The picture no larger than ``largest_side``, saved with nothing but its pixels."""
+def _resized(picture: Image.Image, largest_side: int) -> Image.Image:
+    """A copy of the picture no larger than ``largest_side`` either way."""
     copy = picture.copy()
-    copy.thumbnail((largest_side, largest_side), Image.Resampling.LANCZOS)
+    copy.thumbnail((largest_side, largest_side), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    return copy
+
+
+def _encode(picture: Image.Image, image_format: str) -> CleanImage:
+    """The picture saved with nothing but its pixels."""
     # A fresh image holds no info (EXIF, text chunks, ICC profile) from the upload.
-    bare = Image.new(copy.mode, copy.size)
-    bare.paste(copy)
+    bare = Image.new(picture.mode, picture.size)
+    bare.paste(picture)
     out = io.BytesIO()
     if image_format == "JPEG":
         bare.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
     else:
-        bare.save(out, "PNG", optimize=True)
+        bare.save(out, "PNG")
     content_type, extension = FORMATS[image_format]
     return CleanImage(out.getvalue(), content_type, extension, *bare.size)
