@@ -134,8 +134,11 @@ def test_a_project_that_is_not_on_this_ballot_is_refused_and_nothing_is_kept(
 
 
 def test_someone_not_signed_in_and_without_a_code_cannot_keep_choices(client, approval_round):
-    refused = read_more(client, approval_round.id, project_ids(approval_round)[0], [])
-    assert refused.status_code == 403
+    for desk in (False, True):
+        refused = read_more(client, approval_round.id, project_ids(approval_round)[0], [],
+                            desk=desk)
+        assert refused.status_code == 403
+    assert client.get(f"/rounds/{approval_round.id}/desk/ballot").status_code == 403
     with client.session_transaction() as session:
         assert BALLOT_DRAFT not in session
 
