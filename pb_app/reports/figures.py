@@ -14,7 +14,7 @@ NOT_KNOWN = "not known"
 RECORDED = ("Recorded: counted from the voting records, with each voter's age as checked "
             "for eligibility when they voted. Every voter is counted.")
 SELF_REPORTED = ("Self-reported: the answers people chose to give in the optional equalities "
-                 "questionnaire offered after voting, never linked to a vote. The last row "
+                 "questionnaire offered after voting, never linked to a vote. A last row "
                  "counts the voters who did not fill it in, so every table adds up to the "
                  "voters.")
 TURNOUT_NOTE = (
@@ -188,7 +188,8 @@ def age_table(report: OversightReport) -> FigureTable:
     rows = tuple((t.locality, t.age_band, voters_text(t), eligible_text(t), turnout_text(t))
                  for t in report.age_turnout)
     missing = report.localities_without_age_bands
-    gap = (f" No population by age band for: {', '.join(missing)}." if missing else "")
+    gap = (f" Population by age band missing, so turnout not known, for: {', '.join(missing)}."
+           if missing else "")
     return FigureTable(
         "Voters and turnout by locality and age band",
         ("Locality", "Age band", "Voters", "Residents old enough to vote", "Turnout"),

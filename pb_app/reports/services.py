@@ -273,8 +273,7 @@ def _round_lines(rows, lines: list[LedgerLine]) -> list[RoundLine]:
             spent[round_.id],
             snapshot.ballot_count,
             voters.get(round_.id, 0),
-            _sum_known(eligible_by_band(round_).values()) if round_.locality.age_populations
-            else None,
+            _sum_known(eligible_by_band(round_).values()),
             describe_rule(spec_from_dict(json.loads(snapshot.rule_json))),
             snapshot.input_fingerprint,
             snapshot.content_hash,
@@ -359,14 +358,17 @@ def eligible_share(low: int, high: int, minimum_age: int) -> Fraction:
 
 def eligible_by_band(round_: Round) -> dict[str, int | None]:
     """Residents of the round's locality old enough to vote in it, by age band label, rounded
-    half up to whole people; None for a band the locality has no figure for."""
-    known = {band.age_band: band for band in round_.locality.age_populations}
-    shares = {}
+    half up to whole people: 0 for a band too young to vote, None for one the locality has no
+    figure for."""
+    known = {band.age_band: band.population for band in round_.locality.age_populations}
+    residents = {}
     for low, high, label in AGE_BANDS:
-        band = known.get(label)
         share = eligible_share(low, high, round_.minimum_voting_age)
-        shares[label] = None if band is None else int(band.population * share + Fraction(1, 2))
-    return shares
+        if not share or label not in known:
+            residents[label] = None if share else 0
+        else:
+            residents[label] = int(known[label] * share + Fraction(1, 2))
+    return residents
 
 
 def _sum_known(values) -> int | None:
@@ -409,11 +411,8 @@ def _age_turnout(rounds: Sequence[Round]) -> tuple[list[AgeTurnout], list[str]]:
         name = round_.locality.name
         for label, residents in eligible_by_band(round_).items():
             voters[name, label] += voters_by[round_.id, label]
-            before = eligible.get((name, label), 0)
-            eligible[name, label] = None if before is None or residents is None \
-                else before + residents
-    missing = sorted({round_.locality.name for round_ in rounds
-                      if not round_.locality.age_populations})
+            eligible[name, label] = _sum_known([eligible.get((name, label), 0), residents])
+    missing = sorted({name for (name, _), residents in eligible.items() if residents is None})
     return _suppressed_turnout(labels, localities, voters, eligible), missing
 
 

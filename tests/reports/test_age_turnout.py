@@ -129,3 +129,17 @@ def test_the_turnout_by_age_band_is_in_the_page_the_csv_and_the_pdf(client):
     assert "Voters and turnout by locality and age band" in text
     assert "Hillside 65 to 74 40 400 10.00%" in text
     assert "pro rata by years of age" in text
+
+
+def test_a_missing_band_matters_only_if_someone_in_it_could_vote():
+    round_ = _published_round("Hillside", HILLSIDE_VOTERS)
+    round_.locality.age_populations = [band for band in round_.locality.age_populations
+                                       if band.age_band != "Under 16"]
+    report = year_report(2026)
+    assert report.rounds[0].eligible == 1980 == _by_band(report, "Hillside")["All ages"][1]
+    assert report.localities_without_age_bands == []
+    round_.locality.age_populations = [band for band in round_.locality.age_populations
+                                       if band.age_band != "75 or over"]
+    report = year_report(2026)
+    assert (report.rounds[0].eligible, _by_band(report, "Hillside")["All ages"][1]) == (None, None)
+    assert report.localities_without_age_bands == ["Hillside"]
