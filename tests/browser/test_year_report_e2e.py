@@ -29,6 +29,7 @@ def test_the_year_report_reads_at_1280_and_reflows_at_320(
     summary = page.locator("#summary")
     assert "425" in summary.inner_text()
     assert_accessible(page)
+    assert_reflows(page, 375)  # a phone: the page was once 1,075 px wide here
     assert_reflows(page, 320)
     assert_accessible(page)
 
