@@ -39,6 +39,14 @@ class Config:
     # it is derived from SECRET_KEY (so changing SECRET_KEY then breaks every MAC).
     AUDIT_KEY: str | None = None
     BASE_URL: str | None = None  # public address for emailed links; never read from headers
+    # Proposals' photos: "disk" keeps them in PICTURES_DIR (None: instance/pictures); "s3" in
+    # PICTURES_S3_BUCKET of any S3-compatible store (credentials from boto3's usual places).
+    PICTURES_STORAGE = "disk"
+    PICTURES_DIR: str | None = None
+    PICTURES_S3_BUCKET: str | None = None
+    PICTURES_S3_ENDPOINT_URL: str | None = None  # None: Amazon S3 itself
+    PICTURES_S3_REGION: str | None = None
+    PICTURES_S3_PREFIX = ""
 
 
 class DevelopmentConfig(Config):

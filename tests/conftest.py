@@ -27,7 +27,8 @@ def _test_database_url(tmp_path_factory) -> str:
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     """The application, bound to a fresh test database whose tables exist once per session."""
-    app = create_app({"ENV_NAME": "testing", "DATABASE_URL": _test_database_url(tmp_path_factory)})
+    app = create_app({"ENV_NAME": "testing", "DATABASE_URL": _test_database_url(tmp_path_factory),
+                      "PICTURES_DIR": str(tmp_path_factory.mktemp("pictures"))})
     with app.app_context():
         db.drop_all()
         db.create_all()

@@ -3,7 +3,9 @@
 ``live_server`` serves the session's ``app`` (and so its test database) over HTTP on
 127.0.0.1; ``page`` is a fresh Playwright page (own cookies) per test, with ``goto`` paths
 relative to the server; ``assert_accessible(page)`` runs axe-core on the page as it stands, and
-``assert_reflows(page)`` checks that it does not scroll sideways at 320 px.
+``assert_reflows(page)`` checks that it does not scroll sideways at 320 px, and
+``look_over(name)`` does both (at 375 and 320 px) on each page of a journey, failing at
+``look_over.done()`` with every problem found.
 
 Every test in this folder is marked ``browser`` and ``committing``: the server answers from
 its own thread and connections, so it only sees committed rows, and the tables are emptied
@@ -104,6 +106,7 @@ def assert_accessible():
         problems = [
             f"{violation['id']} ({violation['impact']}): {violation['help']} at "
             + ", ".join(str(node["target"]) for node in violation["nodes"])
+            + f" ({violation['nodes'][0].get('failureSummary', '')})"
             for violation in result["violations"]
         ]
         assert problems == [], f"accessibility problems on {page.url}"
@@ -111,33 +114,90 @@ def assert_accessible():
     return check
 
 
+SCREENSHOTS = os.environ.get("PB_SCREENSHOTS")
+NARROW = (375, 320)  # a common phone, and the 320 CSS px that WCAG 1.4.10 (reflow) asks for
+
+# The innermost elements that reach past the right edge of the window, as CSS-like names.
+WIDE_ELEMENTS = """() => {
+  const wide = [...document.querySelectorAll("body *")].filter(
+    element => element.getBoundingClientRect().right > window.innerWidth + 0.5);
+  return wide.filter(element => !wide.some(other => other !== element && element.contains(other)))
+    .slice(0, 5).map(element => element.tagName.toLowerCase()
+      + (element.id ? "#" + element.id : "")
+      + [...element.classList].map(name => "." + name).join("")
+      + " (" + Math.round(element.getBoundingClientRect().right) + " px)");
+}"""
+
+
+def sideways_scrolling(page, width: int) -> str | None:
+    """At ``width`` CSS px, what scrolls sideways on the page (None when nothing does).
+
+    Leaves the window at that width; media queries apply on resizing, so nothing reloads.
+    """
+    page.set_viewport_size({"width": width, "height": 800})
+    wide, viewport = page.evaluate(
+        "() => [document.documentElement.scrollWidth, window.innerWidth]")
+    if wide <= viewport:
+        return None
+    return (f"{page.url} is {wide} px wide at {width} px: "
+            + ", ".join(page.evaluate(WIDE_ELEMENTS)))
+
+
 @pytest.fixture
 def assert_reflows():
-    """A check that fails if the page, at ``width`` CSS pixels, scrolls sideways (WCAG 1.4.10).
-
-    The viewport is set to the width, the page reloaded (so media queries apply), and the
-    document's scroll width compared with it; the page is left at that width.
-    """
+    """A check that fails if the page scrolls sideways at ``width`` (320) px (WCAG 1.4.10),
+    naming the elements that stick out; the page is left at that width."""
 
     def check(page, width: int = 320) -> None:
-        page.set_viewport_size({"width": width, "height": 800})
-        page.reload()
-        scroll_width = page.evaluate("document.documentElement.scrollWidth")
-        widest = page.evaluate(WIDEST_ELEMENT_SCRIPT, width)
-        assert scroll_width <= width, (
-            f"{page.url} is {scroll_width} px wide at {width} px; widest: {widest}")
+        problem = sideways_scrolling(page, width)
+        assert problem is None, problem
 
     return check
 
 
-# The deepest elements that stick out past the viewport's right edge, to name the culprit.
-WIDEST_ELEMENT_SCRIPT = """width => [...document.querySelectorAll('body *')]
-    .filter(e => e.getBoundingClientRect().right > width + 1
-                 && ![...e.children].some(c => c.getBoundingClientRect().right > width + 1))
-    .slice(0, 3)
-    .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
-              + (e.className && typeof e.className === 'string' ? '.' + e.className.split(' ').join('.') : '')
-              + ' ' + Math.round(e.getBoundingClientRect().right) + 'px')"""
+class Inspector:
+    """Checks each page a journey reaches: axe, and no sideways scrolling at 375 and 320 px.
+
+    Problems are collected, so that one run names them all, and ``done`` fails on any. With
+    ``PB_SCREENSHOTS=/some/folder`` each page is also saved there at 1280 and 375 px.
+    """
+
+    def __init__(self, page, assert_accessible) -> None:
+        self.page, self.assert_accessible = page, assert_accessible
+        self.problems: list[str] = []
+        self.names: list[str] = []
+
+    def __call__(self, name: str) -> None:
+        """Check the page as it stands (``name`` names it and its screenshots)."""
+        page = self.page
+        self.names.append(name)
+        page.wait_for_load_state()
+        try:
+            self.assert_accessible(page)
+        except AssertionError as error:
+            self.problems.append(f"{name}: {error}")
+        if SCREENSHOTS:
+            Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=f"{SCREENSHOTS}/{name}-1280.png", full_page=True)
+        try:
+            for width in NARROW:
+                problem = sideways_scrolling(page, width)
+                if SCREENSHOTS and width == 375:
+                    page.screenshot(path=f"{SCREENSHOTS}/{name}-375.png", full_page=True)
+                if problem:
+                    self.problems.append(f"{name}: {problem}")
+        finally:
+            page.set_viewport_size({"width": 1280, "height": 720})
+
+    def done(self) -> None:
+        """Fail naming every problem found on the pages checked."""
+        assert self.problems == [], "\n".join(self.problems)
+
+
+@pytest.fixture
+def look_over(page, assert_accessible) -> Inspector:
+    """``look_over(name)`` checks the page as it stands; ``look_over.done()`` at the end."""
+    return Inspector(page, assert_accessible)
 
 
 def _missing(reason: str) -> None:

@@ -16,7 +16,6 @@ scrolling. With ``PB_SCREENSHOTS=/some/folder`` each is also saved there at 1280
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -44,65 +43,6 @@ pytestmark = pytest.mark.browser
 
 PASSPHRASE = "heather on the eildon hills"
 DESK_VOTERS = 45  # one community event's assisted ballots: enough for a second audit page
-SCREENSHOTS = os.environ.get("PB_SCREENSHOTS")
-NARROW = (375, 320)  # a common phone, and the 320 CSS px that WCAG 1.4.10 (reflow) asks for
-
-
-# The innermost elements that reach past the right edge of the window, as CSS-like names.
-WIDE_ELEMENTS = """() => {
-  const wide = [...document.querySelectorAll("body *")].filter(
-    element => element.getBoundingClientRect().right > window.innerWidth + 0.5);
-  return wide.filter(element => !wide.some(other => other !== element && element.contains(other)))
-    .slice(0, 5).map(element => element.tagName.toLowerCase()
-      + (element.id ? "#" + element.id : "")
-      + [...element.classList].map(name => "." + name).join("")
-      + " (" + Math.round(element.getBoundingClientRect().right) + " px)");
-}"""
-
-
-class Inspector:
-    """Checks each page a journey reaches: axe, and no sideways scrolling at 375 and 320 px.
-
-    Problems are collected, so that one run names them all, and ``done`` fails on any.
-    """
-
-    def __init__(self, page, assert_accessible) -> None:
-        self.page, self.assert_accessible = page, assert_accessible
-        self.problems: list[str] = []
-
-    def __call__(self, name: str) -> None:
-        """Check the page as it stands (``name`` names it and its screenshots)."""
-        page, problems = self.page, []
-        try:
-            self.assert_accessible(page)
-        except AssertionError as error:
-            problems.append(f"{name}: {error}")
-        if SCREENSHOTS:
-            Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=f"{SCREENSHOTS}/{name}-1280.png", full_page=True)
-        try:
-            for width in NARROW:
-                page.set_viewport_size({"width": width, "height": 800})
-                if SCREENSHOTS and width == 375:
-                    page.screenshot(path=f"{SCREENSHOTS}/{name}-375.png", full_page=True)
-                wide, viewport = page.evaluate(
-                    "() => [document.documentElement.scrollWidth, window.innerWidth]")
-                if wide > viewport:
-                    problems.append(f"{name} ({page.url}) is {wide} px wide at {width} px: "
-                                    + ", ".join(page.evaluate(WIDE_ELEMENTS)))
-        finally:
-            page.set_viewport_size({"width": 1280, "height": 720})
-        self.problems.extend(problems)
-
-    def done(self) -> None:
-        """Fail naming every problem found on the pages checked."""
-        assert self.problems == [], "\n".join(self.problems)
-
-
-@pytest.fixture
-def look_over(page, assert_accessible) -> Inspector:
-    """``look_over(name)`` checks the page as it stands; ``look_over.done()`` at the end."""
-    return Inspector(page, assert_accessible)
 
 
 def check_receipt(page, round_id: int, receipt: str, published: bool = False) -> str:
