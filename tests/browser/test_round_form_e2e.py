@@ -57,7 +57,7 @@ def _set_up_round(page) -> None:
     page.get_by_label("Share out points").check()
     page.get_by_label("Most votes first, for projects with enough support").check()
     page.get_by_role("button", name="Continue").click()
-    expect(page.locator("h1")).to_contain_text("Set up a new round")
+    expect(page.locator(".govuk-caption-l")).to_have_text("Step 2 of 2")
     assert _shown_settings(page) == {"points", "threshold_percent"}
     page.get_by_label("Title").fill("Teviot Wellbeing Fund")
     page.get_by_label("Budget, in pounds").fill("20,000")
@@ -103,6 +103,7 @@ def test_the_two_steps_with_javascript_are_accessible_and_fit_a_phone(
     assert_reflows(page)
     page.set_viewport_size({"width": 1024, "height": 800})
     page.get_by_role("button", name="Continue").click()  # equal shares, as recommended
+    expect(page.locator(".govuk-caption-l")).to_have_text("Step 2 of 2")
     assert _shown_settings(page) == {"max_choices", "mes_completion", "mes_comparison"}
     assert_accessible(page)
     assert_reflows(page)
