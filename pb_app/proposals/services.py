@@ -194,6 +194,7 @@ def _parse_cost_lines(rows: tuple[tuple[str, str], ...],
 
 
 def _text_problems(data: ProposalInput) -> dict[str, str]:
+    """A missing title, and each text longer than its limit."""
     problems = {}
     if not data.title.strip():
         problems["title"] = "Enter a title for your proposal"

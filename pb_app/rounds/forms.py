@@ -153,6 +153,7 @@ class HintedRadios(GovRadioInput):
 
 
 def _radios(label: str, words: dict[str, tuple[str, str]], **options) -> RadioField:
+    """Radios whose choices are ``words`` (value -> (label, hint)), each with its hint."""
     return RadioField(label, choices=[SelectChoice(value, text) for value, (text, _)
                                       in words.items()],
                       widget=HintedRadios({value: hint for value, (_, hint) in words.items()}),

@@ -90,6 +90,7 @@ class InvalidSettings(InvalidInput):
 
 
 def _int_problem(value, low: int, high: int, label: str) -> str | None:
+    """What is wrong with ``value`` as a whole number from ``low`` to ``high``, or None."""
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         return f"{label} must be a whole number from {low} to {high}"
     return None
@@ -275,10 +276,12 @@ class RoundNotReady(Conflict):
 
 
 def _setting_problems(problems: dict[str, str]) -> list[tuple[str, str, str]]:
+    """Problems with settings as a guard lists them: each put right on the settings page."""
     return [(message, "setting", name) for name, message in problems.items()]
 
 
 def _guard_open_proposals(round_: Round, now: datetime) -> list:
+    """Proposals open only once every setting is valid and every date is set, in order."""
     try:
         settings = validate_settings(RoundSettings(**_settings_of(round_)))
     except InvalidSettings as error:
@@ -307,6 +310,7 @@ def _proposal_problems(round_: Round) -> list[tuple[str, str, None]]:
 
 
 def _guard_open_voting(round_: Round, now: datetime) -> list:
+    """Voting opens only with a budget, every date in order and a decided ballot list."""
     values = _settings_of(round_)
     return (_setting_problems(_money_problems(RoundSettings(**values)))
             + _setting_problems(date_problems(values, required=True))
@@ -314,6 +318,7 @@ def _guard_open_voting(round_: Round, now: datetime) -> list:
 
 
 def _fix_ballot_list(round_: Round, now: datetime) -> dict:
+    """Fix the ballot list as voting opens; returns it for the audit entry."""
     from pb_app.proposals.models import Proposal, Status
 
     ballot = db.session.scalars(select(Proposal.id).where(

@@ -76,8 +76,10 @@ def _checked_settings(form: forms.RoundForm) -> services.RoundSettings | None:
 
 def _settings_page(form: forms.RoundForm, round_, refusal: DomainError | None = None):
     """The second step: the settings, with links back to the first step, and a service's
-    ``refusal`` at the head of the form."""
-    if refusal:
+    ``refusal`` on the fields it names, or else at the head of the form."""
+    if isinstance(refusal, services.InvalidSettings):
+        form.show_problems(refusal.problems)
+    elif refusal:
         form.form_errors.append(refusal.message)
     ballot_type, tally_rule = form.ballot_type.data, form.tally_rule.data
     endpoint, ids = ("rounds.edit", {"round_id": round_.id}) if round_ else ("rounds.create", {})

@@ -173,3 +173,19 @@ def test_the_round_page_names_the_ballot_and_count_in_the_same_plain_words(
     page = client.get(f"/rounds/{round_.id}").text
     assert ballot in page and count in page
     assert JARGON.search(_words(page)) is None
+
+
+def test_a_round_taking_proposals_needs_every_date_and_says_which_at_the_field(
+        client, sign_in, eildon, lead):
+    round_ = live_round(eildon, Phase.PROPOSALS_OPEN)
+    sign_in(lead)
+    form = round_form(eildon.id, voting_open_at=["", "", ""], voting_close_at=["", "", ""])
+    del form["locality"]
+    response = client.post(f"/rounds/{round_.id}/edit", data=form)
+    assert response.status_code == 422
+    summary = response.text[response.text.index("govuk-error-summary"):]
+    assert '<a href="#voting_open_at">Enter the date voting opens</a>' in summary
+    assert '<a href="#voting_close_at">Enter the date voting closes</a>' in summary
+    assert 'id="voting_close_at-error"' in response.text
+    db.session.expire_all()
+    assert round_.voting_open_at is not None
