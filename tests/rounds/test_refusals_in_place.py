@@ -138,3 +138,12 @@ def test_someone_who_cannot_run_the_round_still_gets_a_plain_refusal(
     round_ = live_round(eildon, Phase.REVIEW)
     sign_in(other_lead)
     assert _advance(client, round_.id, Phase.VOTING).status_code == 403
+
+
+def test_the_round_page_links_a_lead_to_where_voting_and_the_count_are_run(
+        client, sign_in, eildon, lead):
+    round_ = live_round(eildon, Phase.CLOSED)
+    sign_in(lead)
+    page = client.get(f"/rounds/{round_.id}").text
+    assert f'href="/rounds/{round_.id}/voting">Run the voting' in page
+    assert f'href="/results/round/{round_.id}/count">Count the votes' in page
