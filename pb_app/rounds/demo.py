@@ -1,5 +1,5 @@
 """Demo rounds: Eildon voting on a dozen proposals and taking ideas for its next round,
-Tweeddale taking proposals, Cheviot counted.
+Tweeddale taking proposals, Cheviot closed (the results demo counts it).
 
 Everything goes through the services, so the demo also fills the audit trail.
 """
@@ -126,7 +126,7 @@ def load_demo(echo: Callable[[str], None]) -> None:
         ("eildon", "Eildon Small Grants 2027", 15_000, -3, EILDON_NEXT_PROPOSALS, None),
         ("tweeddale", "Tweeddale Wellbeing Fund", 25_000, -5, TWEEDDALE_PROPOSALS, None),
         ("cheviot", "Cheviot Community Chest 2025", 20_000, -400, EILDON_PROPOSALS[:3],
-         Phase.COUNTED),
+         Phase.CLOSED),
     ):
         locality = localities[slug]
         lead = _lead(locality)

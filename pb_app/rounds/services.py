@@ -267,7 +267,7 @@ def update_round(round_: Round, actor, settings: RoundSettings) -> Round:
 class RoundNotReady(Conflict):
     """A round cannot move on yet. ``problems`` lists each thing to put right as (what is
     wrong, where it is put right, which one): the place is "setting" (with the setting's
-    name), "proposals" or "paper-batch" (with the batch's id) or "voting"."""
+    name), "proposals", "paper-batch" (with the batch's id), "voting" or "count"."""
 
     def __init__(self, target: Phase, problems: list[tuple[str, str, str | int | None]]):
         super().__init__(f"The round cannot move on to: {target.label.lower()}. "
@@ -328,12 +328,17 @@ def _fix_ballot_list(round_: Round, now: datetime) -> dict:
 
 
 def _guard_counted(round_: Round, now: datetime) -> list:
-    """A round is counted only once its paper ballots reconcile: each short or long batch is
-    put right on its own correction page, anything else on the voting page."""
+    """A round is counted only by running the count, and only once its paper ballots
+    reconcile: each short or long batch is put right on its own correction page, anything else
+    on the voting page."""
+    from pb_app.results.models import CountSnapshot
     from pb_app.voting.services import paper_batches, reconcile_ballots
 
     batches = [batch for batch, _ in paper_batches(round_)]
     problems = []
+    if not _exists(CountSnapshot, round_):
+        problems.append(("A round is counted by running its count, on the count page",
+                         "count", None))
     for message in reconcile_ballots(round_):
         batch = next((b for b in batches if message.startswith(f"Batch {b.label!r} ")), None)
         problems.append((message, "paper-batch", batch.id) if batch
@@ -341,11 +346,28 @@ def _guard_counted(round_: Round, now: datetime) -> list:
     return problems
 
 
+def _guard_published(round_: Round, now: datetime) -> list:
+    """A result is public only once it is published, from the count page after sign-off."""
+    from pb_app.results.models import Publication
+
+    if _exists(Publication, round_):
+        return []
+    return [("A result is published from the count page, once a finance officer has signed "
+             "the count off", "count", None)]
+
+
+def _exists(model, round_: Round) -> bool:
+    """True when a row of ``model`` (a count, a publication) belongs to the round."""
+    return db.session.scalar(select(model.id).where(model.round_id == round_.id).limit(1)) \
+        is not None
+
+
 # Phase -> what stops a round moving to it (every problem, so all are shown at once).
 GUARDS: dict[Phase, Callable[[Round, datetime], list]] = {
     Phase.PROPOSALS_OPEN: _guard_open_proposals,
     Phase.VOTING: _guard_open_voting,
     Phase.COUNTED: _guard_counted,
+    Phase.PUBLISHED: _guard_published,
 }
 
 

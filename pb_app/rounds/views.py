@@ -180,6 +180,7 @@ def _refusal_links(round_, refusal: DomainError) -> list[tuple[str, str | None]]
         "paper-batch": lambda batch_id: url_for("voting.correct_batch", round_id=round_.id,
                                                 batch_id=batch_id),
         "voting": lambda _: url_for("voting.manage", round_id=round_.id),
+        "count": lambda _: url_for("results.count_page", round_id=round_.id),
     }
     return [(text, places[place](ref)) for text, place, ref in refusal.problems]
 

@@ -27,11 +27,13 @@ def test_demo_rounds():
         "Eildon Community Fund 2026": ("Eildon", "voting"),
         "Eildon Small Grants 2027": ("Eildon", "proposals-open"),
         "Tweeddale Wellbeing Fund": ("Tweeddale", "proposals-open"),
-        "Cheviot Community Chest 2025": ("Cheviot", "counted")}
+        "Cheviot Community Chest 2025": ("Cheviot", "closed")}
     eildon = db.session.scalars(select(Proposal).where(
         Proposal.round_id == rounds["Eildon Community Fund 2026"].id)).all()
     assert len(eildon) == 12
     assert {p.status for p in eildon} == {"accepted"}
     assert sum(p.cost_pence for p in eildon) == 6_335_000
-    assert rounds["Cheviot Community Chest 2025"].voting_close_at < rounds["Eildon Community Fund 2026"].proposals_open_at
+    cheviot, eildon_fund = (rounds["Cheviot Community Chest 2025"],
+                            rounds["Eildon Community Fund 2026"])
+    assert cheviot.voting_close_at < eildon_fund.proposals_open_at
     assert verify_chain().is_intact

@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from results.builders import stored_snapshot
 from sqlalchemy import func, select
 
 from pb_app.audit.models import AuditEntry
@@ -14,6 +15,7 @@ from pb_app.audit.services import verify_chain
 from pb_app.errors import Conflict, InvalidInput, PermissionDenied
 from pb_app.extensions import db
 from pb_app.proposals.models import Status
+from pb_app.results.models import CountSnapshot, Publication
 from pb_app.rounds.models import Phase, Round
 from pb_app.rounds.services import (
     RoundNotReady,
@@ -128,6 +130,10 @@ def test_every_transition_from_draft_to_archived_writes_an_audit_entry(eildon, l
     second = make_proposal(round_, resident, Status.ACCEPTED, title="Walking group")
     make_proposal(round_, resident, Status.REJECTED, title="Rejected")
     for target in list(Phase)[3:]:
+        if target is Phase.COUNTED:
+            stored_snapshot(round_, lead, [(first, first.cost_pence)])
+        if target is Phase.PUBLISHED:
+            published(round_, lead)
         move_round(round_, lead, target)
         assert round_.phase == target.value
     phases = [f"round.phase.{p.value}" for p in list(Phase)[1:]]
@@ -139,6 +145,30 @@ def test_every_transition_from_draft_to_archived_writes_an_audit_entry(eildon, l
     assert round_.lottery_seed_sha256 in voting.after_json
     assert round_.ballot_fixed_at is not None
     assert verify_chain().is_intact
+
+
+def published(round_: Round, lead) -> Publication:
+    """The publication of the round's latest count, as the count page writes it."""
+    snapshot_id = db.session.scalar(
+        select(CountSnapshot.id).where(CountSnapshot.round_id == round_.id))
+    publication = Publication(round_id=round_.id, snapshot_id=snapshot_id,
+                              published_by_id=lead.id, ballots_pb="", published_at=NOW)
+    db.session.add(publication)
+    db.session.flush()
+    return publication
+
+
+def test_a_round_is_counted_and_published_only_on_the_count_page(eildon, lead, resident):
+    round_ = make_round(eildon, Phase.CLOSED)
+    project = make_proposal(round_, resident, Status.ACCEPTED)
+    with pytest.raises(RoundNotReady, match="counted by running its count") as refused:
+        move_round(round_, lead, Phase.COUNTED)
+    assert [place for _, place, _ in refused.value.problems] == ["count"]
+    stored_snapshot(round_, lead, [(project, project.cost_pence)])
+    move_round(round_, lead, Phase.COUNTED)
+    with pytest.raises(RoundNotReady, match="published from the count page"):
+        move_round(round_, lead, Phase.PUBLISHED)
+    assert round_.phase == "counted"
 
 
 def test_voting_needs_two_eligible_proposals(eildon, lead, resident):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import select
 
 from pb_app.audit.models import AuditEntry
@@ -32,8 +33,8 @@ def _links(page: str) -> list[tuple[str, str]]:
 
 
 def _is_round_page(page: str, round_) -> bool:
-    """True for the round's own page with its button to move on, not an error page."""
-    return (f'action="/rounds/{round_.id}/advance"' in page
+    """True for the round's own page, not an error page."""
+    return (f'<h1 class="govuk-heading-l">{round_.title}</h1>' in page
             and "Go to the home page" not in page and "Error code" not in page)
 
 
@@ -102,6 +103,8 @@ def test_counting_a_round_whose_paper_batch_does_not_reconcile_links_to_the_batc
     response = _advance(client, round_.id, Phase.COUNTED)
     assert response.status_code == 409 and _is_round_page(response.text, round_)
     assert _links(response.text) == [
+        (f"/results/round/{round_.id}/count",
+         "A round is counted by running its count, on the count page"),
         (f"/rounds/{round_.id}/voting/batches/{batch.id}/correct",
          "Batch &#39;Kelso Hall&#39; says 3 ballots but 0 were entered."),
     ]
@@ -147,3 +150,14 @@ def test_the_round_page_links_a_lead_to_where_voting_and_the_count_are_run(
     page = client.get(f"/rounds/{round_.id}").text
     assert f'href="/rounds/{round_.id}/voting">Run the voting' in page
     assert f'href="/results/round/{round_.id}/count">Count the votes' in page
+
+
+@pytest.mark.parametrize("phase", [Phase.CLOSED, Phase.COUNTED])
+def test_the_round_page_sends_counting_and_publishing_to_the_count_page(
+        client, sign_in, eildon, lead, phase):
+    round_ = live_round(eildon, phase)
+    db.session.commit()
+    sign_in(lead)
+    page = client.get(f"/rounds/{round_.id}").text
+    assert f'action="/rounds/{round_.id}/advance"' not in page
+    assert f'href="/results/round/{round_.id}/count"' in page
