@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from pb_app.accounts.decorators import role_required
 from pb_app.accounts.models import ADMINISTRATOR, FINANCE_OFFICER, GROUP_LEAD
 from pb_app.ballotbox.services import sealed_count
-from pb_app.errors import InvalidInput, NotFound
+from pb_app.errors import Conflict, InvalidInput, NotFound
 from pb_app.extensions import db
 from pb_app.layout import (
     ButtonForm,
@@ -31,7 +31,7 @@ from pb_app.results.models import ENTRY_KINDS
 from pb_app.rounds.money import parse_pounds
 from pb_app.rounds.services import get_round
 from pb_app.voting.models import CHANNELS
-from pb_app.voting.services import turnout_by_channel
+from pb_app.voting.services import reconcile_ballots, turnout_by_channel
 
 bp = Blueprint(
     "results", __name__, url_prefix="/results", template_folder="templates", cli_group="results"
@@ -69,8 +69,10 @@ def count_page(round_id: int):
     return _count_page(get_round(round_id))
 
 
-def _count_page(round_, return_form: ReturnForm | None = None, status: int = 200):
-    """The count page; a refused return form comes back with its errors and the summary."""
+def _count_page(round_, return_form: ReturnForm | None = None, status: int = 200,
+                refusal: str | None = None):
+    """The count page; a refused return form comes back with its errors and the summary, and a
+    refused count with the reason in the summary."""
     services.check_can_see_count(current_user, round_)
     snapshot = services.latest_snapshot(round_)
     publication = services.get_publication(round_)
@@ -88,6 +90,8 @@ def _count_page(round_, return_form: ReturnForm | None = None, status: int = 200
         checks=json.loads(snapshot.checks_json) if snapshot else {},
         channels=CHANNELS,
         sealed=sealed_count(round_),
+        mismatches=reconcile_ballots(round_) if not snapshot or not snapshot.is_signed_off else [],
+        refusal=refusal,
         publication=publication,
         actions=services.count_actions(current_user, round_, snapshot, publication),
     ), status
@@ -108,7 +112,12 @@ def snapshot_log(snapshot_id: int):
 def count(round_id: int):
     """Run the count (a group lead of the locality)."""
     _require_button()
-    snapshot = services.count_round(get_round(round_id), current_user)
+    round_ = get_round(round_id)
+    try:
+        snapshot = services.count_round(round_, current_user)
+    except Conflict as refused:  # batches that do not add up, or voting not closed after all
+        db.session.rollback()
+        return _count_page(round_, status=refused.status, refusal=refused.message)
     db.session.commit()
     flash(f"Count {snapshot.sequence} stored. A finance officer must now sign it off.")
     return redirect(url_for("results.count_page", round_id=round_id))

@@ -332,17 +332,15 @@ def _guard_counted(round_: Round, now: datetime) -> list:
     reconcile: each short or long batch is put right on its own correction page, anything else
     on the voting page."""
     from pb_app.results.models import CountSnapshot
-    from pb_app.voting.services import paper_batches, reconcile_ballots
+    from pb_app.voting.services import reconcile_ballots
 
-    batches = [batch for batch, _ in paper_batches(round_)]
     problems = []
     if not _exists(CountSnapshot, round_):
         problems.append(("A round is counted by running its count, on the count page",
                          "count", None))
-    for message in reconcile_ballots(round_):
-        batch = next((b for b in batches if message.startswith(f"Batch {b.label!r} ")), None)
-        problems.append((message, "paper-batch", batch.id) if batch
-                        else (message, "voting", None))
+    for mismatch in reconcile_ballots(round_):
+        problems.append((mismatch, "paper-batch", mismatch.batch_id) if mismatch.batch_id
+                        else (mismatch, "voting", None))
     return problems
 
 

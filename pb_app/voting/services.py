@@ -505,7 +505,19 @@ def _opened_counts(round_: Round) -> tuple[int, int]:
     return envelopes, ballots
 
 
-def reconcile_ballots(round_: Round) -> list[str]:
+class Mismatch(str):
+    """One reason the ballots do not reconcile, in plain words; ``batch_id`` is the paper batch
+    it is about (put right on the batch's correction page), or None."""
+
+    batch_id: int | None
+
+    def __new__(cls, message: str, batch_id: int | None = None) -> Mismatch:
+        mismatch = super().__new__(cls, message)
+        mismatch.batch_id = batch_id
+        return mismatch
+
+
+def reconcile_ballots(round_: Round) -> list[Mismatch]:
     """What stops the ballots reconciling, in plain words; an empty list when they do.
 
     Each paper batch must hold exactly the number of ballots written on it; on every channel
@@ -514,21 +526,21 @@ def reconcile_ballots(round_: Round) -> list[str]:
     both in one transaction): a difference means rows were added or removed outside the app.
     """
     problems = [
-        f"Batch {batch.label!r} says {count_of(batch.declared_count, 'ballot')} but "
-        f"{was_or_were(count)} entered."
+        Mismatch(f"Batch {batch.label!r} says {count_of(batch.declared_count, 'ballot')} but "
+                 f"{was_or_were(count)} entered.", batch.id)
         for batch, count in paper_batches(round_) if count != batch.declared_count
     ]
     turnout = turnout_by_channel(round_)
     for channel, label in CHANNELS.items():
         ballots, voters = ballot_count(round_, channel), turnout.get(channel, 0)
         if ballots != voters:
-            problems.append(f"{count_of(voters, 'person', 'people')} voted "
-                            f"{label[0].lower() + label[1:]} but "
-                            f"{there_are(ballots, 'such ballot')}.")
+            problems.append(Mismatch(f"{count_of(voters, 'person', 'people')} voted "
+                                     f"{label[0].lower() + label[1:]} but "
+                                     f"{there_are(ballots, 'such ballot')}."))
     envelopes, ballots = _opened_counts(round_)
     if envelopes != ballots:
-        problems.append(f"{was_or_were(envelopes, 'ballot envelope')} opened but "
-                        f"{there_are(ballots, 'opened ballot')}.")
+        problems.append(Mismatch(f"{was_or_were(envelopes, 'ballot envelope')} opened but "
+                                 f"{there_are(ballots, 'opened ballot')}."))
     return problems
 
 

@@ -27,7 +27,7 @@ from pb_app.extensions import db
 from pb_app.layout import ButtonForm, download, form_page, refused_form_page
 from pb_app.links import external_url
 from pb_app.monitoring.services import issue_ticket
-from pb_app.rounds.models import Round
+from pb_app.rounds.models import Phase, Round
 from pb_app.rounds.money import format_pounds
 from pb_app.rounds.services import get_visible_round
 from pb_app.voting import forms, services
@@ -454,11 +454,21 @@ def close(round_id: int):
     """Close voting now: no ballot is accepted afterwards, on any channel."""
     round_ = get_visible_round(round_id, current_user)
     if ButtonForm().validate_on_submit():
-        count = services.close_voting(round_, current_user, _now())
-        db.session.commit()
-        flash(f"Voting is closed. {was_or_were(count, 'ballot')} cast. They stay sealed until "
-              "key holders open the ballot box for the count.", "success")
+        _close_once(round_)
     return redirect(url_for("voting.manage", round_id=round_.id))
+
+
+def _close_once(round_: Round) -> None:
+    """Close voting and say so; a round no longer in voting (a second click, or closed at its
+    date) is left as it is, with the reason."""
+    if round_.current_phase is not Phase.VOTING:
+        services.check_can_run_voting(current_user, round_)
+        flash(services.voting_state(round_, _now()))
+        return
+    count = services.close_voting(round_, current_user, _now())
+    db.session.commit()
+    flash(f"Voting is closed. {was_or_were(count, 'ballot')} cast. They stay sealed until "
+          "key holders open the ballot box for the count.", "success")
 
 
 @bp.route("/rounds/<int:round_id>/receipt", methods=["GET", "POST"])

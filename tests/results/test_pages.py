@@ -15,8 +15,10 @@ from flask import g
 from pabutools.election import Cost_Sat, parse_pabulib
 from pabutools.rules import greedy_utilitarian_welfare
 from pypdf import PdfReader
+from sqlalchemy import func, select
 
 from pb_app.extensions import db
+from pb_app.results.models import CountSnapshot
 from pb_app.rounds.models import Phase
 from results.builders import cast, make_projects, make_round, paper_batch, staff
 
@@ -223,3 +225,31 @@ def test_finance_returns_a_count_with_a_reason_through_the_page(client, sign_in_
     assert returned.status_code == 302
     page = client.get(f"/results/round/{round_.id}/count").get_data(as_text=True)
     assert "Returned: The Kelso batch needs checking" in page
+
+
+def test_a_count_held_up_by_paper_ballots_says_what_to_put_right_where(client, sign_in_as):
+    round_ = make_round(phase=Phase.CLOSED, title="Cheviot Community Fund")
+    walks, = make_projects(round_, {"Walking group": 200_000})
+    batch = paper_batch(round_, declared=3, label="Kelso library")
+    cast(round_, [walks], times=2, channel="paper", batch=batch)
+    lead = staff(round_)[0]
+    db.session.commit()
+    sign_in_as(lead)
+
+    page = client.get(f"/results/round/{round_.id}/count").text
+    assert "The paper ballots do not reconcile yet, so the count cannot run" in page
+    assert (f'href="/rounds/{round_.id}/voting/batches/{batch.id}/correct">'
+            "Batch &#39;Kelso library&#39; says 3 ballots but 2 were entered.</a>") in page
+    assert "Run the count" not in page
+
+    refused = client.post(f"/results/round/{round_.id}/count")  # from a page open before
+    assert refused.status_code == 409
+    assert "<title>Error: Count and sign-off" in refused.text
+    assert "The count did not run" in refused.text and "Go to the home page" not in refused.text
+    assert f'href="/rounds/{round_.id}/voting/batches/{batch.id}/correct"' in refused.text
+    assert _snapshots_of(round_) == 0
+
+
+def _snapshots_of(round_) -> int:
+    return db.session.scalar(select(func.count()).select_from(CountSnapshot).where(
+        CountSnapshot.round_id == round_.id))

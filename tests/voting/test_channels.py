@@ -234,6 +234,10 @@ def test_after_the_lead_closes_voting_no_channel_accepts_a_ballot(client, sign_i
     closed = client.post(f"/rounds/{approval_round.id}/voting/close", follow_redirects=True)
     assert "Voting is closed. 1 ballot was cast." in closed.get_data(as_text=True)
     assert approval_round.phase == "closed"
+    again = client.post(f"/rounds/{approval_round.id}/voting/close", follow_redirects=True)
+    assert again.status_code == 200  # a second click lands on the voting page, saying why
+    assert "Voting in this round has closed" in again.get_data(as_text=True)
+    assert approval_round.phase == "closed"
     desk = desk_vote(client, approval_round, desk_voter(channel="assisted"), [("project", first)])
     assert desk.status_code == 409
     sign_in(resident("Late", "TD1 5AA", date(1980, 1, 1)))
