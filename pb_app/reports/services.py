@@ -273,7 +273,7 @@ def _round_lines(rows, lines: list[LedgerLine]) -> list[RoundLine]:
             spent[round_.id],
             snapshot.ballot_count,
             voters.get(round_.id, 0),
-            _sum_known(eligible_by_band(round_).values()),
+            eligible_residents(round_),
             describe_rule(spec_from_dict(json.loads(snapshot.rule_json))),
             snapshot.input_fingerprint,
             snapshot.content_hash,
@@ -369,6 +369,12 @@ def eligible_by_band(round_: Round) -> dict[str, int | None]:
         else:
             residents[label] = int(known[label] * share + Fraction(1, 2))
     return residents
+
+
+def eligible_residents(round_: Round) -> int | None:
+    """Residents of the round's locality old enough to vote in it (the denominator of every
+    turnout the app shows), or None when its population by age band is not known."""
+    return _sum_known(eligible_by_band(round_).values())
 
 
 def _sum_known(values) -> int | None:

@@ -22,6 +22,8 @@ from pb_app.layout import (
     form_page,
     refused_form_page,
 )
+from pb_app.reports.figures import percent_text
+from pb_app.reports.services import eligible_residents, turnout_hundredths
 from pb_app.results import ledger, presentation, services
 from pb_app.results.cli import count_command, publish_command, sign_off_command
 from pb_app.results.delivery import UpdateDateRefused, add_delivery_update, delivery_progress
@@ -185,7 +187,17 @@ def show(round_id: int):
         rule=presentation.rule_name(snapshot),
         seed=presentation.lottery_seed(snapshot),
         turnout=turnout_by_channel(round_),
+        **_turnout_of(round_, snapshot),
     )
+
+
+def _turnout_of(round_, snapshot) -> dict:
+    """The result's turnout as the year's report gives it: ballots over the residents old
+    enough to vote (``turnout_percent`` None when their number is not known)."""
+    eligible = eligible_residents(round_)
+    hundredths = turnout_hundredths(snapshot.ballot_count, eligible)
+    return {"eligible": eligible,
+            "turnout_percent": None if hundredths is None else percent_text(hundredths)}
 
 
 @bp.get("/round/<int:round_id>/ballots.pb")

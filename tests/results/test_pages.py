@@ -18,6 +18,9 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from pb_app.extensions import db
+from pb_app.localities.models import AGE_BANDS, LocalityPopulation
+from pb_app.reports.figures import percent_text
+from pb_app.reports.services import eligible_residents, turnout_hundredths
 from pb_app.results.models import CountSnapshot
 from pb_app.rounds.models import Phase
 from results.builders import cast, make_projects, make_round, paper_batch, staff
@@ -253,3 +256,21 @@ def test_a_count_held_up_by_paper_ballots_says_what_to_put_right_where(client, s
 def _snapshots_of(round_) -> int:
     return db.session.scalar(select(func.count()).select_from(CountSnapshot).where(
         CountSnapshot.round_id == round_.id))
+
+
+def test_the_result_gives_the_turnout_the_year_report_gives(client, sign_in_as):
+    round_, _, _ = _published_round(client, sign_in_as)
+    assert "Not known: there are no population figures by age" in client.get(
+        f"/results/round/{round_.id}").text
+    round_.locality.age_populations = [
+        LocalityPopulation(age_band=label, min_age=low, max_age=high, population=125)
+        for low, high, label in AGE_BANDS]  # 875 residents of 16 or over
+    db.session.commit()
+    report = client.get(f"/reports/round/{round_.id}.csv").text
+    page = client.get(f"/results/round/{round_.id}").text
+    eligible = eligible_residents(round_)
+    turnout = percent_text(turnout_hundredths(6, eligible))
+    assert (eligible, turnout) == (875, "0.69%")
+    assert (f"{turnout} of the {eligible:,} residents of {round_.locality.name} "
+            "old enough to vote (16 or over)") in page
+    assert turnout.removesuffix("%") in report
