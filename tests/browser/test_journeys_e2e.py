@@ -317,7 +317,7 @@ def test_an_administrator_makes_a_user_a_group_lead(app, page, look_over):
     with app.app_context():
         place("Berwickshire", "TD11")
         admin = administrator().email
-        UserFactory(full_name="Shona Renwick", email="shona@example.org")
+        UserFactory(full_name="Shona Renwick", email="shona.renwick.macdonald.1280@example.org")
         db.session.commit()
         db.session.remove()
     sign_in(page, admin)
