@@ -244,13 +244,20 @@ def test_a_lead_adds_until_voting_opens_and_removes_at_any_time(
     assert _photos() == 0 and _files(photo_dir) == []
 
 
-def test_the_ballot_shows_a_thumbnail_next_to_each_project(client, sign_in, photo_dir):
+@pytest.mark.parametrize("ballot_type, params, field", [
+    ("approval", {"max_choices": 2}, 'name="project"'),
+    ("cumulative", {"points": 10}, 'name="points-'),
+    ("ordinal", {"top_k": 2}, 'id="read-more-'),
+])
+def test_the_ballot_shows_a_thumbnail_next_to_each_project(client, sign_in, photo_dir,
+                                                           ballot_type, params, field):
     from voting.builders import make_round, place, resident
 
     from pb_app.pictures.services import add_photo
 
     locality = place("Cheviot", "TD5")
-    round_ = make_round(locality, costs=(300_000, 200_000))
+    round_ = make_round(locality, costs=(300_000, 200_000), ballot_type=ballot_type,
+                        ballot_params=params)
     first, second = sorted(round_proposals(round_), key=lambda p: p.id)
     lead = make_user("Cheviot Lead", locality, GROUP_LEAD, locality)
     round_.phase = Phase.REVIEW.value  # photos are added before voting opens
@@ -259,7 +266,7 @@ def test_the_ballot_shows_a_thumbnail_next_to_each_project(client, sign_in, phot
     db.session.commit()
     sign_in(resident("Voter", "TD5 7AB", date(1980, 1, 1)))
     ballot = client.get(f"/rounds/{round_.id}/vote/ballot").get_data(as_text=True)
-    assert ballot.count('name="project"') == 2
+    assert ballot.count(field) == 2
     assert ballot.count("<img") == 1
     assert f'src="/photos/{photo.thumbnail_name}" alt="{ALT}"' in ballot
     assert client.get(f"/photos/{photo.thumbnail_name}").status_code == 200
