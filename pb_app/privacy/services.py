@@ -26,6 +26,7 @@ from pb_app.accounts.services import authenticate, end_sessions
 from pb_app.audit.services import record_event
 from pb_app.errors import Conflict, InvalidInput
 from pb_app.extensions import db
+from pb_app.links import external_url
 from pb_app.proposals.models import Proposal, Status
 from pb_app.results.models import Allocation, Publication
 from pb_app.rounds.models import Round, RoundFollower
@@ -109,6 +110,9 @@ def _proposal_data(proposal: Proposal) -> dict[str, Any]:
                        for line in proposal.cost_lines],
         "reviews": [{"decision": review.decision, "reason": review.reason,
                      "decided_at": _iso(review.created_at)} for review in proposal.reviews],
+        "photos": [{"alt_text": photo.alt_text, "address": external_url(
+                        "pictures.serve", name=photo.file_name),
+                    "added_at": _iso(photo.created_at)} for photo in proposal.photos],
         "created_at": _iso(proposal.created_at),
         "submitted_at": _iso(proposal.submitted_at),
         "updated_at": _iso(proposal.updated_at),

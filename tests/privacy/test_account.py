@@ -134,6 +134,25 @@ def test_the_download_holds_the_residents_data_and_nobody_elses(client, sign_in,
     assert not re.search(r"choice|receipt_hash|projects\"", text)
 
 
+def test_the_download_lists_the_photos_of_her_proposals(client, sign_in, morag):
+    from pictures.images import plain
+
+    from pb_app.pictures.services import add_photo
+
+    fridge = db.session.scalar(select(Proposal).where(Proposal.title == "A community fridge"))
+    photo = add_photo(fridge, morag["morag"], plain("JPEG"), "IMG_0042.jpg",
+                      "A white fridge in the church hall")
+    db.session.commit()
+    sign_in(morag["morag"])
+    data = json.loads(client.get("/account/data/download").get_data(as_text=True))
+    photos = {p["title"]: p["photos"] for p in data["proposals"]}
+    assert photos["A community fridge"] == [{
+        "alt_text": "A white fridge in the church hall",
+        "address": f"http://localhost/photos/{photo.file_name}",
+        "added_at": photo.created_at.isoformat()}]
+    assert photos["Benches by the Teviot"] == []
+
+
 def test_the_data_page_is_for_the_signed_in_resident(client, sign_in, morag):
     anonymous = client.get("/account/data")
     assert anonymous.status_code == 302 and "/sign-in" in anonymous.headers["Location"]
