@@ -28,7 +28,7 @@ from pb_app.pictures.images import CleanPhoto, clean_photo
 from pb_app.pictures.models import MAX_ALT_TEXT, MAX_PHOTOS, Photo
 from pb_app.pictures.storage import photo_storage
 from pb_app.proposals.models import PUBLIC_STATUSES, Proposal
-from pb_app.proposals.services import _check_may_edit, get_proposal, is_proposer
+from pb_app.proposals.services import check_may_edit, get_proposal, is_proposer
 from pb_app.rounds.services import refuse_if_frozen
 
 REMOVED_FILES_KEY = "pb_app.pictures_removed_files"
@@ -53,7 +53,7 @@ def check_can_change_photos(proposal: Proposal, user, *, adding: bool) -> None:
             raise Conflict("You can add or remove photos while your proposal is a draft or sent"
                            " back for changes. To change it now, choose Change on its page:"
                            " it will need to be submitted again.")
-        _check_may_edit(proposal.round, proposal, user)
+        check_may_edit(proposal.round, proposal, user)
         return
     check_can_manage_locality(user, proposal.round.locality)
     if adding:

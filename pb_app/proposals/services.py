@@ -228,7 +228,9 @@ def _check_may_propose(round_: Round, proposer, data: ProposalInput) -> None:
                       " to this round. Check the postcode in your profile.")
 
 
-def _check_may_edit(round_: Round, proposal: Proposal | None, actor) -> None:
+def check_may_edit(round_: Round, proposal: Proposal | None, actor) -> None:
+    """Raise Conflict unless the round lets a proposer change ``proposal`` (or write a new
+    one, when None) now: while proposals are open, or in review once it was sent back."""
     refuse_if_frozen(round_, actor, "changing a proposal")
     phase = round_.current_phase
     if phase is Phase.PROPOSALS_OPEN:
@@ -288,7 +290,7 @@ def save_proposal(round_: Round, proposer, data: ProposalInput,
         check_is_proposer(proposal, proposer, "change")
     if proposal is not None and proposal.is_closed:
         raise Conflict(f"This proposal is {proposal.current_status.label.lower()}")
-    _check_may_edit(round_, proposal, proposer)
+    check_may_edit(round_, proposal, proposer)
     _check_may_propose(round_, proposer, data)
     values, lines = _validated_values(round_, data)
     before = None if proposal is None else snapshot(proposal, *AUDITED_FIELDS)
@@ -343,7 +345,7 @@ def submit_proposal(proposal: Proposal, proposer) -> list[CheckResult]:
     check_is_proposer(proposal, proposer, "submit")
     if not proposal.is_with_proposer:
         raise Conflict(f"This proposal is {proposal.current_status.label.lower()}")
-    _check_may_edit(proposal.round, proposal, proposer)
+    check_may_edit(proposal.round, proposal, proposer)
     results = run_checks(proposal)
     failed = [result.message for result in results if not result.passed]
     if failed:
