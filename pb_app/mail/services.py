@@ -21,19 +21,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from functools import partial
 
 from flask import current_app, g
 from nacl.exceptions import CryptoError
 from nacl.secret import SecretBox
-from sqlalchemy import delete, event, select
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy import delete, select
 
+from pb_app.after_commit import after_commit
 from pb_app.extensions import db
 from pb_app.mail.models import MailMessage, MailStatus
 
 BACKENDS = ("log", "smtp", "none")
 SMTP_SECURITY = ("starttls", "ssl", "none")
-AFTER_COMMIT_KEY = "pb_app.mail_after_commit"
 OUTBOX_KEY_LABEL = b"pb_app mail outbox v1"
 # A claimed message is left alone by other workers for this long: longer than one SMTP
 # exchange (30 s timeout), short enough that a killed worker's message soon goes out.
@@ -69,8 +69,8 @@ def send_mail(to: str, subject: str, body: str) -> MailMessage | None:
     session.add(message)
     session.flush()
     if backend == "log":
-        transaction = session.get_nested_transaction() or session.get_transaction()
-        session.info.setdefault(AFTER_COMMIT_KEY, []).append((transaction, (to, subject, body)))
+        after_commit(partial(_log_message, to, subject, body), "write an email to the log",
+                     session)
     return message
 
 
@@ -79,43 +79,6 @@ def _backend() -> str:
     if backend not in BACKENDS:
         raise RuntimeError(f"MAIL_BACKEND must be 'log', 'smtp' or 'none', not {backend!r}")
     return backend
-
-
-@event.listens_for(Session, "after_commit")
-def _log_committed(session: Session) -> None:
-    """Write the log backend's messages once their transaction is saved; never raise."""
-    for _, message in session.info.pop(AFTER_COMMIT_KEY, []):
-        try:
-            _log_message(*message)
-        except Exception:  # a saved change must not turn into an error page
-            current_app.logger.exception("Could not write an email to the log")
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _drop_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
-    """Forget the messages written in a transaction (or savepoint) that rolled back."""
-    waiting = session.info.get(AFTER_COMMIT_KEY)
-    if waiting:
-        session.info[AFTER_COMMIT_KEY] = [
-            (transaction, message) for transaction, message in waiting
-            if not _inside(transaction, previous_transaction)
-        ]
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _drop_unsaved(session: Session, transaction: SessionTransaction) -> None:
-    """Forget what is still waiting when the whole transaction ends unsaved (a closed session);
-    a commit has already taken its messages."""
-    if transaction.parent is None:
-        session.info.pop(AFTER_COMMIT_KEY, None)
-
-
-def _inside(transaction: SessionTransaction | None, outer: SessionTransaction) -> bool:
-    while transaction is not None:
-        if transaction is outer:
-            return True
-        transaction = transaction.parent
-    return False
 
 
 def _log_message(to: str, subject: str, body: str) -> None:

@@ -14,13 +14,14 @@ entry and raise domain errors.
 from __future__ import annotations
 
 import secrets
+from functools import partial
 
-from flask import current_app
 from sqlalchemy import event, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, SessionTransaction, object_session
+from sqlalchemy.orm import object_session
 
 from pb_app.accounts.services import can_manage_locality, check_can_manage_locality
+from pb_app.after_commit import after_commit
 from pb_app.audit.services import record_event
 from pb_app.errors import Conflict, InvalidInput, NotFound
 from pb_app.extensions import db
@@ -30,8 +31,6 @@ from pb_app.pictures.storage import photo_storage
 from pb_app.proposals.models import PUBLIC_STATUSES, Proposal
 from pb_app.proposals.services import check_may_edit, get_proposal, is_proposer
 from pb_app.rounds.services import refuse_if_frozen
-
-REMOVED_FILES_KEY = "pb_app.pictures_removed_files"
 
 
 class AltTextRefused(InvalidInput):
@@ -206,49 +205,13 @@ def remove_photo(photo: Photo, actor) -> None:
 
 
 @event.listens_for(Photo, "after_delete")
-def _note_removed_files(mapper, connection, photo: Photo) -> None:
-    """Remember a deleted photo's files (whether removed, or deleted with its proposal), with
-    the transaction that deleted it."""
-    session = object_session(photo)
-    transaction = session.get_nested_transaction() or session.get_transaction()
-    session.info.setdefault(REMOVED_FILES_KEY, []).extend(
-        (transaction, name) for name in photo.file_names)
+def _delete_files_once_saved(mapper, connection, photo: Photo) -> None:
+    """Delete a deleted photo's files (removed, or deleted with its proposal) once the deletion
+    is saved; kept if it rolls back."""
+    for name in photo.file_names:
+        after_commit(partial(_delete_file, name), f"delete photo file {name}",
+                     object_session(photo))
 
 
-@event.listens_for(Session, "after_commit")
-def _delete_removed_files(session: Session) -> None:
-    """Delete the files of photos whose removal is now saved; never raise (log instead)."""
-    waiting = session.info.pop(REMOVED_FILES_KEY, [])
-    if not waiting:
-        return
-    storage = photo_storage()
-    for _, name in waiting:
-        try:
-            storage.delete(name)
-        except Exception:  # the removal is saved: a left-over file must not become an error
-            current_app.logger.exception("Could not delete photo file %s", name)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _keep_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
-    """Forget the files of removals made in a transaction (or savepoint) that rolled back."""
-    waiting = session.info.get(REMOVED_FILES_KEY)
-    if waiting:
-        session.info[REMOVED_FILES_KEY] = [
-            (transaction, name) for transaction, name in waiting
-            if not _inside(transaction, previous_transaction)]
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget_unsaved(session: Session, transaction: SessionTransaction) -> None:
-    """Forget what still waits when the whole transaction ends unsaved."""
-    if transaction.parent is None:
-        session.info.pop(REMOVED_FILES_KEY, None)
-
-
-def _inside(transaction: SessionTransaction | None, outer: SessionTransaction) -> bool:
-    while transaction is not None:
-        if transaction is outer:
-            return True
-        transaction = transaction.parent
-    return False
+def _delete_file(name: str) -> None:
+    photo_storage().delete(name)
