@@ -32,13 +32,13 @@ def closed_round(app):
     return found
 
 
-def test_count_sign_off_publish_and_check_a_receipt(page, closed_round, assert_accessible):
+def test_count_sign_off_publish_and_check_a_receipt(page, closed_round, look_over):
     round_id, lead, officer, code = closed_round
     sign_in(page, lead)
     page.goto(f"/results/round/{round_id}/count")
     page.get_by_role("button", name="Run the count").click()
     expect(page.locator("main")).to_contain_text("Waiting for a finance officer to sign it off")
-    assert_accessible(page)
+    look_over("count-waiting")
     sign_out(page)
 
     sign_in(page, officer)
@@ -58,14 +58,15 @@ def test_count_sign_off_publish_and_check_a_receipt(page, closed_round, assert_a
     assert "Results: Cheviot Community Chest" in text
     assert "It had 5 votes and cost £4,000. It was funded" in text
     assert "£9,000" in text and "£1,000" in text
-    assert_accessible(page)
+    look_over("results-published")
 
     page.get_by_role("link", name="Check your ballot was counted with your receipt code").click()
     page.get_by_label("Your receipt code").fill(code)
     page.get_by_role("button", name="Check my ballot").click()
     expect(page.locator("main")).to_contain_text("Your ballot was counted")
-    assert_accessible(page)
+    look_over("results-receipt-counted")
 
     page.goto(f"/reports/round/{round_id}")
     assert "Oversight report: Cheviot Community Chest" in page.inner_text("main")
-    assert_accessible(page)
+    look_over("round-report")
+    look_over.done()

@@ -46,7 +46,7 @@ def fill_date(page, born: date) -> None:
 
 
 def test_resident_signs_up_verifies_votes_and_sees_the_receipt(app, page, rounds, outbox,
-                                                              assert_accessible):
+                                                              look_over):
     (round_id, _), _ = rounds
     page.goto("/register")
     page.get_by_label("Full name").fill("Isla Pringle")
@@ -55,7 +55,7 @@ def test_resident_signs_up_verifies_votes_and_sees_the_receipt(app, page, rounds
     page.get_by_label("Confirm password").fill("a long enough password")
     page.get_by_role("button", name="Create account").click()
     assert "Check your email" in page.inner_text("main")
-    assert_accessible(page)
+    look_over("register-sent")
     link, = re.findall(r"http://\S+(/register/\S+)", outbox.messages[-1])
     page.goto(link)
     page.get_by_role("button", name="Confirm and continue").click()
@@ -65,7 +65,7 @@ def test_resident_signs_up_verifies_votes_and_sees_the_receipt(app, page, rounds
     page.goto(f"/rounds/{round_id}/vote")
     assert "Confirm your email address" not in page.inner_text("main")  # done at sign-up
     page.get_by_role("button", name="Start voting").click()
-    assert_accessible(page)
+    look_over("ballot-online")
     page.get_by_label("Project 1 (£3,000)").check()
     page.get_by_label("Project 3 (£2,500)").check()
     page.get_by_role("button", name="Continue").click()
@@ -73,28 +73,29 @@ def test_resident_signs_up_verifies_votes_and_sees_the_receipt(app, page, rounds
     page.get_by_role("button", name="Confirm my vote").click()
     receipt = page.inner_text("#receipt-code").strip()
     assert RECEIPT.match(receipt)
-    assert_accessible(page)
+    look_over("receipt-online")
     with app.app_context():
         [(ballot, choices)] = peek(db.session.get(Round, round_id))
         assert ballot.receipt_hash == hash_code(receipt)
         assert len(choices.projects) == 2
         assert db.session.scalar(select(Participation.channel)) == "online"
         db.session.remove()
+    look_over.done()
 
 
-def test_a_resident_votes_with_a_code_and_no_account(app, page, rounds, assert_accessible):
+def test_a_resident_votes_with_a_code_and_no_account(app, page, rounds, look_over):
     (_, round_id), code = rounds
     page.goto(f"/rounds/{round_id}/vote")
-    assert_accessible(page)
+    look_over("vote-start-code")
     page.get_by_role("button", name="Vote with your code").click()
-    assert_accessible(page)
+    look_over("code-form")
     page.get_by_label("Voting code").fill(code.lower().replace("-", " "))
     page.get_by_label("Postcode").fill("TD1 2AB")
     fill_date(page, date(1948, 2, 29))
     page.get_by_role("button", name="Continue").click()
     page.get_by_label("Project 2 (£4,500)").check()
     page.get_by_role("button", name="Continue").click()
-    assert_accessible(page)
+    look_over("ballot-code")
     page.get_by_role("button", name="Confirm my vote").click()
     assert RECEIPT.match(page.inner_text("#receipt-code").strip())
     assert page.context.cookies() == [] or all(
@@ -109,9 +110,10 @@ def test_a_resident_votes_with_a_code_and_no_account(app, page, rounds, assert_a
         assert db.session.scalar(select(Participation.channel)) == "code"
         assert len(db.session.scalars(select(BallotEnvelope)).all()) == 1
         db.session.remove()
+    look_over.done()
 
 
-def test_a_lead_enters_a_paper_ballot_at_the_desk(app, page, rounds, assert_accessible):
+def test_a_lead_enters_a_paper_ballot_at_the_desk(app, page, rounds, look_over):
     (round_id, _), _ = rounds
     with app.app_context():
         lead_email = lead_of(db.session.get(Round, round_id).locality).email
@@ -125,9 +127,9 @@ def test_a_lead_enters_a_paper_ballot_at_the_desk(app, page, rounds, assert_acce
     page.get_by_label("Number of ballots in the batch").fill("1")
     page.get_by_role("button", name="Add batch").click()
     assert "says 1 ballot but 0 were entered" in page.inner_text("#reconcile-problems")
-    assert_accessible(page)
+    look_over("voting-unreconciled")
     page.get_by_role("link", name="Open the voting desk").click()
-    assert_accessible(page)
+    look_over("desk-form")
     page.get_by_label("Full name").fill("Agnes Hogg")
     page.get_by_label("Postcode").fill("TD1 1XY")
     fill_date(page, date(1939, 11, 5))
@@ -140,3 +142,4 @@ def test_a_lead_enters_a_paper_ballot_at_the_desk(app, page, rounds, assert_acce
     assert "Ballot recorded" in page.inner_text("main")
     page.goto(f"/rounds/{round_id}/voting")
     assert "The paper ballots reconcile." in page.inner_text("main")
+    look_over.done()
