@@ -13,9 +13,15 @@ from reportlab.lib import colors
 BAR_COLOUR = "#1d70b8"
 HIGHLIGHT_COLOUR = "#00703c"
 TEXT_COLOUR = "#0b0c0c"
-LABEL_WIDTH = 230
-BAR_AREA = 300
-ROW_HEIGHT = 22
+ROW_HEIGHT = 22  # a row of the PDF drawing, in points
+# The page's SVG is drawn for the column of a 320 px screen (290 units at 14-unit text, so its
+# text is 14 px on a phone; a wide screen caps its width, see .app-chart): each label sits on
+# its own line above its bar, and the bars share what is left of the width after the value.
+SVG_WIDTH = 290
+SVG_FONT = 14
+SVG_ROW = 42  # a label line and a bar
+SVG_BAR = 14
+SVG_VALUE_ROOM = 70
 
 
 @dataclass(frozen=True)
@@ -57,9 +63,9 @@ def bar_chart(
     )
 
 
-def _bar_length(chart: BarChart, value: int) -> float:
+def _bar_length(chart: BarChart, value: int, area: float) -> float:
     top = max(chart.values, default=0)
-    return 0.0 if top <= 0 else BAR_AREA * max(value, 0) / top
+    return 0.0 if top <= 0 else area * max(value, 0) / top
 
 
 def _short(label: str, limit: int = 38) -> str:
@@ -67,26 +73,27 @@ def _short(label: str, limit: int = 38) -> str:
 
 
 def to_svg(chart: BarChart) -> str:
-    """The chart as inline SVG with a title and a text alternative for screen readers."""
-    width = LABEL_WIDTH + BAR_AREA + 110
+    """The chart as inline SVG with a title and a text alternative for screen readers: each
+    label above its bar, the value after the bar, readable on a 320 px screen."""
+    height = SVG_ROW * len(chart.labels) + 4
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="100%" '
-        f'viewBox="0 0 {width} {chart.height}" aria-label="{escape(chart.title)}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="app-chart" role="img" width="100%" '
+        f'viewBox="0 0 {SVG_WIDTH} {height}" aria-label="{escape(chart.title)}" '
         f'font-family="Arial, Helvetica, sans-serif">'
         f"<title>{escape(chart.title)}</title>"
     ]
     for index, (label, value, text) in enumerate(
         zip(chart.labels, chart.values, chart.value_text, strict=True)
     ):
-        y = index * ROW_HEIGHT + 4
+        top = index * SVG_ROW
         colour = HIGHLIGHT_COLOUR if chart.is_highlighted(index) else BAR_COLOUR
-        length = _bar_length(chart, value)
+        length = _bar_length(chart, value, SVG_WIDTH - SVG_VALUE_ROOM)
         parts.append(
-            f'<text x="{LABEL_WIDTH - 6}" y="{y + 14}" text-anchor="end" font-size="13" '
-            f'fill="{TEXT_COLOUR}">{escape(_short(label))}</text>'
-            f'<rect x="{LABEL_WIDTH}" y="{y}" width="{length:.1f}" height="{ROW_HEIGHT - 6}" '
+            f'<text x="0" y="{top + SVG_FONT}" font-size="{SVG_FONT}" '
+            f'fill="{TEXT_COLOUR}">{escape(_short(label, 34))}</text>'
+            f'<rect x="0" y="{top + 20}" width="{length:.1f}" height="{SVG_BAR}" '
             f'fill="{colour}"/>'
-            f'<text x="{LABEL_WIDTH + length + 6:.1f}" y="{y + 14}" font-size="13" '
+            f'<text x="{length + 6:.1f}" y="{top + 20 + SVG_FONT - 2}" font-size="{SVG_FONT}" '
             f'fill="{TEXT_COLOUR}">{escape(text)}</text>'
         )
     parts.append("</svg>")

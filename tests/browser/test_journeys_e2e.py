@@ -49,6 +49,16 @@ def navigation_lines(page) -> int:
         '.govuk-service-navigation__item')].map(item => Math.round(item.offsetTop))).size""")
 
 
+def smallest_chart_text(page, width: int = 320) -> float:
+    """The height in CSS px of the smallest text in the page's charts at ``width`` px."""
+    page.set_viewport_size({"width": width, "height": 800})
+    heights = page.evaluate("""() => [...document.querySelectorAll('svg text')].map(
+        text => text.getBoundingClientRect().height)""")
+    page.set_viewport_size({"width": 1280, "height": 720})
+    assert heights, "no chart on the page"
+    return min(heights)
+
+
 def download(page, link_name: str) -> Path:
     """Follow a download link by its name; returns the downloaded file's path."""
     with page.expect_download() as started:
@@ -88,6 +98,7 @@ def test_the_public_reads_a_result_checks_it_and_reads_the_report(page, publishe
     main = page.inner_text("main")
     assert "Kelso lunch club" in main and "£10,000" in main
     look_over("results")
+    assert smallest_chart_text(page) >= 12  # the charts stay readable on a phone
 
     ballots = download(page, "Anonymised ballots (CSV)")
     rows = list(csv.DictReader(io.StringIO(ballots.read_text())))
@@ -106,6 +117,7 @@ def test_the_public_reads_a_result_checks_it_and_reads_the_report(page, publishe
     look_over("rounds-list")
     page.goto("/reports/year/2026")
     look_over("year-report")
+    assert smallest_chart_text(page) >= 12
     report = download(page, re.compile("PDF", re.I))
     text = "".join(p.extract_text() for p in PdfReader(report).pages)
     assert "Cheviot Community Chest" in text
