@@ -84,7 +84,9 @@ def verify_command(file: Path, result_file: Path) -> None:
         spec = spec_from_dict(recorded["rule"])
     except (KeyError, TypeError, AttributeError) as error:
         raise BadInput(f"{result_file}: no usable rule in the result ({error})") from None
-    recomputed_text = result_to_json(_tally(_read(file), spec))
+    # A result recorded before results carried each project's support is compared without it.
+    recomputed_text = result_to_json(_tally(_read(file), spec),
+                                     with_support="support" in recorded)
     if recorded_text == recomputed_text:
         click.echo(f"OK: {result_file} matches a recount of {file} byte for byte.")
         return
@@ -102,7 +104,7 @@ def describe_differences(recorded: dict, recomputed: dict) -> list[str]:
         if recorded.get(key) != recomputed.get(key):
             lines.append(f"{label}: recorded {recorded.get(key)}, recount {recomputed.get(key)}")
     lines += _first_different_step(recorded.get("steps") or [], recomputed["steps"])
-    for key in ("selected", "spent", "unspent"):
+    for key in ("selected", "spent", "unspent", "support"):
         if recorded.get(key) != recomputed.get(key):
             lines.append(f"{key}: recorded {recorded.get(key)}, recount {recomputed.get(key)}")
     return lines or ["same content, but not the canonical JSON bytes (was the file reformatted?)"]

@@ -15,7 +15,7 @@ from pb_app.tally.model import ALGORITHM_VERSION, Election, Result, RuleSpec
 from pb_app.tally.pabulib import fingerprint
 from pb_app.tally.phragmen import run_phragmen
 from pb_app.tally.prefilter import exclude_low_share
-from pb_app.tally.support import APPROVAL_TYPES, build_profile
+from pb_app.tally.support import APPROVAL_TYPES, Profile, build_profile
 from pb_app.tally.tiebreak import build_tie_order
 
 __all__ = ["TallyError", "run_tally", "validate_spec"]
@@ -87,5 +87,16 @@ def run_tally(election: Election, spec: RuleSpec) -> Result:
         unspent=election.budget - spent,
         steps=log.steps,
         ties=log.ties,
+        support=_support(election, counted, profile, spec.ordinal_scheme),
     )
+
+
+def _support(election: Election, counted: Election, profile: Profile,
+             ordinal_scheme: str) -> tuple[tuple[str, int], ...]:
+    """Every project's support as counted (see ``Result``), in the election's order; the
+    ballots are read again only when projects were set aside before the count."""
+    as_counted = dict(zip(profile.ids, profile.support, strict=True))
+    whole = profile if counted is election else build_profile(election, ordinal_scheme)
+    return tuple((pid, as_counted.get(pid, support))
+                 for pid, support in zip(whole.ids, whole.support, strict=True))
 

@@ -113,19 +113,26 @@ def describe_rule(spec: RuleSpec) -> str:
     return "; ".join(parts)
 
 
-def result_to_dict(result: Result) -> dict:
-    """The result as plain JSON-ready data (no floats; fractions as 'p/q')."""
+def result_to_dict(result: Result, *, with_support: bool = True) -> dict:
+    """The result as plain JSON-ready data (no floats; fractions as 'p/q').
+
+    ``with_support=False`` leaves out each project's support, as results were recorded before
+    they carried it, so that such a result can be compared with a recount byte for byte.
+    """
     data = asdict(result)
+    if not with_support:
+        del data["support"]
     data["steps"] = [
         {**asdict(s), "data": {k: _listify(v) for k, v in s.data}} for s in result.steps
     ]
     return _listify(data)
 
 
-def result_to_json(result: Result) -> str:
-    """The result as canonical JSON: sorted keys, fixed separators, one line."""
-    return json.dumps(result_to_dict(result), sort_keys=True, separators=(",", ":"),
-                      ensure_ascii=False)
+def result_to_json(result: Result, *, with_support: bool = True) -> str:
+    """The result as canonical JSON: sorted keys, fixed separators, one line (for
+    ``with_support`` see ``result_to_dict``)."""
+    return json.dumps(result_to_dict(result, with_support=with_support), sort_keys=True,
+                      separators=(",", ":"), ensure_ascii=False)
 
 
 def _listify(value: Any) -> Any:
@@ -150,7 +157,8 @@ def spec_from_dict(data: dict) -> RuleSpec:
 
 
 def result_from_dict(data: dict) -> Result:
-    """Rebuild a Result from ``result_to_dict`` output (the inverse, byte for byte)."""
+    """Rebuild a Result from ``result_to_dict`` output (the inverse, byte for byte; a result
+    recorded without support gets none)."""
     steps = tuple(
         Step(
             s["number"], s["kind"], s["text"], s["project_id"],
@@ -171,6 +179,7 @@ def result_from_dict(data: dict) -> Result:
         unspent=data["unspent"],
         steps=steps,
         ties=ties,
+        support=tuple((pid, support) for pid, support in data.get("support", ())),
     )
 
 

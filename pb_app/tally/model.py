@@ -128,7 +128,13 @@ class Tie:
 
 @dataclass(frozen=True)
 class Result:
-    """The outcome of a tally: winners in selection order, money, explanation, provenance."""
+    """The outcome of a tally: winners in selection order, money, explanation, provenance.
+
+    ``support`` gives every project on the ballot, in the election's order, the support the
+    rule counted: voters on approval and choose-1 ballots, points on cumulative and scoring
+    ballots, points of the ordinal scheme on ranked ballots. A project set aside before the
+    count (withdrawn, or by the pre-filter) has the support its ballots gave it.
+    """
 
     algorithm_version: str
     rule: RuleSpec
@@ -140,3 +146,4 @@ class Result:
     unspent: int
     steps: tuple[Step, ...]
     ties: tuple[Tie, ...] = ()
+    support: tuple[tuple[str, int], ...] = ()
