@@ -10,13 +10,16 @@ A stable contract that scripts outside the project rely on::
     flask --app wsgi tally verify FILE.pb RESULT.json
 
 Exit codes: 0 done (``verify``: the recomputed result matches byte for byte), 1 ``verify``
-found a difference, 2 bad input (missing or malformed file, unknown rule or option).
+found a difference, 2 bad input (missing or malformed file, unknown rule or option), reported
+on stderr as ``FILE:LINE: reason``. Free text read leniently (a badly quoted project name) is
+reported on stderr as ``FILE:LINE: warning: ...`` and does not change the exit code.
 The group is plain ``click`` so that the tally stays free of Flask.
 """
 
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +29,7 @@ from pb_app.tally.engine import RULES, run_tally
 from pb_app.tally.errors import TallyError
 from pb_app.tally.explain import render_text, result_to_json, spec_from_dict
 from pb_app.tally.model import Election, Result, RuleSpec, TieBreak
-from pb_app.tally.pabulib import PabulibError, read_pb
+from pb_app.tally.pabulib import PabulibError, PabulibWarning, read_pb
 from pb_app.tally.support import ORDINAL_SCHEMES
 from pb_app.tally.tiebreak import CRITERIA
 
@@ -123,10 +126,29 @@ def _first_different_step(recorded: list, recomputed: list) -> list[str]:
 
 
 def _read(file: Path) -> Election:
-    try:
-        return read_pb(file)
-    except PabulibError as error:
-        raise BadInput(f"{file}: {error}") from None
+    """The election in FILE; each lenient reading is printed to stderr as a warning.
+
+    Raises BadInput (exit code 2) as ``FILE:LINE: reason`` for a file the tally cannot read.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", PabulibWarning)
+        try:
+            election = read_pb(file)
+        except PabulibError as error:
+            raise BadInput(_located(file, error)) from None
+    for warning in caught:
+        if isinstance(warning.message, PabulibWarning):
+            click.echo(f"{_located(file, warning.message, 'warning: ')}", err=True)
+        else:
+            warnings.warn_explicit(warning.message, warning.category, warning.filename,
+                                   warning.lineno)
+    return election
+
+
+def _located(file: Path, problem: PabulibError | PabulibWarning, kind: str = "") -> str:
+    """``FILE:LINE: reason`` (``FILE: reason`` when the problem has no line)."""
+    where = f"{file}:{problem.line}" if problem.line else f"{file}"
+    return f"{where}: {kind}{problem.reason}"
 
 
 def _read_result(path: Path) -> tuple[str, dict]:

@@ -6,9 +6,18 @@ A ``.pb`` file is semicolon-separated text in three sections, in this order: ``M
 Reading is lenient where the public data needs it and strict where a guess could change a
 result. Whatever cannot be read raises :class:`PabulibError` with the line number:
 
+- numbers are written in the ASCII digits 0-9 with at most one decimal point (no exponents,
+  signs other than a points' ``-``, separators or other scripts' digits), and none may exceed
+  ``MAX_AMOUNT`` (10^15);
 - money is whole currency units: a cost must be a whole number (``"4000.0"`` is fine); a
   fractional budget (``"1643824.66"``) is rounded down, which never lets a set of projects with
   whole costs overspend;
+- the META ``num_projects`` and ``num_votes``, where present, must match the rows that follow
+  (every real file's do), voter ids must be unique, and a VOTES row must have every field of
+  its header with no empty item in its lists: a file cut short is refused, not counted;
+- a badly quoted cell (``"Park" Grabowka``) is read as a lenient csv reader (and pabutools)
+  reads it, with a :class:`PabulibWarning`, when it holds free text the count never uses
+  (``FREE_TEXT``: a name, a description...); anywhere else the row is refused;
 - an approval or choose-1 ballot that names a project twice counts it once; a ranked or
   points ballot that does so is an error, as is a ballot naming an unknown project;
 - ranked ballots keep their order; a ``points`` column on them is ignored (the rank is the
@@ -33,14 +42,17 @@ import csv
 import hashlib
 import io
 import random
+import re
+import warnings
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from itertools import chain
 from os import PathLike
 from pathlib import Path
 from typing import Any
 
+from pb_app.tally.errors import MAX_AMOUNT, PabulibError, PabulibWarning
 from pb_app.tally.model import Ballot, Election, Project, VoteType
 
 SECTIONS = ("meta", "projects", "votes")
@@ -67,14 +79,12 @@ DERIVED_META = frozenset({"num_projects", "num_votes", "budget", "vote_type"})
 DERIVED_PROJECT_COLUMNS = frozenset({"project_id", "cost", "name", "votes", "score", "selected"})
 POINTS_TYPES = frozenset({VoteType.CUMULATIVE, VoteType.SCORING})
 SET_TYPES = frozenset({VoteType.APPROVAL, VoteType.CHOOSE_1})
-
-
-class PabulibError(ValueError):
-    """A ``.pb`` file (or an election to be written as one) that cannot be read or written."""
-
-    def __init__(self, message: str, line: int | None = None) -> None:
-        self.line = line
-        super().__init__(f"line {line}: {message}" if line else message)
+# Columns (and META keys) of free text that no count reads: a badly quoted one is only warned of.
+FREE_TEXT = frozenset({"name", "description", "comment", "acknowledgments", "proposer"})
+NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+# One cell of a row, as a lenient csv reader splits it: quoted (maybe with text after the
+# closing quote), quoted and never closed, or plain.
+CELL = re.compile(r'"((?:[^"]|"")*)"([^;]*)|"((?:[^"]|"")*)$|([^;"][^;]*|)')
 
 
 # Reading ----------------------------------------------------------------------------------
@@ -83,7 +93,8 @@ class PabulibError(ValueError):
 def read_pb(source: str | PathLike[str]) -> Election:
     """Read a ``.pb`` file (a path, or the text itself) into a canonical election.
 
-    Raises PabulibError, with the line number, for a file that is not valid pabulib.
+    Raises PabulibError, with the line number, for a file that is not valid pabulib; warns
+    (PabulibWarning) of free text read leniently.
     """
     return read_pb_with_selected(source)[0]
 
@@ -100,6 +111,8 @@ def read_pb_with_selected(
     meta, meta_lines = _read_meta(sections["meta"])
     vote_type = _vote_type(meta, meta_lines.get("vote_type", sections["meta"].line))
     projects, project_meta, selected = _read_projects(sections["projects"])
+    _check_declared(meta, meta_lines, {"num_projects": len(projects),
+                                       "num_votes": len(sections["votes"].rows)})
     ballots = _read_ballots(sections["votes"], vote_type, {p.id for p in projects})
     election = Election(
         projects=tuple(projects),
@@ -141,29 +154,89 @@ def _source_text(source: str | PathLike[str]) -> str:
 def _split_sections(text: str) -> dict[str, _Section]:
     sections: dict[str, _Section] = {}
     current: _Section | None = None
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=";", strict=True)
-    try:
-        for row in reader:
-            line = reader.line_num
-            if not any(cell.strip() for cell in row):
-                continue
-            marker = row[0].strip().lower()
-            if marker in SECTIONS and not any(cell.strip() for cell in row[1:]):
-                current = _start_section(sections, marker, line)
-            elif current is None:
-                raise PabulibError("data before the META section", line)
-            elif current.header is None:
-                current.header = _header(row, line)
-            else:
-                current.rows.append((line, row))
-    except csv.Error as error:
-        raise PabulibError(f"unreadable row: {error}", reader.line_num) from None
+    for line, row, badly_quoted in _rows(text):
+        if not any(cell.strip() for cell in row):
+            continue
+        marker = row[0].strip().lower()
+        if badly_quoted and (current is None or current.header is None):
+            raise PabulibError("unreadable row: a badly quoted cell", line)
+        if badly_quoted:
+            _accept_badly_quoted(current, line, row, badly_quoted)
+        if marker in SECTIONS and not any(cell.strip() for cell in row[1:]):
+            current = _start_section(sections, marker, line)
+        elif current is None:
+            raise PabulibError("data before the META section", line)
+        elif current.header is None:
+            current.header = _header(row, line)
+        else:
+            current.rows.append((line, row))
     for name in SECTIONS:
         if name not in sections:
             raise PabulibError(f"no {name.upper()} section")
         if sections[name].header is None:
             raise PabulibError(f"the {name.upper()} section has no header row", sections[name].line)
     return sections
+
+
+def _rows(text: str) -> Iterator[tuple[int, list[str], list[int]]]:
+    """Each row's last line number, its cells, and the indices of its badly quoted cells.
+
+    Rows are read strictly; a row on one line that a strict reader refuses is split as a
+    lenient reader would, and its badly quoted cells are listed (the caller decides).
+    """
+    lines = io.StringIO(text, newline="").readlines()
+    reader = csv.reader(lines, delimiter=";", strict=True)
+    while True:
+        start = reader.line_num
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            cells, badly_quoted = _lenient_cells(lines[start])
+            if reader.line_num != start + 1 or not badly_quoted:
+                problem = "a quote that is never closed" if "end of data" in str(error) else error
+                raise PabulibError(f"unreadable row: {problem}", start + 1) from None
+            yield start + 1, cells, badly_quoted
+        else:
+            yield reader.line_num, row, []
+
+
+def _lenient_cells(line: str) -> tuple[list[str], list[int]]:
+    """The cells of one line as a lenient csv reader (and pabutools) reads them, and the
+    indices of the badly quoted ones: text after a closing quote, or a quote never closed."""
+    text = line.rstrip("\r\n")
+    cells: list[str] = []
+    badly_quoted: list[int] = []
+    at = 0
+    while True:
+        match = CELL.match(text, at)
+        quoted, after, unclosed, plain = match.groups()
+        if plain is not None:
+            cells.append(plain)
+        else:
+            if after or unclosed is not None:
+                badly_quoted.append(len(cells))
+            cells.append(unclosed.replace('""', '"') if quoted is None
+                         else quoted.replace('""', '"') + after)
+        at = match.end() + 1
+        if at > len(text):
+            return cells, badly_quoted
+
+
+def _accept_badly_quoted(section: _Section, line: int, row: list[str], cells: list[int]) -> None:
+    """Warn of badly quoted free text; refuse a badly quoted cell anywhere else."""
+    header = section.header or []
+    for index in cells:
+        if section.name == "meta":
+            column = row[0].strip() if index == 1 else ""
+        else:
+            column = header[index] if index < len(header) else ""
+        if column not in FREE_TEXT:
+            where = f"the {column} column" if column else f"field {index + 1}"
+            raise PabulibError(f"unreadable row: a badly quoted cell in {where}", line)
+        warnings.warn(PabulibWarning(
+            f"the {column} cell is badly quoted; read as {row[index]!r}", line), stacklevel=2)
 
 
 def _header(row: list[str], line: int) -> list[str]:
@@ -225,13 +298,29 @@ def _budget(meta: dict[str, str], line: int) -> int:
 
 
 def _decimal(text: str, what: str, line: int) -> Decimal:
-    try:
-        value = Decimal(text.strip())
-    except InvalidOperation:
-        raise PabulibError(f"{what} {text!r} is not a number", line) from None
-    if not value.is_finite() or value < 0:
-        raise PabulibError(f"{what} {text!r} is not a non-negative number", line)
+    """A non-negative number in the digits 0-9, at most ``MAX_AMOUNT``."""
+    digits = text.strip()
+    if not NUMBER.fullmatch(digits):
+        if digits.startswith("-") and NUMBER.fullmatch(digits[1:]):
+            raise PabulibError(f"{what} {text!r} is not a non-negative number", line)
+        raise PabulibError(f"{what} {text!r} is not a number (the digits 0-9, at most one "
+                           "decimal point)", line)
+    value = Decimal(digits)
+    if value > MAX_AMOUNT:
+        raise PabulibError(f"{what} {text!r} is larger than the tally accepts "
+                           f"({MAX_AMOUNT:,})", line)
     return value
+
+
+def _check_declared(meta: dict[str, str], lines: dict[str, int], counted: dict[str, int]) -> None:
+    """Refuse a META count (``num_projects``, ``num_votes``) that the rows contradict."""
+    for key, count in counted.items():
+        if key in meta:
+            declared = _whole(meta[key], key, lines[key])
+            if declared != count:
+                rows = "projects" if key == "num_projects" else "votes"
+                raise PabulibError(f"META {key} is {declared} but the file lists {count} {rows} "
+                                   "(is it cut short or edited?)", lines[key])
 
 
 def _whole(text: str, what: str, line: int) -> int:
@@ -276,25 +365,35 @@ def _read_ballots(section: _Section, vote_type: VoteType, project_ids: set[str])
     points_at = header.index("points") if vote_type in POINTS_TYPES else None
     counts: Counter[tuple[str, str | None]] = Counter()
     lines: dict[tuple[str, str | None], int] = {}
+    voters: dict[str, int] = {}
     for line, row in section.rows:
-        if len(row) > len(header):
-            raise PabulibError(f"{len(row)} fields in a VOTES row whose header has {len(header)}",
-                               line)
-        raw = (_cell(row, vote_at), None if points_at is None else _cell(row, points_at))
+        if len(row) != len(header):
+            cut = " (is the file cut short?)" if len(row) < len(header) else ""
+            raise PabulibError(f"{len(row)} fields in a VOTES row whose header has "
+                               f"{len(header)}{cut}", line)
+        voter = row[0].strip()
+        if voters.setdefault(voter, line) != line:
+            raise PabulibError(f"voter id {voter!r} appears twice, on lines {voters[voter]} "
+                               f"and {line}", line)
+        raw = (row[vote_at], None if points_at is None else row[points_at])
         counts[raw] += 1
         lines.setdefault(raw, line)
     return [Ballot(*_ballot_content(raw, vote_type, project_ids, lines[raw]), weight)
             for raw, weight in counts.items()]
 
 
-def _cell(row: list[str], index: int) -> str:
-    return row[index] if index < len(row) else ""
+def _items(cell: str, what: str, line: int) -> list[str]:
+    """The comma-separated items of a vote or points cell; an empty cell has none."""
+    items = [item.strip() for item in cell.split(",")] if cell.strip() else []
+    if "" in items:
+        raise PabulibError(f"an empty item in the {what} list {cell!r}", line)
+    return items
 
 
 def _ballot_content(
     raw: tuple[str, str | None], vote_type: VoteType, project_ids: set[str], line: int
 ) -> tuple[tuple[str, ...], tuple[int, ...]]:
-    projects = tuple(p.strip() for p in raw[0].split(",") if p.strip())
+    projects = tuple(_items(raw[0], "vote", line))
     for project_id in projects:
         if project_id not in project_ids:
             raise PabulibError(f"a vote for {project_id!r}, which is not in PROJECTS", line)
@@ -304,7 +403,7 @@ def _ballot_content(
         raise PabulibError(f"a {vote_type} ballot names a project twice", line)
     if raw[1] is None:
         return projects, ()
-    points = tuple(_signed_whole(p, line) for p in raw[1].split(",") if p.strip())
+    points = tuple(_signed_whole(p, line) for p in _items(raw[1], "points", line))
     if len(points) != len(projects):
         raise PabulibError(f"{len(projects)} projects but {len(points)} points", line)
     return projects, points

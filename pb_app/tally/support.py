@@ -8,7 +8,9 @@ Ranked ballots become points by an ``ordinal_scheme``:
 - ``approval``: every ranked project gets one point, whatever its rank.
 
 Support is the number of voters who approved a project (approval, choose-1) or the total
-points it received (cumulative, scoring, ranked ballots after scoring).
+points it received (cumulative, scoring, ranked ballots after scoring). Sums are NumPy int64,
+exact because :func:`build_profile` first checks that the largest point times the number of
+voters (or of projects) stays below 2^63, and that no budget or cost exceeds ``MAX_AMOUNT``.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from itertools import chain, pairwise
 
 import numpy as np
 
-from pb_app.tally.errors import TallyError
+from pb_app.tally.errors import INT64_LIMIT, MAX_AMOUNT, TallyError
 from pb_app.tally.model import Ballot, Election, VoteType
 
 ORDINAL_SCHEMES = ("borda", "approval")
@@ -59,7 +61,8 @@ def build_profile(election: Election, ordinal_scheme: str = "borda") -> Profile:
     """Group identical ballots and compute every project's supporters and support.
 
     Raises TallyError for a ballot naming an unknown or repeated project, points that do not
-    match the ballot type, a negative cost or budget, or an unknown ordinal scheme.
+    match the ballot type, a negative cost or budget, a budget, cost or points too large to
+    count exactly, or an unknown ordinal scheme.
     """
     ids = tuple(p.id for p in election.projects)
     index = {pid: j for j, pid in enumerate(ids)}
@@ -67,6 +70,8 @@ def build_profile(election: Election, ordinal_scheme: str = "borda") -> Profile:
         raise TallyError("two projects share the same id")
     if election.budget < 0 or any(p.cost < 0 for p in election.projects):
         raise TallyError("costs and the budget must not be negative")
+    if election.budget > MAX_AMOUNT or any(p.cost > MAX_AMOUNT for p in election.projects):
+        raise TallyError(f"a budget or cost above {MAX_AMOUNT:,} is more than the tally accepts")
     top = _ordinal_length(election) if election.vote_type == VoteType.ORDINAL else 0
     if election.vote_type == VoteType.ORDINAL and ordinal_scheme not in ORDINAL_SCHEMES:
         raise TallyError(f"unknown ordinal scheme {ordinal_scheme!r}")
@@ -79,6 +84,7 @@ def build_profile(election: Election, ordinal_scheme: str = "borda") -> Profile:
         counts[key] = counts.get(key, 0) + ballot.weight
         n_voters += ballot.weight
     groups = tuple(sorted(counts))
+    _check_sums_exact(election.vote_type, groups, top, max(n_voters, len(ids)))
     weights = np.array([counts[g] for g in groups], dtype=np.int64)
     supporters, points = _incidence(groups, len(ids))
     support = tuple(int(weights[s] @ pts) for s, pts in zip(supporters, points, strict=True))
@@ -99,9 +105,26 @@ def build_profile(election: Election, ordinal_scheme: str = "borda") -> Profile:
 
 
 def _ordinal_length(election: Election) -> int:
-    declared = dict(election.meta).get("max_length", "")
+    declared = dict(election.meta).get("max_length", "").strip()
     longest = max((len(b.projects) for b in election.ballots), default=0)
-    return max(longest, int(declared)) if declared.strip().isdigit() else longest
+    if not (declared.isascii() and declared.isdigit()):
+        return longest
+    if len(declared) > len(str(MAX_AMOUNT)):
+        raise TallyError(f"META max_length {declared} is more than the tally accepts")
+    return max(longest, int(declared))
+
+
+def _check_sums_exact(vote_type: VoteType, groups: tuple[Group, ...], top: int, most: int) -> None:
+    """Refuse points so large that a sum of ``most`` of them could pass 2^63 (int64)."""
+    if vote_type in APPROVAL_TYPES:
+        largest = 1
+    elif vote_type == VoteType.ORDINAL:
+        largest = top
+    else:
+        largest = max((max(points) for _, points in groups if points), default=0)
+    if largest * most >= INT64_LIMIT:
+        raise TallyError(f"points of {largest:,} are too large to add up exactly "
+                         f"({most:,} of them would pass 2^63)")
 
 
 def _ballot_key(

@@ -138,7 +138,7 @@ def test_a_malformed_file_is_reported_with_its_line(cli_runner, tmp_path: Path):
     broken.write_text(EXAMPLE1.read_text().replace("gym;400;", "gym;four hundred;"))
     result = _invoke(cli_runner, "run", broken, "--rule", "greedy")
     assert result.exit_code == 2
-    assert f"{broken}: line 15: cost 'four hundred' is not a number" in result.output
+    assert f"{broken}:15: cost 'four hundred' is not a number" in result.output
 
 
 @pytest.fixture
@@ -188,7 +188,7 @@ def test_verify_names_the_first_step_that_differs(cli_runner, recorded: Path):
 def test_verify_notices_other_ballots(cli_runner, recorded: Path, tmp_path: Path):
     other = tmp_path / "other.pb"
     lines = EXAMPLE1.read_text(encoding="utf-8").splitlines(keepends=True)
-    other.write_text("".join(lines[:-1]), encoding="utf-8")
+    other.write_text("".join(lines[:-1]) + "11;gym\n", encoding="utf-8")
     result = _invoke(cli_runner, "verify", other, recorded)
     assert result.exit_code == 1
     assert f"input SHA-256: recorded {fingerprint(read_pb(EXAMPLE1))}" in result.output
@@ -232,7 +232,7 @@ def test_the_command_module_stays_free_of_flask():
                 if isinstance(node, ast.Import) for alias in node.names}
     imported |= {node.module.split(".")[0] for node in ast.walk(tree)
                  if isinstance(node, ast.ImportFrom) and node.module}
-    assert imported <= {"__future__", "json", "pathlib", "typing", "click", "pb_app"}
+    assert imported <= {"__future__", "json", "pathlib", "typing", "warnings", "click", "pb_app"}
 
 
 def test_the_prefilter_option_reproduces_swiecie_and_its_result_verifies(cli_runner, tmp_path):
