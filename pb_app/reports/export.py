@@ -60,8 +60,9 @@ def _shown(value: int | None) -> object:
 ROUND_HEADER = ("round_id", "round", "locality", "population", "budget_gbp", "allocated_gbp",
                 "spent_gbp", "ballots", "voters", "eligible_residents", "turnout_percent", "rule",
                 "input_sha256", "snapshot_sha256", "algorithm_version")
-PROJECT_HEADER = ("project", "locality", "round", "cost_gbp", "support", "funded",
-                  "allocated_gbp", "spent_gbp", "delivery", "flag", "outcomes", "priorities")
+PROJECT_HEADER = ("project", "locality", "round", "cost_gbp", "support", "support_unit",
+                  "funded", "allocated_gbp", "spent_gbp", "delivery", "flag", "outcomes",
+                  "priorities")
 TOTAL_HEADER = ("financial_year", "locality", "budget_gbp", "allocated_gbp", "unallocated_gbp",
                 "spent_gbp", "returned_gbp", "outstanding_gbp", "reconciles")
 
@@ -84,6 +85,7 @@ def _round_rows(report: OversightReport) -> list[list[object]]:
 
 def _project_rows(report: OversightReport) -> list[list[object]]:
     return [[p.title, p.locality, p.round_title, pounds_cell(p.cost_pence), p.support,
+             p.support_unit,
              "yes" if p.is_funded else "no", pounds_cell(p.allocated_pence),
              pounds_cell(p.spent_pence), p.delivery, p.flag, " ".join(map(str, p.outcomes)),
              "; ".join(p.priorities)] for p in report.projects]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pb_app.monitoring.suppression import HIDDEN_MARK, HIDDEN_NOTE, hidden_text
 from pb_app.reports.charts import BarChart, bar_chart
 from pb_app.reports.services import ALL_AGES, ALL_LOCALITIES, OversightReport, Tally
+from pb_app.results.explanation import support_text
 from pb_app.results.ledger import financial_year_label, money_text
 
 NOT_KNOWN = "not known"
@@ -171,7 +172,7 @@ def rounds_table(report: OversightReport) -> FigureTable:
 def projects_table(report: OversightReport) -> FigureTable:
     """Every project on a counted ballot, its support and what became of it."""
     rows = tuple(
-        (p.title, p.locality, money_text(p.cost_pence), f"{p.support:,}",
+        (p.title, p.locality, money_text(p.cost_pence), support_text(p.support, p.support_unit),
          "Funded" if p.is_funded else "Not funded", ", ".join(map(str, p.outcomes)),
          p.delivery, p.flag)
         for p in report.projects

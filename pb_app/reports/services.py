@@ -39,6 +39,7 @@ from pb_app.localities.models import AGE_BANDS, Locality
 from pb_app.monitoring.services import AggregateTable, aggregate_responses, count_responses
 from pb_app.monitoring.suppression import suppress
 from pb_app.proposals.models import OUTCOMES, Proposal, Status
+from pb_app.results.explanation import support_unit
 from pb_app.results.ledger import (
     FLAG_LABELS,
     LedgerLine,
@@ -87,13 +88,15 @@ class RoundLine:
 
 @dataclass(frozen=True)
 class ProjectLine:
-    """One project on a counted ballot: cost, support, funding, outcomes and delivery."""
+    """One project on a counted ballot: cost, support (counting ``support_unit``: votes,
+    points, ...), funding, outcomes and delivery."""
 
     title: str
     locality: str
     round_title: str
     cost_pence: int
     support: int
+    support_unit: str
     is_funded: bool
     outcomes: tuple[int, ...]
     priorities: tuple[str, ...]
@@ -287,7 +290,7 @@ def _project_lines(rows, lines: list[LedgerLine]) -> list[ProjectLine]:
     by_proposal = {line.allocation.proposal_id: line for line in lines}
     projects = []
     for round_, snapshot, _ in rows:
-        support = json.loads(snapshot.support_json)
+        support, unit = json.loads(snapshot.support_json), support_unit(snapshot)
         query = select(Proposal).where(
             Proposal.round_id == round_.id, Proposal.status == Status.ACCEPTED.value
         )
@@ -300,6 +303,7 @@ def _project_lines(rows, lines: list[LedgerLine]) -> list[ProjectLine]:
                     round_.title,
                     proposal.cost_pence,
                     support.get(str(proposal.id), 0),
+                    unit,
                     line is not None,
                     tuple(proposal.outcomes or ()),
                     tuple(proposal.priorities or ()),

@@ -1,8 +1,9 @@
 """A round's stored ballots and declared rules, as the tally core's plain data.
 
 This is the one place that reads rounds, proposals and ballots for the count: the election
-(projects on the ballot, anonymous ballots, budget), the fully specified rule with its
-tie-break (the lottery seed is revealed here), and the per-project support.
+(projects on the ballot, anonymous ballots, budget) and the fully specified rule with its
+tie-break (the lottery seed is revealed here). Each project's support is the tally's own, in
+its result.
 """
 
 from __future__ import annotations
@@ -118,12 +119,3 @@ def rule_spec_for(round_: Round, ballot_count: int) -> RuleSpec:
             tie_break=tie_break,
         )
     return RuleSpec(rule=round_.tally_rule, tie_break=tie_break)
-
-
-def support_of(election: Election) -> dict[str, int]:
-    """Supporters of each project: the (weighted) ballots that name it."""
-    support = dict.fromkeys((p.id for p in election.projects), 0)
-    for ballot in election.ballots:
-        for project_id in ballot.projects:
-            support[project_id] += ballot.weight
-    return support

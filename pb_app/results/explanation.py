@@ -20,6 +20,7 @@ from pb_app.tally.engine import run_tally
 from pb_app.tally.explain import result_to_dict, spec_from_dict
 from pb_app.tally.model import RuleSpec
 from pb_app.tally.pabulib import read_pb
+from pb_app.voting.ballots import RANKED
 
 VOTE_BALLOTS = ("approval", "knapsack")
 DECIDED_BY = {
@@ -38,7 +39,12 @@ ADD1_REASONS = {
 
 @dataclass(frozen=True)
 class Figures:
-    """What the sentences need besides the steps: names, costs, support and the rule."""
+    """What the sentences need besides the steps: names, costs, support and the rule.
+
+    ``supporters`` is each project's support as stored with the count, ``unit`` what the
+    ballot counts (see ``ballot_unit``) and ``support_unit`` what the stored support counts,
+    when that differs (see ``support_unit``).
+    """
 
     titles: dict[str, str]
     costs: dict[str, int]
@@ -47,6 +53,7 @@ class Figures:
     voters: int
     unit: str
     rule: dict
+    support_unit: str = ""
 
     def title(self, project_id: str) -> str:
         """The project's title (its number if the round no longer has it)."""
@@ -97,9 +104,28 @@ def _plural(count: int, word: str) -> str:
     return f"{count:,} {word if count == 1 else word + 's'}"
 
 
-def _support(count: int, unit: str) -> str:
+def support_text(count: int, unit: str) -> str:
     """A number of votes or points (``unit`` is the plural): (1, "votes") -> "1 vote"."""
     return _plural(count, unit.removesuffix("s"))
+
+
+def ballot_unit(ballot_type: str, rule: dict) -> str:
+    """What the tally counts as support, as a plural word: "votes" on approval and knapsack
+    ballots, "points" on cumulative and score ballots, "ranking points" on ranked ballots (the
+    Borda count: points by place), or "votes" if each ranked project counts once."""
+    if ballot_type == RANKED:
+        return "votes" if rule.get("ordinal_scheme") == "approval" else "ranking points"
+    return "votes" if ballot_type in VOTE_BALLOTS else "points"
+
+
+def support_unit(snapshot) -> str:
+    """What the snapshot's stored support counts: the ballot's unit, except in a count stored
+    before results carried the tally's support, which stored the voters who chose each
+    project; on a ballot of points that is "voters", and such a count is shown as stored."""
+    unit = ballot_unit(snapshot.round.ballot_type, json.loads(snapshot.rule_json))
+    if unit == "votes" or "support" in json.loads(snapshot.result_json):
+        return unit
+    return "voters"
 
 
 # --- Reading the snapshot -------------------------------------------------------------------
@@ -118,8 +144,9 @@ def read_count(snapshot, titles: dict[str, tuple[str, int]]) -> tuple[Figures, S
         supporters={pid: int(n) for pid, n in json.loads(snapshot.support_json).items()},
         budget_pence=snapshot.budget_pence,
         voters=snapshot.ballot_count,
-        unit="votes" if snapshot.round.ballot_type in VOTE_BALLOTS else "points",
+        unit=ballot_unit(snapshot.round.ballot_type, json.loads(snapshot.rule_json)),
         rule=result.get("rule", json.loads(snapshot.rule_json)),
+        support_unit=support_unit(snapshot),
     )
     count = StoredCount(
         list(result.get("steps", [])),
@@ -175,6 +202,9 @@ def rule_in_sentences(figures: Figures) -> str:
             "greedy-threshold": (f" A project needs at least {rule.get('threshold', 0):,} {unit} "
                                  "to be considered, and one that does not fit is skipped."),
         }.get(name, "")
+    if unit == "ranking points":
+        text += (" On a ranked ballot, a first choice gets as many ranking points as the longest "
+                 "ballot has places, and each later choice 1 fewer.")
     return text + " " + _tie_rule(figures)
 
 
@@ -279,7 +309,7 @@ class _Narrator:
                 f"{ADD1_REASONS.get(data['reason'], 'the result could not improve')}.")
 
     def _greedy(self, data: dict, pid: str) -> str:
-        head = (f"{self.f.title(pid)} had {_support(data['support'], self.f.unit)} and cost "
+        head = (f"{self.f.title(pid)} had {support_text(data['support'], self.f.unit)} and cost "
                 f"{money_text(data['cost'])}:")
         left = money_text(data["left"])
         if data["outcome"] == "funded":
@@ -347,7 +377,7 @@ def _why_greedy(figures: Figures, greedy_steps: list[dict], step: dict) -> Why:
     """A project a greedy pass decided: its support, cost, and the money left at its turn."""
     data, number, unit = step["data"], step["number"], figures.unit
     cost, left, outcome = data["cost"], data["left"], data["outcome"]
-    head = f"It had {_support(data['support'], unit)} and cost {money_text(cost)}."
+    head = f"It had {support_text(data['support'], unit)} and cost {money_text(cost)}."
     if outcome == "funded":
         return Why(f"{head} It was funded, leaving {money_text(left)} in the budget.",
                    _chosen(figures, step), number)
@@ -371,10 +401,12 @@ def _why_greedy(figures: Figures, greedy_steps: list[dict], step: dict) -> Why:
 
 
 def _chosen(figures: Figures, step: dict) -> str:
-    """The step that funded a project, and its supporters."""
-    supporters = figures.supporters.get(step["project_id"], 0)
-    return (f"Funded at step {step['number']} of the count, with "
-            f"{_plural(supporters, 'supporter')}.")
+    """The step that funded a project, and its support as the Support column shows it."""
+    support = figures.supporters.get(step["project_id"], 0)
+    unit = figures.support_unit or figures.unit
+    backing = (_plural(support, "supporter") if unit in ("votes", "voters")
+               else support_text(support, unit))
+    return f"Funded at step {step['number']} of the count, with {backing}."
 
 
 def _votes_sentence(figures: Figures, greedy_steps: list[dict], target: dict) -> str:

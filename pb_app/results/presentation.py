@@ -16,6 +16,7 @@ from pb_app.results.explanation import (
     count_in_sentences,
     project_reasons,
     read_count,
+    support_text,
 )
 from pb_app.results.models import CountSnapshot
 from pb_app.results.spending import SpendingRow, spending_rows, spending_summary, spending_svg
@@ -26,16 +27,23 @@ from pb_app.tally.explain import describe_rule, spec_from_dict
 @dataclass(frozen=True)
 class ProjectOutcome:
     """One project on the ballot, as the results page shows it, with why it was funded or not:
-    ``why`` the headline, ``detail`` the step, the shortfall and the votes it needed."""
+    ``why`` the headline, ``detail`` the step, the shortfall and the votes it needed;
+    ``support`` counts ``support_unit`` (votes, points, ...: see ``support_unit``)."""
 
     project_id: str
     title: str
     cost_pence: int
     support: int
+    support_unit: str
     is_funded: bool
     allocated_pence: int
     why: str
     detail: str = ""
+
+    @property
+    def support_text(self) -> str:
+        """The support with its unit: "18 points", "1 vote"."""
+        return support_text(self.support, self.support_unit)
 
 
 @dataclass(frozen=True)
@@ -61,14 +69,14 @@ def explain(snapshot: CountSnapshot) -> Explained:
     titles = _titles(snapshot)
     figures, count = read_count(snapshot, titles)
     reasons = project_reasons(figures, count)
-    support = figures.supporters
+    support, unit = figures.supporters, figures.support_unit
     allocation = [(pid, amount) for pid, amount in count.allocation]
     allocated = dict(allocation)
     order = [pid for pid, _ in allocation] + sorted(
         (pid for pid in support if pid not in allocated), key=lambda pid: (-support[pid], pid)
     )
     outcomes = [
-        ProjectOutcome(pid, figures.title(pid), figures.costs[pid], support[pid],
+        ProjectOutcome(pid, figures.title(pid), figures.costs[pid], support[pid], unit,
                        pid in allocated, allocated.get(pid, 0), reasons[pid].summary,
                        reasons[pid].detail)
         for pid in order
@@ -86,8 +94,9 @@ def project_outcomes(snapshot: CountSnapshot) -> list[ProjectOutcome]:
 
 def support_chart(outcomes: list[ProjectOutcome]) -> str:
     """An SVG bar chart of each project's support, funded projects in green."""
+    unit = outcomes[0].support_unit if outcomes else "votes"
     chart = bar_chart(
-        "Support for each project (funded in green)",
+        f"Support for each project, in {unit} (funded in green)",
         [(o.title, o.support) for o in outcomes],
         lambda n: f"{n:,}",
         highlighted=[o.is_funded for o in outcomes],

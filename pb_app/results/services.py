@@ -21,7 +21,7 @@ from pb_app.audit.services import canonical_json, record_checkpoint, record_even
 from pb_app.ballotbox.models import BallotEnvelope
 from pb_app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from pb_app.extensions import db
-from pb_app.results.election import build_count_input, rule_spec_for, support_of
+from pb_app.results.election import build_count_input, rule_spec_for
 from pb_app.results.ledger import create_allocations
 from pb_app.results.models import (
     RETURNED,
@@ -156,7 +156,7 @@ def count_round(round_: Round, actor: User) -> CountSnapshot:
         explanation=explanation,
         winners_json=json.dumps(list(result.selected)),
         allocation_json=json.dumps([list(pair) for pair in result.allocation]),
-        support_json=json.dumps(support_of(election)),
+        support_json=json.dumps(dict(result.support)),
         checks_json=canonical_json(_count_checks(round_, batches, result)),
         budget_pence=result.budget,
         spent_pence=result.spent,
