@@ -4,7 +4,9 @@ A stable contract that scripts outside the project rely on::
 
     flask --app wsgi tally run FILE.pb --rule RULE [--completion add1|add1-greedy]
         [--comparison] [--exhaustive-stop] [--integral-start] [--increment N]
-        [--threshold N] [--ordinal-scheme borda|approval] [--min-share-divisor N]
+        [--threshold N] [--threshold-percent P] [--reserve-percent P]
+        [--conflict ID,ID,...]... [--withdrawn ID]...
+        [--ordinal-scheme borda|approval] [--min-share-divisor N]
         [--tie-break lexico|lottery|declared:ID,ID,...] [--tie-criteria support,cost|none]
         [--seed SEED] [--json]
     flask --app wsgi tally verify FILE.pb RESULT.json
@@ -59,6 +61,15 @@ def tally_cli() -> None:
               help="add1: the raise per voter, in currency units.")
 @click.option("--threshold", type=click.IntRange(min=0), default=0, show_default=True,
               help="greedy-threshold: the minimum support.")
+@click.option("--threshold-percent", type=click.IntRange(0, 100), default=0, show_default=True,
+              help="greedy-threshold, greedy-no-skip: the minimum share of voters, in percent.")
+@click.option("--reserve-percent", type=click.IntRange(0, 100), default=0, show_default=True,
+              help="greedy-no-skip: fund the first project that does not fit from reserve "
+                   "funds when the money left covers this share of its cost (Poznan: 80).")
+@click.option("--conflict", "conflicts", multiple=True, metavar="ID,ID,...",
+              help="Greedy rules: projects that cannot both be funded (repeatable).")
+@click.option("--withdrawn", multiple=True, metavar="ID",
+              help="A project withdrawn after the vote: never funded (repeatable).")
 @click.option("--ordinal-scheme", type=click.Choice(ORDINAL_SCHEMES), default="borda",
               show_default=True, help="How ranked ballots become points.")
 @click.option("--min-share-divisor", type=click.IntRange(min=0), default=0, show_default=True,
@@ -178,13 +189,19 @@ def _tally(election: Election, spec: RuleSpec) -> Result:
 
 def _spec(
     rule: str, completion: str | None, comparison: bool, exhaustive_stop: bool,
-    integral_start: bool, increment: int, threshold: int, ordinal_scheme: str,
-    min_share_divisor: int, order: str, tie_criteria: str, seed: str | None,
+    integral_start: bool, increment: int, threshold: int, threshold_percent: int,
+    reserve_percent: int, conflicts: tuple[str, ...], withdrawn: tuple[str, ...],
+    ordinal_scheme: str, min_share_divisor: int, order: str, tie_criteria: str,
+    seed: str | None,
 ) -> RuleSpec:
     """The rule as the options declare it."""
     return RuleSpec(
         rule=rule, completion=completion, increment=increment, integral_start=integral_start,
         exhaustive_stop=exhaustive_stop, comparison=comparison, threshold=threshold,
+        threshold_percent=threshold_percent, reserve_percent=reserve_percent,
+        conflicts=tuple(tuple(p.strip() for p in group.split(",") if p.strip())
+                        for group in conflicts),
+        withdrawn=withdrawn,
         ordinal_scheme=ordinal_scheme, min_share_divisor=min_share_divisor,
         tie_break=_tie_break(order, tie_criteria, seed),
     )

@@ -10,17 +10,19 @@ from __future__ import annotations
 from pb_app.tally.equalshares import run_equal_shares
 from pb_app.tally.errors import TallyError
 from pb_app.tally.explain import StepLog, describe_rule, money
-from pb_app.tally.greedy import run_greedy
+from pb_app.tally.greedy import greedy_options, run_greedy
 from pb_app.tally.model import ALGORITHM_VERSION, Election, Result, RuleSpec
 from pb_app.tally.pabulib import fingerprint
 from pb_app.tally.phragmen import run_phragmen
-from pb_app.tally.prefilter import exclude_low_share
+from pb_app.tally.prefilter import exclude_low_share, exclude_withdrawn
 from pb_app.tally.support import APPROVAL_TYPES, Profile, build_profile
 from pb_app.tally.tiebreak import build_tie_order
 
 __all__ = ["TallyError", "run_tally", "validate_spec"]
 
 RULES = ("greedy", "greedy-no-skip", "greedy-threshold", "mes", "phragmen")
+GREEDY_RULES = ("greedy", "greedy-no-skip", "greedy-threshold")
+THRESHOLD_RULES = ("greedy-no-skip", "greedy-threshold")
 COMPLETIONS = (None, "add1", "add1-greedy")
 
 
@@ -40,12 +42,45 @@ def validate_spec(election: Election, spec: RuleSpec) -> None:
         raise TallyError("integral start and exhaustive stop need the add1 completion")
     if not isinstance(spec.increment, int) or spec.increment < 1:
         raise TallyError("the add1 increment must be a whole number of at least 1")
-    if spec.threshold and spec.rule != "greedy-threshold":
-        raise TallyError("a support threshold applies to greedy-threshold only")
+    if (spec.threshold or spec.threshold_percent) and spec.rule not in THRESHOLD_RULES:
+        raise TallyError("a support threshold applies to greedy-no-skip and greedy-threshold only")
     if spec.threshold < 0:
         raise TallyError("the support threshold must not be negative")
+    _validate_greedy_options(election, spec)
     if not isinstance(spec.min_share_divisor, int) or spec.min_share_divisor < 0:
         raise TallyError("the pre-filter divisor must be a whole number, 0 for no pre-filter")
+
+
+def _validate_greedy_options(election: Election, spec: RuleSpec) -> None:
+    """Raise TallyError for a share, reserve, conflict group or withdrawal that cannot apply."""
+    ids = {project.id for project in election.projects}
+    if not 0 <= spec.threshold_percent <= 100:
+        raise TallyError("the share of voters must be between 0 and 100 percent")
+    if not 0 <= spec.reserve_percent <= 100:
+        raise TallyError("the reserve share must be between 0 and 100 percent")
+    if spec.reserve_percent and spec.rule != "greedy-no-skip":
+        raise TallyError("reserve funding applies to greedy-no-skip only")
+    if spec.conflicts and spec.rule not in GREEDY_RULES:
+        raise TallyError("conflict groups apply to the greedy rules only")
+    for group in spec.conflicts:
+        if len(set(group)) < 2:
+            raise TallyError("a conflict group needs at least two different projects")
+        if unknown := sorted(set(group) - ids):
+            raise TallyError(f"conflict group names unknown project {unknown[0]!r}")
+    if unknown := sorted(set(spec.withdrawn) - ids):
+        raise TallyError(f"withdrawn project {unknown[0]!r} is not in the election")
+
+
+def _log_result(log: StepLog, count: int, spent: int, budget: int) -> None:
+    """The last step: what was funded, and the money left or taken from reserve funds."""
+    if spent <= budget:
+        log.add("result", f"Funded {count} projects for {money(spent)}; "
+                f"{money(budget - spent)} of {money(budget)} unspent.",
+                spent=spent, unspent=budget - spent)
+        return
+    log.add("result", f"Funded {count} projects for {money(spent)}: the whole budget of "
+            f"{money(budget)} and {money(spent - budget)} from reserve funds.",
+            spent=spent, unspent=0, reserve=spent - budget)
 
 
 def run_tally(election: Election, spec: RuleSpec) -> Result:
@@ -60,8 +95,10 @@ def run_tally(election: Election, spec: RuleSpec) -> Result:
     log.add("rule", f"Rule: {describe_rule(spec)}. Budget {money(election.budget)}, "
             f"{money(voters)} voters, {len(election.projects)} projects.")
     counted = election
+    if spec.withdrawn:
+        counted = exclude_withdrawn(counted, spec.withdrawn, log)
     if spec.min_share_divisor:
-        counted = exclude_low_share(election, spec.min_share_divisor, log)
+        counted = exclude_low_share(counted, spec.min_share_divisor, log)
     profile = build_profile(counted, spec.ordinal_scheme)
     order = build_tie_order(profile, spec.tie_break)
     if spec.rule == "mes":
@@ -69,13 +106,11 @@ def run_tally(election: Election, spec: RuleSpec) -> Result:
     elif spec.rule == "phragmen":
         funded = run_phragmen(profile, order, log)
     else:
-        funded = run_greedy(profile, order, log, spec.rule, spec.threshold)
+        funded = run_greedy(profile, order, log, greedy_options(spec, profile))
     selected = tuple(profile.ids[j] for j in funded)
     allocation = tuple((profile.ids[j], profile.costs[j]) for j in funded)
     spent = sum(cost for _, cost in allocation)
-    log.add("result", f"Funded {len(selected)} projects for {money(spent)}; "
-            f"{money(election.budget - spent)} of {money(election.budget)} unspent.",
-            spent=spent, unspent=election.budget - spent)
+    _log_result(log, len(selected), spent, election.budget)
     return Result(
         algorithm_version=ALGORITHM_VERSION,
         rule=spec,
@@ -84,7 +119,7 @@ def run_tally(election: Election, spec: RuleSpec) -> Result:
         selected=selected,
         allocation=allocation,
         spent=spent,
-        unspent=election.budget - spent,
+        unspent=max(election.budget - spent, 0),
         steps=log.steps,
         ties=log.ties,
         support=_support(election, counted, profile, spec.ordinal_scheme),

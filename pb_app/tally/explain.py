@@ -99,8 +99,16 @@ def describe_rule(spec: RuleSpec) -> str:
     if spec.min_share_divisor:
         parts.append(f"pre-filter: share of voters at least cost / ({spec.min_share_divisor} "
                      "x budget)")
-    if spec.rule == "greedy-threshold":
+    if spec.rule == "greedy-threshold" or spec.threshold:
         parts.append(f"threshold {spec.threshold}")
+    if spec.threshold_percent:
+        parts.append(f"threshold {spec.threshold_percent}% of voters")
+    if spec.reserve_percent:
+        parts.append(f"reserve funds for the next project if {spec.reserve_percent}% of it is "
+                     "covered")
+    parts += [f"at most one of {', '.join(group)}" for group in spec.conflicts]
+    if spec.withdrawn:
+        parts.append("withdrawn: " + ", ".join(spec.withdrawn))
     if spec.rule == "mes":
         parts.append(f"completion {spec.completion or 'none'}")
         if spec.completion:
@@ -113,6 +121,11 @@ def describe_rule(spec: RuleSpec) -> str:
     return "; ".join(parts)
 
 
+# Rule options added after results were first recorded: written only when used, so that a
+# result recorded before them still verifies byte for byte.
+LATER_OPTIONS = {"threshold_percent": 0, "reserve_percent": 0, "conflicts": (), "withdrawn": ()}
+
+
 def result_to_dict(result: Result, *, with_support: bool = True) -> dict:
     """The result as plain JSON-ready data (no floats; fractions as 'p/q').
 
@@ -122,6 +135,9 @@ def result_to_dict(result: Result, *, with_support: bool = True) -> dict:
     data = asdict(result)
     if not with_support:
         del data["support"]
+    for name, default in LATER_OPTIONS.items():
+        if data["rule"][name] == default:
+            del data["rule"][name]
     data["steps"] = [
         {**asdict(s), "data": {k: _listify(v) for k, v in s.data}} for s in result.steps
     ]
@@ -153,6 +169,10 @@ def spec_from_dict(data: dict) -> RuleSpec:
         declared=tuple(tb.get("declared", ())),
     )
     fields = {k: v for k, v in data.items() if k != "tie_break"}
+    if "conflicts" in fields:
+        fields["conflicts"] = tuple(tuple(group) for group in fields["conflicts"])
+    if "withdrawn" in fields:
+        fields["withdrawn"] = tuple(fields["withdrawn"])
     return RuleSpec(**fields, tie_break=tie_break)
 
 

@@ -1,9 +1,17 @@
 """Greedy by support: fund projects from most to least supported while they fit.
 
 - ``greedy``: skip a project that does not fit the money left and carry on;
-- ``greedy-no-skip``: stop at the first project that does not fit;
+- ``greedy-no-skip``: stop at the first project that does not fit; with a reserve share
+  (Poznań: 80%) that project is still funded, from reserve funds, when the money left covers
+  at least that share of its cost;
 - ``greedy-threshold``: as ``greedy``, ignoring projects whose support is under the
   threshold.
+
+A threshold is a minimum support (votes or points), a minimum share of the voters, or both;
+it applies to ``greedy-threshold`` and ``greedy-no-skip`` (Gdynia counts that way). A project
+under it is passed over and never stops the count. Conflict groups ("these projects cannot
+both be funded", e.g. two plans for one site) pass over a project once another project of
+one of its groups is funded; that never stops the count either.
 
 Support is approvals, or total points for cumulative, scoring and scored ranked ballots.
 Projects nobody supported are still funded when money is left (as the reference
@@ -16,26 +24,66 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pb_app.tally.explain import StepLog, money
+from pb_app.tally.model import RuleSpec
 from pb_app.tally.support import Profile
 from pb_app.tally.tiebreak import TieOrder
 
 FUNDED, TOO_DEAR, STOPPED, BELOW = "funded", "does not fit", "stopped", "below threshold"
+RESERVE, CONFLICT = "funded from reserve", "conflict"
+
+
+@dataclass(frozen=True)
+class GreedyOptions:
+    """The options of one greedy count, with conflict groups as project indices."""
+
+    variant: str = "greedy"
+    threshold: int = 0
+    threshold_percent: int = 0
+    reserve_percent: int = 0
+    conflicts: tuple[tuple[int, ...], ...] = ()
+
+    def is_below(self, profile: Profile, j: int) -> bool:
+        """True when project ``j`` misses the minimum support or the minimum share of voters."""
+        if self.variant == "greedy":
+            return False
+        return (profile.support[j] < self.threshold
+                or profile.backers[j] * 100 < self.threshold_percent * profile.n_voters)
+
+    def rival(self, j: int, chosen: set[int]) -> int | None:
+        """A funded project that cannot be funded together with ``j``, if there is one."""
+        return next((k for group in self.conflicts if j in group
+                     for k in group if k != j and k in chosen), None)
+
+    def covers(self, left: int, cost: int) -> bool:
+        """True when the reserve rule funds a project costing ``cost`` with ``left`` in hand."""
+        return bool(self.reserve_percent) and left * 100 >= self.reserve_percent * cost
+
+
+def greedy_options(spec: RuleSpec, profile: Profile) -> GreedyOptions:
+    """The greedy options the rule declares, its conflict groups turned into indices."""
+    index = {pid: j for j, pid in enumerate(profile.ids)}
+    return GreedyOptions(
+        variant=spec.rule, threshold=spec.threshold, threshold_percent=spec.threshold_percent,
+        reserve_percent=spec.reserve_percent,
+        conflicts=tuple(tuple(index[pid] for pid in group if pid in index)
+                        for group in spec.conflicts),
+    )
 
 
 @dataclass(frozen=True)
 class Decision:
-    """What greedy did with one project and the money left after it."""
+    """What greedy did with one project, the money left after it, and any rival funded."""
 
     project: int
     outcome: str
     left: int
+    rival: int | None = None
 
 
 def greedy_decisions(
     profile: Profile,
     order: TieOrder,
-    variant: str = "greedy",
-    threshold: int = 0,
+    options: GreedyOptions = GreedyOptions(),
     start: tuple[int, ...] = (),
 ) -> tuple[list[Decision], list[list[int]]]:
     """Run greedy from an initial selection; return the decisions and the ties met.
@@ -53,11 +101,15 @@ def greedy_decisions(
     ties: list[list[int]] = []
     stopped = False
     for pos, j in enumerate(queue):
-        if variant == "greedy-threshold" and profile.support[j] < threshold:
+        if options.is_below(profile, j):
             decisions.append(Decision(j, BELOW, left))
             continue
         if stopped:
             decisions.append(Decision(j, STOPPED, left))
+            continue
+        rival = options.rival(j, chosen)
+        if rival is not None:
+            decisions.append(Decision(j, CONFLICT, left, rival))
             continue
         if pos == 0 or profile.support[queue[pos - 1]] != profile.support[j]:
             tied = [k for k in queue[pos:] if profile.support[k] == profile.support[j]
@@ -66,10 +118,14 @@ def greedy_decisions(
                 ties.append(tied)
         if profile.costs[j] <= left:
             left -= profile.costs[j]
+            chosen.add(j)
             decisions.append(Decision(j, FUNDED, left))
+        elif options.variant == "greedy-no-skip":
+            stopped = True
+            funded = options.covers(left, profile.costs[j])
+            decisions.append(Decision(j, RESERVE if funded else STOPPED, left))
         else:
-            stopped = variant == "greedy-no-skip"
-            decisions.append(Decision(j, STOPPED if stopped else TOO_DEAR, left))
+            decisions.append(Decision(j, TOO_DEAR, left))
     return decisions, ties
 
 
@@ -77,12 +133,11 @@ def run_greedy(
     profile: Profile,
     order: TieOrder,
     log: StepLog,
-    variant: str = "greedy",
-    threshold: int = 0,
+    options: GreedyOptions = GreedyOptions(),
     start: tuple[int, ...] = (),
 ) -> list[int]:
     """Run greedy, explain every project in order, and return the funded indices in order."""
-    decisions, ties = greedy_decisions(profile, order, variant, threshold, start)
+    decisions, ties = greedy_decisions(profile, order, options, start)
     tie_at = {group[0]: group for group in ties}
     unit = "votes" if profile.is_approval else "points"
     funded: list[int] = []
@@ -93,15 +148,37 @@ def run_greedy(
             log.tie([profile.ids[k] for k in tie_at[j]], profile.ids[winner], decided_by)
         cost, support = profile.costs[j], profile.support[j]
         head = f"{profile.ids[j]}: {money(support)} {unit}, cost {money(cost)}."
-        if d.outcome == FUNDED:
+        extra = {}
+        if d.outcome in (FUNDED, RESERVE):
             funded.append(j)
+        if d.outcome == FUNDED:
             text = f"{head} Funded; {money(d.left)} left."
+        elif d.outcome == RESERVE:
+            reserve = cost - d.left
+            extra = {"reserve": reserve, "reserve_percent": options.reserve_percent}
+            text = (f"{head} Funded: the {money(d.left)} left covers at least "
+                    f"{options.reserve_percent}% of its cost, and reserve funds pay the other "
+                    f"{money(reserve)}. The count stops here.")
         elif d.outcome == TOO_DEAR:
             text = f"{head} Not funded: only {money(d.left)} left."
         elif d.outcome == STOPPED:
             text = f"{head} Not funded: the count stopped at the first project that did not fit."
+        elif d.outcome == CONFLICT:
+            extra = {"rival": profile.ids[d.rival]}
+            text = (f"{head} Not funded: it cannot be funded together with "
+                    f"{profile.ids[d.rival]}, which is already funded.")
         else:
-            text = f"{head} Not considered: under the threshold of {money(threshold)} {unit}."
+            text = f"{head} Not considered: {_threshold_words(options, unit)}."
         log.add("greedy", text, profile.ids[j], support=support, cost=cost, left=d.left,
-                outcome=d.outcome)
+                outcome=d.outcome, **extra)
     return funded
+
+
+def _threshold_words(options: GreedyOptions, unit: str) -> str:
+    """The threshold a project missed, in words."""
+    parts = []
+    if options.threshold:
+        parts.append(f"{money(options.threshold)} {unit}")
+    if options.threshold_percent:
+        parts.append(f"{options.threshold_percent}% of the voters")
+    return "under the threshold of " + " and ".join(parts or [f"0 {unit}"])

@@ -83,7 +83,12 @@ class RuleSpec:
     """The fully specified rule: every option that can change a result is explicit.
 
     - ``rule``: ``greedy``, ``greedy-no-skip``, ``greedy-threshold``, ``mes``, ``phragmen``;
-    - ``threshold``: minimum support for ``greedy-threshold``;
+    - ``threshold``: minimum support for ``greedy-threshold`` and ``greedy-no-skip``;
+      ``threshold_percent``: minimum share of the voters, in percent, for the same rules;
+    - ``reserve_percent``: ``greedy-no-skip`` only: when not 0, the first project that does
+      not fit is still funded (from reserve funds) if the money left covers this share of it;
+    - ``conflicts``: groups of project ids of which at most one is funded (greedy rules);
+    - ``withdrawn``: project ids withdrawn after the vote: never funded, by any rule;
     - MES completion: ``completion`` is None, ``add1`` or ``add1-greedy``; ``increment`` is
       the per-voter raise in currency units; ``integral_start`` starts from floor(B/n);
       ``exhaustive_stop`` also stops add1 at the first exhaustive outcome; ``comparison``
@@ -100,6 +105,10 @@ class RuleSpec:
     exhaustive_stop: bool = False
     comparison: bool = False
     threshold: int = 0
+    threshold_percent: int = 0
+    reserve_percent: int = 0
+    conflicts: tuple[tuple[str, ...], ...] = ()
+    withdrawn: tuple[str, ...] = ()
     ordinal_scheme: str = "borda"
     min_share_divisor: int = 0
     tie_break: TieBreak = field(default_factory=TieBreak)

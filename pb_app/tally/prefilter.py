@@ -1,4 +1,5 @@
-"""The vote-share pre-filter some cities run before counting (Świecie 2023, divisor 3).
+"""What is taken out before counting: the vote-share pre-filter (Świecie 2023, divisor 3)
+and projects withdrawn after the vote.
 
 A project is excluded when the share of voters who chose it is below its cost over
 ``divisor`` times the budget: with divisor 3, a project costing 30% of the budget needs at
@@ -34,7 +35,25 @@ def exclude_low_share(election: Election, divisor: int, log: StepLog) -> Electio
             chosen_by=tuple(chosen_by[project_id] for project_id in excluded))
     if not excluded:
         return election
-    gone = set(excluded)
+    return _remove(election, set(excluded))
+
+
+def exclude_withdrawn(election: Election, withdrawn: tuple[str, ...], log: StepLog) -> Election:
+    """The election without the projects withdrawn after the vote; one step for each.
+
+    Their votes are set aside: the rest of every ballot stands (on a ranked ballot, the
+    projects ranked below a withdrawn one move up a place).
+    """
+    gone = set(withdrawn)
+    for project in election.projects:
+        if project.id in gone:
+            log.add("withdrawn", f"{project.id}: withdrawn after the vote, so it cannot be "
+                    "funded; its votes are set aside.", project.id, cost=project.cost)
+    return _remove(election, gone)
+
+
+def _remove(election: Election, gone: set[str]) -> Election:
+    """The election with the ``gone`` projects taken off the list and off every ballot."""
     return dataclasses.replace(
         election,
         projects=tuple(p for p in election.projects if p.id not in gone),
