@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 from collections import Counter
 from dataclasses import dataclass
 
@@ -20,7 +19,7 @@ from sqlalchemy import select
 from pb_app.ballotbox.services import check_box_opened
 from pb_app.extensions import db
 from pb_app.proposals.models import Proposal, Status
-from pb_app.rounds.models import Round
+from pb_app.rounds.models import GREEDY_RULES, Round
 from pb_app.tally.model import Ballot, Election, Project, RuleSpec, TieBreak, VoteType
 from pb_app.voting.ballots import TALLY_VOTE_TYPES
 from pb_app.voting.models import Ballot as StoredBallot
@@ -98,7 +97,7 @@ def _meta(round_: Round) -> tuple[tuple[str, str], ...]:
 def rule_spec_for(round_: Round, ballot_count: int) -> RuleSpec:
     """The round's declared rule and tie-break, every option explicit (the seed included).
 
-    ``greedy-threshold``'s percentage becomes a minimum number of supporters, rounded up.
+    A greedy round's threshold and conflict groups are as ``Round.greedy_options`` reads them.
     For ``mes`` the round's comparison ``satisfaction`` is the comparison step and
     ``exhaustive`` the exhaustive stop.
     """
@@ -107,9 +106,9 @@ def rule_spec_for(round_: Round, ballot_count: int) -> RuleSpec:
     else:
         tie_break = TieBreak(order="lexico")
     params = round_.tally_params or {}
-    if round_.tally_rule == "greedy-threshold":
-        threshold = math.ceil(int(params.get("threshold_percent", 0)) * ballot_count / 100)
-        return RuleSpec(rule="greedy-threshold", threshold=threshold, tie_break=tie_break)
+    if round_.tally_rule in GREEDY_RULES:
+        on_ballot = {str(p.id) for p in ballot_projects(round_)}
+        return RuleSpec(tie_break=tie_break, **round_.greedy_options(ballot_count, on_ballot))
     if round_.tally_rule == "mes":
         return RuleSpec(
             rule="mes",

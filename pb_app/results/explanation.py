@@ -202,10 +202,32 @@ def rule_in_sentences(figures: Figures) -> str:
             "greedy-threshold": (f" A project needs at least {rule.get('threshold', 0):,} {unit} "
                                  "to be considered, and one that does not fit is skipped."),
         }.get(name, "")
+        text += _greedy_options_in_sentences(rule, unit)
+    if rule.get("withdrawn"):
+        text += (" Projects withdrawn after the vote cannot be funded, and their votes are set "
+                 "aside.")
     if unit == "ranking points":
         text += (" On a ranked ballot, a first choice gets as many ranking points as the longest "
                  "ballot has places, and each later choice 1 fewer.")
     return text + " " + _tie_rule(figures)
+
+
+def _greedy_options_in_sentences(rule: dict, unit: str) -> str:
+    """The threshold, reserve funding and conflicts of a greedy count, in sentences."""
+    text = ""
+    if rule["rule"] == "greedy-no-skip" and rule.get("threshold"):
+        text += (f" A project needs at least {rule['threshold']:,} {unit} to be considered; "
+                 "one with fewer is passed over and does not stop the count.")
+    if rule.get("threshold_percent"):
+        text += (f" A project needs the support of at least {rule['threshold_percent']}% of "
+                 "the voters to be considered.")
+    if rule.get("reserve_percent"):
+        text += (" The project that does not fit is still funded, from reserve funds, if the "
+                 f"money left covers at least {rule['reserve_percent']}% of its cost.")
+    if rule.get("conflicts"):
+        text += (" Some projects cannot both be funded (for example, two plans for one site): "
+                 "once one of them is funded, the others are passed over.")
+    return text
 
 
 def _tie_rule(figures: Figures) -> str:
@@ -272,6 +294,10 @@ class _Narrator:
                           for p, n in zip(data["excluded"], data["chosen_by"], strict=True))
         return f"{head} Set aside: {names}."
 
+    def _withdrawn(self, data: dict, pid: str) -> str:
+        return (f"{self.f.title(pid)} was withdrawn after the vote, so it could not be funded; "
+                "its votes were set aside.")
+
     def _stage(self, data: dict, pid: None) -> str:
         if "endowment" not in data:
             return (f"Money was still left, so the projects not yet funded were taken in order of "
@@ -315,11 +341,21 @@ class _Narrator:
         if data["outcome"] == "funded":
             self.spent = self.f.budget_pence - data["left"]
             return f"{head} funded, leaving {left}."
+        if data["outcome"] == "funded from reserve":
+            self.spent = self.f.budget_pence + data["reserve"]
+            return (f"{head} it did not fit in the {left} left, but that covered at least "
+                    f"{data['reserve_percent']}% of its cost, so it was funded with "
+                    f"{money_text(data['reserve'])} from reserve funds. The count stopped here.")
+        if data["outcome"] == "conflict":
+            return (f"{head} not funded, as it cannot be funded together with "
+                    f"{self.f.title(data['rival'])}, which was already funded.")
         if data["outcome"] == "does not fit":
             short = money_text(data["cost"] - data["left"])
             return f"{head} not funded, as only {left} was left ({short} short)."
         if data["outcome"] == "stopped":
             return f"{head} not funded, as the count had stopped at a project that did not fit."
+        if self.f.rule.get("threshold_percent"):
+            return f"{head} not considered, as it needed {_minimum_words(self.f)}."
         return (f"{head} not considered, as it had fewer than the minimum of "
                 f"{self.f.rule.get('threshold', 0):,} {self.f.unit}.")
 
@@ -347,6 +383,10 @@ class _Narrator:
                 "was kept" + (": it went like this." if data["kept"] == "greedy" else "."))
 
     def _result(self, data: dict, pid: None) -> str:
+        if data.get("reserve"):
+            return (f"In all, {money_text(data['spent'])} was spent: the whole "
+                    f"{money_text(self.f.budget_pence)} budget and "
+                    f"{money_text(data['reserve'])} from reserve funds.")
         return (f"In all, {money_text(data['spent'])} was spent and "
                 f"{money_text(data['unspent'])} of the {money_text(self.f.budget_pence)} budget "
                 "was left unspent.")
@@ -381,10 +421,18 @@ def _why_greedy(figures: Figures, greedy_steps: list[dict], step: dict) -> Why:
     if outcome == "funded":
         return Why(f"{head} It was funded, leaving {money_text(left)} in the budget.",
                    _chosen(figures, step), number)
+    if outcome == "funded from reserve":
+        return Why(f"{head} It was funded: the {money_text(left)} left covered enough of its "
+                   f"cost, and reserve funds paid the other {money_text(data['reserve'])}.",
+                   _chosen(figures, step), number)
+    if outcome == "conflict":
+        return Why(f"{head} Not funded: it cannot be funded together with "
+                   f"{figures.title(data['rival'])}, which was funded first.",
+                   f"Passed over at step {number}.", number)
     if outcome == "below threshold":
         return Why(f"{head} Not funded: it had fewer {unit} than the round's minimum.",
-                   f"It needed at least {figures.rule.get('threshold', 0):,} {unit} to be "
-                   f"considered (step {number}).", number)
+                   f"It needed {_minimum_words(figures)} to be considered (step {number}).",
+                   number)
     short = cost - left
     if outcome == "does not fit":
         summary = f"{head} Not funded: when its turn came only {money_text(left)} was left."
@@ -420,7 +468,7 @@ def _votes_sentence(figures: Figures, greedy_steps: list[dict], target: dict) ->
         data = step["data"]
         if step is target:
             break
-        if data["outcome"] == "below threshold":
+        if data["outcome"] in ("below threshold", "conflict"):
             continue
         if data["left"] + (data["cost"] if data["outcome"] == "funded" else 0) < cost:
             break
@@ -449,6 +497,9 @@ def _why_kept_greedy(figures: Figures, count: StoredCount, step: dict) -> Why:
 def _why_other(figures: Figures, step: dict, steps: list[dict]) -> Why:
     """A project an equal-shares or Phragmén step decided."""
     kind, data, number, pid = step["kind"], step["data"], step["number"], step["project_id"]
+    if kind == "withdrawn":
+        return Why("Not funded: it was withdrawn after the vote.",
+                   f"Its votes were set aside before the count (step {number}).", number)
     chosen = _chosen(figures, step)
     if kind == "mes":
         return Why(f"Funded by equal shares: {data['full_payers'] + data['capped_payers']:,} of "
@@ -492,3 +543,14 @@ def _why_unstepped(figures: Figures, count: StoredCount, pid: str) -> Why:
     if figures.rule["rule"] == "phragmen":
         return Why("Not funded: the count stopped before its turn came.")
     return Why("Not funded: its supporters' shares of the budget could not cover its cost.")
+
+
+def _minimum_words(figures: Figures) -> str:
+    """The minimum support a project needed: a number, a share of the voters, or both."""
+    rule, unit = figures.rule, figures.unit
+    parts = []
+    if rule.get("threshold") or not rule.get("threshold_percent"):
+        parts.append(f"at least {rule.get('threshold', 0):,} {unit}")
+    if rule.get("threshold_percent"):
+        parts.append(f"the support of at least {rule['threshold_percent']}% of the voters")
+    return " and ".join(parts)

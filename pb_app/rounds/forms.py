@@ -72,7 +72,8 @@ RULE_WORDS = {
                        " money left. No project after it is funded."),
     "greedy-threshold": ("Most votes first, for projects with enough support",
                          "As most votes first, but a project needs the support of at least a"
-                         " share of voters that you set."),
+                         " share of voters that you set, a number of votes, or both. The count"
+                         " can also stop at the first project that does not fit."),
     "phragmen": ("Evenly shared cost (Phragmén's method)",
                  "Projects are chosen one at a time, so that their cost is spread as evenly as"
                  " possible over the voters who support them."),
@@ -95,8 +96,10 @@ COMPARISON_WORDS = {
 }
 # Ballot type -> the one field its settings need; counting rule -> the fields it needs.
 BALLOT_FIELD = dict(zip(BALLOT_TYPES, BALLOT_PARAMS, strict=True))
-RULE_FIELDS = {"greedy-threshold": ("threshold_percent",), "mes": ("mes_completion",
-                                                                  "mes_comparison")}
+RULE_FIELDS = {"greedy": ("conflicts",), "greedy-no-skip": ("conflicts",),
+               "greedy-threshold": ("threshold_percent", "threshold_votes", "stop_at_first",
+                                    "conflicts"),
+               "mes": ("mes_completion", "mes_comparison")}
 # A setting's name (as the services name it) -> its field, where the two differ.
 FIELD_OF_SETTING = {"budget_pence": "budget", "min_project_cost_pence": "min_cost",
                     "max_project_cost_pence": "max_cost", "completion": "mes_completion",
@@ -128,6 +131,12 @@ def rules_in_plain_words(round_: Round) -> dict[str, str]:
     count = [_plain(RULE_WORDS, round_.tally_rule)]
     if params.get("threshold_percent") is not None:
         count.append(f"at least {params['threshold_percent']}% of voters")
+    if params.get("threshold_votes"):
+        count.append(f"at least {params['threshold_votes']} votes")
+    if params.get("stop_at_first"):
+        count.append("stopping at the first project that does not fit")
+    for group in params.get("conflicts") or ():
+        count.append("only one of projects " + ", ".join(group) + " can be funded")
     if params.get("completion"):
         count.append("when money is left unspent: "
                      + _plain(COMPLETION_WORDS, params["completion"]).lower())
@@ -236,6 +245,18 @@ class RoundForm(FlaskForm):
     threshold_percent = _count("Minimum support, in percent of voters",
                                "A project backed by fewer voters than this is not funded."
                                " For example, 10.")
+    threshold_votes = _count("Minimum support, as a number of votes",
+                             "Optional. A project with fewer votes (or points) than this is"
+                             " not funded either.")
+    stop_at_first = BooleanField("Stop at the first project that does not fit in the money"
+                                 " left (otherwise it is skipped and the count goes on)",
+                                 widget=GovCheckboxInput())
+    conflicts = TextAreaField("Projects that cannot both be funded",
+                              description="For example, two plans for the same site. Write"
+                                          " each group on a line of its own, as project"
+                                          " numbers separated by commas, such as 12, 15."
+                                          " Leave this empty if there are none.",
+                              widget=GovTextArea())
     # Shown only for equal shares: the services check the choice, as for every rule's setting.
     mes_completion = _radios("When equal shares leaves money unspent", COMPLETION_WORDS,
                              validate_choice=False)
@@ -309,11 +330,21 @@ def settings_from_form(form: RoundForm) -> tuple[RoundSettings, dict[str, str]]:
         is_ballot_order_fixed=bool(form.fixed_order.data),
         tally_rule=form.tally_rule.data, tie_break=form.tie_break.data,
         tally_params={"threshold_percent": form.threshold_percent.data,
+                      "threshold_votes": form.threshold_votes.data,
+                      "stop_at_first": bool(form.stop_at_first.data),
+                      "conflicts": conflicts_from_text(form.conflicts.data),
                       "completion": form.mes_completion.data,
                       "comparison": form.mes_comparison.data},
         **{name: _to_utc(getattr(form, name).data) for name in DATE_NAMES},
     )
     return settings, problems
+
+
+def conflicts_from_text(text: str | None) -> list[list[str]]:
+    """Conflict groups typed one a line, numbers separated by commas (or spaces); blank
+    lines are dropped. The services check what the pieces are."""
+    lines = (line.replace(",", " ").split() for line in (text or "").splitlines())
+    return [pieces for pieces in lines if pieces]
 
 
 def form_data(round_: Round) -> dict:
@@ -333,6 +364,10 @@ def form_data(round_: Round) -> dict:
         "mes_completion": round_.tally_params.get("completion"),
         "mes_comparison": round_.tally_params.get("comparison"),
         "threshold_percent": round_.tally_params.get("threshold_percent"),
+        "threshold_votes": round_.tally_params.get("threshold_votes"),
+        "stop_at_first": round_.tally_params.get("stop_at_first", False),
+        "conflicts": "\n".join(", ".join(group)
+                               for group in round_.tally_params.get("conflicts") or ()),
         **round_.ballot_params,
         **{name: _to_day(getattr(round_, name)) for name in DATE_NAMES},
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -82,7 +83,9 @@ BALLOT_TYPES = {
     "ordinal": ("Rank your top k projects", {"top_k": 3}),
 }
 
-# Tally rule -> its parameters and their defaults, named as in the tally core.
+# Tally rule -> its parameters and their defaults, named as in the tally core. The greedy
+# rules may also have ``threshold_votes`` (a minimum number of votes; with ``threshold_percent``
+# for greedy-no-skip too) and ``conflicts`` (groups of proposal ids, at most one funded).
 TALLY_RULES = {
     "greedy": ("Greedy by votes, skipping projects that do not fit", {}),
     "greedy-no-skip": ("Greedy by votes, stopping at the first that does not fit", {}),
@@ -90,6 +93,7 @@ TALLY_RULES = {
     "mes": ("Method of Equal Shares", {"completion": "add1", "comparison": "satisfaction"}),
     "phragmen": ("Sequential Phragmen", {}),
 }
+GREEDY_RULES = ("greedy", "greedy-no-skip", "greedy-threshold")
 MES_COMPLETIONS = ("add1", "add1-greedy")
 MES_COMPARISONS = ("satisfaction", "exhaustive")
 
@@ -170,6 +174,23 @@ class Round(db.Model):
                                  self.tally_params),
             "tie_break": TIE_BREAKS.get(self.tie_break, self.tie_break),
         }
+
+    def greedy_options(self, ballot_count: int, project_ids: set[str]) -> dict:
+        """The tally rule and options of a greedy round: the minimum support (the larger of
+        its share of the ``ballot_count`` voters, rounded up, and its number of votes), whether
+        the count stops at the first project that does not fit, and the conflict groups
+        (keeping only projects in ``project_ids``, and groups still of two or more)."""
+        params = self.tally_params or {}
+        groups = ([pid for pid in group if pid in project_ids]
+                  for group in params.get("conflicts") or ())
+        options = {"rule": self.tally_rule,
+                   "conflicts": tuple(tuple(g) for g in groups if len(set(g)) > 1)}
+        if self.tally_rule == "greedy-threshold":
+            share = math.ceil(int(params.get("threshold_percent") or 0) * ballot_count / 100)
+            options["threshold"] = max(share, int(params.get("threshold_votes") or 0))
+            if params.get("stop_at_first"):
+                options["rule"] = "greedy-no-skip"
+        return options
 
     @property
     def lottery_seed_sha256(self) -> str | None:

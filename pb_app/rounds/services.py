@@ -27,6 +27,7 @@ from pb_app.localities.models import Locality
 from pb_app.mail import send_mail
 from pb_app.rounds.models import (
     BALLOT_TYPES,
+    GREEDY_RULES,
     MES_COMPARISONS,
     MES_COMPLETIONS,
     TALLY_RULES,
@@ -126,11 +127,8 @@ def _check_tally(settings: RoundSettings, problems: dict[str, str]) -> dict:
     if settings.tally_rule not in TALLY_RULES:
         problems["tally_rule"] = "Choose a tally rule: how votes are counted"
         return {}
-    if settings.tally_rule == "greedy-threshold":
-        value = params.get("threshold_percent")
-        if problem := _int_problem(value, 0, 100, "The minimum support"):
-            problems["threshold_percent"] = problem
-        return {"threshold_percent": value}
+    if settings.tally_rule in GREEDY_RULES:
+        return _check_greedy(settings.tally_rule, params, problems)
     if settings.tally_rule != "mes":
         return {}
     if params.get("completion") not in MES_COMPLETIONS:
@@ -138,6 +136,56 @@ def _check_tally(settings: RoundSettings, problems: dict[str, str]) -> dict:
     if params.get("comparison") not in MES_COMPARISONS:
         problems["comparison"] = "Choose how Equal Shares checks its result"
     return {"completion": params.get("completion"), "comparison": params.get("comparison")}
+
+
+def _check_greedy(rule: str, params: dict, problems: dict[str, str]) -> dict:
+    """A greedy rule's parameters: its minimum support and whether it stops at the first
+    project that does not fit (greedy-threshold), and its conflict groups; only what is set
+    is kept."""
+    kept = {}
+    if rule == "greedy-threshold":
+        value = params.get("threshold_percent")
+        if problem := _int_problem(value, 0, 100, "The minimum support"):
+            problems["threshold_percent"] = problem
+        kept["threshold_percent"] = value
+        votes = params.get("threshold_votes")
+        if votes is not None:
+            if problem := _int_problem(votes, 0, 10**9, "The minimum number of votes"):
+                problems["threshold_votes"] = problem
+            kept["threshold_votes"] = votes
+        if params.get("stop_at_first"):
+            kept["stop_at_first"] = True
+    groups = [list(group) for group in params.get("conflicts") or ()]
+    if problem := _conflict_problem(groups):
+        problems["conflicts"] = problem
+    elif groups:
+        kept["conflicts"] = [[str(int(n)) for n in group] for group in groups]
+    return kept
+
+
+def _conflict_problem(groups: list[list[str]]) -> str | None:
+    """What is wrong with conflict groups as typed, or None."""
+    for group in groups:
+        if not all(isinstance(n, str) and n.isdigit() and n.isascii() for n in group):
+            return ("Write each group of projects that cannot both be funded as project"
+                    " numbers separated by commas, such as 12, 15")
+        if len({int(n) for n in group}) < 2:
+            return "Each group of projects that cannot both be funded needs two or more projects"
+    return None
+
+
+def conflict_problems(round_: Round, groups: list[list[str]]) -> dict[str, str]:
+    """Conflict groups must name the round's own proposals."""
+    from pb_app.proposals.models import Proposal
+
+    named = {int(n) for group in groups for n in group}
+    if not named:
+        return {}
+    found = set(db.session.scalars(select(Proposal.id).where(
+        Proposal.round_id == round_.id, Proposal.id.in_(named))))
+    if missing := sorted(named - found):
+        return {"conflicts": f"This round has no project number {missing[0]}"}
+    return {}
 
 
 def _money_problems(settings: RoundSettings) -> dict[str, str]:
@@ -230,6 +278,9 @@ def create_round(locality: Locality, actor, settings: RoundSettings) -> Round:
     """Create a draft round for ``locality``; raises PermissionDenied or InvalidInput."""
     check_can_manage_locality(actor, locality)
     clean = validate_settings(settings)
+    if clean.tally_params.get("conflicts"):
+        raise_problems({"conflicts": "A new round has no projects yet: say which projects "
+                                     "cannot both be funded once they are on the ballot"})
     round_ = Round(locality=locality, created_by_id=actor.id, phase=Phase.DRAFT.value,
                    lottery_seed=secrets.token_hex(32),
                    **{**asdict(clean), "priorities": list(clean.priorities)})
@@ -246,8 +297,10 @@ def update_round(round_: Round, actor, settings: RoundSettings) -> Round:
     check_can_manage_locality(actor, round_.locality)
     refuse_if_frozen(round_, actor, "changing the round's settings")
     clean = validate_settings(settings)
+    problems = conflict_problems(round_, clean.tally_params.get("conflicts") or [])
     if round_.current_phase is not Phase.DRAFT:
-        raise_problems(date_problems(asdict(clean), required=True))
+        problems.update(date_problems(asdict(clean), required=True))
+    raise_problems(problems)
     before = _settings_of(round_)
     for name in SETTING_NAMES:
         value = getattr(clean, name)
