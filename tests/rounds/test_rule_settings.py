@@ -9,9 +9,18 @@ from results.builders import cast, make_projects, staff
 from results.builders import make_round as make_closed_round
 
 from pb_app.extensions import db
+from pb_app.results.explanation import (
+    Figures,
+    StoredCount,
+    count_in_sentences,
+    project_reasons,
+)
 from pb_app.results.presentation import explain
 from pb_app.results.services import count_round
 from pb_app.rounds.models import Phase, Round
+from pb_app.tally.engine import run_tally
+from pb_app.tally.explain import result_to_dict
+from pb_app.tally.model import Ballot, Election, Project, RuleSpec, VoteType
 from rounds.fixtures import live_round, make_proposal, round_form
 
 NEW_FIELDS = ("threshold_votes", "stop_at_first", "conflicts")
@@ -145,3 +154,53 @@ def test_a_minimum_in_votes_and_stopping_at_the_first_are_counted_and_explained(
     words = " ".join(s.text for s in explained.steps)
     assert "fewer than the minimum of 4 votes" in words
     assert "The count stops at the first project that does not fit" in words
+
+
+def _told(result, titles: dict[str, str]) -> tuple[list[str], dict]:
+    """The sentences and reasons the results pages give for a tally result (money in pence)."""
+    data = result_to_dict(result)
+    figures = Figures(titles=titles, costs=dict(COSTS),
+                      supporters=dict.fromkeys(titles, 0), budget_pence=result.budget,
+                      voters=5, unit="votes", rule=data["rule"])
+    count = StoredCount(data["steps"], data["ties"], data["allocation"])
+    sentences = [s.text for s in count_in_sentences(figures, count)]
+    return sentences, project_reasons(figures, count)
+
+
+# a: 5 votes, b: 4, c: 3 (the voters approve a prefix of the list); budget £1,000.
+COSTS = {"a": 50_000, "b": 40_000, "c": 30_000}
+LADDER = Election(tuple(Project(p, c) for p, c in COSTS.items()),
+                  tuple(Ballot(tuple("abc"[:n])) for n in (3, 3, 3, 2, 1)), 100_000,
+                  VoteType.APPROVAL)
+TITLES = {"a": "Lunch club", "b": "Walking group", "c": "Hall garden"}
+
+
+def test_reserve_funding_is_told_in_sentences():
+    result = run_tally(LADDER, RuleSpec("greedy-no-skip", reserve_percent=30))
+    sentences, reasons = _told(result, TITLES)
+    assert ("funded, from reserve funds, if the money left covers at least 30% of its cost"
+            in sentences[0])
+    assert ("Hall garden had 3 votes and cost £300: it did not fit in the £100 left, but that "
+            "covered at least 30% of its cost, so it was funded with £200 from reserve funds. "
+            "The count stopped here.") in sentences
+    assert sentences[-1] == ("In all, £1,200 was spent: the whole £1,000 budget and £200 from "
+                             "reserve funds.")
+    assert "reserve funds paid the other £200" in reasons["c"].summary
+
+
+def test_a_withdrawn_project_is_told_in_sentences():
+    result = run_tally(LADDER, RuleSpec("mes", withdrawn=("a",)))
+    sentences, reasons = _told(result, TITLES)
+    assert "Projects withdrawn after the vote cannot be funded" in sentences[0]
+    assert sentences[1] == ("Lunch club was withdrawn after the vote, so it could not be "
+                            "funded; its votes were set aside.")
+    assert reasons["a"].summary == "Not funded: it was withdrawn after the vote."
+
+
+def test_a_share_of_voters_as_the_minimum_is_told_in_sentences():
+    result = run_tally(LADDER, RuleSpec("greedy-threshold", threshold_percent=70))
+    sentences, reasons = _told(result, TITLES)
+    assert "the support of at least 70% of the voters to be considered" in sentences[0]
+    assert ("Hall garden had 3 votes and cost £300: not considered, as it needed the support "
+            "of at least 70% of the voters.") in sentences
+    assert "It needed the support of at least 70% of the voters" in reasons["c"].detail
