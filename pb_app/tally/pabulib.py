@@ -82,6 +82,7 @@ SET_TYPES = frozenset({VoteType.APPROVAL, VoteType.CHOOSE_1})
 # Columns (and META keys) of free text that no count reads: a badly quoted one is only warned of.
 FREE_TEXT = frozenset({"name", "description", "comment", "acknowledgments", "proposer"})
 NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+SPACE = re.compile(r"\s")
 # One cell of a row, as a lenient csv reader splits it: quoted (maybe with text after the
 # closing quote), quoted and never closed, or plain.
 CELL = re.compile(r'"((?:[^"]|"")*)"([^;]*)|"((?:[^"]|"")*)$|([^;"][^;]*|)')
@@ -186,11 +187,12 @@ def _rows(text: str) -> Iterator[tuple[int, list[str], list[int]]]:
     """
     lines = io.StringIO(text, newline="").readlines()
     reader = csv.reader(lines, delimiter=";", strict=True)
+    start = 0  # the lines read before the current row
     while True:
-        start = reader.line_num
         try:
-            row = next(reader)
-        except StopIteration:
+            for row in reader:  # a reader goes on after an error, from the next line
+                yield reader.line_num, row, []
+                start = reader.line_num
             return
         except csv.Error as error:
             cells, badly_quoted = _lenient_cells(lines[start])
@@ -198,8 +200,7 @@ def _rows(text: str) -> Iterator[tuple[int, list[str], list[int]]]:
                 problem = "a quote that is never closed" if "end of data" in str(error) else error
                 raise PabulibError(f"unreadable row: {problem}", start + 1) from None
             yield start + 1, cells, badly_quoted
-        else:
-            yield reader.line_num, row, []
+            start = reader.line_num
 
 
 def _lenient_cells(line: str) -> tuple[list[str], list[int]]:
@@ -384,7 +385,12 @@ def _read_ballots(section: _Section, vote_type: VoteType, project_ids: set[str])
 
 def _items(cell: str, what: str, line: int) -> list[str]:
     """The comma-separated items of a vote or points cell; an empty cell has none."""
-    items = [item.strip() for item in cell.split(",")] if cell.strip() else []
+    if SPACE.search(cell):
+        if not cell.strip():
+            return []
+        items = [item.strip() for item in cell.split(",")]
+    else:
+        items = cell.split(",") if cell else []
     if "" in items:
         raise PabulibError(f"an empty item in the {what} list {cell!r}", line)
     return items
