@@ -159,8 +159,6 @@ def _split_sections(text: str) -> dict[str, _Section]:
         if not any(cell.strip() for cell in row):
             continue
         marker = row[0].strip().lower()
-        if badly_quoted and (current is None or current.header is None):
-            raise PabulibError("unreadable row: a badly quoted cell", line)
         if badly_quoted:
             _accept_badly_quoted(current, line, row, badly_quoted)
         if marker in SECTIONS and not any(cell.strip() for cell in row[1:]):
@@ -225,9 +223,14 @@ def _lenient_cells(line: str) -> tuple[list[str], list[int]]:
             return cells, badly_quoted
 
 
-def _accept_badly_quoted(section: _Section, line: int, row: list[str], cells: list[int]) -> None:
-    """Warn of badly quoted free text; refuse a badly quoted cell anywhere else."""
-    header = section.header or []
+def _accept_badly_quoted(
+    section: _Section | None, line: int, row: list[str], cells: list[int]
+) -> None:
+    """Warn of badly quoted free text; refuse a badly quoted cell anywhere else (a section
+    marker, a header, a number, an id, a vote)."""
+    if section is None or section.header is None:
+        raise PabulibError("unreadable row: a badly quoted cell", line)
+    header = section.header
     for index in cells:
         if section.name == "meta":
             column = row[0].strip() if index == 1 else ""

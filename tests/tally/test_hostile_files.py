@@ -63,6 +63,7 @@ REFUSED = [
      EXAMPLE.replace("9;50;3;Bus shelter", '9;"5"0;3;Bus shelter'), 15),
     ("unreadable row: a badly quoted cell in the vote column",
      EXAMPLE.replace("v3;9;25", 'v3;"9"x;25'), 21),
+    ("unreadable row: a badly quoted cell", CUMULATIVE.replace(";cost;", ';"cost"s;'), 8),
     ("unreadable row: a quote that is never closed",
      EXAMPLE.replace("9;50;3;Bus shelter", '9;50;3;"Bus shelter'), 15),
 ]
