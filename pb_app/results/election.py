@@ -94,7 +94,7 @@ def _meta(round_: Round) -> tuple[tuple[str, str], ...]:
     )
 
 
-def rule_spec_for(round_: Round, ballot_count: int) -> RuleSpec:
+def rule_spec_for(round_: Round) -> RuleSpec:
     """The round's declared rule and tie-break, every option explicit (the seed included).
 
     A greedy round's threshold and conflict groups are as ``Round.greedy_options`` reads them.
@@ -108,7 +108,7 @@ def rule_spec_for(round_: Round, ballot_count: int) -> RuleSpec:
     params = round_.tally_params or {}
     if round_.tally_rule in GREEDY_RULES:
         on_ballot = {str(p.id) for p in ballot_projects(round_)}
-        return RuleSpec(tie_break=tie_break, **round_.greedy_options(ballot_count, on_ballot))
+        return RuleSpec(tie_break=tie_break, **round_.greedy_options(on_ballot))
     if round_.tally_rule == "mes":
         return RuleSpec(
             rule="mes",

@@ -430,7 +430,7 @@ def _why_greedy(figures: Figures, greedy_steps: list[dict], step: dict) -> Why:
                    f"{figures.title(data['rival'])}, which was funded first.",
                    f"Passed over at step {number}.", number)
     if outcome == "below threshold":
-        return Why(f"{head} Not funded: it had fewer {unit} than the round's minimum.",
+        return Why(f"{head} Not funded: it did not have the round's minimum support.",
                    f"It needed {_minimum_words(figures)} to be considered (step {number}).",
                    number)
     short = cost - left

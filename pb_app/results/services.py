@@ -143,7 +143,7 @@ def count_round(round_: Round, actor: User) -> CountSnapshot:
     count_input = build_count_input(round_)
     election = count_input.election
     ballot_count = sum(b.weight for b in election.ballots)
-    spec = rule_spec_for(round_, ballot_count)
+    spec = rule_spec_for(round_)
     result, result_json, explanation = _tally(election, spec)
     snapshot = CountSnapshot(
         round_id=round_.id,

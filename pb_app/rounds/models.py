@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import math
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -175,19 +174,19 @@ class Round(db.Model):
             "tie_break": TIE_BREAKS.get(self.tie_break, self.tie_break),
         }
 
-    def greedy_options(self, ballot_count: int, project_ids: set[str]) -> dict:
-        """The tally rule and options of a greedy round: the minimum support (the larger of
-        its share of the ``ballot_count`` voters, rounded up, and its number of votes), whether
-        the count stops at the first project that does not fit, and the conflict groups
-        (keeping only projects in ``project_ids``, and groups still of two or more)."""
+    def greedy_options(self, project_ids: set[str]) -> dict:
+        """The tally rule and options of a greedy round: its minimum support (a number of votes
+        or points, and a share of the voters, both to be met), whether the count stops at the
+        first project that does not fit, and the conflict groups (keeping only projects in
+        ``project_ids``, and groups still of two or more)."""
         params = self.tally_params or {}
         groups = ([pid for pid in group if pid in project_ids]
                   for group in params.get("conflicts") or ())
         options = {"rule": self.tally_rule,
                    "conflicts": tuple(tuple(g) for g in groups if len(set(g)) > 1)}
         if self.tally_rule == "greedy-threshold":
-            share = math.ceil(int(params.get("threshold_percent") or 0) * ballot_count / 100)
-            options["threshold"] = max(share, int(params.get("threshold_votes") or 0))
+            options["threshold"] = int(params.get("threshold_votes") or 0)
+            options["threshold_percent"] = int(params.get("threshold_percent") or 0)
             if params.get("stop_at_first"):
                 options["rule"] = "greedy-no-skip"
         return options

@@ -128,12 +128,12 @@ def test_why_under_greedy_stopping_at_the_first_that_does_not_fit_and_with_a_min
         "It was £1,000 short at step 4. With 5 votes (2 more) it would have come before "
         "Community transport and been funded.",
     )
-    minimum = _round("greedy-threshold", threshold_percent=60)  # 60% of 6 voters: 4 votes
+    minimum = _round("greedy-threshold", threshold_percent=60)  # the walks: 3 of 6 voters
     why = _why(count_round(minimum, staff(minimum)[0]))
     assert why["Walking group"] == (
-        "It had 3 votes and cost £2,000. Not funded: it had fewer votes than the round's "
-        "minimum.",
-        "It needed at least 4 votes to be considered (step 4).",
+        "It had 3 votes and cost £2,000. Not funded: it did not have the round's minimum "
+        "support.",
+        "It needed the support of at least 60% of the voters to be considered (step 4).",
     )
 
 

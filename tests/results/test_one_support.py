@@ -186,3 +186,19 @@ def test_a_count_stored_before_is_shown_as_stored_and_still_verifies(runner, tmp
     verified = runner.invoke(args=["tally", "verify", str(pb), str(result)])
     assert verified.exit_code == 0, verified.output
 
+
+
+def test_a_share_of_the_voters_counts_voters_on_a_points_ballot():
+    # Half of the 3 voters is 2 of them: the walking group has 8 points but 1 voter.
+    round_ = make_round(ballot_type="cumulative", ballot_params={"points": 10},
+                        tally_rule="greedy-threshold", tally_params={"threshold_percent": 50})
+    lunch, transport, walks = make_projects(round_, COSTS)
+    _cast_as(round_, {lunch: 1, transport: 9}, times=2)
+    _cast_as(round_, {lunch: 2, walks: 8}, times=1)
+    snapshot = count_round(round_, staff(round_)[0])
+    assert json.loads(snapshot.winners_json) == [str(transport.id)]
+    walks = next(o for o in explain(snapshot).outcomes if o.title == "Walking group")
+    assert walks.why == ("It had 8 points and cost £3,000. Not funded: it did not have the "
+                         "round's minimum support.")
+    assert walks.detail == ("It needed the support of at least 50% of the voters to be "
+                            "considered (step 3).")

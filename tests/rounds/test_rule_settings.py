@@ -145,14 +145,15 @@ def test_a_conflict_is_counted_and_explained():
 
 
 def test_a_minimum_in_votes_and_stopping_at_the_first_are_counted_and_explained():
-    # 10% of 6 voters is 1 vote; 4 votes is the larger minimum: the walks (3) are passed over.
+    # The walks (3 votes, half the voters) meet the 10% share but not the 4 votes: passed over.
     round_, _ = _counted("greedy-threshold", threshold_percent=10, threshold_votes=4,
                          stop_at_first=True)
     explained = explain(count_round(round_, staff(round_)[0]))
     assert {o.title for o in explained.outcomes if o.is_funded} == {"Lunch club",
                                                                  "Community transport"}
     words = " ".join(s.text for s in explained.steps)
-    assert "fewer than the minimum of 4 votes" in words
+    assert ("Walking group had 3 votes and cost £2,000: not considered, as it needed at least 4 "
+            "votes and the support of at least 10% of the voters") in words
     assert "The count stops at the first project that does not fit" in words
 
 
