@@ -97,7 +97,8 @@ def _meta(round_: Round) -> tuple[tuple[str, str], ...]:
 def rule_spec_for(round_: Round) -> RuleSpec:
     """The round's declared rule and tie-break, every option explicit (the seed included).
 
-    A greedy round's threshold and conflict groups are as ``Round.greedy_options`` reads them.
+    A greedy round's threshold and conflict groups are as ``Round.greedy_options`` reads them;
+    projects withdrawn after the vote are never funded, by any rule.
     For ``mes`` the round's comparison ``satisfaction`` is the comparison step and
     ``exhaustive`` the exhaustive stop.
     """
@@ -106,9 +107,11 @@ def rule_spec_for(round_: Round) -> RuleSpec:
     else:
         tie_break = TieBreak(order="lexico")
     params = round_.tally_params or {}
+    on_ballot = {str(p.id) for p in ballot_projects(round_)}
+    withdrawn = tuple(sorted(pid for pid in round_.withdrawn_after_vote if pid in on_ballot))
     if round_.tally_rule in GREEDY_RULES:
-        on_ballot = {str(p.id) for p in ballot_projects(round_)}
-        return RuleSpec(tie_break=tie_break, **round_.greedy_options(on_ballot))
+        return RuleSpec(tie_break=tie_break, withdrawn=withdrawn,
+                        **round_.greedy_options(on_ballot))
     if round_.tally_rule == "mes":
         return RuleSpec(
             rule="mes",
@@ -116,5 +119,6 @@ def rule_spec_for(round_: Round) -> RuleSpec:
             comparison=params.get("comparison") == "satisfaction",
             exhaustive_stop=params.get("comparison") == "exhaustive",
             tie_break=tie_break,
+            withdrawn=withdrawn,
         )
-    return RuleSpec(rule=round_.tally_rule, tie_break=tie_break)
+    return RuleSpec(rule=round_.tally_rule, tie_break=tie_break, withdrawn=withdrawn)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovSelect
+from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextArea
 from wtforms import (
     DateField,
     RadioField,
@@ -44,6 +44,21 @@ class ReturnForm(FlaskForm):
         validators=[DataRequired("Enter the reason for returning this result"), Length(max=2000)],
     )
     submit = SubmitField("Return to the group lead")
+
+
+class WithdrawForm(FlaskForm):
+    """A lead withdraws a project on the ballot from the count, after the vote, with why."""
+
+    project = SelectField("Project", widget=GovSelect(), validate_choice=False,
+                          validators=[DataRequired("Choose the project to withdraw")])
+    reason = TextAreaField(
+        "Why is it withdrawn?",
+        description="For example: the hall it needed has closed. Everyone who reads the result "
+                    "sees this.",
+        widget=GovTextArea(),
+        validators=[DataRequired("Say why the project is withdrawn"), Length(max=500)],
+    )
+    submit = SubmitField("Withdraw from the count", widget=GovSubmitInput())
 
 
 class ReceiptForm(FlaskForm):

@@ -21,7 +21,7 @@ from pb_app.audit.services import canonical_json, record_checkpoint, record_even
 from pb_app.ballotbox.models import BallotEnvelope
 from pb_app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from pb_app.extensions import db
-from pb_app.results.election import build_count_input, rule_spec_for
+from pb_app.results.election import ballot_projects, build_count_input, rule_spec_for
 from pb_app.results.ledger import create_allocations
 from pb_app.results.models import (
     RETURNED,
@@ -166,6 +166,43 @@ def count_round(round_: Round, actor: User) -> CountSnapshot:
     if round_.current_phase is Phase.CLOSED:
         move_round(round_, actor, Phase.COUNTED)
     return snapshot
+
+
+MAX_WITHDRAWAL_REASON = 500
+
+
+def withdraw_after_vote(round_: Round, actor: User, project_id: str, reason: str) -> None:
+    """Withdraw a project on the ballot from the count, after the vote (the site was lost, the
+    group folded): it is never funded, its votes are set aside, and the count says why.
+
+    Raises PermissionDenied (not a lead of the locality), Conflict (voting not closed, the
+    result already signed off, or no other project would be left) or InvalidInput (not a
+    project on the ballot, already withdrawn, or no reason).
+    """
+    check_can_manage_locality(actor, round_.locality)
+    if round_.current_phase not in COUNTABLE_PHASES:
+        raise Conflict("A project can be withdrawn from the count once voting has closed, "
+                       "and before the result is signed off")
+    latest = latest_snapshot(round_)
+    if latest is not None and latest.is_signed_off:
+        raise Conflict("This result has been signed off: no project can be withdrawn now")
+    on_ballot = {str(p.id): p for p in ballot_projects(round_)}
+    withdrawn = round_.withdrawn_after_vote
+    if project_id not in on_ballot:
+        raise InvalidInput("Choose a project on the ballot")
+    if project_id in withdrawn:
+        raise InvalidInput(f"{on_ballot[project_id].title} is already withdrawn")
+    reason = (reason or "").strip()
+    if not reason or len(reason) > MAX_WITHDRAWAL_REASON:
+        raise InvalidInput(f"Say why the project is withdrawn, in up to "
+                           f"{MAX_WITHDRAWAL_REASON} characters")
+    if len(withdrawn) + 1 >= len(on_ballot):
+        raise Conflict("At least one project must stay in the count")
+    round_.tally_params = {**(round_.tally_params or {}),
+                           "withdrawn": {**withdrawn, project_id: reason}}
+    record_event("round.project_withdrawn", actor=actor, subject=round_,
+                 after={"project_id": project_id, "reason": reason})
+    db.session.flush()
 
 
 def _count_checks(round_: Round, batches: list[dict], result: Result) -> dict:

@@ -28,7 +28,15 @@ from pb_app.results import ledger, presentation, services
 from pb_app.results.cli import count_command, publish_command, sign_off_command
 from pb_app.results.delivery import UpdateDateRefused, add_delivery_update, delivery_progress
 from pb_app.results.delivery_forms import DeliveryUpdateForm
-from pb_app.results.forms import DeliveryForm, EntryForm, LedgerFilterForm, ReceiptForm, ReturnForm
+from pb_app.results.election import ballot_projects
+from pb_app.results.forms import (
+    DeliveryForm,
+    EntryForm,
+    LedgerFilterForm,
+    ReceiptForm,
+    ReturnForm,
+    WithdrawForm,
+)
 from pb_app.results.models import ENTRY_KINDS
 from pb_app.rounds.money import parse_pounds
 from pb_app.rounds.services import get_round
@@ -72,7 +80,7 @@ def count_page(round_id: int):
 
 
 def _count_page(round_, return_form: ReturnForm | None = None, status: int = 200,
-                refusal: str | None = None):
+                refusal: str | None = None, withdraw_form: WithdrawForm | None = None):
     """The count page; a refused return form comes back with its errors and the summary, and a
     refused count with the reason in the summary."""
     services.check_can_see_count(current_user, round_)
@@ -85,7 +93,7 @@ def _count_page(round_, return_form: ReturnForm | None = None, status: int = 200
         snapshot=snapshot,
         snapshots=services.list_snapshots(round_),
         button=ButtonForm(),
-        form=return_form,
+        form=return_form or withdraw_form,
         return_form=return_form or ReturnForm(),
         explained=explained,
         outcomes=explained.outcomes if explained else [],
@@ -94,6 +102,8 @@ def _count_page(round_, return_form: ReturnForm | None = None, status: int = 200
         sealed=sealed_count(round_),
         mismatches=reconcile_ballots(round_) if not snapshot or not snapshot.is_signed_off else [],
         refusal=refusal,
+        withdraw_form=withdraw_form or _withdraw_form(round_),
+        withdrawn=_withdrawn_titles(round_),
         publication=publication,
         actions=services.count_actions(current_user, round_, snapshot, publication),
     ), status
@@ -123,6 +133,40 @@ def count(round_id: int):
     db.session.commit()
     flash(f"Count {snapshot.sequence} stored. A finance officer must now sign it off.")
     return redirect(url_for("results.count_page", round_id=round_id))
+
+
+@bp.post("/round/<int:round_id>/withdraw")
+@login_required
+def withdraw(round_id: int):
+    """Withdraw a project from the count after the vote (a group lead), with the reason."""
+    round_ = get_round(round_id)
+    form = _withdraw_form(round_)
+    if not form.validate_on_submit():
+        return _count_page(round_, status=422, withdraw_form=form)
+    try:
+        services.withdraw_after_vote(round_, current_user, form.project.data, form.reason.data)
+    except (InvalidInput, Conflict) as refused:
+        db.session.rollback()
+        form.project.errors.append(refused.message)
+        return _count_page(round_, status=refused.status, withdraw_form=form)
+    db.session.commit()
+    flash("The project is withdrawn from the count. Run the count again to count without it.")
+    return redirect(url_for("results.count_page", round_id=round_id))
+
+
+def _withdraw_form(round_) -> WithdrawForm:
+    """The withdrawal form, offering the projects on the ballot still in the count."""
+    form = WithdrawForm()
+    withdrawn = round_.withdrawn_after_vote
+    form.project.choices = [("", "Choose a project")] + [
+        (str(p.id), p.title) for p in ballot_projects(round_) if str(p.id) not in withdrawn]
+    return form
+
+
+def _withdrawn_titles(round_) -> list[tuple[str, str]]:
+    """(title, reason) of each project withdrawn from the count after the vote."""
+    titles = {str(p.id): p.title for p in ballot_projects(round_)}
+    return [(titles.get(pid, pid), reason) for pid, reason in round_.withdrawn_after_vote.items()]
 
 
 @bp.post("/snapshot/<int:snapshot_id>/sign-off")
@@ -187,6 +231,7 @@ def show(round_id: int):
         rule=presentation.rule_name(snapshot),
         seed=presentation.lottery_seed(snapshot),
         turnout=turnout_by_channel(round_),
+        withdrawn=_withdrawn_titles(round_),
         **_turnout_of(round_, snapshot),
     )
 

@@ -174,6 +174,11 @@ class Round(db.Model):
             "tie_break": TIE_BREAKS.get(self.tie_break, self.tie_break),
         }
 
+    @property
+    def withdrawn_after_vote(self) -> dict[str, str]:
+        """Projects withdrawn from the count after the vote: project id -> the reason given."""
+        return dict((self.tally_params or {}).get("withdrawn") or {})
+
     def greedy_options(self, project_ids: set[str]) -> dict:
         """The tally rule and options of a greedy round: its minimum support (a number of votes
         or points, and a share of the voters, both to be met), whether the count stops at the

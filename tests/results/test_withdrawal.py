@@ -1,0 +1,119 @@
+"""A project withdrawn after the vote: never funded, its votes set aside, the count says why;
+only a lead of the locality may do it, with a reason, between the close and the sign-off."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from flask import g
+from results.builders import cast, make_projects, make_round, staff
+from sqlalchemy import select
+
+from pb_app.audit.models import AuditEntry
+from pb_app.extensions import db
+from pb_app.results.presentation import explain
+from pb_app.results.services import count_round, publish_result, sign_off
+from pb_app.rounds.models import Phase
+
+REASON = "The hall it needed has closed."
+
+
+@pytest.fixture
+def sign_in_as(sign_in):
+    """Sign in as a user, forgetting the user an earlier request cached on ``g``."""
+
+    def _as(user):
+        g.pop("_login_user", None)
+        return sign_in(user)
+
+    return _as
+
+
+@pytest.fixture
+def closed():
+    """Lunch club £4,000 (5 votes), transport £5,000 (4), walks £2,000 (3); £10,000."""
+    round_ = make_round(budget_pence=1_000_000)
+    lunch, transport, walks = make_projects(
+        round_, {"Lunch club": 400_000, "Community transport": 500_000, "Walking group": 200_000})
+    cast(round_, [lunch, transport], times=3)
+    cast(round_, [lunch, walks], times=2)
+    cast(round_, [transport, walks], times=1)
+    lead, officer, _ = staff(round_)
+    db.session.commit()
+    return round_, {"lunch": lunch, "transport": transport, "walks": walks}, lead, officer
+
+
+def _withdraw(client, round_, project, reason=REASON):
+    return client.post(f"/results/round/{round_.id}/withdraw",
+                       data={"project": str(project.id), "reason": reason})
+
+
+def test_a_withdrawn_project_is_not_funded_and_the_count_says_why(client, sign_in_as, closed):
+    round_, projects, lead, officer = closed
+    sign_in_as(lead)
+    page = client.get(f"/results/round/{round_.id}/count").text
+    assert "Withdraw a project from the count" in page
+    assert _withdraw(client, round_, projects["lunch"]).status_code == 302
+    assert round_.withdrawn_after_vote == {str(projects["lunch"].id): REASON}
+    entry = db.session.scalar(select(AuditEntry).where(
+        AuditEntry.action == "round.project_withdrawn"))
+    assert json.loads(entry.after_json) == {"project_id": str(projects["lunch"].id),
+                                            "reason": REASON}
+    assert f"Lunch club: {REASON}" in client.get(f"/results/round/{round_.id}/count").text
+
+    snapshot = count_round(round_, lead)
+    assert set(json.loads(snapshot.winners_json)) == {str(projects["transport"].id),
+                                                      str(projects["walks"].id)}
+    lunch = next(o for o in explain(snapshot).outcomes if o.title == "Lunch club")
+    assert not lunch.is_funded and "withdrawn after the vote" in lunch.why
+    sign_off(snapshot, officer)
+    publish_result(round_, lead)
+    db.session.commit()
+    assert f"Lunch club: {REASON}" in client.get(f"/results/round/{round_.id}").text
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"reason": ""}, "Say why the project is withdrawn"),
+    ({"project": ""}, "Choose the project to withdraw"),
+    ({"project": "999999"}, "Choose a project on the ballot"),
+])
+def test_a_withdrawal_needs_a_project_on_the_ballot_and_a_reason(
+        client, sign_in_as, closed, fields, message):
+    round_, projects, lead, _ = closed
+    sign_in_as(lead)
+    data = {"project": str(projects["lunch"].id), "reason": REASON, **fields}
+    refused = client.post(f"/results/round/{round_.id}/withdraw", data=data)
+    assert refused.status_code == 422
+    assert message in refused.text and "govuk-error-summary" in refused.text
+    db.session.refresh(round_)
+    assert round_.withdrawn_after_vote == {}
+
+
+def test_only_a_lead_between_the_close_and_the_sign_off(client, sign_in_as, closed):
+    round_, projects, lead, officer = closed
+    sign_in_as(officer)
+    assert _withdraw(client, round_, projects["lunch"]).status_code == 403
+    sign_in_as(lead)
+    round_.phase = Phase.VOTING.value
+    db.session.commit()
+    assert _withdraw(client, round_, projects["lunch"]).status_code == 409
+    round_.phase = Phase.CLOSED.value
+    db.session.commit()
+    sign_off(count_round(round_, lead), officer)
+    db.session.commit()
+    refused = _withdraw(client, round_, projects["lunch"])
+    assert refused.status_code == 409 and "signed off" in refused.text
+    db.session.refresh(round_)
+    assert round_.withdrawn_after_vote == {}
+
+
+def test_at_least_one_project_stays_in_the_count(client, sign_in_as, closed):
+    round_, projects, lead, _ = closed
+    sign_in_as(lead)
+    assert _withdraw(client, round_, projects["lunch"]).status_code == 302
+    assert _withdraw(client, round_, projects["walks"]).status_code == 302
+    refused = _withdraw(client, round_, projects["transport"])
+    assert refused.status_code == 409 and "At least one project must stay" in refused.text
+    again = _withdraw(client, round_, projects["lunch"])
+    assert again.status_code == 422 and "already withdrawn" in again.text
