@@ -7,7 +7,6 @@ import json
 
 import pytest
 from flask import g
-from results.builders import cast, make_projects, make_round, staff
 from sqlalchemy import select
 
 from pb_app.audit.models import AuditEntry
@@ -15,6 +14,7 @@ from pb_app.extensions import db
 from pb_app.results.presentation import explain
 from pb_app.results.services import count_round, publish_result, sign_off
 from pb_app.rounds.models import Phase
+from results.builders import cast, make_projects, make_round, staff
 
 REASON = "The hall it needed has closed."
 
