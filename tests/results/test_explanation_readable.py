@@ -10,7 +10,6 @@ from fractions import Fraction
 
 import pytest
 from factories import UserFactory
-from flask import g
 
 from pb_app.extensions import db
 from pb_app.reports.charts import BAR_COLOUR
@@ -54,22 +53,11 @@ def _page_text(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
-@pytest.fixture
-def as_user(client, sign_in):
-    """Sign in as a user (dropping a user cached on ``g`` by an earlier request)."""
-
-    def _as(user):
-        g.pop("_login_user", None)
-        return sign_in(user)
-
-    return _as
-
-
-def test_the_count_page_tells_the_count_in_titles_pounds_and_sentences(client, as_user):
+def test_the_count_page_tells_the_count_in_titles_pounds_and_sentences(client, sign_in_as):
     round_ = _round()
     lead, officer, _ = staff(round_)
     snapshot = count_round(round_, lead)
-    as_user(officer)
+    sign_in_as(officer)
     html = client.get(f"/results/round/{round_.id}/count").get_data(as_text=True)
     text = _page_text(html)
     for sentence in (
@@ -94,14 +82,14 @@ def test_the_count_page_tells_the_count_in_titles_pounds_and_sentences(client, a
     assert download.headers["Cache-Control"] == "no-store"
 
 
-def test_the_technical_log_of_a_count_is_for_staff_only(client, as_user):
+def test_the_technical_log_of_a_count_is_for_staff_only(client, sign_in_as):
     round_ = _round()
     snapshot = count_round(round_, staff(round_)[0])
     resident = UserFactory()
     db.session.commit()  # a refusal rolls the session back to the last commit
     log = f"/results/snapshot/{snapshot.id}/technical-log.txt"
     assert client.get(log).status_code == 302  # to sign in
-    as_user(resident)
+    sign_in_as(resident)
     assert client.get(log).status_code == 403
 
 

@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 
 import pytest
 from factories import UserFactory
-from flask import g
 from sqlalchemy import func, select
 
 from pb_app.extensions import db
@@ -27,11 +26,6 @@ def allocation():
     return review.snapshot.round, lead, officer
 
 
-def _as(client, sign_in, user):
-    g.pop("_login_user", None)
-    return sign_in(user)
-
-
 def _allocation_id(round_) -> int:
     return db.session.scalar(select(Allocation.id).where(Allocation.round_id == round_.id))
 
@@ -40,9 +34,10 @@ def _entries() -> int:
     return db.session.scalar(select(func.count()).select_from(LedgerEntry))
 
 
-def test_lead_records_spend_and_delivery_and_finance_sees_the_totals(client, sign_in, allocation):
+def test_lead_records_spend_and_delivery_and_finance_sees_the_totals(
+        client, sign_in_as, allocation):
     round_, lead, officer = allocation
-    _as(client, sign_in, lead)
+    sign_in_as(lead)
     allocation_id = _allocation_id(round_)
     page = f"/results/allocation/{allocation_id}"
     added = client.post(
@@ -62,7 +57,7 @@ def test_lead_records_spend_and_delivery_and_finance_sees_the_totals(client, sig
     legend = '<legend class="govuk-fieldset__legend govuk-fieldset__legend--s">Delivery status'
     assert legend in text
 
-    _as(client, sign_in, officer)
+    sign_in_as(officer)
     ledger = client.get("/results/ledger?year=2026").get_data(as_text=True)
     assert "Kelso lunch club" in ledger and "£1,000" in ledger and "Yes" in ledger
     assert ">Delivered</td>" in ledger
@@ -100,11 +95,11 @@ def test_lead_records_spend_and_delivery_and_finance_sees_the_totals(client, sig
     ],
 )
 def test_bad_spend_lines_get_a_message_and_nothing_is_written(
-    client, sign_in, allocation, data, message
+    client, sign_in_as, allocation, data, message
 ):
     round_, lead, _ = allocation
     allocation_id = _allocation_id(round_)
-    _as(client, sign_in, lead)
+    sign_in_as(lead)
     response = client.post(f"/results/allocation/{allocation_id}", data=data)
     assert response.status_code == 422
     page = response.get_data(as_text=True)
@@ -114,8 +109,8 @@ def test_bad_spend_lines_get_a_message_and_nothing_is_written(
     assert _entries() == 0
 
 
-def test_residents_cannot_open_the_ledger(client, sign_in, allocation):
-    _as(client, sign_in, UserFactory())
+def test_residents_cannot_open_the_ledger(client, sign_in_as, allocation):
+    sign_in_as(UserFactory())
     db.session.commit()
     assert client.get("/results/ledger").status_code == 403
     assert client.get("/results/ledger.csv").status_code == 403
@@ -127,15 +122,16 @@ def test_residents_cannot_open_the_ledger(client, sign_in, allocation):
     "locality=%D9%A3", "locality=99999999999999999999",
 ])
 @pytest.mark.parametrize("page", ["/results/ledger", "/results/ledger.csv"])
-def test_a_bad_ledger_filter_is_refused(client, sign_in, allocation, page, query):
+def test_a_bad_ledger_filter_is_refused(client, sign_in_as, allocation, page, query):
     _, _, officer = allocation
-    _as(client, sign_in, officer)
+    sign_in_as(officer)
     response = client.get(f"{page}?{query}")
     assert response.status_code == 422
     assert "Choose a year and a locality" in response.get_data(as_text=True)
 
 
-def test_the_ledger_filters_by_year_and_locality_and_the_csv_follows(client, sign_in, allocation):
+def test_the_ledger_filters_by_year_and_locality_and_the_csv_follows(
+        client, sign_in_as, allocation):
     round_, _, officer = allocation
     other = make_round(title="Tweed Trust")
     other_lead, other_counter, _ = staff(other)
@@ -143,7 +139,7 @@ def test_the_ledger_filters_by_year_and_locality_and_the_csv_follows(client, sig
     snapshot = stored_snapshot(other, other_counter, [(project, 40_000)])
     sign_off(snapshot, officer, now=datetime(2027, 6, 1, tzinfo=UTC))
     db.session.commit()
-    _as(client, sign_in, officer)
+    sign_in_as(officer)
 
     everything = client.get("/results/ledger").get_data(as_text=True)
     assert "Kelso lunch club" in everything and "Peebles walking group" in everything

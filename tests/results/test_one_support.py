@@ -9,8 +9,6 @@ import io
 import json
 import re
 
-import pytest
-from flask import g
 from pypdf import PdfReader
 from sqlalchemy import select, update
 
@@ -57,17 +55,6 @@ def _cumulative_round():
 def _words(html: str) -> str:
     """The page's words, tags dropped and spaces collapsed."""
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
-
-
-@pytest.fixture
-def sign_in_as(sign_in):
-    """Sign in as a user, dropping a user cached on ``g`` by an earlier request."""
-
-    def _as(user):
-        g.pop("_login_user", None)
-        return sign_in(user)
-
-    return _as
 
 
 def test_a_cumulative_round_shows_the_tallys_points_everywhere(client, sign_in_as):

@@ -9,9 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from factories import LocalityFactory, UserFactory, group_lead
-from flask import g
 from pabutools.election import Cost_Sat, parse_pabulib
 from pabutools.rules import greedy_utilitarian_welfare
 from pypdf import PdfReader
@@ -26,18 +24,6 @@ from pb_app.rounds.models import Phase
 from results.builders import cast, make_projects, make_round, paper_batch, staff
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def sign_in_as(sign_in):
-    """Sign in as a user; also drop Flask-Login's user cached on ``g`` by an earlier request
-    (the test's app context outlives each request)."""
-
-    def _as(user):
-        g.pop("_login_user", None)
-        return sign_in(user)
-
-    return _as
 
 
 def _published_round(client, sign_in_as):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from flask import g
 from sqlalchemy import select
 
 from pb_app.audit.models import AuditEntry
@@ -17,17 +16,6 @@ from pb_app.rounds.models import Phase
 from results.builders import cast, make_projects, make_round, staff
 
 REASON = "The hall it needed has closed."
-
-
-@pytest.fixture
-def sign_in_as(sign_in):
-    """Sign in as a user, forgetting the user an earlier request cached on ``g``."""
-
-    def _as(user):
-        g.pop("_login_user", None)
-        return sign_in(user)
-
-    return _as
 
 
 @pytest.fixture
