@@ -2,8 +2,9 @@
 
 97 shared files carry ``selected`` flags; 90 of them name their rule in META (7 say
 ``unknown`` and are left out). Match rate by rule (files where our rule funds exactly the
-official projects / files): greedy 27/28, greedy-no-skip 26/26, greedy-threshold 29/29,
-greedy-custom 3/3 (checked as plain greedy), equalshares/add1 3/3 and
+official projects / files), each rule read as its city meant it (pb_app/tally/rulenames.py):
+greedy 27/28, greedy-no-skip 26/26, greedy-threshold 29/29, greedy-custom 3/3 (Poznań's
+reserve rule), equalshares/add1 3/3 and
 equalshares/add1-comparison 1/1. Every mismatch is in EXPECTED_MISMATCHES with its reason, so
 a new one fails. pabulib-checker, which recomputes ``selected`` on its own, must accept our
 export of each file with our selection.
@@ -17,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from pb_app.tally.engine import run_tally
-from pb_app.tally.model import RuleSpec
 from pb_app.tally.pabulib import write_pb
+from pb_app.tally.rulenames import spec_for_election
 from tests.tally.real_elections import (
     checker_report,
     election_files,
@@ -51,19 +52,6 @@ EXPECTED_RATES = {
 SLOW_FOR_THE_CHECKER = {"Poland_Wieliczka_2023_Green_Budget.pb"}
 
 
-def spec_for(rule: str, file_meta: dict[str, str]) -> RuleSpec | None:
-    """Our RuleSpec for the rule a file's META names (greedy-custom checked as plain greedy)."""
-    if rule in ("greedy", "greedy-no-skip"):
-        return RuleSpec(rule)
-    if rule == "greedy-custom":
-        return RuleSpec("greedy")
-    if rule == "greedy-threshold":
-        return RuleSpec(rule, threshold=int(file_meta["min_project_score_threshold"]))
-    if rule in ("equalshares/add1", "equalshares/add1-comparison"):
-        return RuleSpec("mes", completion="add1", comparison=rule.endswith("comparison"))
-    return None
-
-
 def city_files() -> list[Path]:
     """The files with official ``selected`` flags."""
     return [path for path in election_files() if has_selected_column(path)]
@@ -74,7 +62,7 @@ def outcome(path: Path) -> tuple[str, set[str], set[str]] | None:
     """(rule named, funded by us, funded officially), or None when the file names no rule."""
     election, flags = load(path)
     rule = meta(election).get("rule", "unknown")
-    spec = spec_for(rule, meta(election))
+    spec = spec_for_election(election)
     if spec is None:
         return None
     return rule, set(run_tally(election, spec).selected), official_selected(flags)
