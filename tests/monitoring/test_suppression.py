@@ -75,18 +75,20 @@ def test_zero_counts_are_hidden_like_other_small_counts():
     assert table.cells == ((None,), (50,), (None,))
 
 
-@settings(max_examples=150, deadline=None)
-@given(
-    st.integers(1, 4).flatmap(
-        lambda rows: st.integers(1, 4).flatmap(
-            lambda columns: st.lists(
-                st.lists(st.integers(0, 30), min_size=columns, max_size=columns),
-                min_size=rows,
-                max_size=rows,
-            )
+# Tables of 1 to 4 rows and columns of counts from 0 to 30: small numbers, often hidden.
+SMALL_TABLES = st.integers(1, 4).flatmap(
+    lambda rows: st.integers(1, 4).flatmap(
+        lambda columns: st.lists(
+            st.lists(st.integers(0, 30), min_size=columns, max_size=columns),
+            min_size=rows,
+            max_size=rows,
         )
     )
 )
+
+
+@settings(max_examples=150, deadline=None)
+@given(SMALL_TABLES)
 def test_no_hidden_figure_can_be_derived_from_one_line(cells):
     rows, columns = len(cells), len(cells[0])
     table = suppress([f"r{i}" for i in range(rows)], [f"c{j}" for j in range(columns)], cells)
@@ -123,17 +125,7 @@ def test_a_public_total_under_five_is_shown_with_every_cell_under_it_hidden():
 
 
 @settings(max_examples=150, deadline=None)
-@given(
-    st.integers(1, 4).flatmap(
-        lambda rows: st.integers(1, 4).flatmap(
-            lambda columns: st.lists(
-                st.lists(st.integers(0, 30), min_size=columns, max_size=columns),
-                min_size=rows,
-                max_size=rows,
-            )
-        )
-    )
-)
+@given(SMALL_TABLES)
 def test_with_public_totals_no_figure_below_them_can_be_derived(cells):
     rows, columns = len(cells), len(cells[0])
     table = suppress([f"r{i}" for i in range(rows)], [f"c{j}" for j in range(columns)], cells,
