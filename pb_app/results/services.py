@@ -180,6 +180,8 @@ def withdraw_after_vote(round_: Round, actor: User, project_id: str, reason: str
     project on the ballot, already withdrawn, or no reason).
     """
     check_can_manage_locality(actor, round_.locality)
+    # Lock and re-read the round: two withdrawals at once must not overwrite each other.
+    db.session.refresh(round_, with_for_update=True)
     if round_.current_phase not in COUNTABLE_PHASES:
         raise Conflict("A project can be withdrawn from the count once voting has closed, "
                        "and before the result is signed off")

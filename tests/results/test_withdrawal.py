@@ -4,15 +4,17 @@ only a lead of the locality may do it, with a reason, between the close and the 
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 from sqlalchemy import select
 
+from pb_app.accounts.models import User
 from pb_app.audit.models import AuditEntry
 from pb_app.extensions import db
 from pb_app.results.presentation import explain
-from pb_app.results.services import count_round, publish_result, sign_off
-from pb_app.rounds.models import Phase
+from pb_app.results.services import count_round, publish_result, sign_off, withdraw_after_vote
+from pb_app.rounds.models import Phase, Round
 from results.builders import cast, make_projects, make_round, staff
 
 REASON = "The hall it needed has closed."
@@ -105,3 +107,40 @@ def test_at_least_one_project_stays_in_the_count(client, sign_in_as, closed):
     assert refused.status_code == 409 and "At least one project must stay" in refused.text
     again = _withdraw(client, round_, projects["lunch"])
     assert again.status_code == 422 and "already withdrawn" in again.text
+
+
+@pytest.mark.committing
+def test_two_withdrawals_at_once_both_count(app):
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("SQLite serialises writers; the row lock is PostgreSQL's")
+    with app.app_context():
+        round_ = make_round(budget_pence=1_000_000)
+        projects = make_projects(round_, {"Lunch club": 400_000, "Community transport": 500_000,
+                                          "Walking group": 200_000})
+        lead = staff(round_)[0]
+        db.session.commit()
+        ids = (round_.id, lead.id, [str(p.id) for p in projects[:2]])
+        db.session.remove()
+    round_id, lead_id, withdrawing = ids
+    barrier, errors = threading.Barrier(2), []
+
+    def withdraw(project_id: str) -> None:
+        try:
+            with app.app_context():
+                round_, lead = db.session.get(Round, round_id), db.session.get(User, lead_id)
+                barrier.wait()
+                withdraw_after_vote(round_, lead, project_id, REASON)
+                db.session.commit()
+                db.session.remove()
+        except BaseException as error:  # reported to the test thread below
+            errors.append(error)
+
+    threads = [threading.Thread(target=withdraw, args=(pid,)) for pid in withdrawing]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with app.app_context():
+        assert set(db.session.get(Round, round_id).withdrawn_after_vote) == set(withdrawing)
+        db.session.remove()
