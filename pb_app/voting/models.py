@@ -82,10 +82,13 @@ class PaperBatch(db.Model):
     declared_count: Mapped[int]
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # How its sheets are keyed (``pb_app.paper``): "single" or "double"; None until chosen.
+    keying_rule: Mapped[str | None] = mapped_column(String(8))
 
     __table_args__ = (
         UniqueConstraint("round_id", "label"),
         CheckConstraint("declared_count >= 0", name="count_not_negative"),
+        CheckConstraint("keying_rule IN ('single', 'double')", name="known_keying_rule"),
     )
 
 

@@ -1,0 +1,1 @@
+"""Paper ballots at event scale: sheets keyed in batches, once or twice, then accepted."""

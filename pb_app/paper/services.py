@@ -1,0 +1,370 @@
+"""The rules of keying paper batches: the keying rule, keying and re-keying sheets, comparing
+two keyings, and accepting a batch into the ballot box.
+
+A sheet is read with the round's ballot rules (``entry.read_keyed``), sealed to the round's
+box key as an envelope is, and MACed under the audit key with its batch and sheet number, so
+that two keyings are compared by their MACs alone. Accepting a batch writes one envelope per
+sheet (in the order of their new random ids, not the sheets' order), deletes the sheets and
+writes one audit entry for the whole batch.
+
+Services flush and never commit. They raise PermissionDenied (not someone who runs the
+round's voting, or another clerk's keying), Conflict (the round, box, batch or keyings forbid
+it, with the reason), InvalidInput (``SheetsRefused`` for bad sheets) and NotFound.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from pb_app.accounts.models import User
+from pb_app.audit.services import audit_key, record_event
+from pb_app.ballotbox import crypto
+from pb_app.ballotbox.models import BallotBox, BallotEnvelope
+from pb_app.ballotbox.services import _public_key_mac, get_box
+from pb_app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from pb_app.extensions import db
+from pb_app.paper.entry import read_keyed
+from pb_app.paper.models import DOUBLE, KEYING_RULES, KeyedSheet, Keying
+from pb_app.rounds.models import Phase, Round
+from pb_app.voting.ballots import Choices
+from pb_app.voting.models import PAPER, PaperBatch, new_ballot_id
+from pb_app.voting.receipts import new_receipt
+from pb_app.voting.services import ballot_rules, check_can_run_voting
+from pb_app.voting.wording import count_of
+
+KEYED_ACTION = "voting.paper_batch_keyed"
+
+
+class SheetsRefused(InvalidInput):
+    """Sheets that cannot be keyed; ``problems`` holds (position in the entries, sheet number,
+    reason) for every one of them, so that a file's bad rows are all named at once."""
+
+    def __init__(self, problems: list[tuple[int, int, str]]):
+        super().__init__(f"{count_of(len(problems), 'sheet')} could not be keyed: " + "; ".join(
+            f"sheet {sheet}: {reason}" for _, sheet, reason in problems[:3]))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """How a batch's keyings stand: sheets keyed by each, sheets the two keyed differently,
+    and sheets one keying has that the other lacks (by keying number)."""
+
+    declared: int
+    keyed: dict[int, int]
+    differ: list[int] = field(default_factory=list)
+    missing: dict[int, list[int]] = field(default_factory=dict)
+
+    @property
+    def agree(self) -> bool:
+        """True when no sheet is keyed differently or by one keying only."""
+        return not self.differ and not any(self.missing.values())
+
+
+def keyings_needed(batch: PaperBatch) -> int:
+    """How many keyings the batch's rule asks for (0 before a rule is chosen)."""
+    return {None: 0, DOUBLE: 2}.get(batch.keying_rule, 1)
+
+
+def keyings_of(batch: PaperBatch) -> dict[int, Keying]:
+    """The batch's keyings started so far, by number."""
+    rows = db.session.scalars(select(Keying).where(Keying.batch_id == batch.id))
+    return {keying.number: keying for keying in rows}
+
+
+def keyed_numbers(batch: PaperBatch, number: int) -> set[int]:
+    """The sheet numbers keying ``number`` of the batch holds."""
+    return set(db.session.scalars(
+        select(KeyedSheet.sheet_number).join(Keying, KeyedSheet.keying_id == Keying.id)
+        .where(Keying.batch_id == batch.id, Keying.number == number)))
+
+
+def next_sheet(batch: PaperBatch, number: int, after: int = 0) -> int | None:
+    """The first sheet keying ``number`` still lacks after sheet ``after``, else the first it
+    lacks at all; None when it has every sheet."""
+    keyed = keyed_numbers(batch, number)
+    missing = [sheet for sheet in range(1, batch.declared_count + 1) if sheet not in keyed]
+    return next((sheet for sheet in missing if sheet > after), missing[0] if missing else None)
+
+
+def choose_keying_rule(round_: Round, batch: PaperBatch, actor: User, rule: str) -> None:
+    """Set how the batch is keyed, single or double, before any sheet is keyed.
+
+    Raises PermissionDenied, InvalidInput for an unknown rule, Conflict once keying has
+    started or the batch's ballots are in the box.
+    """
+    check_can_run_voting(actor, round_)
+    if rule not in KEYING_RULES:
+        raise InvalidInput("Choose single or double keying.")
+    _lock(batch, shared=False)
+    _check_not_entered(batch)
+    if keyings_of(batch):
+        raise Conflict("Keying of this batch has started, so its keying rule cannot change.")
+    batch.keying_rule = rule
+    db.session.flush()
+
+
+def key_sheets(round_: Round, batch: PaperBatch, actor: User, number: int,
+               entries: Sequence[tuple[int, str]]) -> Keying:
+    """Key sheets into ``actor``'s keying ``number`` of the batch, all of them or none.
+
+    ``entries`` are (sheet number, typed projects). Every entry is checked before anything is
+    written; then the sheets are sealed, MACed and inserted in one statement. Raises
+    SheetsRefused naming every bad entry (sheet out of range, repeated or already keyed,
+    choices the ballot does not allow), PermissionDenied (another clerk's keying), Conflict
+    (no rule chosen, the same person keying both, a box not taking ballots, the batch
+    already entered, or the same sheet keyed by another request at the same moment).
+    """
+    keying = _clerk_keying(round_, batch, actor, number)
+    already = keyed_numbers(batch, number)
+    sheets, problems, seen = [], [], set()
+    rules = ballot_rules(round_)
+    for position, (sheet, typed) in enumerate(entries):
+        try:
+            _check_sheet_number(batch, sheet, already | seen, number)
+            seen.add(sheet)
+            sheets.append((sheet, read_keyed(rules, typed)))
+        except InvalidInput as error:
+            problems.append((position, sheet, error.message))
+    if problems:
+        raise SheetsRefused(problems)
+    _insert_sheets(round_, batch, keying, sheets)
+    return keying
+
+
+def enter_sheet(round_: Round, batch: PaperBatch, actor: User, number: int, sheet: int,
+                typed: str) -> Choices:
+    """Key one sheet from the entry page: a new sheet, or again one the keying holds.
+
+    Returns the choices read. Raises as ``key_sheets`` and ``rekey_sheet`` do, with the
+    entry's reason alone as the message.
+    """
+    if sheet in keyed_numbers(batch, number):
+        return rekey_sheet(round_, batch, actor, number, sheet, typed)
+    try:
+        key_sheets(round_, batch, actor, number, [(sheet, typed)])
+    except SheetsRefused as refused:
+        raise InvalidInput(refused.problems[0][2]) from None
+    return read_keyed(ballot_rules(round_), typed)
+
+
+def rekey_sheet(round_: Round, batch: PaperBatch, actor: User, number: int, sheet: int,
+                typed: str) -> Choices:
+    """Replace a sheet of ``actor``'s own keying with what they typed again; returns the
+    choices. Raises InvalidInput for choices the ballot does not allow, NotFound for a sheet
+    the keying does not hold, and as ``key_sheets`` for the rest."""
+    keying = _clerk_keying(round_, batch, actor, number)
+    row = db.session.scalar(select(KeyedSheet).where(KeyedSheet.keying_id == keying.id,
+                                                     KeyedSheet.sheet_number == sheet))
+    if row is None:
+        raise NotFound(f"Keying {number} has no sheet {sheet} to key again.")
+    choices = read_keyed(ballot_rules(round_), typed)
+    box = _taking_box(round_)
+    row.sealed_choices, row.choices_mac = _sealed_and_mac(box, batch, sheet, choices,
+                                                          audit_key())
+    db.session.flush()
+    return choices
+
+
+def compare_keyings(batch: PaperBatch) -> Comparison:
+    """Where the batch's keyings stand and, for two, where they differ (by MAC, unread)."""
+    macs: dict[int, dict[int, str]] = {number: {} for number in keyings_of(batch)}
+    rows = db.session.execute(
+        select(Keying.number, KeyedSheet.sheet_number, KeyedSheet.choices_mac)
+        .join(Keying, KeyedSheet.keying_id == Keying.id).where(Keying.batch_id == batch.id))
+    for number, sheet, mac in rows:
+        macs[number][sheet] = mac
+    keyed = {number: len(sheets) for number, sheets in macs.items()}
+    if len(macs) < 2:
+        return Comparison(batch.declared_count, keyed)
+    first, second = macs[1], macs[2]
+    return Comparison(
+        batch.declared_count, keyed,
+        differ=sorted(sheet for sheet in first.keys() & second.keys()
+                      if not hmac.compare_digest(first[sheet], second[sheet])),
+        missing={1: sorted(second.keys() - first.keys()), 2: sorted(first.keys() - second.keys())},
+    )
+
+
+def accept_batch(round_: Round, batch: PaperBatch, actor: User, today: date) -> int:
+    """Put the batch's keyed sheets in the ballot box as envelopes; returns how many.
+
+    Every keying the rule asks for must hold exactly sheets 1..declared count, and two
+    keyings must agree on every sheet. One envelope is written per sheet (its sealed choices,
+    channel paper, the batch, cast today, the hash of a receipt nobody holds: the paper voter
+    has none), the sheets are deleted and ONE audit entry records the batch. Raises
+    PermissionDenied, Conflict (box not taking ballots, round counted, batch already
+    entered, keyings incomplete or disagreeing: nothing written).
+    """
+    check_can_run_voting(actor, round_)
+    _taking_box(round_)
+    _lock(batch, shared=False)  # two acceptances at once: one waits, then finds envelopes
+    _check_not_entered(batch)
+    keyings = _complete_keyings(batch)
+    comparison = compare_keyings(batch)
+    if not comparison.agree:
+        raise Conflict(f"The two keyings disagree on {_sheets_in_words(comparison.differ)}. "
+                       "Check those sheets on paper and key them again until they agree.")
+    sealed = db.session.scalars(select(KeyedSheet.sealed_choices)
+                                .where(KeyedSheet.keying_id == keyings[0].id)).all()
+    envelopes = sorted(({"id": new_ballot_id(), "round_id": round_.id, "channel": PAPER,
+                         "cast_on": today, "paper_batch_id": batch.id,
+                         "receipt_hash": new_receipt()[1], "sealed_choices": choices}
+                        for choices in sealed), key=lambda row: row["id"])
+    if envelopes:
+        db.session.execute(insert(BallotEnvelope), envelopes)
+    db.session.execute(delete(KeyedSheet).where(
+        KeyedSheet.keying_id.in_([keying.id for keying in keyings])))
+    record_event(KEYED_ACTION, actor=actor, subject=batch, after={
+        "ballots": len(envelopes), "keying_rule": batch.keying_rule,
+        "keyed_by": [{"keying": keying.number, "clerk_id": keying.clerk_id,
+                      "clerk": keying.clerk.full_name} for keying in keyings]})
+    return len(envelopes)
+
+
+def _complete_keyings(batch: PaperBatch) -> list[Keying]:
+    """The keyings the rule asks for, each holding exactly sheets 1..declared count; raises
+    Conflict naming what is missing."""
+    needed, keyings = keyings_needed(batch), keyings_of(batch)
+    if needed == 0:
+        raise Conflict("Choose single or double keying for this batch, and key it, first.")
+    for number in range(1, needed + 1):
+        if number not in keyings:
+            raise Conflict(f"Keying {number} of this batch has not started.")
+        keyed = keyed_numbers(batch, number)
+        wanted = set(range(1, batch.declared_count + 1))
+        parts = []
+        if wanted - keyed:
+            parts.append(f"{_sheets_in_words(sorted(wanted - keyed))} not keyed")
+        if keyed - wanted:
+            parts.append(f"{_sheets_in_words(sorted(keyed - wanted))} beyond the batch's "
+                         f"count of {batch.declared_count}")
+        if parts:
+            raise Conflict(f"Keying {number} is not complete: {'; '.join(parts)}.")
+    return [keyings[number] for number in range(1, needed + 1)]
+
+
+def _sheets_in_words(sheets: list[int], shown: int = 20) -> str:
+    """ "sheet 4", "sheets 4, 9 and 17", or the first ``shown`` and how many more."""
+    if len(sheets) == 1:
+        return f"sheet {sheets[0]}"
+    words = [str(sheet) for sheet in sheets[:shown]]
+    if len(sheets) > shown:
+        return f"sheets {', '.join(words)} and {len(sheets) - shown} more"
+    return f"sheets {', '.join(words[:-1])} and {words[-1]}"
+
+
+def _clerk_keying(round_: Round, batch: PaperBatch, actor: User, number: int) -> Keying:
+    """``actor``'s keying ``number`` of the batch, started now if need be, after every check
+    that keying may go on."""
+    check_can_run_voting(actor, round_)
+    _taking_box(round_)
+    _lock(batch, shared=True)  # keyings go on side by side; an acceptance waits for them
+    _check_not_entered(batch)
+    if not 1 <= number <= keyings_needed(batch):
+        raise Conflict("Choose single or double keying for this batch first." if
+                       batch.keying_rule is None else "This batch is keyed once only.")
+    keyings = keyings_of(batch)
+    keying = keyings.get(number)
+    if keying is not None:
+        if keying.clerk_id != actor.id:
+            raise PermissionDenied(f"Keying {number} of this batch is {keying.clerk.full_name}'s:"
+                                   " only they can key its sheets.")
+        return keying
+    return _start_keying(batch, actor, number, keyings)
+
+
+def _start_keying(batch: PaperBatch, actor: User, number: int,
+                  keyings: dict[int, Keying]) -> Keying:
+    if any(other.clerk_id == actor.id for other in keyings.values()):
+        raise Conflict("You keyed the other keying of this batch. Someone else must key this "
+                       "one, so that the two keyings check each other.")
+    keying = Keying(batch_id=batch.id, number=number, clerk_id=actor.id)
+    try:
+        with db.session.begin_nested():
+            db.session.add(keying)
+    except IntegrityError:  # started by another request at the same moment
+        raise Conflict(f"Keying {number} of this batch was started by someone else at the same "
+                       "moment. Go back to the batch's page to see who.") from None
+    return keying
+
+
+def _check_sheet_number(batch: PaperBatch, sheet: int, taken: set[int], number: int) -> None:
+    if not 1 <= sheet <= batch.declared_count:
+        raise InvalidInput(f"There is no sheet {sheet}: the batch has sheets 1 to "
+                           f"{batch.declared_count}.")
+    if sheet in taken:
+        raise InvalidInput(f"Sheet {sheet} is already keyed in keying {number}.")
+
+
+def _insert_sheets(round_: Round, batch: PaperBatch, keying: Keying,
+                   sheets: list[tuple[int, Choices]]) -> None:
+    box, key = _taking_box(round_), audit_key()
+    rows = []
+    for sheet, choices in sheets:
+        sealed, mac = _sealed_and_mac(box, batch, sheet, choices, key)
+        rows.append({"keying_id": keying.id, "sheet_number": sheet, "sealed_choices": sealed,
+                     "choices_mac": mac})
+    try:
+        with db.session.begin_nested():
+            db.session.execute(insert(KeyedSheet), rows)
+    except IntegrityError:  # the same sheet keyed by another request at the same moment
+        raise Conflict("One of these sheets was keyed by another request at the same moment. "
+                       "Reload the page to see which sheets are keyed.") from None
+    if keying.finished_at is None and _count(keying) >= batch.declared_count:
+        keying.finished_at = datetime.now(UTC)
+    db.session.flush()
+
+
+def _count(keying: Keying) -> int:
+    return db.session.scalar(select(func.count()).select_from(KeyedSheet)
+                             .where(KeyedSheet.keying_id == keying.id))
+
+
+def sheet_mac(batch_id: int, sheet: int, choices_json: str, key: bytes) -> str:
+    """The HMAC-SHA256 (hex) of a sheet's choices, batch and number, under the audit key."""
+    message = f"paper-sheet:{batch_id}:{sheet}:{choices_json}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def _sealed_and_mac(box: BallotBox, batch: PaperBatch, sheet: int, choices: Choices,
+                    key: bytes) -> tuple[bytes, str]:
+    choices_json = choices.to_json()
+    return (crypto.seal(box.public_key, choices_json.encode("utf-8")),
+            sheet_mac(batch.id, sheet, choices_json, key))
+
+
+def _taking_box(round_: Round) -> BallotBox:
+    """The round's box while it takes paper ballots (voting open or closed, not yet opened,
+    its key the one it was sealed with); raises Conflict with the reason otherwise."""
+    if round_.current_phase not in (Phase.VOTING, Phase.CLOSED):
+        raise Conflict("Paper ballots can be keyed only while voting is open or closed, before "
+                       "the round is counted.")
+    box = get_box(round_)
+    if box is None or box.is_open:
+        raise Conflict("This round's ballot box is not taking ballots: it has been opened.")
+    expected = _public_key_mac("box", str(round_.id), box.public_key)
+    if not hmac.compare_digest(box.public_key_mac, expected):
+        raise Conflict("This round's ballot box key is not the one it was sealed with, so no "
+                       "ballot can be taken. Tell the finance officer: the database may have "
+                       "been tampered with.")
+    return box
+
+
+def _lock(batch: PaperBatch, *, shared: bool) -> None:
+    db.session.refresh(batch, with_for_update={"read": True} if shared else True)
+
+
+def _check_not_entered(batch: PaperBatch) -> None:
+    entered = db.session.scalar(select(func.count()).select_from(BallotEnvelope)
+                                .where(BallotEnvelope.paper_batch_id == batch.id))
+    if entered:
+        raise Conflict(f"The ballots of batch {batch.label!r} are already in the ballot box "
+                       f"({entered} entered), so it cannot be keyed or accepted again.")
