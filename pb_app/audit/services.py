@@ -28,10 +28,12 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, false, inspect, select, text
+from sqlalchemy import Select, delete, false, inspect, select, text
 
 from pb_app.audit.models import GENESIS_HASH, AuditCheckpoint, AuditEntry
+from pb_app.errors import DomainError
 from pb_app.extensions import db
+from pb_app.layout import MAX_DATABASE_ID, database_id
 
 # Distinguishes the audit key derived from SECRET_KEY from every other use of that secret.
 DERIVED_KEY_LABEL = b"pb_app audit trail MAC key v1"
@@ -405,19 +407,94 @@ def verify_chain(checkpoints: Iterable[Checkpoint] = ()) -> ChainReport:
     return ChainReport(True, count, None, "", matched, unkeyed, end)
 
 
-def entries_page(*, round_id: int | None = None, actor_id: int | None = None, page: int = 1,
-                 per_page: int = ENTRIES_PER_PAGE):
-    """One page of entries, newest first, filtered by round and/or actor. A page past the
-    last shows the last."""
-    query = select(AuditEntry).order_by(AuditEntry.sequence.desc())
+class BadPageBoundary(DomainError):
+    """A ``before`` or ``after`` in the address that names no page of the trail."""
+
+    title = "This page of the audit trail does not exist"
+
+
+def page_boundaries(before: str | None, after: str | None) -> tuple[int | None, int | None]:
+    """Read the ``before`` and ``after`` entry numbers of the address (blank means absent).
+
+    Raises BadPageBoundary (400) for anything but one entry number from 1 to 2,147,483,647,
+    and when both are given.
+    """
+    bounds = [_entry_number(name, text) for name, text in (("before", before), ("after", after))]
+    if None not in bounds:
+        raise BadPageBoundary("Give either before or after in the address, not both.")
+    return bounds[0], bounds[1]
+
+
+def _entry_number(name: str, text: str | None) -> int | None:
+    if text is None or not text.strip():
+        return None
+    try:
+        return database_id(text.strip())
+    except ValueError:
+        raise BadPageBoundary(f"{name}={text[:20]!r} is not an entry number: write a whole"
+                              f" number from 1 to {MAX_DATABASE_ID:,}.") from None
+
+
+@dataclass(frozen=True)
+class EntriesPage:
+    """A page of entries, newest first, and where the pages either side of it start.
+
+    ``newer_after`` is the ``after`` of the page of newer entries and ``older_before`` the
+    ``before`` of the page of older ones; each is None when there is no such page.
+    """
+
+    entries: list[AuditEntry]
+    newer_after: int | None
+    older_before: int | None
+
+
+def entries_page(*, round_id: int | None = None, actor_id: int | None = None,
+                 before: int | None = None, after: int | None = None,
+                 per_page: int = ENTRIES_PER_PAGE) -> EntriesPage:
+    """The entries just older than ``before`` or just newer than ``after`` (the newest when
+    neither is given), newest first, filtered by round and/or actor.
+
+    Keyset pagination on the sequence: no count and no offset, so a page costs the same
+    however long the trail. Past the newest entries it shows the newest page, past the
+    oldest the oldest.
+    """
+    matching = _matching(round_id, actor_id)
+    if after is not None:
+        entries = _entries(matching.where(AuditEntry.sequence > after), per_page, newest=False)
+        if len(entries) < per_page:
+            entries = _entries(matching, per_page, newest=True)
+    else:
+        older = matching if before is None else matching.where(AuditEntry.sequence < before)
+        entries = _entries(older, per_page, newest=True)
+        if not entries:
+            entries = _entries(matching, per_page, newest=False)
+    if not entries:
+        return EntriesPage([], None, None)
+    newest, oldest = entries[0].sequence, entries[-1].sequence
+    return EntriesPage(entries,
+                       newest if _any(matching.where(AuditEntry.sequence > newest)) else None,
+                       oldest if _any(matching.where(AuditEntry.sequence < oldest)) else None)
+
+
+def _matching(round_id: int | None, actor_id: int | None) -> Select:
+    """The entries of the filters, served in sequence order by the (filter, sequence) indexes."""
+    query = select(AuditEntry)
     if round_id is not None:
         query = query.where(AuditEntry.round_id == round_id)
     if actor_id is not None:
         query = query.where(AuditEntry.actor_id == actor_id)
-    found = db.paginate(query, page=max(page, 1), per_page=per_page, error_out=False)
-    if found.page > max(found.pages, 1):
-        found = db.paginate(query, page=found.pages, per_page=per_page, error_out=False)
-    return found
+    return query
+
+
+def _entries(query: Select, limit: int, *, newest: bool) -> list[AuditEntry]:
+    """The ``limit`` newest (or oldest) entries of ``query``, newest first either way."""
+    order = AuditEntry.sequence.desc() if newest else AuditEntry.sequence.asc()
+    found = list(db.session.scalars(query.order_by(order).limit(limit)))
+    return found if newest else found[::-1]
+
+
+def _any(query: Select) -> bool:
+    return db.session.scalar(query.with_only_columns(AuditEntry.sequence).limit(1)) is not None
 
 
 def list_entries(*, round_id: int | None = None, actor_id: int | None = None,

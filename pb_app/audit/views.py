@@ -12,9 +12,10 @@ from pb_app.audit.services import (
     checkpoint_of,
     current_checkpoint,
     entries_page,
+    page_boundaries,
     verify_chain,
 )
-from pb_app.layout import add_navigation_link, database_id, form_page, pagination_links
+from pb_app.layout import add_navigation_link, database_id, form_page
 
 bp = Blueprint("audit", __name__, template_folder="templates", url_prefix="/audit")
 bp.add_app_template_global(checkpoint_of, "audit_checkpoint_of")
@@ -25,12 +26,11 @@ def _page(form: VerifyForm, report=None):
     """The filtered page of entries, the chain's current end, and the verdict if asked for."""
     round_id = request.args.get("round", type=database_id)
     actor_id = request.args.get("actor", type=database_id)
-    found = entries_page(round_id=round_id, actor_id=actor_id,
-                         page=request.args.get("page", 1, type=int))
-    query = {key: value for key, value in (("round", round_id), ("actor", actor_id)) if value}
-    return form_page("audit/index.html", form, entries=found.items, found=found,
-                     pages=pagination_links(found, "audit.index", **query), round_id=round_id,
-                     actor_id=actor_id, names=actor_names(found.items),
+    before, after = page_boundaries(request.args.get("before"), request.args.get("after"))
+    found = entries_page(round_id=round_id, actor_id=actor_id, before=before, after=after)
+    filters = {key: value for key, value in (("round", round_id), ("actor", actor_id)) if value}
+    return form_page("audit/index.html", form, found=found, filters=filters, round_id=round_id,
+                     actor_id=actor_id, names=actor_names(found.entries),
                      end=current_checkpoint(), report=report)
 
 
