@@ -35,7 +35,6 @@ import random
 import re
 import secrets
 import shutil
-import socket
 import socketserver
 import subprocess
 import sys
@@ -58,11 +57,16 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-VENV_BIN = ROOT / ".venv" / "bin"
-SERVER = "postgresql://postgres@127.0.0.1:5432"
+from benchmarks import servers  # noqa: E402
+from benchmarks.servers import (  # noqa: E402
+    BASE_URL,
+    PUBLIC_HOST,
+    Gunicorn,
+    flask,
+    free_port,
+)
+
 DATABASE = "pb_attack"
-PUBLIC_HOST = "pb.example.org"
-BASE_URL = f"https://{PUBLIC_HOST}"
 EVIL_HOST = "evil.example"
 
 STAFF_PASSWORD = "demo-staff-password"  # the demo's staff (flask demo load)
@@ -95,93 +99,14 @@ def say(text: str) -> None:
 # The deployment ---------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def database_url(name: str = DATABASE) -> str:
     """The URL of database ``name`` on the local server, as the superuser."""
-    return f"{SERVER}/{name}"
+    return servers.database_url(name)
 
 
 def superuser(name: str = DATABASE) -> psycopg.Connection:
     """An autocommit connection as the PostgreSQL superuser: the attacking DBA."""
-    return psycopg.connect(database_url(name), autocommit=True)
-
-
-def create_database() -> None:
-    """Create ``pb_attack`` afresh."""
-    with superuser("postgres") as conn:
-        drop_database(conn)
-        conn.execute(f"CREATE DATABASE {DATABASE}")
-
-
-def drop_database(conn: psycopg.Connection | None = None) -> None:
-    """Drop ``pb_attack``, ending whatever still holds it."""
-    own = conn is None
-    conn = conn or superuser("postgres")
-    try:
-        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                     "WHERE datname = %s AND pid <> pg_backend_pid()", (DATABASE,))
-        conn.execute(f"DROP DATABASE IF EXISTS {DATABASE}")
-    finally:
-        if own:
-            conn.close()
-
-
-def app_environment(smtp_port: int) -> dict[str, str]:
-    """The production settings of the README, with mail through ``smtp_port``."""
-    env = dict(os.environ)
-    env.update({
-        "PB_ENV": "production",
-        "PB_SECRET_KEY": secrets.token_hex(32),
-        "PB_BASE_URL": BASE_URL,
-        "PB_TRUSTED_PROXY_COUNT": "1",
-        "PB_DATABASE_URL": database_url(),
-        "PB_MAIL_SMTP_HOST": "127.0.0.1",
-        "PB_MAIL_SMTP_PORT": str(smtp_port),
-        "PB_MAIL_SMTP_SECURITY": "none",
-    })
-    return env
-
-
-def flask(env: dict[str, str], *args: str, stdin: str | None = None,
-          timeout: float = 300) -> subprocess.CompletedProcess:
-    """Run ``flask --app wsgi ARGS`` as an operator would."""
-    return subprocess.run([str(VENV_BIN / "flask"), "--app", "wsgi", *args], cwd=ROOT, env=env,
-                          input=stdin, capture_output=True, text=True, timeout=timeout)
-
-
-class Gunicorn:
-    """gunicorn with 2 workers on a free port of 127.0.0.1, as the README deploys it."""
-
-    def __init__(self, env: dict[str, str], log: Path):
-        self.port = free_port()
-        self.log = log.open("w")
-        self.process = subprocess.Popen(
-            [str(VENV_BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{self.port}",
-             "--timeout", "60", "wsgi:app"], cwd=ROOT, env=env, stdout=self.log,
-            stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if Browser(self.port, "192.0.2.1").get("/").status == 200:
-                    return
-            except OSError:
-                time.sleep(0.3)
-        raise RuntimeError(f"gunicorn did not answer; see {log}")
-
-    def stop(self) -> None:
-        """Stop the server (SIGTERM, then wait)."""
-        self.process.terminate()
-        try:
-            self.process.wait(30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self.log.close()
+    return servers.superuser(name)
 
 
 class SmtpCatcher(socketserver.ThreadingTCPServer):
@@ -1572,18 +1497,19 @@ def main() -> int:
     run_started = datetime.now(UTC) - timedelta(seconds=5)
     workdir = Path(tempfile.mkdtemp(prefix="pb_attack_"))
     catcher = SmtpCatcher()
-    env = app_environment(free_port())  # nothing listens there: the mail server is down
+    # Mail goes to a port nothing listens on: the mail server is down.
+    env = servers.production_environment(DATABASE, free_port())
     rows: list[Row] = []
     server = None
     try:
         say(f"database {DATABASE}: create, migrate, demo, setup")
-        create_database()
+        servers.create_database(DATABASE)
         for step in (("db", "upgrade"), ("demo", "load")):
             done = flask(env, *step)
             if done.returncode:
                 raise RuntimeError(f"flask {' '.join(step)} failed:\n{done.stderr[-2000:]}")
         facts = prepare(env)
-        server = Gunicorn(env, workdir / "gunicorn.log")
+        server = Gunicorn(env, workdir / "gunicorn.log", workers=2)
         say(f"gunicorn on 127.0.0.1:{server.port}, log {workdir / 'gunicorn.log'}")
         attack = Attack(env, server.port, facts, catcher, run_started)
 
@@ -1620,7 +1546,7 @@ def main() -> int:
             server.stop()
         catcher.shutdown()
         if not args.keep_database:
-            drop_database()
+            servers.drop_database(DATABASE)
             shutil.rmtree(workdir, ignore_errors=True)
     order = {name: n for n, name in enumerate(
         ["0.", "1a.", "1b.", "1c.", "2.", "3a.", "3b.", "3c.", "4.", "5.", "6.", "7.", "8.", "9.",
