@@ -120,6 +120,7 @@ def register_blueprints(app: Flask) -> None:
     from pb_app.ballotbox.views import bp as ballotbox_bp
     from pb_app.localities.views import bp as localities_bp
     from pb_app.monitoring.views import bp as monitoring_bp
+    from pb_app.paper.views import bp as paper_bp
     from pb_app.pictures.views import bp as pictures_bp
     from pb_app.privacy.views import bp as privacy_bp
     from pb_app.proposals.views import bp as proposals_bp
@@ -135,6 +136,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(audit_bp)
     app.register_blueprint(ballotbox_bp)
     app.register_blueprint(voting_bp)
+    app.register_blueprint(paper_bp)
     app.register_blueprint(results_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(monitoring_bp)

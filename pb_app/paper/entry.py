@@ -12,7 +12,18 @@ from __future__ import annotations
 from werkzeug.datastructures import MultiDict
 
 from pb_app.errors import InvalidInput
-from pb_app.voting.ballots import RANKED, BallotRules, Choices, read_choices
+from pb_app.rounds.money import format_pounds
+from pb_app.voting.ballots import (
+    APPROVAL,
+    CUMULATIVE,
+    KNAPSACK,
+    RANKED,
+    SCORE,
+    BallotRules,
+    Choices,
+    read_choices,
+)
+from pb_app.voting.wording import count_of
 
 POINTS_SEPARATOR = "="
 MAX_NUMBER_DIGITS = 6  # far above any ballot's length; int() refuses 4,300 digits
@@ -21,6 +32,23 @@ MAX_NUMBER_DIGITS = 6  # far above any ballot's length; int() refuses 4,300 digi
 def project_numbers(rules: BallotRules) -> dict[str, int]:
     """Each project's number on the keying page (1..N), by its ballot id."""
     return {project: number for number, project in enumerate(rules.costs, 1)}
+
+
+def how_to_key(rules: BallotRules) -> str:
+    """What to type for a sheet of this ballot, with its limit, in one sentence."""
+    if rules.ballot_type == CUMULATIVE:
+        return (f"Type each project's number and its points, {count_of(rules.points or 0, 'point')}"
+                " at most in all: for example 3=5 7=2.")
+    if rules.ballot_type == SCORE:
+        return (f"Type each scored project's number and its score, from 0 to {rules.max_score}: "
+                "for example 3=5 7=2.")
+    if rules.ballot_type == RANKED:
+        return (f"Type the numbers in the order ranked, first choice first, up to "
+                f"{rules.rank_count}: for example 7 3 12.")
+    limit = {APPROVAL: f"up to {rules.total_limit}",
+             KNAPSACK: f"costing {format_pounds(rules.budget_pence or 0)} at most"}
+    return (f"Type the numbers of the projects marked, {limit[rules.ballot_type]}: "
+            "for example 3 7 12.")
 
 
 def read_keyed(rules: BallotRules, typed: str) -> Choices:

@@ -37,18 +37,18 @@ from pb_app.voting.ballots import Choices
 from pb_app.voting.models import PAPER, PaperBatch, new_ballot_id
 from pb_app.voting.receipts import new_receipt
 from pb_app.voting.services import ballot_rules, check_can_run_voting
-from pb_app.voting.wording import count_of
 
 KEYED_ACTION = "voting.paper_batch_keyed"
 
 
 class SheetsRefused(InvalidInput):
-    """Sheets that cannot be keyed; ``problems`` holds (position in the entries, sheet number,
-    reason) for every one of them, so that a file's bad rows are all named at once."""
+    """Sheets that cannot be keyed; ``problems`` holds (position in the entries, or None for
+    the whole batch, and the reason) for every one of them, so that a file's bad rows are all
+    named at once."""
 
-    def __init__(self, problems: list[tuple[int, int, str]]):
-        super().__init__(f"{count_of(len(problems), 'sheet')} could not be keyed: " + "; ".join(
-            f"sheet {sheet}: {reason}" for _, sheet, reason in problems[:3]))
+    def __init__(self, problems: list[tuple[int | None, str]]):
+        super().__init__(" ".join(reason for _, reason in problems[:3])
+                         + (f" And {len(problems) - 3} more." if len(problems) > 3 else ""))
         self.problems = problems
 
 
@@ -112,15 +112,17 @@ def choose_keying_rule(round_: Round, batch: PaperBatch, actor: User, rule: str)
 
 
 def key_sheets(round_: Round, batch: PaperBatch, actor: User, number: int,
-               entries: Sequence[tuple[int, str]]) -> Keying:
+               entries: Sequence[tuple[int | None, str]], *, whole_batch: bool = False) -> Keying:
     """Key sheets into ``actor``'s keying ``number`` of the batch, all of them or none.
 
-    ``entries`` are (sheet number, typed projects). Every entry is checked before anything is
-    written; then the sheets are sealed, MACed and inserted in one statement. Raises
-    SheetsRefused naming every bad entry (sheet out of range, repeated or already keyed,
-    choices the ballot does not allow), PermissionDenied (another clerk's keying), Conflict
-    (no rule chosen, the same person keying both, a box not taking ballots, the batch
-    already entered, or the same sheet keyed by another request at the same moment).
+    ``entries`` are (sheet number, or None when none could be read, and typed projects);
+    ``whole_batch`` asks that the keying then hold every sheet, without gaps. Every entry is
+    checked before anything is written; then the sheets are sealed, MACed and inserted in one
+    statement. Raises SheetsRefused naming every bad entry (a sheet number missing, out of
+    range, given twice or already keyed, choices the ballot does not allow) and any gap,
+    PermissionDenied (another clerk's keying), Conflict (no rule chosen, the same person
+    keying both, a box not taking ballots, the batch already entered, or the same sheet
+    keyed by another request at the same moment).
     """
     keying = _clerk_keying(round_, batch, actor, number)
     already = keyed_numbers(batch, number)
@@ -128,11 +130,16 @@ def key_sheets(round_: Round, batch: PaperBatch, actor: User, number: int,
     rules = ballot_rules(round_)
     for position, (sheet, typed) in enumerate(entries):
         try:
-            _check_sheet_number(batch, sheet, already | seen, number)
+            _check_sheet_number(batch, sheet, already, seen, number)
             seen.add(sheet)
             sheets.append((sheet, read_keyed(rules, typed)))
         except InvalidInput as error:
-            problems.append((position, sheet, error.message))
+            problems.append((position, error.message if error.message.startswith("Sheet")
+                             else f"Sheet {sheet}: {error.message}"))
+    gaps = sorted(set(range(1, batch.declared_count + 1)) - already - seen)
+    if whole_batch and gaps:
+        problems.append((None, f"{_sheets_in_words(gaps).capitalize()} missing: every sheet "
+                               f"from 1 to {batch.declared_count} must be keyed."))
     if problems:
         raise SheetsRefused(problems)
     _insert_sheets(round_, batch, keying, sheets)
@@ -151,7 +158,7 @@ def enter_sheet(round_: Round, batch: PaperBatch, actor: User, number: int, shee
     try:
         key_sheets(round_, batch, actor, number, [(sheet, typed)])
     except SheetsRefused as refused:
-        raise InvalidInput(refused.problems[0][2]) from None
+        raise InvalidInput(refused.problems[0][1]) from None
     return read_keyed(ballot_rules(round_), typed)
 
 
@@ -296,12 +303,17 @@ def _start_keying(batch: PaperBatch, actor: User, number: int,
     return keying
 
 
-def _check_sheet_number(batch: PaperBatch, sheet: int, taken: set[int], number: int) -> None:
+def _check_sheet_number(batch: PaperBatch, sheet: int | None, already: set[int],
+                        seen: set[int], number: int) -> None:
+    if sheet is None:
+        raise InvalidInput("Sheet number missing: give each sheet's number, 1 or more.")
     if not 1 <= sheet <= batch.declared_count:
-        raise InvalidInput(f"There is no sheet {sheet}: the batch has sheets 1 to "
+        raise InvalidInput(f"Sheet {sheet} is not in this batch: it has sheets 1 to "
                            f"{batch.declared_count}.")
-    if sheet in taken:
+    if sheet in already:
         raise InvalidInput(f"Sheet {sheet} is already keyed in keying {number}.")
+    if sheet in seen:
+        raise InvalidInput(f"Sheet {sheet} is given twice.")
 
 
 def _insert_sheets(round_: Round, batch: PaperBatch, keying: Keying,
@@ -312,6 +324,8 @@ def _insert_sheets(round_: Round, batch: PaperBatch, keying: Keying,
         sealed, mac = _sealed_and_mac(box, batch, sheet, choices, key)
         rows.append({"keying_id": keying.id, "sheet_number": sheet, "sealed_choices": sealed,
                      "choices_mac": mac})
+    if not rows:
+        return
     try:
         with db.session.begin_nested():
             db.session.execute(insert(KeyedSheet), rows)

@@ -96,13 +96,23 @@ def test_one_bad_sheet_writes_nothing_and_every_bad_sheet_is_named(paper_round, 
     with pytest.raises(SheetsRefused) as refused:
         key_sheets(paper_round, batch, clerks[0], 1,
                    [(1, "1"), (2, "9"), (2, "3"), (5, "1"), (4, "1 2 3 4")])
-    assert [(position, sheet) for position, sheet, _ in refused.value.problems] == [
-        (1, 2), (2, 2), (3, 5), (4, 4)]
-    reasons = [reason for _, _, reason in refused.value.problems]
-    assert "'9' is not a project number" in reasons[0]
-    assert "already keyed" in reasons[1]
-    assert "no sheet 5" in reasons[2]
-    assert "up to 3 projects" in reasons[3]
+    assert [position for position, _ in refused.value.problems] == [1, 2, 3, 4]
+    reasons = [reason for _, reason in refused.value.problems]
+    assert reasons[0].startswith("Sheet 2: '9' is not a project number")
+    assert reasons[1] == "Sheet 2 is given twice."
+    assert reasons[2].startswith("Sheet 5 is not in this batch")
+    assert reasons[3].startswith("Sheet 4: You can choose up to 3 projects")
+    assert sheet_count() == 0
+
+
+def test_a_whole_batch_must_hold_every_sheet(paper_round, batch, clerks):
+    choose_keying_rule(paper_round, batch, clerks[0], SINGLE)
+    with pytest.raises(SheetsRefused) as refused:
+        key_sheets(paper_round, batch, clerks[0], 1, [(1, "1"), (None, "2"), (4, "3")],
+                   whole_batch=True)
+    assert refused.value.problems == [
+        (1, "Sheet number missing: give each sheet's number, 1 or more."),
+        (None, "Sheets 2 and 3 missing: every sheet from 1 to 4 must be keyed.")]
     assert sheet_count() == 0
 
 
