@@ -26,7 +26,7 @@ writeFileSync(path.join(build, "app.css"), css.css + "\n");
 for (const name of ["govuk-frontend.min.js", "govuk-frontend.min.js.map"]) {
   cpSync(path.join(govuk, name), path.join(build, name));
 }
-for (const name of ["app.mjs", "ballot-total.mjs", "js-enabled.js"]) {
+for (const name of ["app.mjs", "ballot-total.mjs", "js-enabled.js", "paper-keying.mjs"]) {
   cpSync(path.join(source, name), path.join(build, name));
 }
 cpSync(path.join(source, "images"), path.join(build, "images"), { recursive: true });
