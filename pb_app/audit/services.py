@@ -28,7 +28,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, delete, false, inspect, select, text
+from sqlalchemy import Select, delete, false, inspect, select, text, tuple_
 
 from pb_app.audit.models import GENESIS_HASH, AuditCheckpoint, AuditEntry
 from pb_app.errors import DomainError
@@ -458,43 +458,69 @@ def entries_page(*, round_id: int | None = None, actor_id: int | None = None,
     however long the trail. Past the newest entries it shows the newest page, past the
     oldest the oldest.
     """
-    matching = _matching(round_id, actor_id)
+    trail = _FilteredTrail.of(round_id, actor_id)
     if after is not None:
-        entries = _entries(matching.where(AuditEntry.sequence > after), per_page, newest=False)
+        entries = trail.read(per_page, after=after, newest=False)
         if len(entries) < per_page:
-            entries = _entries(matching, per_page, newest=True)
+            entries = trail.read(per_page, newest=True)
     else:
-        older = matching if before is None else matching.where(AuditEntry.sequence < before)
-        entries = _entries(older, per_page, newest=True)
-        if not entries:
-            entries = _entries(matching, per_page, newest=False)
+        entries = (trail.read(per_page, before=before, newest=True)
+                   or trail.read(per_page, newest=False))
     if not entries:
         return EntriesPage([], None, None)
     newest, oldest = entries[0].sequence, entries[-1].sequence
     return EntriesPage(entries,
-                       newest if _any(matching.where(AuditEntry.sequence > newest)) else None,
-                       oldest if _any(matching.where(AuditEntry.sequence < oldest)) else None)
+                       newest if trail.read(1, after=newest, newest=False) else None,
+                       oldest if trail.read(1, before=oldest, newest=True) else None)
 
 
-def _matching(round_id: int | None, actor_id: int | None) -> Select:
-    """The entries of the filters, served in sequence order by the (filter, sequence) indexes."""
-    query = select(AuditEntry)
-    if round_id is not None:
-        query = query.where(AuditEntry.round_id == round_id)
-    if actor_id is not None:
-        query = query.where(AuditEntry.actor_id == actor_id)
-    return query
+@dataclass(frozen=True)
+class _FilteredTrail:
+    """The entries of a round or a person (or all), read along the index that holds them in
+    sequence order: (round_id, sequence), (actor_id, sequence), or the sequence's own.
 
+    A filtered read states its range as rows, ``(round_id, sequence) < (7, 500)``, and
+    ``round_id >= 7`` for an open end, never ``round_id = 7``: given the equality, PostgreSQL
+    may read the sequence's index back and skip other rounds' entries, as many as lie between
+    the page and the newest entry (all of the trail for a round long closed). With both
+    filters, the round's index is read and the person's entries picked from it.
+    """
 
-def _entries(query: Select, limit: int, *, newest: bool) -> list[AuditEntry]:
-    """The ``limit`` newest (or oldest) entries of ``query``, newest first either way."""
-    order = AuditEntry.sequence.desc() if newest else AuditEntry.sequence.asc()
-    found = list(db.session.scalars(query.order_by(order).limit(limit)))
-    return found if newest else found[::-1]
+    query: Select
+    key: tuple[Any, ...]
+    fixed: tuple[int, ...]
 
+    @classmethod
+    def of(cls, round_id: int | None, actor_id: int | None) -> _FilteredTrail:
+        """The trail filtered by round and/or actor (None: not filtered by it)."""
+        if round_id is not None:
+            query = select(AuditEntry)
+            if actor_id is not None:
+                query = query.where(AuditEntry.actor_id == actor_id)
+            return cls(query, (AuditEntry.round_id, AuditEntry.sequence), (round_id,))
+        if actor_id is not None:
+            return cls(select(AuditEntry), (AuditEntry.actor_id, AuditEntry.sequence),
+                       (actor_id,))
+        return cls(select(AuditEntry), (AuditEntry.sequence,), ())
 
-def _any(query: Select) -> bool:
-    return db.session.scalar(query.with_only_columns(AuditEntry.sequence).limit(1)) is not None
+    def read(self, limit: int, *, after: int | None = None, before: int | None = None,
+             newest: bool) -> list[AuditEntry]:
+        """The ``limit`` newest (or oldest) entries between the sequences ``after`` and
+        ``before`` (exclusive; None: no bound), newest first either way."""
+        order = [column.desc() if newest else column.asc() for column in self.key]
+        bounds = (self._bound(after, above=True), self._bound(before, above=False))
+        query = self.query.where(*(bound for bound in bounds if bound is not None))
+        found = list(db.session.scalars(query.order_by(*order).limit(limit)))
+        return found if newest else found[::-1]
+
+    def _bound(self, sequence: int | None, *, above: bool) -> Any:
+        if sequence is None:
+            if not self.fixed:
+                return None
+            column, value = self.key[0], self.fixed[0]
+            return column >= value if above else column <= value
+        key, edge = tuple_(*self.key), tuple_(*self.fixed, sequence)
+        return key > edge if above else key < edge
 
 
 def list_entries(*, round_id: int | None = None, actor_id: int | None = None,
