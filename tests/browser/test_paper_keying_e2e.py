@@ -54,6 +54,8 @@ def test_a_clerk_keys_two_sheets_with_the_keyboard_only(app, page, keying_batch,
     expect(page.get_by_text("Sheet 1 keyed: 1 2")).to_be_visible()
     expect(page.get_by_label("Project numbers marked on this sheet")).to_be_focused()
     page.keyboard.type("1 2 3 4")
+    expect(page.locator("#projects-check")).to_have_text(
+        "Up to 3 projects on this ballot; 4 typed.")
     page.keyboard.press("Enter")
     expect(page.locator(".govuk-error-summary")).to_contain_text("up to 3 projects")
     expect(page.get_by_label("Project numbers marked on this sheet")).to_have_value("1 2 3 4")

@@ -6,11 +6,12 @@ import json
 
 import pytest
 from ballotbox.builders import PASSPHRASE, open_sealed, peek
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 from voting.builders import lead_of, place, project_ids
 
 from pb_app.audit.models import AuditEntry
 from pb_app.ballotbox.crypto import unseal
+from pb_app.ballotbox.models import BallotEnvelope
 from pb_app.ballotbox.services import _round_key, get_box
 from pb_app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from pb_app.extensions import db
@@ -28,6 +29,7 @@ from pb_app.paper.services import (
 from pb_app.rounds.models import Phase
 from pb_app.rounds.services import move_round
 from pb_app.voting.ballots import Choices
+from pb_app.voting.models import PAPER, PaperBatch
 from pb_app.voting.services import reconcile_ballots
 
 from .helpers import TODAY, envelopes_in, key_batch, keyed_entries, took_paper
@@ -54,6 +56,11 @@ def test_single_keying_accepted_writes_one_envelope_a_sheet_and_one_audit_entry(
     assert after["ballots"] == 4 and after["keying_rule"] == SINGLE
     assert [person["clerk_id"] for person in after["keyed_by"]] == [clerks[0].id]
     assert reconcile_ballots(paper_round) == []
+    rows = db.session.scalars(select(BallotEnvelope).where(
+        BallotEnvelope.paper_batch_id == batch.id)).all()
+    assert {(row.channel, row.cast_on) for row in rows} == {(PAPER, TODAY)}
+    assert len({row.receipt_hash for row in rows}) == 4 and all(
+        len(row.receipt_hash) == 64 for row in rows)
     ids = project_ids(paper_round)
     opened = sorted(choices.projects for _, choices in peek(paper_round))
     assert opened == sorted([tuple(sorted([ids[0], ids[1]])), (ids[2],),
@@ -207,3 +214,37 @@ def test_a_rekeyed_sheet_must_exist_in_the_clerks_keying(paper_round, batch, cle
         rekey_sheet(paper_round, batch, clerks[0], 1, 2, "1")
     with pytest.raises(InvalidInput):
         rekey_sheet(paper_round, batch, clerks[0], 1, 1, "1 2 3 4")
+
+
+def test_no_sheet_is_sealed_to_a_box_key_swapped_in_the_database(paper_round, batch, clerks):
+    choose_keying_rule(paper_round, batch, clerks[0], SINGLE)
+    get_box(paper_round).public_key = bytes(32)
+    with pytest.raises(Conflict, match="not the one it was sealed with"):
+        key_sheets(paper_round, batch, clerks[0], 1, [(1, "1")])
+    assert sheet_count() == 0
+
+
+def statements_keying(paper_round, batch, clerk, sheets: range) -> int:
+    """How many SQL statements keying ``sheets`` into keying 1 sends."""
+    sent = []
+
+    def count(*_args) -> None:
+        sent.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        key_sheets(paper_round, batch, clerk, 1, [(sheet, "1 2") for sheet in sheets])
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return len(sent)
+
+
+def test_keying_many_sheets_sends_no_more_statements_than_keying_two(paper_round, clerks):
+    small, large = (PaperBatch(round_id=paper_round.id, label=label, declared_count=count,
+                               created_by_id=clerks[0].id)
+                    for label, count in (("small", 2), ("large", 300)))
+    db.session.add_all([small, large])
+    for each in (small, large):
+        choose_keying_rule(paper_round, each, clerks[0], SINGLE)
+    assert statements_keying(paper_round, large, clerks[0], range(1, 301)) == \
+        statements_keying(paper_round, small, clerks[0], range(1, 3))
