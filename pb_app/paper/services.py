@@ -129,13 +129,15 @@ def key_sheets(round_: Round, batch: PaperBatch, actor: User, number: int,
     sheets, problems, seen = [], [], set()
     rules = ballot_rules(round_)
     for position, (sheet, typed) in enumerate(entries):
+        problem = _sheet_number_problem(batch, sheet, already, seen, number)
+        if problem:
+            problems.append((position, problem))
+            continue
+        seen.add(sheet)
         try:
-            _check_sheet_number(batch, sheet, already, seen, number)
-            seen.add(sheet)
             sheets.append((sheet, read_keyed(rules, typed)))
         except InvalidInput as error:
-            problems.append((position, error.message if error.message.startswith("Sheet")
-                             else f"Sheet {sheet}: {error.message}"))
+            problems.append((position, f"Sheet {sheet}: {error.message}"))
     gaps = sorted(set(range(1, batch.declared_count + 1)) - already - seen)
     if whole_batch and gaps:
         problems.append((None, f"{_sheets_in_words(gaps).capitalize()} missing: every sheet "
@@ -303,17 +305,18 @@ def _start_keying(batch: PaperBatch, actor: User, number: int,
     return keying
 
 
-def _check_sheet_number(batch: PaperBatch, sheet: int | None, already: set[int],
-                        seen: set[int], number: int) -> None:
+def _sheet_number_problem(batch: PaperBatch, sheet: int | None, already: set[int],
+                          seen: set[int], number: int) -> str:
+    """What is wrong with a sheet number to key, in words; "" when nothing is."""
     if sheet is None:
-        raise InvalidInput("Sheet number missing: give each sheet's number, 1 or more.")
+        return "Sheet number missing: give each sheet's number, 1 or more."
     if not 1 <= sheet <= batch.declared_count:
-        raise InvalidInput(f"Sheet {sheet} is not in this batch: it has sheets 1 to "
-                           f"{batch.declared_count}.")
+        return f"Sheet {sheet} is not in this batch: it has sheets 1 to {batch.declared_count}."
     if sheet in already:
-        raise InvalidInput(f"Sheet {sheet} is already keyed in keying {number}.")
+        return f"Sheet {sheet} is already keyed in keying {number}."
     if sheet in seen:
-        raise InvalidInput(f"Sheet {sheet} is given twice.")
+        return f"Sheet {sheet} is given twice."
+    return ""
 
 
 def _insert_sheets(round_: Round, batch: PaperBatch, keying: Keying,
