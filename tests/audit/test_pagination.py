@@ -3,9 +3,14 @@ direction, filtered by round and actor, and a clear refusal of a boundary that i
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
+
 import pytest
 from factories import UserFactory
+from sqlalchemy import event, insert, text
 
+from pb_app.audit.models import AuditEntry
 from pb_app.audit.services import (
     BadPageBoundary,
     EntriesPage,
@@ -129,3 +134,41 @@ def test_a_boundary_that_is_no_entry_number_is_refused_by_name(name, text):
 def test_before_and_after_together_are_refused():
     with pytest.raises(BadPageBoundary, match="either before or after"):
         page_boundaries("5", "3")
+
+
+def _plan_nodes(plan: dict) -> list[dict]:
+    return [plan, *(node for child in plan.get("Plans", []) for node in _plan_nodes(child))]
+
+
+def test_a_round_long_closed_is_read_from_its_own_index_on_postgresql():
+    """Round 1 is the oldest fifth of the trail: its page must not be found by reading the
+    sequence's index back from the newest entry past every later round's entries."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        pytest.skip("the query plan checked is PostgreSQL's")
+    moment = datetime(2026, 1, 1, tzinfo=UTC)
+    db.session.execute(insert(AuditEntry), [
+        {"sequence": n, "created_at": moment, "action": "test.step", "round_id": 1 + (n > 1000),
+         "previous_hash": f"{n - 1:064x}", "hash": f"{n:064x}"} for n in range(1, 5001)])
+    db.session.execute(text("ANALYZE audit_entry"))
+    connection = db.session.connection()
+    sent = []
+
+    def collect(conn, cursor, statement, parameters, context, executemany):
+        sent.append((statement, parameters))
+
+    event.listen(connection, "before_cursor_execute", collect)
+    try:
+        page = entries_page(round_id=1)
+        older = entries_page(round_id=1, before=page.older_before)
+        newer = entries_page(round_id=1, after=older.newer_after)
+    finally:
+        event.remove(connection, "before_cursor_execute", collect)
+    assert (_sequences(page)[0], _sequences(older)[0], newer == page) == (1000, 950, True)
+    for statement, parameters in sent:
+        explained = connection.exec_driver_sql(
+            "EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters).scalar()
+        nodes = _plan_nodes((explained if isinstance(explained, list)
+                             else json.loads(explained))[0]["Plan"])
+        assert [node.get("Index Name") for node in nodes if "Index Name" in node] == [
+            "ix_audit_entry_round_id_sequence"], statement
+        assert sum(node.get("Rows Removed by Filter", 0) for node in nodes) == 0, statement
