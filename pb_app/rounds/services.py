@@ -14,6 +14,7 @@ from flask import current_app
 from flask.signals import Namespace
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from pb_app.accounts.services import (
     can_manage_locality,
@@ -512,7 +513,7 @@ def get_round(round_id: int) -> Round:
 
     Raises NotFound.
     """
-    round_ = db.session.get(Round, round_id)
+    round_ = db.session.get(Round, round_id, options=[joinedload(Round.locality)])
     if round_ is None:
         raise NotFound("There is no such round")
     advance_due(round_)

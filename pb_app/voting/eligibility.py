@@ -107,7 +107,10 @@ def previous_participation(round_: Round, voter: Voter) -> Participation | None:
 def check_eligibility(round_: Round, voter: Voter) -> Eligibility:
     """Check the three rules for ``voter`` in ``round_`` and explain each one broken.
 
-    Raises InvalidInput only for a malformed postcode (the voter must correct it).
+    A voting code's holder is not looked up again for the third rule: the code's own use is
+    checked as it is entered (``services.voter_for_code``), and the database refuses a second
+    participation with it. Raises InvalidInput only for a malformed postcode (the voter must
+    correct it).
     """
     reasons = [_locality_reason(round_, voter.postcode)]
     closes_on = voting_closes_on(round_)
@@ -117,7 +120,7 @@ def check_eligibility(round_: Round, voter: Voter) -> Eligibility:
             f"You must be at least {round_.minimum_voting_age} on {closes_on:%-d %B %Y}, "
             f"the day voting closes. You will be {max(age, 0)} then."
         )
-    previous = previous_participation(round_, voter)
+    previous = None if voter.voting_code_id else previous_participation(round_, voter)
     if previous is not None:
         reasons.append(
             f"You have already voted in this round ({CHANNELS[previous.channel].lower()}). "

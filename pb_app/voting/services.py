@@ -15,7 +15,9 @@ from datetime import UTC, date, datetime, timedelta
 import jwt
 from flask import current_app
 from sqlalchemy import delete, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from pb_app.accounts.models import User
 from pb_app.accounts.services import check_can_manage_locality
@@ -61,6 +63,7 @@ MAX_CODES_PER_BATCH = 5000
 EMAIL_TOKEN_PURPOSE = "voter-email"
 EMAIL_TOKEN_TTL = timedelta(days=2)
 ALREADY_VOTED = "You have already voted in this round. Each person can vote once, on one channel."
+CODE_USED = "This voting code has already been used. Each code can be used once."
 
 
 class TooManyCodeAttempts(DomainError):
@@ -92,10 +95,11 @@ def check_voting_open(round_: Round, now: datetime) -> None:
 
 
 def ballot_proposals(round_: Round) -> list[Proposal]:
-    """The projects on the round's ballot (its accepted proposals), by id."""
-    query = select(Proposal).where(Proposal.round_id == round_.id,
-                                   Proposal.status == Status.ACCEPTED.value)
-    return list(db.session.scalars(query.order_by(Proposal.id)))
+    """The projects on the round's ballot (its accepted proposals), by id, with their photos,
+    in one query."""
+    query = (select(Proposal).options(joinedload(Proposal.photos))
+             .where(Proposal.round_id == round_.id, Proposal.status == Status.ACCEPTED.value))
+    return list(db.session.scalars(query.order_by(Proposal.id)).unique())
 
 
 def display_order(round_: Round, proposals: list[Proposal], seed: str) -> list[Proposal]:
@@ -108,12 +112,15 @@ def display_order(round_: Round, proposals: list[Proposal], seed: str) -> list[P
     return shuffled
 
 
-def ballot_rules(round_: Round) -> BallotRules:
-    """The round's ballot type, its projects' costs and its limits, for ``read_choices``."""
+def ballot_rules(round_: Round, proposals: list[Proposal] | None = None) -> BallotRules:
+    """The round's ballot type, its projects' costs and its limits, for ``read_choices``;
+    ``proposals`` are its ``ballot_proposals`` when the caller has them already."""
     params = round_.ballot_params or {}
+    if proposals is None:
+        proposals = ballot_proposals(round_)
     return BallotRules(
         ballot_type=round_.ballot_type,
-        costs={str(proposal.id): proposal.cost_pence for proposal in ballot_proposals(round_)},
+        costs={str(proposal.id): proposal.cost_pence for proposal in proposals},
         max_choices=params.get("max_choices"),
         budget_pence=round_.budget_pence,
         min_share_percent=params.get("min_share_percent") or 0,
@@ -213,17 +220,19 @@ def voter_for_code(round_: Round, typed_code: str, postcode: str, date_of_birth:
         raise NotEligible("This round does not use voting codes.")
     check_voting_open(round_, now)
     normalise_postcode(postcode)
-    code = None
+    found = None
     if codes.is_well_formed(typed_code, codes.VOTING_CODE_GROUPS):
-        code = db.session.scalar(select(VotingCode).where(
-            VotingCode.code_hash == codes.hash_code(typed_code),
-            VotingCode.round_id == round_.id))
-    if code is None:
+        found = db.session.execute(
+            select(VotingCode.id, Participation.id.is_not(None).label("used"))
+            .outerjoin(Participation, Participation.voting_code_id == VotingCode.id)
+            .where(VotingCode.code_hash == codes.hash_code(typed_code),
+                   VotingCode.round_id == round_.id)).first()
+    if found is None:
         _refuse_wrong_code(address, now)
-    if db.session.scalar(select(Participation.id).where(Participation.voting_code_id == code.id)):
-        raise NotEligible("This voting code has already been used. Each code can be used once.")
-    return Voter(person_key=code_key(code.id), postcode=postcode, date_of_birth=date_of_birth,
-                 voting_code_id=code.id)
+    if found.used:
+        raise NotEligible(CODE_USED)
+    return Voter(person_key=code_key(found.id), postcode=postcode, date_of_birth=date_of_birth,
+                 voting_code_id=found.id)
 
 
 def _refuse_wrong_code(address: str, now: datetime) -> None:
@@ -270,40 +279,51 @@ def desk_batch(round_: Round, channel: str, batch_id: str) -> PaperBatch | None:
 
 
 def cast_ballot(round_: Round, voter: Voter, choices: Choices, *, channel: str, now: datetime,
-                helper: User | None = None, batch: PaperBatch | None = None) -> str:
+                helper: User | None = None, batch: PaperBatch | None = None,
+                eligibility: Eligibility | None = None) -> str:
     """Record that ``voter`` voted and, in the same transaction, their ballot, sealed.
 
     Returns the receipt code, which is stored nowhere (the sealed ballot keeps its hash). Raises
     Conflict when voting is closed or the voter already voted (the database's unique
     participation decides a race: the loser writes nothing), NotEligible when a rule stops
-    them. ``choices`` must come from ``read_choices`` with this round's rules.
+    them. ``choices`` must come from ``read_choices`` with this round's rules. ``eligibility``
+    is the voter's when it was established earlier in this same vote (a voting code's holder
+    is checked as the code is entered); without it the rules are checked here.
     """
     check_voting_open(round_, now)
-    eligibility = require_eligible(round_, voter)
-    participation = _record_participation(round_, voter, eligibility, channel, now, helper)
+    if eligibility is None:
+        eligibility = require_eligible(round_, voter)
+    participation_id = _record_participation(round_, voter, eligibility, channel, now, helper)
     receipt, hashed = new_receipt()
     seal_ballot(round_, choices_json=choices.to_json(), receipt_hash=hashed, channel=channel,
                 day=now.date(), batch_id=batch.id if batch else None)
     if helper is not None:
-        record_event(f"voting.{channel}_entry", actor=helper, subject=participation)
+        record_event(f"voting.{channel}_entry", actor=helper,
+                     subject=db.session.get(Participation, participation_id))
     return receipt
 
 
 def _record_participation(round_: Round, voter: Voter, eligibility: Eligibility, channel: str,
-                          now: datetime, helper: User | None) -> Participation:
-    participation = Participation(
+                          now: datetime, helper: User | None) -> int:
+    """Insert the voter's participation and return its id; raise Conflict, having written
+    nothing, when one of theirs exists (by person, account or voting code)."""
+    inserted = db.session.execute(_insert_unless_present(Participation).values(
         round_id=round_.id, person_key=voter.person_key,
         resemblance_key=resemblance_key(voter.postcode, voter.date_of_birth), user_id=voter.user_id,
         voting_code_id=voter.voting_code_id, channel=channel, age_years=eligibility.age,
         helper_id=helper.id if helper is not None and channel == ASSISTED else None,
         voted_on=now.date(),
-    )
-    try:
-        with db.session.begin_nested():
-            db.session.add(participation)
-    except IntegrityError:
-        raise Conflict(ALREADY_VOTED) from None
-    return participation
+    ).returning(Participation.id)).scalar()
+    if inserted is None:
+        raise Conflict(ALREADY_VOTED)
+    return inserted
+
+
+def _insert_unless_present(model):
+    """An INSERT that writes nothing, instead of failing, where a unique key already holds a
+    row: one statement, no savepoint."""
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(model).on_conflict_do_nothing()
 
 
 def send_receipt(email: str, round_: Round, receipt: str) -> None:

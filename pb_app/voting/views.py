@@ -41,6 +41,7 @@ from pb_app.voting.ballots import (
 )
 from pb_app.voting.cli import voting_cli
 from pb_app.voting.eligibility import (
+    Eligibility,
     Voter,
     check_eligibility,
     code_key,
@@ -61,6 +62,8 @@ DESK_FIELDS = ("desk_full_name", "desk_postcode", "desk_date_of_birth", "desk_ch
 # so they travel in the (signed, HTTP-only) session cookie or a POST, never in an address,
 # which servers and proxies log.
 BALLOT_DRAFT = "ballot_draft"
+# The session key of the choices shown on the review page: confirming casts exactly those.
+REVIEWED_BALLOT = "reviewed_ballot"
 
 
 @bp.context_processor
@@ -86,6 +89,7 @@ def forget_ballot_draft(_app, user=None) -> None:
     """On signing out, drop any choices kept in the session cookie: the next person at a
     shared computer must not find them there."""
     session.pop(BALLOT_DRAFT, None)
+    session.pop(REVIEWED_BALLOT, None)
 
 
 @bp.app_template_global()
@@ -144,6 +148,7 @@ class Casting:
     helper: User | None = None
     batch: PaperBatch | None = None
     carried: dict[str, str] = field(default_factory=dict)
+    eligibility: Eligibility | None = None
 
     @property
     def is_desk(self) -> bool:
@@ -157,7 +162,7 @@ def _online_casting(round_: Round) -> Casting:
         voter = Voter(person_key=code_key(held["code_id"]), postcode=held["postcode"],
                       date_of_birth=date.fromisoformat(held["date_of_birth"]),
                       voting_code_id=held["code_id"])
-        return Casting(voter, CODE)
+        return Casting(voter, CODE, eligibility=Eligibility(reasons=(), age=held["age"]))
     if not current_user.is_authenticated:
         raise NotEligible(
             "Sign in to vote, or use the voting code from your letter if you have one.")
@@ -187,16 +192,23 @@ def _casting(round_: Round, desk: bool, fields: MultiDict | None = None) -> Cast
 
 def _choose_page(round_: Round, casting: Casting, values, error: str = "", status: int = 200):
     proposals = services.ballot_proposals(round_)
-    if not casting.is_desk:
-        seed = session.setdefault("ballot_seed", secrets.token_hex(8))
-        proposals = services.display_order(round_, proposals, f"{seed}:{casting.voter.person_key}")
     resembling = services.resembling_participation(round_, casting.voter) if casting.is_desk \
         else None
-    page = render_template("voting/choose.html", round=round_, proposals=proposals,
-                           rules=services.ballot_rules(round_), values=values, error=error,
-                           casting=casting, form=forms.BallotForm(), channels=CHANNELS,
-                           resembling=resembling)
+    page = render_template("voting/choose.html", round=round_, casting=casting, values=values,
+                           error=error, form=forms.BallotForm(), channels=CHANNELS,
+                           resembling=resembling,
+                           **_ballot(round_, proposals, None if casting.is_desk
+                                     else casting.voter.person_key))
     return page, status
+
+
+def _ballot(round_: Round, proposals: list, person: str | None) -> dict:
+    """What a page that shows the ballot needs: its rules, and its projects in the order of
+    this browser and ``person`` (the order by id at the desk, where ``person`` is None)."""
+    if person is not None:
+        seed = session.setdefault("ballot_seed", secrets.token_hex(8))
+        proposals = services.display_order(round_, proposals, f"{seed}:{person}")
+    return {"proposals": proposals, "rules": services.ballot_rules(round_, proposals)}
 
 
 @bp.route("/rounds/<int:round_id>/vote")
@@ -242,24 +254,51 @@ def confirm_email(token: str):
 
 @bp.route("/rounds/<int:round_id>/vote/code", methods=["GET", "POST"])
 def enter_code(round_id: int):
-    """Check a voting code and postcode, then go to the ballot (no account needed)."""
+    """The voting code, its postcode and date of birth, and the ballot, on one page (no account
+    needed): a valid code with valid choices goes straight to the review step."""
     round_ = get_visible_round(round_id, current_user)
     form = forms.CodeForm()
-    if form.validate_on_submit():
-        try:
-            voter = services.voter_for_code(round_, form.code.data, form.postcode.data,
-                                            form.date_of_birth.data,
-                                            request.remote_addr or "unknown", _now())
-        except InvalidInput as error:
-            db.session.commit()  # keep the failed attempt, for the rate limit
-            form.code.errors.append(error.message)
-        else:
-            session["code_voter"] = {"round_id": round_.id, "code_id": voter.voting_code_id,
-                                     "postcode": voter.postcode,
-                                     "date_of_birth": voter.date_of_birth.isoformat()}
-            return redirect(url_for("voting.choose", round_id=round_.id, desk=False))
-    status = 422 if form.errors else 200
-    return render_template("voting/code.html", round=round_, form=form), status
+    proposals = services.ballot_proposals(round_)
+    ballot = _ballot(round_, proposals, CODE_PAGE_ORDER)
+    if not form.is_submitted():
+        return _code_page(round_, form, ballot, MultiDict())
+    try:
+        choices, error = read_choices(ballot["rules"], request.form), ""
+    except InvalidInput as refused:
+        choices, error = None, refused.message
+    casting = _code_casting(round_, form) if form.validate() else None
+    if casting is None or choices is None:
+        return _code_page(round_, form, ballot, request.form, error, 422)
+    return _review_page(round_, casting, proposals, ballot["rules"], choices)
+
+
+# Whose order the code page shows the projects in, before the code says who is voting.
+CODE_PAGE_ORDER = "code-page"
+
+
+def _code_casting(round_: Round, form: forms.CodeForm) -> Casting | None:
+    """The code's holder, checked against the round's rules and kept in the session for the
+    rest of the vote; None (with the reason on the form) for a code that is not recognised."""
+    try:
+        voter = services.voter_for_code(round_, form.code.data, form.postcode.data,
+                                        form.date_of_birth.data, request.remote_addr or "unknown",
+                                        _now())
+    except InvalidInput as error:
+        db.session.commit()  # keep the failed attempt, for the rate limit
+        form.code.errors.append(error.message)
+        return None
+    eligibility = require_eligible(round_, voter)
+    session["code_voter"] = {"round_id": round_.id, "code_id": voter.voting_code_id,
+                             "postcode": voter.postcode, "age": eligibility.age,
+                             "date_of_birth": voter.date_of_birth.isoformat()}
+    return Casting(voter, CODE, eligibility=eligibility)
+
+
+def _code_page(round_: Round, form: forms.CodeForm, ballot: dict, values, error: str = "",
+               status: int = 200):
+    """The code page, with what was typed and chosen kept, and every problem at once."""
+    return render_template("voting/code.html", round=round_, form=form, values=values,
+                           error=error, **ballot), status
 
 
 @bp.route("/rounds/<int:round_id>/vote/ballot", methods=["GET", "POST"], defaults={"desk": False})
@@ -297,19 +336,47 @@ def review(round_id: int, desk: bool):
     """Step 2: check the choices against the rules and show them back before confirming."""
     round_ = get_visible_round(round_id, current_user)
     casting = _casting(round_, desk)
-    rules = services.ballot_rules(round_)
+    proposals = services.ballot_proposals(round_)
+    rules = services.ballot_rules(round_, proposals)
     try:
         choices = read_choices(rules, request.form)
     except InvalidInput as error:
         return _choose_page(round_, casting, request.form, error.message, 422)
+    return _review_page(round_, casting, proposals, rules, choices)
+
+
+def _review_page(round_: Round, casting: Casting, proposals: list, rules: BallotRules,
+                 choices: Choices) -> str:
+    """The review step: the choices shown back, and kept in the session as the ones that
+    confirming casts."""
+    session[REVIEWED_BALLOT] = {"round_id": round_.id, "voter": _reviewer(round_, casting),
+                                "choices": choices.to_json()}
+    titles = {str(proposal.id): proposal.title for proposal in proposals}
     return render_template("voting/review.html", round=round_, casting=casting, rules=rules,
-                           choices=choices, rows=_review_rows(round_, rules, choices),
+                           choices=choices, rows=_review_rows(titles, rules, choices),
                            carried=choices.as_form(rules.ballot_type),
                            total=total_of(rules, choices), form=forms.ConfirmForm())
 
 
-def _review_rows(round_: Round, rules: BallotRules, choices: Choices) -> list[tuple[str, str]]:
-    titles = {str(p.id): p.title for p in services.ballot_proposals(round_)}
+def _reviewer(round_: Round, casting: Casting) -> str:
+    """Who reviewed a ballot: the person at the screen and the voter, so that confirming
+    casts only the choices this voter's review showed."""
+    return f"{_draft_owner(round_.id, casting.is_desk)}|{casting.voter.person_key}"
+
+
+def _reviewed_choices(round_: Round, casting: Casting) -> Choices:
+    """The choices the review page showed this voter; raises InvalidInput when there are none
+    (the review was skipped, or it was another voter's)."""
+    reviewed = session.get(REVIEWED_BALLOT)
+    if not reviewed or reviewed["round_id"] != round_.id \
+            or reviewed["voter"] != _reviewer(round_, casting):
+        raise InvalidInput("Your choices were not found. Choose again, check them and then "
+                           "confirm them.")
+    return Choices.from_json(reviewed["choices"])
+
+
+def _review_rows(titles: dict[str, str], rules: BallotRules,
+                 choices: Choices) -> list[tuple[str, str]]:
     numbers = choices.points or tuple(range(1, len(choices.projects) + 1))
     return [(titles[project], str(number) if (choices.points or rules.ballot_type == "ordinal")
              else "") for project, number in zip(choices.projects, numbers, strict=True)]
@@ -318,23 +385,26 @@ def _review_rows(round_: Round, rules: BallotRules, choices: Choices) -> list[tu
 @bp.post("/rounds/<int:round_id>/vote/confirm", defaults={"desk": False})
 @bp.post("/rounds/<int:round_id>/desk/confirm", defaults={"desk": True})
 def confirm(round_id: int, desk: bool):
-    """Step 3: cast the ballot (final) and show its receipt code, once."""
+    """Step 3: cast the reviewed ballot (final) and show its receipt code, once."""
     round_ = get_visible_round(round_id, current_user)
     casting = _casting(round_, desk)
     form = forms.ConfirmForm()
-    choices = read_choices(services.ballot_rules(round_), request.form)
-    receipt = services.cast_ballot(round_, casting.voter, choices, channel=casting.channel,
-                                   now=_now(), helper=casting.helper, batch=casting.batch)
+    services.check_voting_open(round_, _now())
+    eligibility = casting.eligibility or require_eligible(round_, casting.voter)
+    receipt = services.cast_ballot(round_, casting.voter, _reviewed_choices(round_, casting),
+                                   channel=casting.channel, now=_now(), helper=casting.helper,
+                                   batch=casting.batch, eligibility=eligibility)
     if form.email_receipt.data and casting.channel == ONLINE:
         services.send_receipt(current_user.email, round_, receipt)
-    db.session.commit()  # the ballot, and the receipt email with it
-    session.pop("code_voter", None)
-    session.pop(BALLOT_DRAFT, None)
     questionnaire = None if casting.is_desk else url_for(
         "monitoring.questionnaire", token=issue_ticket(round_))
+    # Rendered before the commit, which expires the round: reading it back costs a query.
     response = make_response(render_template("voting/receipt.html", round=round_,
                                              receipt=receipt, casting=casting,
                                              questionnaire=questionnaire))
+    db.session.commit()  # the ballot, and the receipt email with it
+    for key in ("code_voter", BALLOT_DRAFT, REVIEWED_BALLOT):
+        session.pop(key, None)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -351,6 +421,7 @@ def desk(round_id: int):
     if not form.validate_on_submit():
         return form_page("voting/desk.html", form, round=round_)
     session.pop(BALLOT_DRAFT, None)  # a new voter: the last one's choices go
+    session.pop(REVIEWED_BALLOT, None)
     try:
         casting = _desk_casting(round_, _desk_fields(form))
         services.check_voting_open(round_, _now())

@@ -191,8 +191,12 @@ def test_a_voting_code_holder_reads_more_and_votes_without_javascript(
     page.fill("#date_of_birth-day", "29")
     page.fill("#date_of_birth-month", "2")
     page.fill("#date_of_birth-year", "1948")
+    read_more = page.get_by_role("link", name="Read more about Project 4 (opens in a new tab)")
+    assert read_more.get_attribute("target") == "_blank"  # what was typed stays on this tab
+    page.get_by_label("Project 2 (£4,500)").check()
     page.get_by_role("button", name="Continue").click()
-    choose_and_read_more(page, round_id)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your choices")
+    choose_and_read_more(page, round_id)  # the code is kept: the ballot page now keeps choices
     page.get_by_role("button", name="Continue").click()
     page.get_by_role("button", name="Confirm my vote").click()
     expect(page.locator("#receipt-code")).to_be_visible()

@@ -92,7 +92,6 @@ def test_a_resident_votes_with_a_code_and_no_account(app, page, rounds, look_ove
     page.get_by_label("Voting code").fill(code.lower().replace("-", " "))
     page.get_by_label("Postcode").fill("TD1 2AB")
     fill_date(page, date(1948, 2, 29))
-    page.get_by_role("button", name="Continue").click()
     page.get_by_label("Project 2 (£4,500)").check()
     page.get_by_role("button", name="Continue").click()
     look_over("ballot-code")

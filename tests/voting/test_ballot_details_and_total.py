@@ -179,10 +179,14 @@ def test_a_voting_code_holder_reads_about_a_project_and_comes_back(client, sign_
     code, = generate_voting_codes(round_, lead_of(eildon), 1)
     db.session.commit()
     sign_out()
-    entered = client.post(f"/rounds/{round_.id}/vote/code", data={
-        "code": code, "postcode": "TD1 2XY", "date_of_birth": ["1", "2", "1960"]})
-    assert entered.status_code == 302
     first, second, *_ = project_ids(round_)
+    code_page = client.get(f"/rounds/{round_.id}/vote/code").get_data(as_text=True)
+    assert (f'href="/proposals/{second}" target="_blank" rel="noopener">Read more about '
+            "Project 2 (opens in a new tab)") in code_page  # nobody to keep choices for yet
+    entered = client.post(f"/rounds/{round_.id}/vote/code", data={
+        "code": code, "postcode": "TD1 2XY", "date_of_birth": ["1", "2", "1960"],
+        "project": first})
+    assert entered.status_code == 200
     read = read_more(client, round_.id, second, [("project", first)])
     proposal = client.get(read.headers["Location"]).get_data(as_text=True)
     back = back_link(proposal)

@@ -15,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 from pb_app.extensions import db
 from pb_app.voting.ballots import RANKED, Choices
 from voting.builders import make_round, project_ids, resident
-from voting.helpers import counts
+from voting.helpers import counts, vote
 from voting.strategies import PROJECTS, ROUND_PARAMS, RULES, defect, valid_ballot
 
 FIXTURES_PER_TEST = settings(max_examples=15, deadline=None,
@@ -49,11 +49,12 @@ def test_every_ballot_type_accepts_valid_and_refuses_defective_ballots(
     broken = data.draw(defect(ballot_type))(fields)
     sign_in(resident("Voter", "TD1 3AB", date(1980, 1, 1)))
     before = counts(round_.id)
-    refused = client.post(f"/rounds/{round_.id}/vote/confirm", data=translate(broken, ids))
+    refused = client.post(f"/rounds/{round_.id}/vote/review", data=translate(broken, ids))
     assert refused.status_code == 422, refused.get_data(as_text=True)[-800:]
     assert "There is a problem" in refused.get_data(as_text=True)
+    assert client.post(f"/rounds/{round_.id}/vote/confirm").status_code == 422
     assert counts(round_.id) == before
-    accepted = client.post(f"/rounds/{round_.id}/vote/confirm", data=translate(fields, ids))
+    accepted = vote(client, round_.id, list(translate(fields, ids).items(multi=True)))
     assert accepted.status_code == 200
     assert counts(round_.id) == (before[0] + 1, before[1] + 1)
     translated = Choices(tuple(ids[p] for p in expected.projects), expected.points)

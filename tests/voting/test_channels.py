@@ -49,11 +49,13 @@ def code_round(eildon):
     return make_round(eildon, verification="voting-code")
 
 
-def enter(client, round_, code: str, postcode: str = "TD1 2XY", born=("1", "2", "1960")):
-    """Post the voting-code form."""
+def enter(client, round_, code: str, postcode: str = "TD1 2XY", born=("1", "2", "1960"),
+          projects: int = 1):
+    """Post the voting-code page: the code, and the first ``projects`` projects chosen."""
     day, month, year = born
     return client.post(f"/rounds/{round_.id}/vote/code", data={
-        "code": code, "postcode": postcode, "date_of_birth": [day, month, year]})
+        "code": code, "postcode": postcode, "date_of_birth": [day, month, year],
+        "project": project_ids(round_)[:projects]})
 
 
 def test_letters_carry_distinct_codes_stored_only_as_hashes(client, sign_in, sign_out, eildon):
@@ -71,9 +73,8 @@ def test_a_code_votes_once_without_an_account(client, sign_in, sign_out, eildon)
     round_ = code_round(eildon)
     code, *_ = letters(client, sign_in, sign_out, round_, 2)
     entered = enter(client, round_, code.lower().replace("-", " "))
-    assert entered.status_code == 302 and entered.location.endswith("/vote/ballot")
-    first = project_ids(round_)[0]
-    confirmed = vote(client, round_.id, [("project", first)])
+    assert entered.status_code == 200 and "Check your choices" in entered.get_data(as_text=True)
+    confirmed = client.post(f"/rounds/{round_.id}/vote/confirm")
     assert confirmed.status_code == 200 and receipt_in(confirmed.get_data(as_text=True))
     participation = db.session.scalar(select(Participation))
     assert (participation.channel, participation.user_id) == ("code", None)
@@ -86,14 +87,15 @@ def test_a_code_holder_outside_the_locality_or_too_young_is_told_why(client, sig
                                                                    eildon):
     round_ = code_round(eildon)
     code, *_ = letters(client, sign_in, sign_out, round_, 1)
-    assert enter(client, round_, code, postcode="EH45 8AA").status_code == 302
-    refused = client.get(f"/rounds/{round_.id}/vote/ballot")
+    refused = enter(client, round_, code, postcode="EH45 8AA")
     assert refused.status_code == 403
     assert "EH45 8AA is in Tweeddale, not Eildon." in refused.get_data(as_text=True)
     young = str(datetime.now(UTC).year - 10)
-    enter(client, round_, code, born=("1", "1", young))
-    assert "You must be at least 16" in client.get(
-        f"/rounds/{round_.id}/vote/ballot").get_data(as_text=True)
+    assert "You must be at least 16" in enter(
+        client, round_, code, born=("1", "1", young)).get_data(as_text=True)
+    with client.session_transaction() as session:
+        assert "code_voter" not in session  # refused: the code is not kept for the ballot
+    assert client.get(f"/rounds/{round_.id}/vote/ballot").status_code == 403
 
 
 def test_wrong_codes_are_slowed_per_address_but_valid_codes_always_pass(client, sign_in,
@@ -109,16 +111,16 @@ def test_wrong_codes_are_slowed_per_address_but_valid_codes_always_pass(client, 
     assert blocked.status_code == 429 and "Too many voting codes" in blocked.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(CodeAttempt)) == (
         CODE_ATTEMPTS_PER_ADDRESS)  # a refusal while slowed is not counted: the wait ends
-    assert enter(client, round_, good).status_code == 302
+    assert enter(client, round_, good).status_code == 200
     sign_out()
-    assert enter(client, round_, other).status_code == 302
+    assert enter(client, round_, other).status_code == 200
     assert counts() == (0, 0)
 
 
 def test_codes_expire_when_the_round_closes(client, sign_in, sign_out, eildon):
     round_ = code_round(eildon)
     code, *_ = letters(client, sign_in, sign_out, round_, 1)
-    assert enter(client, round_, code).status_code == 302
+    assert enter(client, round_, code).status_code == 200
     round_.voting_close_at = datetime.now(UTC) - timedelta(seconds=1)
     db.session.commit()
     assert enter(client, round_, code).status_code == 409
@@ -198,11 +200,11 @@ def test_one_person_one_ballot_across_channels(client, sign_in, approval_round):
 def test_paper_ballots_are_checked_like_online_ones(client, sign_in, approval_round):
     sign_in(lead_of(approval_round.locality))
     over = [("project", p) for p in project_ids(approval_round)]
-    refused = client.post(f"/rounds/{approval_round.id}/desk/confirm",
+    refused = client.post(f"/rounds/{approval_round.id}/desk/review",
                           data=MultiDict(list(desk_voter(channel="assisted").items()) + over))
     assert refused.status_code == 422
     assert "You can choose up to 3 projects; you chose 5." in refused.get_data(as_text=True)
-    no_batch = client.post(f"/rounds/{approval_round.id}/desk/confirm",
+    no_batch = client.post(f"/rounds/{approval_round.id}/desk/review",
                            data=MultiDict(list(desk_voter().items()) + over[:1]))
     assert no_batch.status_code == 422 and "Choose the paper batch" in no_batch.get_data(True)
     assert counts() == (0, 0)

@@ -8,7 +8,6 @@ from datetime import date
 
 from ballotbox.builders import open_sealed
 from sqlalchemy import select
-from werkzeug.datastructures import MultiDict
 
 from pb_app.extensions import db
 from pb_app.results.services import count_round
@@ -53,8 +52,8 @@ def test_another_spelling_at_the_desk_is_warned_listed_and_carried_into_the_coun
     text = page.get_data(as_text=True)
     assert page.status_code == 200 and 'id="resembling"' in text
     assert "already voted in this round (online" in text
-    cast = client.post(f"/rounds/{approval_round.id}/desk/confirm",
-                       data=MultiDict(desk_fields("Marie O'Neill") + [("project", first)]))
+    cast = vote(client, approval_round.id, desk_fields("Marie O'Neill") + [("project", first)],
+                desk=True)
     assert cast.status_code == 200  # another spelling is another person key: it is accepted
 
     assert suspected_duplicates(approval_round) == [
@@ -77,10 +76,8 @@ def test_a_voting_code_then_a_desk_visit_is_flagged(client, sign_in, sign_out, e
     round_ = code_round(eildon)
     code, = letters(client, sign_in, sign_out, round_, 1)
     born = (str(BORN.day), str(BORN.month), str(BORN.year))
-    assert enter(client, round_, code, postcode="TD1 3QQ", born=born).status_code == 302
-    first = project_ids(round_)[0]
-    assert client.post(f"/rounds/{round_.id}/vote/confirm",
-                       data=MultiDict([("project", first)])).status_code == 200
+    assert enter(client, round_, code, postcode="TD1 3QQ", born=born).status_code == 200
+    assert client.post(f"/rounds/{round_.id}/vote/confirm").status_code == 200
     sign_in(lead_of(round_.locality))
     page = desk_check(client, round_, "Jean Scott")
     assert "already voted in this round (online with a voting code" in page.get_data(True)
