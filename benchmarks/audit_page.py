@@ -1,12 +1,15 @@
 """Benchmark: the audit trail page at 1,000 and at 1,000,000 entries, keyset pages against the
 count + OFFSET pages they replaced.
 
-For each size it creates a PostgreSQL database at 127.0.0.1 (``pb_bench_audit``, dropped
-first if left over and dropped again at the end), builds the tables from the models, and
-writes a valid chain with COPY (hash and MAC by the app's own ``compute_hash`` and
-``entry_mac``; the append-only triggers are on, so each size gets a fresh database). Then,
-after a warm-up, it times ``--repeat`` runs of three pages: the newest, one round's newest
-(a tenth of the trail), and one 90% of the way back:
+For each size it creates a PostgreSQL database at 127.0.0.1 (``pb_bench_audit_<size>``,
+dropped first if left over and dropped again at the end), builds the tables from the models,
+and writes a valid chain with COPY (hash and MAC by the app's own ``compute_hash`` and
+``entry_mac``; the append-only triggers are on, so each size gets a fresh database). Round 1
+holds the oldest tenth of the trail, rounds 2 to 10 and the 20 actors share the rest. Then,
+after a warm-up, it times ``--repeat`` runs of five pages: the newest; the newest of round 3
+(spread over the trail), of round 1 (a round long closed) and of actor 5; and the page 90% of
+the way back. Each is timed three ways, the sizes and ways taking turns so that a busy
+machine slows them alike:
 
 - the page through the Flask test client, signed in as a finance officer;
 - the page's query alone (``entries_page``);
@@ -14,9 +17,10 @@ after a warm-up, it times ``--repeat`` runs of three pages: the newest, one roun
   (filtered) trail, then LIMIT 50 OFFSET (the page's number - 1) * 50.
 
 Also prints the database work of each page: its statements and the buffers that its
-statements on audit_entry touched (EXPLAIN ANALYZE, BUFFERS). Asserts nothing.
+statements on audit_entry touched (EXPLAIN ANALYZE, BUFFERS). Asserts nothing. About two
+minutes on two cores, most of it writing the million entries.
 
-    .venv/bin/python benchmarks/audit_page.py [--sizes 1000,1000000] [--repeat 15]
+    .venv/bin/python benchmarks/audit_page.py [--sizes 1000,1000000] [--repeat 25]
 """
 
 from __future__ import annotations
@@ -52,7 +56,7 @@ from pb_app.audit.services import (  # noqa: E402
 from pb_app.extensions import db  # noqa: E402
 
 SERVER = "postgresql://postgres@127.0.0.1:5432"
-DATABASE = "pb_bench_audit"
+DATABASE = "pb_bench_audit_{size}"
 ROUNDS = 10  # round 1 holds the oldest tenth of the trail; the others share the rest
 ACTORS = 20
 SPREAD_ROUND, OLD_ROUND, ACTOR = 3, 1, 5
@@ -90,18 +94,20 @@ def pages_of(size: int) -> list[Page]:
 
 
 @contextmanager
-def bench_database() -> Iterator[str]:
-    """A fresh, empty database of its own; dropped afterwards, whatever happens."""
+def bench_databases(sizes: list[int]) -> Iterator[list[str]]:
+    """A fresh, empty database for each size; all dropped afterwards, whatever happens."""
     admin = create_engine(SERVER + "/postgres", isolation_level="AUTOCOMMIT")
-    drop = text(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+    names = [DATABASE.format(size=size) for size in sizes]
     with admin.connect() as connection:
-        connection.execute(drop)
-        connection.execute(text(f'CREATE DATABASE "{DATABASE}"'))
+        for name in names:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        yield f"{SERVER}/{DATABASE}"
+        yield [f"{SERVER}/{name}" for name in names]
     finally:
         with admin.connect() as connection:
-            connection.execute(drop)
+            for name in names:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
 
@@ -154,34 +160,35 @@ def write_chain(size: int) -> float:
     return time.perf_counter() - started
 
 
-def timings(run: Callable[[], Any], repeat: int) -> tuple[float, float]:
-    """Median and p95 in milliseconds of ``repeat`` runs, after two runs to warm up."""
-    for _ in range(2):
+def timings(runs: list[Callable[[], Any]], repeat: int) -> list[tuple[float, float]]:
+    """Median and p95 in milliseconds of ``repeat`` runs of each of ``runs``, after two runs
+    to warm up. The runs take turns, so that a busy machine slows them alike."""
+    for run in runs * 2:
         run()
-    seconds = []
+    seconds: list[list[float]] = [[] for _ in runs]
     for _ in range(repeat):
-        started = time.perf_counter()
-        run()
-        seconds.append(time.perf_counter() - started)
-    p95 = statistics.quantiles(seconds, n=20, method="inclusive")[-1]
-    return statistics.median(seconds) * 1000, p95 * 1000
+        for run, taken in zip(runs, seconds, strict=True):
+            started = time.perf_counter()
+            run()
+            taken.append(time.perf_counter() - started)
+    return [(statistics.median(taken) * 1000,
+             statistics.quantiles(taken, n=20, method="inclusive")[-1] * 1000)
+            for taken in seconds]
 
 
-def in_own_session(run: Callable[[], Any]) -> Callable[[], Any]:
-    """``run`` in a session of its own each time, as a request would have."""
+def in_app_context(app, run: Callable[[], Any]) -> Callable[[], Any]:
+    """``run`` in an app context (and so a database session) of its own, as a request has."""
 
     def run_once():
-        try:
+        with app.app_context():
             return run()
-        finally:
-            db.session.remove()
 
     return run_once
 
 
 def keyset_shape(page: Page) -> Callable[[], Any]:
     """The page's query now: ``entries_page`` from its boundary."""
-    return in_own_session(lambda: entries_page(**page.keyset))
+    return lambda: entries_page(**page.keyset)
 
 
 def old_shape(page: Page) -> Callable[[], Any]:
@@ -193,7 +200,7 @@ def old_shape(page: Page) -> Callable[[], Any]:
                             error_out=False)
         return found.total, found.items
 
-    return in_own_session(run)
+    return run
 
 
 def page_work(client, address: str) -> tuple[int, int]:
@@ -241,29 +248,37 @@ def build_chain(app, size: int) -> str:
         return officer.get_id()
 
 
-def measure_size(size: int, repeat: int) -> list[tuple[Any, ...]]:
-    """Build a chain of ``size`` entries in a fresh database and time its pages both ways.
+@dataclass(frozen=True)
+class Trail:
+    """A chain of ``size`` entries in its own database, and a finance officer's client."""
 
-    The pages are asked for with no app context pushed, so that each request has its own,
-    as in production.
+    size: int
+    app: Any
+    client: Any
+
+
+def measure(trails: list[Trail], repeat: int) -> list[tuple[Any, ...]]:
+    """Time each kind of page at every size, the sizes and shapes taking turns.
+
+    Nothing runs in an app context left pushed: each request and each query has its own, as
+    in production.
     """
     rows = []
-    with bench_database() as url:
-        app = create_app({"ENV_NAME": "testing", "DATABASE_URL": url})
-        client = signed_in_client(app, build_chain(app, size))
-        try:
-            for page in pages_of(size):
-                http = timings(lambda page=page: client.get(page.address), repeat)
-                with app.app_context():
-                    statements, buffers = page_work(client, page.address)
-                    keyset = timings(keyset_shape(page), repeat)
-                    old = timings(old_shape(page), repeat)
-                rows.append((f"{size:,}", page.name, *http, *keyset, statements, buffers, *old,
-                             old[0] / keyset[0]))
-        finally:
-            with app.app_context():
-                db.engine.dispose()
-    return rows
+    kinds = zip(*(pages_of(trail.size) for trail in trails), strict=True)
+    for pages in kinds:
+        runs = []
+        for trail, page in zip(trails, pages, strict=True):
+            runs += [lambda trail=trail, page=page: trail.client.get(page.address),
+                     in_app_context(trail.app, keyset_shape(page)),
+                     in_app_context(trail.app, old_shape(page))]
+        measured = timings(runs, repeat)
+        for number, (trail, page) in enumerate(zip(trails, pages, strict=True)):
+            http, keyset, old = measured[3 * number:3 * number + 3]
+            with trail.app.app_context():
+                statements, buffers = page_work(trail.client, page.address)
+            rows.append((f"{trail.size:,}", page.name, *http, *keyset, statements, buffers,
+                         *old, old[0] / keyset[0]))
+    return sorted(rows, key=lambda row: int(row[0].replace(",", "")))
 
 
 HEADER = ("entries", "page", "page ms (median)", "p95", "keyset query ms", "p95",
@@ -276,23 +291,32 @@ def print_table(rows: list[tuple[Any, ...]]) -> None:
     print("|" + " --- |" * len(HEADER))
     for row in rows:
         cells = [f"{cell:.2f}" if isinstance(cell, float) else str(cell) for cell in row]
-        cells[-1] = f"{row[-1]:.0f}x"
+        cells[-1] = f"{row[-1]:.1f}x"
         print("| " + " | ".join(cells) + " |")
 
 
 def main() -> None:
-    """Parse the sizes and the repeat count, measure each size, print the table."""
+    """Parse the sizes and the repeat count, build a trail of each size, time, print."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,1000000",
                         help="chain lengths, comma-separated (default 1000,1000000)")
-    parser.add_argument("--repeat", type=int, default=15, help="timed runs a page (default 15)")
+    parser.add_argument("--repeat", type=int, default=25, help="timed runs a page (default 25)")
     arguments = parser.parse_args()
     sizes = [int(size) for size in arguments.sizes.split(",")]
     if min(sizes) < 10 * ENTRIES_PER_PAGE or arguments.repeat < 2:
         parser.error(f"sizes from {10 * ENTRIES_PER_PAGE} and --repeat from 2")
-    rows = [row for size in sizes for row in measure_size(size, arguments.repeat)]
+    with bench_databases(sizes) as urls:
+        trails = []
+        for size, url in zip(sizes, urls, strict=True):
+            app = create_app({"ENV_NAME": "testing", "DATABASE_URL": url})
+            trails.append(Trail(size, app, signed_in_client(app, build_chain(app, size))))
+        try:
+            rows = measure(trails, arguments.repeat)
+        finally:
+            for trail in trails:
+                with trail.app.app_context():
+                    db.engine.dispose()
     print_table(rows)
-
 
 if __name__ == "__main__":
     main()
