@@ -123,6 +123,18 @@ class Gunicorn:
         self.stop()
         raise RuntimeError(f"gunicorn did not answer; see {log}")
 
+    def cpu_seconds(self) -> float:
+        """User and system CPU time its workers have spent so far (they serve every request)."""
+        total = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()  # after the command's name
+            except OSError:  # a process that has just ended
+                continue
+            if int(fields[1]) == self.process.pid:  # its parent
+                total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         """Stop the server (SIGTERM, then wait; SIGKILL if it hangs)."""
         if self.process.poll() is None:

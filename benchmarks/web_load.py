@@ -1,7 +1,7 @@
 """Casting votes over real HTTP, gunicorn and PostgreSQL: the code before this week's changes
 beside the current code, with the home page as the baseline measured in the same run.
 
-Run from the project root (about 8 minutes; ``--quick`` about 1; it needs PostgreSQL on
+Run from the project root (about 10 minutes; ``--quick`` about 2; it needs PostgreSQL on
 127.0.0.1:5432 with a ``postgres`` superuser that needs no password):
 
     nice .venv/bin/python benchmarks/web_load.py [--quick] [--seconds S]
@@ -302,13 +302,13 @@ class HttpBrowser:
 
 
 class InProcessBrowser:
-    """The same browser through the Flask test client, adding up the CPU time and the SQL
-    statements the app spends on its requests."""
+    """The same browser through the Flask test client, adding up its requests and the CPU
+    time the app spends on them."""
 
-    def __init__(self, app, statements: Counter):
+    def __init__(self, app):
         self.client = app.test_client()
-        self.statements = statements
         self.cpu_seconds = 0.0
+        self.requests = 0
 
     def send(self, method: str, path: str, fields: list[tuple[str, str]] | None) -> Reply:
         """Send one request through the app and add its cost."""
@@ -322,6 +322,7 @@ class InProcessBrowser:
         response = self.client.open(path, method=method, base_url=BASE_URL, headers=headers,
                                     **options)
         self.cpu_seconds += time.process_time() - started
+        self.requests += 1
         return Reply(response.status_code, response.headers.get("Location", ""),
                      response.get_data(as_text=True))
 
@@ -411,9 +412,10 @@ def _voting_codes(round_, lead, count: int) -> list[str]:
     return codes
 
 
-def app_cost(seeded: Path, first_code: int, count: int) -> dict:
-    """CPU and SQL statements the app spends on ``count`` votes (codes from ``first_code``)
-    and on ``count`` home pages, through the test client (run in the version's tree)."""
+def app_cost(seeded: Path, count: int) -> dict:
+    """Requests, CPU and SQL statements the app spends on ``count`` votes (with the first
+    codes of the seed, after one more to warm up) and on ``count`` home pages, through the
+    test client (run in the version's tree)."""
     from sqlalchemy import event
 
     from pb_app import create_app
@@ -428,33 +430,35 @@ def app_cost(seeded: Path, first_code: int, count: int) -> dict:
                      lambda *_args: statements.update(["sql"]))
     # Each request pushes its own app context: one held open here would share ``g``, and the
     # CSRF token kept in it, between every request.
-    _warm_up(app, statements)
-    votes = InProcessBrowser(app, statements)
+    warm_up, *codes = facts["codes"][:count + 1]
+    _warm_up(app, facts["round_id"], warm_up)
+    votes = InProcessBrowser(app)
     before = statements["sql"]
     failures = Counter()
-    for code in facts["codes"][first_code:first_code + count]:
+    for code in codes:
         votes.client = app.test_client()  # a new browser per voter
         vote = cast_vote(votes.send, facts["round_id"], Voter(code), rng)
         failures.update([vote.failure] if vote.failure else [])
     if failures:
         raise RuntimeError(f"votes in process failed: {dict(failures)}")
     vote_statements = statements["sql"] - before
-    home = InProcessBrowser(app, statements)
+    home = InProcessBrowser(app)
     before = statements["sql"]
     for _ in range(count):
         home.send("GET", "/", None)
     home_statements = statements["sql"] - before
-    return {"statements_per_vote": vote_statements / count,
+    return {"requests_per_vote": votes.requests / count,
+            "statements_per_vote": vote_statements / count,
             "cpu_ms_per_vote": 1000 * votes.cpu_seconds / count,
             "statements_per_home": home_statements / count,
             "cpu_ms_per_home": 1000 * home.cpu_seconds / count}
 
 
-def _warm_up(app, statements: Counter) -> None:
-    """A few home pages first, so that template compilation is not counted."""
-    browser = InProcessBrowser(app, statements)
-    for _ in range(5):
-        browser.send("GET", "/", None)
+def _warm_up(app, round_id: int, code: str) -> None:
+    """One vote and a home page first, so that compiling templates is not counted."""
+    browser = InProcessBrowser(app)
+    cast_vote(browser.send, round_id, Voter(code), random.Random(0))
+    browser.send("GET", "/", None)
 
 
 # Load over HTTP -----------------------------------------------------------------------------
@@ -462,18 +466,46 @@ def _warm_up(app, statements: Counter) -> None:
 
 @dataclass
 class Load:
-    """What one timed load gave: durations of what succeeded, failures by cause."""
+    """What one timed load gave. Rates and durations count what finished inside the window
+    (after a warm-up, so that every client is busy); receipts and failures count everything,
+    for the check against the database."""
 
-    elapsed: float = 0.0
+    opens: float
+    closes: float
     seconds: list[float] = field(default_factory=list)
     confirm_seconds: list[float] = field(default_factory=list)
     receipts: list[str] = field(default_factory=list)
     failures: Counter = field(default_factory=Counter)
+    server_cpu_seconds: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def record(self, seconds: float, confirm_seconds: float = 0.0, receipt: str = "") -> None:
+        """Keep one success that has just finished."""
+        with self.lock:
+            if receipt:
+                self.receipts.append(receipt)
+            if self.opens <= time.monotonic() <= self.closes:
+                self.seconds.append(seconds)
+                self.confirm_seconds.append(confirm_seconds)
+
+    def fail(self, cause: str) -> None:
+        """Keep one failure, by its status or error."""
+        with self.lock:
+            self.failures[cause] += 1
+
     def rate(self) -> float:
-        """Successes per second of wall time."""
-        return len(self.seconds) / self.elapsed if self.elapsed else 0.0
+        """Successes per second inside the window."""
+        return len(self.seconds) / (self.closes - self.opens)
+
+    def server_ms(self) -> float:
+        """The workers' CPU milliseconds per success inside the window."""
+        return 1000 * self.server_cpu_seconds / len(self.seconds) if self.seconds else 0.0
+
+
+def timed(warm_up: float, seconds: float) -> Load:
+    """An empty load whose window opens after ``warm_up`` and lasts ``seconds``."""
+    now = time.monotonic()
+    return Load(now + warm_up, now + warm_up + seconds)
 
 
 def p(values: list[float], fraction: float) -> float:
@@ -486,71 +518,61 @@ def p(values: list[float], fraction: float) -> float:
                                                                           - 1]
 
 
-def in_threads(concurrency: int, seconds: float, work: Callable[[int], bool]) -> float:
-    """Run ``work(client_number)`` over and over in ``concurrency`` threads until ``seconds``
-    have passed or it returns False; returns the wall time until the last one finished."""
-    deadline = time.monotonic() + seconds
-
+def in_threads(concurrency: int, until: float, work: Callable[[int], bool]) -> None:
+    """Run ``work(client_number)`` over and over in ``concurrency`` threads until the monotonic
+    clock reaches ``until`` or it returns False; wait for the last one to finish."""
     def client(number: int) -> None:
-        while time.monotonic() < deadline and work(number):
+        while time.monotonic() < until and work(number):
             pass
 
-    started = time.monotonic()
     threads = [threading.Thread(target=client, args=(n,)) for n in range(concurrency)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return time.monotonic() - started
 
 
-def load_votes(ports: list[int], round_id: int, codes: Iterator[str], concurrency: int,
-               seconds: float) -> Load:
+def load_votes(load: Load, ports: list[int], round_id: int, codes: Iterator[str],
+               concurrency: int) -> None:
     """Voters split between ``ports``, each voting back to back with new codes."""
-    load, lock = Load(), threading.Lock()
+    lock = threading.Lock()
 
     def one_vote(number: int) -> bool:
         with lock:
             code = next(codes, None)
         if code is None:
+            load.fail("out of codes")
             return False
         browser = HttpBrowser(ports[number % len(ports)], f"10.{number // 250}.{number % 250}.1")
         try:
             vote = cast_vote(browser.send, round_id, Voter(code), random.Random(code))
         except OSError as error:
             vote = Vote(failure=type(error).__name__)
-        with load.lock:
-            if vote.failure:
-                load.failures[vote.failure] += 1
-            else:
-                load.seconds.append(vote.seconds)
-                load.confirm_seconds.append(vote.confirm_seconds)
-                load.receipts.append(vote.receipt)
+        if vote.failure:
+            load.fail(vote.failure)
+        else:
+            load.record(vote.seconds, vote.confirm_seconds, vote.receipt)
         return True
 
-    load.elapsed = in_threads(concurrency, seconds, one_vote)
-    return load
+    in_threads(concurrency, load.closes, one_vote)
 
 
-def load_home(port: int, concurrency: int, seconds: float) -> Load:
+def load_home(load: Load, port: int, concurrency: int) -> None:
     """Clients asking for the home page back to back."""
-    load = Load()
 
     def one_page(number: int) -> bool:
         started = time.perf_counter()
         try:
-            status = HttpBrowser(port, f"10.9.{number}.1").send("GET", "/", None).status
+            status = str(HttpBrowser(port, f"10.9.{number}.1").send("GET", "/", None).status)
         except OSError as error:
             status = type(error).__name__
-        with load.lock:
-            if status == 200:
-                load.seconds.append(time.perf_counter() - started)
-            else:
-                load.failures[str(status)] += 1
+        if status == "200":
+            load.record(time.perf_counter() - started)
+        else:
+            load.fail(status)
         return True
 
-    load.elapsed = in_threads(concurrency, seconds, one_page)
-    return load
+    in_threads(concurrency, load.closes, one_page)
 
 
 # The database's own count -------------------------------------------------------------------
@@ -616,13 +638,34 @@ class Version:
                                f"{done.stderr[-3000:]}")
 
 
+@dataclass(frozen=True)
+class Plan:
+    """One row's set-up: gunicorn masters, workers in each, and voters at once."""
+
+    masters: int
+    workers: int
+    concurrency: int
+
+    @property
+    def label(self) -> str:
+        """The workers as the table shows them: ``4``, or ``2x2`` for two masters of two."""
+        return f"{self.masters}x{self.workers}" if self.masters > 1 else str(self.workers)
+
+
+@dataclass(frozen=True)
+class Timing:
+    """How long each load runs: a warm-up, then the measured window."""
+
+    warm_up: float
+    seconds: float
+
+
 @dataclass
 class Row:
     """One line of the table."""
 
     version: str
-    workers: str
-    concurrency: int
+    plan: Plan
     votes: Load
     home: Load | None
     lost: int
@@ -638,7 +681,7 @@ def prepare(version: Version, codes: int, cost_votes: int) -> None:
     if done.returncode:
         raise RuntimeError(f"{version.name}: flask db upgrade failed:\n{done.stderr[-3000:]}")
     seeded = version.workdir / f"{version.name}-seed.json"
-    version.child("--seed", str(seeded), "--codes", str(codes + cost_votes))
+    version.child("--seed", str(seeded), "--codes", str(codes + cost_votes + 1))
     facts = json.loads(seeded.read_text())
     if Path(facts["pb_app"]) != (version.tree / "pb_app").resolve():
         raise RuntimeError(f"{version.name} imported {facts['pb_app']}, not its own tree")
@@ -650,7 +693,7 @@ def prepare(version: Version, codes: int, cost_votes: int) -> None:
                   str(cost_file))
     version.cost = json.loads(cost_file.read_text())
     say(f"{version.name}: in process {version.cost}")
-    version.codes = iter(facts["codes"][cost_votes:])
+    version.codes = iter(facts["codes"][cost_votes + 1:])  # past those spent in process
 
 
 def serving(version: Version, workers: int, masters: int, marker: str) -> list[Gunicorn]:
@@ -672,58 +715,122 @@ def serving(version: Version, workers: int, masters: int, marker: str) -> list[G
         raise
 
 
-def measure(version: Version, workers: int, masters: int, concurrency: int, seconds: float,
-            marker: str, with_home: bool = True) -> Row:
-    """One row: votes under load (then the home page) against fresh servers."""
-    servers = serving(version, workers, masters, marker)
+def workers_cpu(servers: list[Gunicorn]) -> float:
+    """CPU seconds the servers' workers have spent so far."""
+    return sum(server.cpu_seconds() for server in servers)
+
+
+def settle(servers: list[Gunicorn], most: float = 30.0) -> None:
+    """Wait until every worker has booted (their CPU stops growing), so that no load pays for
+    importing the app."""
+    deadline, spent = time.monotonic() + most, workers_cpu(servers)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        spent, before = workers_cpu(servers), spent
+        if spent - before < 0.05:
+            return
+
+
+def measured(servers: list[Gunicorn], load: Load, work: Callable[[Load], None]) -> Load:
+    """Run ``work(load)`` and keep in ``load`` the CPU time the workers spent in its window."""
+    def watch() -> None:
+        time.sleep(max(0.0, load.opens - time.monotonic()))
+        spent = workers_cpu(servers)
+        time.sleep(max(0.0, load.closes - time.monotonic()))
+        load.server_cpu_seconds = workers_cpu(servers) - spent
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    work(load)
+    watcher.join()
+    return load
+
+
+def measure(version: Version, plan: Plan, timing: Timing, marker: str) -> Row:
+    """One row: votes under load against fresh servers, checked in the database, then the
+    home page (one master only) with as many clients."""
+    servers = serving(version, plan.workers, plan.masters, marker)
     try:
         ports = [server.port for server in servers]
+        settle(servers)
         before = stored(version.database, version.round_id)
-        votes = load_votes(ports, version.round_id, version.codes, concurrency, seconds)
+        votes = measured(servers, timed(timing.warm_up, timing.seconds), lambda load: load_votes(
+            load, ports, version.round_id, version.codes, plan.concurrency))
         lost, duplicated = lost_and_duplicated(before, stored(version.database, version.round_id),
                                                votes.receipts)
-        home = load_home(ports[0], concurrency, seconds / 2) if with_home else None
+        home = None if plan.masters > 1 else measured(
+            servers, timed(1.0, timing.seconds / 2),
+            lambda load: load_home(load, ports[0], plan.concurrency))
     finally:
         for server in servers:
             server.stop()
-    label = f"{masters}x{workers}" if masters > 1 else str(workers)
-    say(f"{version.name} workers {label} concurrency {concurrency}: {votes.rate():.1f} ballots/s,"
-        f" failures {dict(votes.failures)}, lost {lost}, duplicated {duplicated}")
-    return Row(version.name, label, concurrency, votes, home, lost, duplicated, version.cost)
+    say(f"{version.name} workers {plan.label} concurrency {plan.concurrency}: "
+        f"{votes.rate():.1f} ballots/s, {len(votes.receipts)} receipts in all, failures "
+        f"{dict(votes.failures)}, lost {lost}, "
+        f"duplicated {duplicated}" + (f", home {home.rate():.0f}/s" if home else ""))
+    return Row(version.name, plan, votes, home, lost, duplicated, version.cost)
 
 
-def print_table(rows: list[Row], seconds: float) -> None:
+def _failures(row: Row) -> str:
+    """Failed votes (and home pages) by status or error, or 0."""
+    causes = [f"{cause}: {n}" for cause, n in sorted(row.votes.failures.items())]
+    if row.home:
+        causes += [f"home {cause}: {n}" for cause, n in sorted(row.home.failures.items())]
+    return ", ".join(causes) or "0"
+
+
+def table_line(row: Row) -> str:
+    """One row of the Markdown table."""
+    cost, votes = row.cost, row.votes
+    home = (f"{row.home.rate():.0f} | {p(row.home.seconds, 0.95):.0f} | "
+            f"{row.home.server_ms():.1f}" if row.home else "- | - | -")
+    return (f"| {row.version} | {row.plan.label} | {row.plan.concurrency} | {votes.rate():.1f} | "
+            f"{p(votes.seconds, 0.5):.0f} | {p(votes.seconds, 0.95):.0f} | "
+            f"{p(votes.confirm_seconds, 0.95):.0f} | {_failures(row)} | "
+            f"{votes.server_ms():.1f} | {home} | "
+            f"{cost['requests_per_vote']:.0f} | {cost['statements_per_vote']:.1f} | "
+            f"{cost['cpu_ms_per_vote']:.1f} | {cost['cpu_ms_per_home']:.1f} | "
+            f"{cost['cpu_ms_per_vote'] / cost['cpu_ms_per_home']:.1f} | {row.lost} | "
+            f"{row.duplicated} |")
+
+
+def split_ratios(rows: list[Row]) -> list[str]:
+    """Two masters' ballots/s against one master's, with as many workers per master and with
+    as many workers in all, at the same concurrency."""
+    lines = []
+    for two in (row for row in rows if row.plan.masters > 1):
+        for workers in (two.plan.workers, two.plan.masters * two.plan.workers):
+            one = next((row for row in rows if row.version == two.version
+                        and row.plan == Plan(1, workers, two.plan.concurrency)), None)
+            if one and one.votes.rate():
+                lines.append(f"{two.version}: {two.plan.label} workers give "
+                             f"{two.votes.rate() / one.votes.rate():.2f} times the ballots/s of "
+                             f"one master of {workers}")
+    return lines
+
+
+def print_table(rows: list[Row], timing: Timing) -> None:
     """The figures as a Markdown table, then what they mean."""
-    print(f"\nVoting by code over HTTP (gunicorn sync workers, PostgreSQL, {seconds:g} s a row; "
-          "in-process cost from the Flask test client)\n")
+    print(f"\nVoting by code over HTTP: gunicorn sync workers, PostgreSQL, {timing.seconds:g} s "
+          f"measured after {timing.warm_up:g} s of warm-up; before = {BEFORE_COMMIT}, after = "
+          "the working tree\n")
     print("| version | workers | concurrency | ballots/s | vote p50 ms | vote p95 ms | "
-          "confirm p95 ms | failed votes | home pages/s | home p95 ms | statements/vote | "
-          "CPU ms/vote | CPU ms/home page | ratio to home page | lost | duplicated |")
-    print("|" + "---|" * 16)
+          "confirm p95 ms | failed | server CPU ms/vote | home pages/s | home p95 ms | "
+          "server CPU ms/home page | requests/vote | "
+          "statements/vote | CPU ms/vote | CPU ms/home page | ratio to home page | lost | "
+          "duplicated |")
+    print("|" + "---|" * 19)
     for row in rows:
-        cost = row.cost
-        ratio = cost["cpu_ms_per_vote"] / cost["cpu_ms_per_home"] if cost else 0
-        failures = ", ".join(f"{k}: {v}" for k, v in sorted(row.votes.failures.items())) or "0"
-        home = (f"{row.home.rate():.0f} | {p(row.home.seconds, 0.95):.0f}" if row.home
-                else "- | -")
-        print(f"| {row.version} | {row.workers} | {row.concurrency} | {row.votes.rate():.1f} | "
-              f"{p(row.votes.seconds, 0.5):.0f} | {p(row.votes.seconds, 0.95):.0f} | "
-              f"{p(row.votes.confirm_seconds, 0.95):.0f} | {failures} | {home} | "
-              f"{cost['statements_per_vote']:.1f} | {cost['cpu_ms_per_vote']:.1f} | "
-              f"{cost['cpu_ms_per_home']:.1f} | {ratio:.1f} | {row.lost} | {row.duplicated} |")
-    for name in dict.fromkeys(row.version for row in rows):
-        split = [r for r in rows if r.version == name and "x" in r.workers]
-        for two in split:
-            masters, workers = (int(n) for n in two.workers.split("x"))
-            for one in rows:
-                if one.version == name and one.workers == str(masters * workers) \
-                        and one.concurrency == two.concurrency and one.votes.rate():
-                    print(f"\n{name}: two masters of {workers} workers give "
-                          f"{two.votes.rate() / one.votes.rate():.2f} times the ballots/s of one "
-                          f"master of {masters * workers} (1.0: nothing serialises across "
-                          "processes beyond the database)")
-    print("\nThe ratio to the home page is the app's CPU per vote over its CPU per home page. "
-          "Lost and duplicated are checked in the database after each row.")
+        print(table_line(row))
+    print()
+    for line in split_ratios(rows):
+        print(line)
+    print("\nserver CPU: what gunicorn's workers spent in the measured window, per vote or "
+          "page finished in it (not the database's CPU). requests, statements and CPU per vote "
+          "and per home page: in process, through the Flask test client against the same "
+          "database; ratio to home page = CPU per vote / CPU per home page, in process. "
+          "lost = receipts without a sealed ballot and a participation; duplicated = rows "
+          "beyond the receipts, codes used twice, receipts given twice.")
 
 
 # The whole run ------------------------------------------------------------------------------
@@ -733,28 +840,28 @@ def options() -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
-                        help="a short check: 5 s a row, 2 workers, 16 voters (about a minute)")
-    parser.add_argument("--seconds", type=float, help="length of each vote load (default 20)")
+                        help="a short check: 6 s a row, 2 workers, 8 voters (about 2 minutes)")
+    parser.add_argument("--seconds", type=float, help="measured length of each load (20)")
     parser.add_argument("--concurrency", type=int, nargs="+", help="voters at once (32 64)")
     parser.add_argument("--workers", type=int, nargs="+", help="gunicorn workers (2 4)")
-    parser.add_argument("--keep", action="store_true", help="keep the logs of gunicorn")
+    parser.add_argument("--keep", action="store_true", help="keep the gunicorn logs")
     for hidden in ("--seed", "--cost", "--output"):
         parser.add_argument(hidden, type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--codes", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--cost-votes", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    quick = args.quick
-    args.seconds = args.seconds or (5.0 if quick else 20.0)
-    args.concurrency = args.concurrency or ([16] if quick else [32, 64])
-    args.workers = args.workers or ([2] if quick else [2, 4])
-    args.cost_votes_run = 30 if quick else 200
+    args.timing = Timing(2.0 if args.quick else 5.0, args.seconds or (6.0 if args.quick else 20.0))
+    concurrency = args.concurrency or ([8] if args.quick else [32, 64])
+    workers = args.workers or ([2] if args.quick else [2, 4])
+    args.plans = [Plan(1, w, c) for w in workers for c in concurrency]
+    args.plans.append(Plan(2, min(workers), max(concurrency)))
+    args.cost_votes_run = 20 if args.quick else 200
     return args
 
 
 def codes_needed(args: argparse.Namespace) -> int:
-    """A supply of codes no run can use up: 250 ballots/s is far above two cores."""
-    rows = len(args.workers) * len(args.concurrency) + 1
-    return int(rows * args.seconds * 250)
+    """A supply of codes that no row uses up: 100 ballots/s, far above two cores."""
+    return int(len(args.plans) * (args.timing.warm_up + args.timing.seconds + 15) * 100)
 
 
 def worktree(path: Path) -> None:
@@ -775,22 +882,17 @@ def run(args: argparse.Namespace) -> list[Row]:
     """Every row for both versions; servers, worktree and databases removed at the end."""
     workdir = Path(tempfile.mkdtemp(prefix="pb_bench_load_"))
     old_tree = workdir / "before"
-    worktree(old_tree)
-    marker = f"load-marker-{secrets.token_hex(6)}.txt"
-    (old_tree / "pb_app" / "static" / marker).write_text("the older tree\n")
     versions = [Version("before", old_tree, "pb_bench_load_before", workdir),
                 Version("after", ROOT, "pb_bench_load_after", workdir)]
     rows: list[Row] = []
     try:
+        worktree(old_tree)
+        marker = f"load-marker-{secrets.token_hex(6)}.txt"
+        (old_tree / "pb_app" / "static" / marker).write_text("the older tree\n")
         for version in versions:
             prepare(version, codes_needed(args), args.cost_votes_run)
-            for workers in args.workers:
-                for concurrency in args.concurrency:
-                    rows.append(measure(version, workers, 1, concurrency, args.seconds, marker))
-            split = max(args.workers)
-            if split % 2 == 0:
-                rows.append(measure(version, split // 2, 2, max(args.concurrency), args.seconds,
-                                    marker, with_home=False))
+            for plan in args.plans:
+                rows.append(measure(version, plan, args.timing, marker))
     finally:
         for version in versions:
             drop_database(version.database)
@@ -809,11 +911,11 @@ def main() -> int:
         seed(args.seed, args.codes)
         return 0
     if args.cost:
-        args.output.write_text(json.dumps(app_cost(args.cost, 0, args.cost_votes)))
+        args.output.write_text(json.dumps(app_cost(args.cost, args.cost_votes)))
         return 0
     started = time.monotonic()
     rows = run(args)
-    print_table(rows, args.seconds)
+    print_table(rows, args.timing)
     say(f"done in {time.monotonic() - started:.0f} s")
     return 0
 
