@@ -11,10 +11,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections import Counter
 from dataclasses import dataclass
+from itertools import repeat
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from pb_app.ballotbox.services import check_box_opened
 from pb_app.extensions import db
@@ -35,15 +35,17 @@ def ballot_projects(round_: Round) -> list[Proposal]:
     return list(db.session.scalars(query.order_by(Proposal.id)))
 
 
-def _stored_ballots(round_: Round) -> list[str]:
-    """The choices JSON of every opened ballot, sorted (so in no order anyone cast them)."""
-    query = select(StoredBallot.choices_json).where(StoredBallot.round_id == round_.id)
-    return sorted(db.session.scalars(query))
+def _stored_choices(round_: Round) -> list[tuple[str, int]]:
+    """Each distinct choices JSON among the round's opened ballots with how many ballots have
+    it, sorted by the JSON text (so in no order anyone cast them)."""
+    query = (select(StoredBallot.choices_json, func.count())
+             .where(StoredBallot.round_id == round_.id).group_by(StoredBallot.choices_json))
+    return sorted((text, count) for text, count in db.session.execute(query))
 
 
 def _choices(text: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
     data = json.loads(text)
-    return tuple(str(p) for p in data["projects"]), tuple(int(x) for x in data["points"])
+    return tuple(map(str, data["projects"])), tuple(map(int, data["points"]))
 
 
 @dataclass(frozen=True)
@@ -58,28 +60,37 @@ def build_count_input(round_: Round) -> CountInput:
     """The round as an election, plus the published CSV of its ballots (vote, points): no
     receipt, so a receipt shown to someone never shows them how its holder voted.
 
+    Identical ballots are read, parsed and written once each, with their number.
     Raises Conflict while sealed ballots wait in the round's ballot box.
     """
     check_box_opened(round_)
     projects = tuple(
         Project(id=str(p.id), cost=p.cost_pence, name=p.title) for p in ballot_projects(round_)
     )
-    contents: Counter[tuple[tuple[str, ...], tuple[int, ...]]] = Counter()
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["vote", "points"])
-    for choices_json in _stored_ballots(round_):
-        chosen, points = _choices(choices_json)
-        contents[(chosen, points)] += 1
-        writer.writerow([",".join(chosen), ",".join(map(str, points))])
+    stored = _stored_choices(round_)
+    contents = [_choices(choices_json) for choices_json, _ in stored]
+    counts = [count for _, count in stored]
     election = Election(
         projects=projects,
-        ballots=tuple(Ballot(projects=c, points=p, weight=n) for (c, p), n in contents.items()),
+        ballots=tuple(Ballot(projects=chosen, points=points, weight=count)
+                      for (chosen, points), count in zip(contents, counts, strict=True)),
         budget=round_.budget_pence,
         vote_type=VoteType(TALLY_VOTE_TYPES[round_.ballot_type]),
         meta=_meta(round_),
     )
-    return CountInput(election, out.getvalue())
+    return CountInput(election, _ballots_csv(contents, counts))
+
+
+def _ballots_csv(contents: list[tuple[tuple[str, ...], tuple[int, ...]]],
+                 counts: list[int]) -> str:
+    """The published CSV: one row (vote, points) per ballot, ``counts[i]`` rows of
+    ``contents[i]``."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["vote", "points"])
+    for (chosen, points), count in zip(contents, counts, strict=True):
+        writer.writerows(repeat([",".join(chosen), ",".join(map(str, points))], count))
+    return out.getvalue()
 
 
 def _meta(round_: Round) -> tuple[tuple[str, str], ...]:
