@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import re
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from factories import UserFactory, finance_officer
-from sqlalchemy import event
+from sqlalchemy import event, insert
 
 from audit.tamper import as_dba
+from pb_app.audit.models import AuditEntry
 from pb_app.audit.services import ENTRIES_PER_PAGE, current_checkpoint, record_event
 from pb_app.extensions import db
 
@@ -217,3 +219,26 @@ def test_residents_see_neither_the_page_nor_the_verdict(client, sign_in):
     sign_in(resident)
     assert client.get("/audit/").status_code == 403
     assert client.post("/audit/verify", data={}).status_code == 403
+
+
+def test_the_entries_on_screen_are_named_by_their_numbers(client, sign_in):
+    client = _officer(sign_in)
+    assert "No entries." in client.get("/audit/").get_data(as_text=True)
+    _append(1)
+    assert "Entry 1." in client.get("/audit/").get_data(as_text=True)
+    assert "Matching entry 1." in client.get("/audit/?round=7").get_data(as_text=True)
+    assert "No entries match." in client.get("/audit/?round=8").get_data(as_text=True)
+
+
+def test_a_trail_of_a_million_entries_is_numbered_in_full(client, sign_in):
+    client = _officer(sign_in)
+    moment = datetime(2026, 1, 1, tzinfo=UTC)
+    db.session.execute(insert(AuditEntry), [
+        {"sequence": n, "created_at": moment, "action": "test.step", "previous_hash": f"{n:064x}",
+         "hash": f"{n + 1:064x}"} for n in range(999_991, 1_000_051)])
+    db.session.commit()
+    newest = client.get("/audit/").get_data(as_text=True)
+    assert "Entries 1,000,050 to 1,000,001, newest first." in newest
+    assert 'href="/audit/?before=1000001"' in newest
+    older = client.get("/audit/?before=1000001").get_data(as_text=True)
+    assert "Entries 1,000,000 to 999,991, newest first." in older
