@@ -1,7 +1,9 @@
-"""Opening the box writes every ballot once, in the order of its new id, with set-based SQL."""
+"""Closing voting reads no ballot; opening the box writes every ballot once, in the order of
+its new id, with set-based SQL."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -20,8 +22,10 @@ from pb_app.rounds.models import Phase
 from pb_app.rounds.services import move_round
 from pb_app.voting.ballots import Choices
 from pb_app.voting.models import Ballot
+from pb_app.voting.services import close_voting
 
 NOW = datetime.now(UTC)
+BALLOT_TABLES = re.compile(r"\b(FROM|UPDATE|INTO) (ballot|ballot_envelope)\b")
 
 
 def seal_some(round_, how_many: int) -> Counter[str]:
@@ -58,6 +62,17 @@ def closed_round_with(how_many: int, postcode_area: str):
     sealed = seal_some(round_, how_many)
     move_round(round_, lead_of(round_.locality), Phase.CLOSED, now=NOW)
     return round_, sealed
+
+
+def test_closing_voting_reads_no_ballot_only_counts_the_envelopes():
+    for how_many, area in ((2, "TD1"), (30, "TD2")):
+        round_ = make_round(place(f"Locality {area}", area))
+        seal_some(round_, how_many)
+        lead = lead_of(round_.locality)
+        with counting_statements() as statements:
+            assert close_voting(round_, lead, NOW) == how_many
+        on_ballots = [s for s in statements if BALLOT_TABLES.search(s)]
+        assert len(on_ballots) == 1 and on_ballots[0].startswith("SELECT count(*)")
 
 
 def opened_choices(round_) -> Counter[str]:
