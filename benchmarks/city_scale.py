@@ -36,11 +36,26 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from flask_login import login_user  # noqa: E402
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 
+from pb_app import create_app  # noqa: E402
+from pb_app.accounts.models import FINANCE_OFFICER, GROUP_LEAD, RoleGrant, User  # noqa: E402
+from pb_app.ballotbox import crypto  # noqa: E402
+from pb_app.ballotbox.models import BallotEnvelope  # noqa: E402
+from pb_app.ballotbox.services import add_key_holder, get_box, open_box, seal_box  # noqa: E402
+from pb_app.extensions import db  # noqa: E402
+from pb_app.localities.models import Locality  # noqa: E402
+from pb_app.proposals.models import Proposal, Status  # noqa: E402
+from pb_app.results.services import count_round  # noqa: E402
+from pb_app.results.views import count_page  # noqa: E402
+from pb_app.rounds.models import Phase, Round  # noqa: E402
 from pb_app.tally.model import Ballot, Election, RuleSpec, VoteType  # noqa: E402
 from pb_app.tally.pabulib import read_pb, write_pb  # noqa: E402
 from pb_app.tally.rulenames import spec_for_election  # noqa: E402
+from pb_app.voting.ballots import Choices  # noqa: E402
+from pb_app.voting.models import Participation, new_ballot_id  # noqa: E402
+from pb_app.voting.services import close_voting  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "pabulib"
 PREFERRED = "elections/Poland_Warszawa_2026.pb"
@@ -60,7 +75,6 @@ TARGETS = {"close voting": "< 2 s", "open the box": "set-based",
 class Step:
     """One measured step: wall seconds, the process's own CPU seconds (not the database
     server's), peak resident memory rise in MB, and what it said."""
-
     name: str
     seconds: float
     cpu_seconds: float
@@ -118,9 +132,6 @@ def cli_spec(spec: RuleSpec) -> RuleSpec:
 
 
 def _user(name: str, role: str | None = None, locality=None):
-    from pb_app.accounts.models import RoleGrant, User
-    from pb_app.extensions import db
-
     user = User(email=f"{name}@example.org", password_hash="x", full_name=name.title())
     db.session.add(user)
     if role:
@@ -132,13 +143,6 @@ def _user(name: str, role: str | None = None, locality=None):
 def seed(election: Election, spec: RuleSpec) -> tuple[int, dict[str, str]]:
     """A round in voting with the election's projects and sealed ballots; returns its id and
     the map from proposal id to the file's project id."""
-    from pb_app.accounts.models import FINANCE_OFFICER, GROUP_LEAD
-    from pb_app.ballotbox.services import add_key_holder, seal_box
-    from pb_app.extensions import db
-    from pb_app.localities.models import Locality
-    from pb_app.proposals.models import Proposal, Status
-    from pb_app.rounds.models import Phase, Round
-
     locality = Locality(name="City", slug="city", population=2_000_000)
     db.session.add(locality)
     db.session.flush()
@@ -172,12 +176,6 @@ def seed(election: Election, spec: RuleSpec) -> tuple[int, dict[str, str]]:
 
 def _cast_all(round_id: int, public_key: bytes, election: Election, ids: dict[str, str]) -> None:
     """Every voter's participation and sealed envelope, inserted in chunks."""
-    from pb_app.ballotbox import crypto
-    from pb_app.ballotbox.models import BallotEnvelope
-    from pb_app.extensions import db
-    from pb_app.voting.ballots import Choices
-    from pb_app.voting.models import Participation, new_ballot_id
-
     ordered = election.vote_type is VoteType.ORDINAL
     for start in range(0, len(election.ballots), CHUNK):
         participations, envelopes = [], []
@@ -218,14 +216,10 @@ def _reset_peak() -> None:
 
 
 def _close(round_, users) -> str:
-    from pb_app.voting.services import close_voting
-
     return f"{close_voting(round_, users['lead'], datetime.now(UTC)):,} ballots wait"
 
 
 def _open(round_, users) -> str:
-    from pb_app.ballotbox.services import get_box, open_box
-
     holders = [share.holder_id for share in get_box(round_).shares]
     opened = open_box(round_, users["finance one"], dict.fromkeys(holders, PASSPHRASE),
                       datetime.now(UTC))
@@ -233,17 +227,11 @@ def _open(round_, users) -> str:
 
 
 def _count(round_, users) -> str:
-    from pb_app.results.services import count_round
-
     snapshot = count_round(round_, users["lead"])
     return json.dumps(json.loads(snapshot.winners_json))
 
 
 def _count_page(round_, users) -> str:
-    from flask_login import login_user
-
-    from pb_app.results.views import count_page
-
     login_user(users["lead"])
     body, status = count_page(round_.id)
     return f"HTTP {status}, {len(body):,} characters"
@@ -254,11 +242,6 @@ STEPS = {"close voting": _close, "open the box": _open, "in-app count": _count,
 
 
 def _child(url: str, round_id: int, step: str, pipe) -> None:
-    from pb_app import create_app
-    from pb_app.accounts.models import User
-    from pb_app.extensions import db
-    from pb_app.rounds.models import Round
-
     app = create_app({"ENV_NAME": "testing", "DATABASE_URL": url})
     with app.app_context(), app.test_request_context():
         round_ = db.session.get(Round, round_id)
@@ -333,10 +316,6 @@ def drop_database(server: str) -> None:
 
 def prepare(url: str, election: Election, spec: RuleSpec) -> tuple[int, dict[str, str], float]:
     """Tables and the seeded round; returns the round id, the id map and the seconds taken."""
-    from pb_app import create_app
-    from pb_app.ballotbox.models import BallotEnvelope
-    from pb_app.extensions import db
-
     app = create_app({"ENV_NAME": "testing", "DATABASE_URL": url})
     with app.app_context(), app.test_request_context():
         db.create_all()
