@@ -24,9 +24,11 @@ from flask import (
 from flask.blueprints import BlueprintSetupState
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from govuk_frontend_wtf.gov_form_base import GovFormBase
 from govuk_frontend_wtf.main import WTFormsHelpers, wtforms_errors
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
+from markupsafe import Markup
 from werkzeug.http import HTTP_STATUS_CODES
 from wtforms import SubmitField
 
@@ -69,10 +71,20 @@ def init_layout(app: Flask) -> None:
         }),
     ])
     WTFormsHelpers(app)
+    GovFormBase.render = render_widget
     app.add_template_filter(long_date)
     app.extensions.setdefault(NAVIGATION_KEY, [])
     app.context_processor(layout_context)
     guard_input(app)
+
+
+def render_widget(widget: GovFormBase, params: dict[str, Any]) -> Markup:
+    """Render a GOV.UK form widget's macro with its parameters, which are all it reads.
+
+    Replaces the widgets' own ``render``, which goes through Flask's ``render_template`` and so
+    runs every context processor and template signal once for each field on a page.
+    """
+    return Markup(current_app.jinja_env.get_template(widget.template).render(params=params))
 
 
 def long_date(value: date | str | None) -> str:
