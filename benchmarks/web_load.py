@@ -102,8 +102,8 @@ class Form:
     """One ``<form>`` of a page: where it goes and its controls, in page order."""
 
     action: str
-    controls: list[tuple[str, str, str, bool]] = field(default_factory=list)  # name, type,
-    # value, checked
+    # Each control as (name, type, value, checked).
+    controls: list[tuple[str, str, str, bool]] = field(default_factory=list)
 
     def has(self, name: str, kind: str | None = None) -> bool:
         """True when the form has a control called ``name`` (of type ``kind``, if given)."""
@@ -518,11 +518,17 @@ def p(values: list[float], fraction: float) -> float:
                                                                           - 1]
 
 
-def in_threads(concurrency: int, until: float, work: Callable[[int], bool]) -> None:
-    """Run ``work(client_number)`` over and over in ``concurrency`` threads until the monotonic
-    clock reaches ``until`` or it returns False; wait for the last one to finish."""
+def in_threads(concurrency: int, load: Load, work: Callable[[int], bool]) -> None:
+    """Run ``work(client_number)`` over and over in ``concurrency`` threads until ``load``'s
+    window closes or it returns False; wait for the last one to finish. The clients start
+    one after another through the first half of the warm-up: started together, they would
+    stay in step (each queued behind the same others at every request) and finish in waves."""
+    first = time.monotonic()
+    spread = (load.opens - first) / 2
+
     def client(number: int) -> None:
-        while time.monotonic() < until and work(number):
+        time.sleep(max(0.0, first + spread * number / concurrency - time.monotonic()))
+        while time.monotonic() < load.closes and work(number):
             pass
 
     threads = [threading.Thread(target=client, args=(n,)) for n in range(concurrency)]
@@ -554,7 +560,7 @@ def load_votes(load: Load, ports: list[int], round_id: int, codes: Iterator[str]
             load.record(vote.seconds, vote.confirm_seconds, vote.receipt)
         return True
 
-    in_threads(concurrency, load.closes, one_vote)
+    in_threads(concurrency, load, one_vote)
 
 
 def load_home(load: Load, port: int, concurrency: int) -> None:
@@ -572,7 +578,7 @@ def load_home(load: Load, port: int, concurrency: int) -> None:
             load.fail(status)
         return True
 
-    in_threads(concurrency, load.closes, one_page)
+    in_threads(concurrency, load, one_page)
 
 
 # The database's own count -------------------------------------------------------------------
@@ -850,7 +856,7 @@ def options() -> argparse.Namespace:
     parser.add_argument("--codes", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--cost-votes", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    args.timing = Timing(2.0 if args.quick else 5.0, args.seconds or (6.0 if args.quick else 20.0))
+    args.timing = Timing(2.0 if args.quick else 8.0, args.seconds or (6.0 if args.quick else 20.0))
     concurrency = args.concurrency or ([8] if args.quick else [32, 64])
     workers = args.workers or ([2] if args.quick else [2, 4])
     args.plans = [Plan(1, w, c) for w in workers for c in concurrency]
