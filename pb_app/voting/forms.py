@@ -8,7 +8,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
     GovDateInput,
     GovRadioInput,
-    GovSelect,
     GovSubmitInput,
     GovTextArea,
     GovTextInput,
@@ -17,7 +16,6 @@ from wtforms.fields import (
     BooleanField,
     IntegerField,
     RadioField,
-    SelectField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -25,7 +23,7 @@ from wtforms.fields import (
 from wtforms.validators import InputRequired, Length, NumberRange
 
 from pb_app.accounts.forms import PlainDateField
-from pb_app.voting.models import ASSISTED, CHANNELS, PAPER
+from pb_app.voting.models import ASSISTED, PAPER
 
 MAX_BATCH_SIZE = 100_000  # far above any event, and well inside an INTEGER column
 
@@ -69,17 +67,17 @@ class CodeForm(FlaskForm):
 
 
 class DeskVoterForm(FlaskForm):
-    """Staff at an event check a person before entering their paper or assisted ballot."""
+    """Staff at an event check a person before giving them a ballot paper or entering their
+    ballot with them."""
 
     full_name = StringField("Full name", widget=GovTextInput(), validators=[
         InputRequired("Enter the voter's full name"), Length(max=200)])
     postcode = _postcode_field("The voter's home postcode.")
     date_of_birth = _date_of_birth_field("For example, 27 3 1958.")
     channel = RadioField("How is this person voting?", widget=GovRadioInput(),
-                         choices=[(PAPER, CHANNELS[PAPER]), (ASSISTED, CHANNELS[ASSISTED])],
+                         choices=[(PAPER, "On a ballot paper, keyed later with its batch"),
+                                  (ASSISTED, "On this screen, with help from staff")],
                          validators=[InputRequired("Choose how the person is voting")])
-    batch = SelectField("Paper batch (for paper ballots)", widget=GovSelect(), choices=[],
-                        validate_choice=False)
     submit = SubmitField("Check and continue", widget=GovSubmitInput())
 
 

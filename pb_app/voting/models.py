@@ -27,7 +27,7 @@ ASSISTED = "assisted"
 CHANNELS = {
     ONLINE: "Online",
     CODE: "Online with a voting code",
-    PAPER: "Paper, at a community event",
+    PAPER: "On paper, at a community event",
     ASSISTED: "With help from staff",
 }
 CHANNEL_CHECK = "channel IN ('online', 'code', 'paper', 'assisted')"

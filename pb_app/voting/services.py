@@ -27,7 +27,6 @@ from pb_app.ballotbox.models import BallotEnvelope
 from pb_app.ballotbox.services import seal_ballot
 from pb_app.errors import Conflict, DomainError, InvalidInput, NotEligible, NotFound
 from pb_app.extensions import db
-from pb_app.layout import database_id
 from pb_app.localities.services import normalise_postcode
 from pb_app.mail import send_mail
 from pb_app.proposals.models import Proposal, Status
@@ -262,20 +261,18 @@ def voter_at_desk(full_name: str, postcode: str, date_of_birth: date) -> Voter:
                  postcode=normalise_postcode(postcode), date_of_birth=date_of_birth)
 
 
-def desk_batch(round_: Round, channel: str, batch_id: str) -> PaperBatch | None:
-    """The paper batch a desk entry goes into: required on paper, none when assisted.
+def hand_out_paper_ballot(round_: Round, voter: Voter, staff: User, now: datetime) -> None:
+    """Record that staff at an event gave ``voter`` a ballot paper: they have voted, on paper.
 
-    Raises InvalidInput for another channel or a paper ballot without a batch, NotFound for
-    a batch of another round.
+    The paper goes into a batch and is keyed with it (``pb_app.paper``), whose acceptance
+    writes the ballots and one audit entry for the batch, so nothing here waits on the audit
+    trail. Raises PermissionDenied, Conflict (voting not open, or already voted: the database
+    decides a race) and NotEligible.
     """
-    if channel not in (PAPER, ASSISTED):
-        raise InvalidInput("Choose whether the person votes on paper or with help.")
-    if channel == ASSISTED:
-        return None
-    try:
-        return get_paper_batch(round_, database_id(batch_id))
-    except ValueError:  # not a row id: missing, other digits, or too large for the database
-        raise InvalidInput("Choose the paper batch this ballot belongs to.") from None
+    check_can_run_voting(staff, round_)
+    check_voting_open(round_, now)
+    eligibility = require_eligible(round_, voter)
+    _record_participation(round_, voter, eligibility, PAPER, now, None)
 
 
 def cast_ballot(round_: Round, voter: Voter, choices: Choices, *, channel: str, now: datetime,

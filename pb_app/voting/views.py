@@ -49,15 +49,14 @@ from pb_app.voting.eligibility import (
     voting_closes_on,
 )
 from pb_app.voting.letters import render_letters
-from pb_app.voting.models import CHANNELS, CODE, ONLINE, PaperBatch
+from pb_app.voting.models import ASSISTED, CHANNELS, CODE, ONLINE, PAPER
 from pb_app.voting.wording import count_of, was_or_were
 
 bp = Blueprint("voting", __name__, template_folder="templates", cli_group=None)
 bp.cli.add_command(voting_cli)
 bp.add_app_template_global(CHANNELS, "channels_in_words")
 
-DESK_FIELDS = ("desk_full_name", "desk_postcode", "desk_date_of_birth", "desk_channel",
-               "desk_batch")
+DESK_FIELDS = ("desk_full_name", "desk_postcode", "desk_date_of_birth")
 # The session key of the choices kept while a voter reads about a project. Choices are secret,
 # so they travel in the (signed, HTTP-only) session cookie or a POST, never in an address,
 # which servers and proxies log.
@@ -146,7 +145,6 @@ class Casting:
     voter: Voter
     channel: str
     helper: User | None = None
-    batch: PaperBatch | None = None
     carried: dict[str, str] = field(default_factory=dict)
     eligibility: Eligibility | None = None
 
@@ -170,15 +168,15 @@ def _online_casting(round_: Round) -> Casting:
 
 
 def _desk_casting(round_: Round, carried: dict[str, str]) -> Casting:
+    """The voter whose ballot staff enter with them at the desk (a paper ballot is keyed with
+    its batch instead), from the fields the desk carries."""
     services.check_can_run_voting(current_user, round_)
     try:
         born = date.fromisoformat(carried["desk_date_of_birth"])
     except ValueError:
         raise InvalidInput("The voter's date of birth is missing: start again.") from None
     voter = services.voter_at_desk(carried["desk_full_name"], carried["desk_postcode"], born)
-    channel = carried["desk_channel"]
-    batch = services.desk_batch(round_, channel, carried["desk_batch"])
-    return Casting(voter, channel, helper=current_user, batch=batch, carried=carried)
+    return Casting(voter, ASSISTED, helper=current_user, carried=carried)
 
 
 def _casting(round_: Round, desk: bool, fields: MultiDict | None = None) -> Casting:
@@ -393,7 +391,7 @@ def confirm(round_id: int, desk: bool):
     eligibility = casting.eligibility or require_eligible(round_, casting.voter)
     receipt = services.cast_ballot(round_, casting.voter, _reviewed_choices(round_, casting),
                                    channel=casting.channel, now=_now(), helper=casting.helper,
-                                   batch=casting.batch, eligibility=eligibility)
+                                   eligibility=eligibility)
     if form.email_receipt.data and casting.channel == ONLINE:
         services.send_receipt(current_user.email, round_, receipt)
     questionnaire = None if casting.is_desk else url_for(
@@ -412,29 +410,44 @@ def confirm(round_id: int, desk: bool):
 @bp.route("/rounds/<int:round_id>/desk", methods=["GET", "POST"])
 @login_required
 def desk(round_id: int):
-    """Staff at an event: check a person's name, postcode and age, then enter their ballot."""
+    """Staff at an event: check a person's name, postcode and age, then either give them a
+    ballot paper (keyed later with its batch) or enter their ballot with them."""
     round_ = get_visible_round(round_id, current_user)
     services.check_can_run_voting(current_user, round_)
     form = forms.DeskVoterForm()
-    form.batch.choices = [("", "Not a paper ballot")] + [
-        (str(batch.id), batch.label) for batch, _ in services.paper_batches(round_)]
     if not form.validate_on_submit():
         return form_page("voting/desk.html", form, round=round_)
     session.pop(BALLOT_DRAFT, None)  # a new voter: the last one's choices go
     session.pop(REVIEWED_BALLOT, None)
     try:
         casting = _desk_casting(round_, _desk_fields(form))
+        if form.channel.data == PAPER:
+            return _hand_out(round_, casting.voter)
         services.check_voting_open(round_, _now())
         require_eligible(round_, casting.voter)
-    except DomainError as error:  # the person, the batch or the round: staff keep the form
+    except DomainError as error:  # the person or the round: staff keep the form
         return refused_form_page("voting/desk.html", form, error, round=round_)
     return _choose_page(round_, casting, MultiDict())
 
 
+def _hand_out(round_: Round, voter: Voter):
+    """Record the ballot paper given to ``voter`` and go back to the desk for the next one,
+    naming anyone else who gave the same postcode and date of birth."""
+    resembling = services.resembling_participation(round_, voter)
+    services.hand_out_paper_ballot(round_, voter, current_user, _now())
+    db.session.commit()
+    flash("Recorded: give the person a ballot paper. It is counted when its batch is keyed.",
+          "success")
+    if resembling is not None:
+        flash(f"Someone with this postcode and date of birth had already voted "
+              f"({CHANNELS[resembling.channel].lower()}, {resembling.voted_on:%-d %B}): both are "
+              "listed as suspected duplicates on the voting page.")
+    return redirect(url_for("voting.desk", round_id=round_.id))
+
+
 def _desk_fields(form: forms.DeskVoterForm) -> dict[str, str]:
     return {"desk_full_name": form.full_name.data, "desk_postcode": form.postcode.data,
-            "desk_date_of_birth": form.date_of_birth.data.isoformat(),
-            "desk_channel": form.channel.data, "desk_batch": form.batch.data or ""}
+            "desk_date_of_birth": form.date_of_birth.data.isoformat()}
 
 
 @bp.route("/rounds/<int:round_id>/voting")

@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 from ballotbox.builders import peek
 from factories import DEFAULT_PASSWORD
+from playwright.sync_api import expect
 from sqlalchemy import select
 from voting.builders import lead_of, make_round, place
 from voting.helpers import outbox_fixture  # noqa: F401  (the ``outbox`` fixture)
@@ -112,7 +113,8 @@ def test_a_resident_votes_with_a_code_and_no_account(app, page, rounds, look_ove
     look_over.done()
 
 
-def test_a_lead_enters_a_paper_ballot_at_the_desk(app, page, rounds, look_over):
+def test_a_lead_hands_out_a_ballot_paper_at_the_desk_and_keys_its_batch(app, page, rounds,
+                                                                        look_over):
     (round_id, _), _ = rounds
     with app.app_context():
         lead_email = lead_of(db.session.get(Round, round_id).locality).email
@@ -132,13 +134,21 @@ def test_a_lead_enters_a_paper_ballot_at_the_desk(app, page, rounds, look_over):
     page.get_by_label("Full name").fill("Agnes Hogg")
     page.get_by_label("Postcode").fill("TD1 1XY")
     fill_date(page, date(1939, 11, 5))
-    page.get_by_label("Paper, at a community event").check()
-    page.get_by_label("Paper batch").select_option(label="Melrose Wynd Hall")
+    page.get_by_label("On a ballot paper, keyed later with its batch").check()
     page.get_by_role("button", name="Check and continue").click()
-    page.get_by_label("Project 4 (£5,000)").check()
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_role("button", name="Confirm my vote").click()
-    assert "Ballot recorded" in page.inner_text("main")
+    expect(page.locator(".govuk-notification-banner")).to_contain_text(
+        "give the person a ballot paper")
+    expect(page.get_by_label("Full name")).to_have_value("")  # ready for the next person
+    look_over("desk-handed-out")
+    page.goto(f"/rounds/{round_id}/voting")
+    page.get_by_role("link", name="Key the sheets of Melrose Wynd Hall").click()
+    page.get_by_label("Single keying").check()
+    page.get_by_role("button", name="Save the keying rule").click()
+    page.get_by_role("link", name="Key sheets").click()
+    page.get_by_label("Project numbers marked on this sheet").fill("4")
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_contain_text("Sheet 1 keyed: 4")
+    page.get_by_role("button", name="Accept the batch").click()
     page.goto(f"/rounds/{round_id}/voting")
     assert "The paper ballots reconcile." in page.inner_text("main")
     look_over.done()

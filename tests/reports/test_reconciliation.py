@@ -93,7 +93,7 @@ def test_every_figure_of_the_year_report_agrees_with_every_other(client, realist
     _adds_up(channels.column("Voters")[:-1], channels.row("All")["Voters"])
     assert channels.row("All")["Voters"] == "425"
     in_person = sum(count(channels.row(label)["Voters"])
-                    for label in ("Paper, at a community event", "With help from staff"))
+                    for label in ("On paper, at a community event", "With help from staff"))
     assert summary["Voted on paper or with help (recorded)"] == str(in_person)
 
     ages = tables["Voters and turnout by locality and age band"]

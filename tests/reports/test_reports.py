@@ -61,7 +61,7 @@ def test_year_report_figures_across_localities():
     assert {t.label: t.count for t in report.by_channel} == {
         "Online": 8,
         "Online with a voting code": 0,
-        "Paper, at a community event": 3,
+        "On paper, at a community event": 3,
         "With help from staff": 4,
     }
     assert report.in_person_voters == 7

@@ -196,21 +196,17 @@ def test_a_voting_code_holder_reads_about_a_project_and_comes_back(client, sign_
     assert counts(round_.id) == (1, 1)
 
 
-def desk_fields(batch_id: int) -> list[tuple[str, str]]:
+def desk_fields() -> list[tuple[str, str]]:
     """The voter fields the desk carries from step to step."""
     return [("desk_full_name", "Agnes Hogg"), ("desk_postcode", "TD1 1XY"),
-            ("desk_date_of_birth", "1939-11-05"), ("desk_channel", "paper"),
-            ("desk_batch", str(batch_id))]
+            ("desk_date_of_birth", "1939-11-05")]
 
 
 def test_at_the_desk_staff_read_about_a_project_and_come_back_to_the_voters_ballot(
         client, sign_in, approval_round):
-    lead = lead_of(approval_round.locality)
-    batch = create_paper_batch(approval_round, lead, "Melrose Wynd Hall", 1)
-    db.session.commit()
-    sign_in(lead)
+    sign_in(lead_of(approval_round.locality))
     first, second, *_ = project_ids(approval_round)
-    voter = desk_fields(batch.id)
+    voter = desk_fields()
     read = read_more(client, approval_round.id, second, voter + [("project", first)], desk=True)
     assert read.headers["Location"] == f"/proposals/{second}"
     back = back_link(client.get(read.headers["Location"]).get_data(as_text=True))
@@ -230,12 +226,11 @@ def test_the_next_voter_at_the_desk_starts_with_an_empty_ballot(client, sign_in,
     lead = lead_of(approval_round.locality)
     sign_in(lead)
     first, second, *_ = project_ids(approval_round)
-    voter = [(name, {"desk_channel": "assisted", "desk_batch": ""}.get(name, value))
-             for name, value in desk_fields(0)]
+    voter = desk_fields()
     read_more(client, approval_round.id, second, voter + [("project", first)], desk=True)
     client.post(f"/rounds/{approval_round.id}/desk", data={
         "full_name": "Tom Hall", "postcode": "TD1 1XY", "date_of_birth": ["2", "3", "1950"],
-        "channel": "assisted", "batch": ""})
+        "channel": "assisted"})
     with client.session_transaction() as session:
         assert BALLOT_DRAFT not in session
     refused = client.get(f"/rounds/{approval_round.id}/desk/ballot")

@@ -19,9 +19,15 @@ from pb_app.ballotbox.models import BallotEnvelope
 from pb_app.ballotbox.services import get_box
 from pb_app.extensions import db
 from pb_app.localities.models import Locality
+from pb_app.paper.services import accept_batch, choose_keying_rule, key_sheets
 from pb_app.voting.ballots import Choices
 from pb_app.voting.models import CodeAttempt, PaperBatch, Participation, VotingCodeBatch
-from pb_app.voting.services import CODE_ATTEMPTS_PER_ADDRESS, reconcile_ballots
+from pb_app.voting.services import (
+    CODE_ATTEMPTS_PER_ADDRESS,
+    cast_ballot,
+    reconcile_ballots,
+    voter_at_desk,
+)
 from voting.builders import lead_of, make_round, place, project_ids, resident
 from voting.helpers import counts, receipt_in, vote
 
@@ -130,12 +136,10 @@ def test_codes_expire_when_the_round_closes(client, sign_in, sign_out, eildon):
     assert counts() == (0, 0)
 
 
-def desk_voter(name="Mary O'Neil", postcode="TD1 3QQ", born=date(1950, 6, 2), channel="paper",
-               batch: PaperBatch | None = None) -> MultiDict:
+def desk_voter(name="Mary O'Neil", postcode="TD1 3QQ", born=date(1950, 6, 2)) -> MultiDict:
     """The desk's carried voter fields."""
     return MultiDict({"desk_full_name": name, "desk_postcode": postcode,
-                      "desk_date_of_birth": born.isoformat(), "desk_channel": channel,
-                      "desk_batch": str(batch.id) if batch else ""})
+                      "desk_date_of_birth": born.isoformat()})
 
 
 def desk_vote(client, round_, voter: MultiDict, choices: list[tuple[str, str]]):
@@ -143,40 +147,60 @@ def desk_vote(client, round_, voter: MultiDict, choices: list[tuple[str, str]]):
     return vote(client, round_.id, list(voter.items(multi=True)) + choices, desk=True)
 
 
-def test_paper_batches_reconcile_only_when_every_ballot_is_entered(client, sign_in,
-                                                                   approval_round):
+def hand_out(client, round_, name: str, born=("2", "6", "1950"), postcode="TD1 3QQ"):
+    """At the desk, give ``name`` a ballot paper."""
+    return client.post(f"/rounds/{round_.id}/desk", data={
+        "full_name": name, "postcode": postcode, "date_of_birth": list(born),
+        "channel": "paper"})
+
+
+def test_paper_ballots_are_handed_out_at_the_desk_and_counted_once_their_batch_is_keyed(
+        client, sign_in, approval_round):
     lead = lead_of(approval_round.locality)
     sign_in(lead)
     added = client.post(f"/rounds/{approval_round.id}/voting/batches",
                         data={"label": "Galashiels Library", "declared_count": "2"})
     assert added.status_code == 302
     batch = db.session.scalar(select(PaperBatch))
-    checked = client.post(f"/rounds/{approval_round.id}/desk", data={
-        "full_name": "Mary O'Neil", "postcode": "td13qq", "date_of_birth": ["2", "6", "1950"],
-        "channel": "paper",
-        "batch": str(batch.id)})
-    assert checked.status_code == 200 and "Enter the ballot" in checked.get_data(as_text=True)
-    ids = project_ids(approval_round)
-    entered = desk_vote(client, approval_round, desk_voter(batch=batch), [("project", ids[0])])
-    assert entered.status_code == 200 and "Ballot recorded" in entered.get_data(as_text=True)
-    assert 'id="questionnaire"' not in entered.get_data(as_text=True)
+    given = hand_out(client, approval_round, "Mary O'Neil")
+    assert given.status_code == 302 and given.location.endswith(f"/rounds/{approval_round.id}/desk")
+    desk_page = client.get(given.location).get_data(as_text=True)
+    assert "give the person a ballot paper" in desk_page
+    assert counts(approval_round.id) == (1, 0)  # she has voted; her paper is not keyed yet
     assert reconcile_ballots(approval_round) == [
-        "Batch 'Galashiels Library' says 2 ballots but 1 was entered."]
-    desk_vote(client, approval_round, desk_voter("Tom Hall", batch=batch), [("project", ids[1])])
+        "Batch 'Galashiels Library' says 2 ballots but 0 were entered.",
+        "1 person voted on paper, at a community event but there are 0 such ballots."]
+    assert hand_out(client, approval_round, "Mary  ONeil").status_code == 403  # once each
+    hand_out(client, approval_round, "Tom Hall", born=("3", "3", "1961"))
+    lead_round = db.session.get(type(approval_round), approval_round.id)
+    choose_keying_rule(lead_round, batch, lead, "single")
+    key_sheets(lead_round, batch, lead, 1, [(1, "1 2"), (2, "3")])
+    assert accept_batch(lead_round, batch, lead, date.today()) == 2
+    db.session.commit()
     assert reconcile_ballots(approval_round) == []
     page = client.get(f"/rounds/{approval_round.id}/voting").get_data(as_text=True)
     assert "The paper ballots reconcile." in page
     ballots = db.session.scalars(select(BallotEnvelope)).all()
-    assert {b.paper_batch_id for b in ballots} == {batch.id}
-    assert {b.channel for b in ballots} == {"paper"}
-    entries = db.session.scalars(select(AuditEntry.action)).all()
-    assert entries.count("voting.paper_entry") == 2
+    assert {(b.paper_batch_id, b.channel) for b in ballots} == {(batch.id, "paper")}
+    actions = db.session.scalars(select(AuditEntry.action)).all()
+    assert actions.count("voting.paper_batch_keyed") == 1  # one entry for the batch
+    assert not [action for action in actions if action.startswith("voting.paper_entry")]
+
+
+def test_a_ballot_paper_is_refused_to_someone_outside_the_locality(client, sign_in,
+                                                                   approval_round):
+    sign_in(lead_of(approval_round.locality))
+    refused = hand_out(client, approval_round, "Ann Bell", postcode="EH45 8AA")
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 403 and "EH45 8AA is in Tweeddale, not Eildon." in page
+    assert 'value="Ann Bell"' in page  # staff keep the form
+    assert counts(approval_round.id) == (0, 0)
 
 
 def test_assisted_ballots_record_the_helper(client, sign_in, approval_round):
     lead = lead_of(approval_round.locality)
     sign_in(lead)
-    voter = desk_voter(channel="assisted")
+    voter = desk_voter()
     desk_vote(client, approval_round, voter, [("project", project_ids(approval_round)[2])])
     participation = db.session.scalar(select(Participation))
     assert (participation.channel, participation.helper_id) == ("assisted", lead.id)
@@ -190,7 +214,7 @@ def test_one_person_one_ballot_across_channels(client, sign_in, approval_round):
     first = project_ids(approval_round)[0]
     assert vote(client, approval_round.id, [("project", first)]).status_code == 200
     sign_in(lead_of(approval_round.locality))
-    refused = desk_vote(client, approval_round, desk_voter("mary  oneil", channel="assisted"),
+    refused = desk_vote(client, approval_round, desk_voter("mary  oneil"),
                         [("project", first)])
     assert refused.status_code == 403
     assert "already voted in this round (online)" in refused.get_data(as_text=True)
@@ -201,19 +225,16 @@ def test_paper_ballots_are_checked_like_online_ones(client, sign_in, approval_ro
     sign_in(lead_of(approval_round.locality))
     over = [("project", p) for p in project_ids(approval_round)]
     refused = client.post(f"/rounds/{approval_round.id}/desk/review",
-                          data=MultiDict(list(desk_voter(channel="assisted").items()) + over))
+                          data=MultiDict(list(desk_voter().items()) + over))
     assert refused.status_code == 422
     assert "You can choose up to 3 projects; you chose 5." in refused.get_data(as_text=True)
-    no_batch = client.post(f"/rounds/{approval_round.id}/desk/review",
-                           data=MultiDict(list(desk_voter().items()) + over[:1]))
-    assert no_batch.status_code == 422 and "Choose the paper batch" in no_batch.get_data(True)
     assert counts() == (0, 0)
 
 
 def test_only_the_localitys_lead_runs_the_desk_and_the_voting_page(client, sign_in, sign_out,
                                                                    approval_round, voter):
     other_lead = lead_of(place("Cheviot", "TD5"))
-    fields = MultiDict(list(desk_voter(channel="assisted").items()) + [
+    fields = MultiDict(list(desk_voter().items()) + [
         ("project", project_ids(approval_round)[0])])
     for user in (voter, other_lead):
         sign_in(user)
@@ -240,7 +261,7 @@ def test_after_the_lead_closes_voting_no_channel_accepts_a_ballot(client, sign_i
     assert again.status_code == 200  # a second click lands on the voting page, saying why
     assert "Voting in this round has closed" in again.get_data(as_text=True)
     assert approval_round.phase == "closed"
-    desk = desk_vote(client, approval_round, desk_voter(channel="assisted"), [("project", first)])
+    desk = desk_vote(client, approval_round, desk_voter(), [("project", first)])
     assert desk.status_code == 409
     sign_in(resident("Late", "TD1 5AA", date(1980, 1, 1)))
     late = client.post(f"/rounds/{approval_round.id}/vote/confirm",
@@ -249,17 +270,6 @@ def test_after_the_lead_closes_voting_no_channel_accepts_a_ballot(client, sign_i
     assert counts(approval_round.id) == (1, 1)
     [(_, choices)] = peek(approval_round)
     assert choices == Choices((first,))
-
-
-@pytest.mark.parametrize("batch_id", ["", "paper", "\u00b2", "-1", "99999999999999999999"])
-def test_a_desk_ballot_with_a_bad_batch_id_is_refused(client, sign_in, approval_round, batch_id):
-    sign_in(lead_of(approval_round.locality))
-    fields = desk_voter()
-    fields["desk_batch"] = batch_id
-    refused = client.post(f"/rounds/{approval_round.id}/desk/confirm", data=MultiDict(
-        list(fields.items()) + [("project", project_ids(approval_round)[0])]))
-    assert refused.status_code == 422 and "Choose the paper batch" in refused.get_data(True)
-    assert counts() == (0, 0)
 
 
 @pytest.mark.parametrize("declared", ["100001", "99999999999", "9" * 25])
@@ -321,7 +331,10 @@ def _closed_round_with_a_short_batch(client, sign_in, round_) -> PaperBatch:
     client.post(f"/rounds/{round_.id}/voting/batches",
                 data={"label": "Kelso Hall", "declared_count": "3"})
     batch = db.session.scalar(select(PaperBatch))
-    desk_vote(client, round_, desk_voter(batch=batch), [("project", project_ids(round_)[0])])
+    cast_ballot(round_, voter_at_desk("Mary O'Neil", "TD1 3QQ", date(1950, 6, 2)),
+                Choices((project_ids(round_)[0],)), channel="paper", now=datetime.now(UTC),
+                helper=lead_of(round_.locality), batch=batch)
+    db.session.commit()
     assert client.post(f"/rounds/{round_.id}/voting/close").status_code == 302
     return batch
 
