@@ -35,7 +35,7 @@ from pb_app.rounds.services import move_round
 from pb_app.tally.engine import TallyError, run_tally
 from pb_app.tally.explain import render_text, result_to_json
 from pb_app.tally.model import Election, Result, RuleSpec
-from pb_app.tally.pabulib import canonical_election, read_pb, write_pb
+from pb_app.tally.pabulib import read_pb, write_pb
 from pb_app.voting.receipts import receipt_hash
 from pb_app.voting.services import (
     paper_batch_corrections,
@@ -78,17 +78,16 @@ def snapshot_hash(snapshot: CountSnapshot) -> str:
     return _sha256(canonical_json(content))
 
 
-def _tally(election: Election, spec: RuleSpec) -> tuple[Election, Result]:
-    """Run the tally core on the election put in canonical form once (as its ``.pb`` export
-    lists it, so the export and the result's fingerprint find it sorted); returns both.
+def _tally(election: Election, spec: RuleSpec) -> tuple[Result, str, str]:
+    """Run the tally core: the result, its JSON and its plain-text explanation.
 
     Raises Conflict when the round's declared rule cannot count its ballots.
     """
     try:
-        canonical = canonical_election(election)
-        return canonical, run_tally(canonical, spec)
+        result = run_tally(election, spec)
     except TallyError as error:
         raise Conflict(f"The round's rule cannot count these ballots: {error}") from error
+    return result, result_to_json(result), render_text(result)
 
 
 def latest_snapshot(round_: Round) -> CountSnapshot | None:
@@ -142,8 +141,10 @@ def count_round(round_: Round, actor: User) -> CountSnapshot:
     check_can_manage_locality(actor, round_.locality)
     batches = _check_countable(round_)
     count_input = build_count_input(round_)
+    election = count_input.election
+    ballot_count = sum(b.weight for b in election.ballots)
     spec = rule_spec_for(round_)
-    election, result = _tally(count_input.election, spec)
+    result, result_json, explanation = _tally(election, spec)
     snapshot = CountSnapshot(
         round_id=round_.id,
         rule_json=canonical_json(dataclasses.asdict(spec)),
@@ -151,15 +152,15 @@ def count_round(round_: Round, actor: User) -> CountSnapshot:
         input_fingerprint=result.input_fingerprint,
         input_pb=write_pb(election),
         ballots_csv=count_input.ballots_csv,
-        result_json=result_to_json(result),
-        explanation=render_text(result),
+        result_json=result_json,
+        explanation=explanation,
         winners_json=json.dumps(list(result.selected)),
         allocation_json=json.dumps([list(pair) for pair in result.allocation]),
         support_json=json.dumps(dict(result.support)),
         checks_json=canonical_json(_count_checks(round_, batches, result)),
         budget_pence=result.budget,
         spent_pence=result.spent,
-        ballot_count=sum(b.weight for b in election.ballots),
+        ballot_count=ballot_count,
     )
     store_snapshot(snapshot, actor)
     if round_.current_phase is Phase.CLOSED:
