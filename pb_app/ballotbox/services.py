@@ -269,7 +269,7 @@ def open_box(round_: Round, actor: User, passphrases: dict[int, str], now: datet
 
     The choices are decrypted and written as anonymous ballots with new random ids, in the
     order of those ids; the envelopes are emptied and the key shares deleted. The database
-    work is set-based: ballots inserted in batches, the envelopes emptied by one UPDATE.
+    work is set-based: the ballots bulk-loaded, the envelopes emptied by one UPDATE.
     Raises Conflict (voting not closed, already opened, damaged ciphertext: nothing written),
     InvalidInput (passphrases), PermissionDenied (staff only).
     """
@@ -294,8 +294,8 @@ def open_box(round_: Round, actor: User, passphrases: dict[int, str], now: datet
     return len(ballots)
 
 
-# Envelopes are read, and ballots written, this many at a time: memory stays bounded by the
-# opened choices themselves, never by the sealed rows or one statement's parameters.
+# Envelopes are read this many at a time (and ballots written this many a statement where there
+# is no COPY): memory holds the opened choices, never every sealed row or every row's parameters.
 BATCH = 2_000
 
 
