@@ -87,6 +87,7 @@ PROPOSAL_ID_START = random.SystemRandom().randrange(10**8, 9 * 10**8)
 
 RECEIPT_PATTERN = re.compile(r"\b[2-9A-HJKMNP-Z]{5}(?:-[2-9A-HJKMNP-Z]{5}){3}\b")
 CSRF_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+PROJECT_PATTERN = re.compile(r'name="project" type="checkbox" value="(\d+)"')
 REQUIRED_HEADERS = ("Content-Security-Policy", "Strict-Transport-Security", "X-Frame-Options",
                     "Referrer-Policy", "X-Content-Type-Options")
 
@@ -829,6 +830,8 @@ def check_one_ballot_each(attack: Attack) -> Row:
     token = browser.get(f"/rounds/{round_id}/vote/ballot").csrf
     projects = json.loads(attack.truth[voter])["projects"]
     fields = [("csrf_token", token), *(("project", p) for p in projects)]
+    reviewed = browser.post(f"/rounds/{round_id}/vote/review", fields)  # what confirming casts
+    require(reviewed.status == 200, f"the review step answered {reviewed.status}")
     with superuser() as conn:
         before = conn.execute("SELECT count(*) FROM ballot_envelope WHERE round_id = %s",
                               (round_id,)).fetchone()[0]
@@ -1079,13 +1082,16 @@ def check_lockouts(attack: Attack) -> list[Row]:
     page = f"/rounds/{round_id}/vote/code"
 
     def code_try(code: str) -> Answer:
-        return attack.browser(care_home).submit(page, [
-            ("code", code), ("postcode", facts.code_postcode),
-            *date_fields("date_of_birth", facts.code_born)])
+        browser = attack.browser(care_home)
+        form = browser.get(page)
+        project = PROJECT_PATTERN.search(form.text).group(1)  # the code page holds the ballot
+        return browser.post(page, [
+            ("csrf_token", form.csrf), ("code", code), ("postcode", facts.code_postcode),
+            *date_fields("date_of_birth", facts.code_born), ("project", project)])
 
     wrong_codes = Counter(code_try("ABCDE-FGHJK-MNPQR").status for _ in range(11))
     neighbours = [code_try(code) for code in facts.codes[:10]]
-    refused_codes = sum(not (a.status == 302 and "/vote/ballot" in (a.location or ""))
+    refused_codes = sum(not (a.status == 200 and "Check your choices" in a.text)
                         for a in neighbours)
     rows.append(Row("3c. 10 neighbours with valid codes after 10 wrong codes", 10,
                     refused_codes,
