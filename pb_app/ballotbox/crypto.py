@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import nacl.exceptions
@@ -63,10 +64,21 @@ def seal(public_key: bytes, message: bytes) -> bytes:
 
 def unseal(private_key: bytes, sealed: bytes) -> bytes:
     """Decrypt a sealed message; raises DamagedBox if it was not sealed to this key or altered."""
-    try:
-        return SealedBox(PrivateKey(private_key)).decrypt(sealed)
-    except nacl.exceptions.CryptoError:
-        raise DamagedBox("a sealed item does not open with its key") from None
+    return unsealer(private_key)(sealed)
+
+
+def unsealer(private_key: bytes) -> Callable[[bytes], bytes]:
+    """``unseal`` for many messages sealed to one key: the key is read once, not once for each
+    message (a third of the work of opening a ballot)."""
+    box = SealedBox(PrivateKey(private_key))
+
+    def unseal_one(sealed: bytes) -> bytes:
+        try:
+            return box.decrypt(sealed)
+        except nacl.exceptions.CryptoError:
+            raise DamagedBox("a sealed item does not open with its key") from None
+
+    return unseal_one
 
 
 def wrap_private_key(private_key: bytes, passphrase: str, cost: KdfCost) -> tuple[bytes, bytes]:

@@ -191,9 +191,9 @@ def seal_box(round_: Round) -> BallotBox:
     return box
 
 
-def seal_ballot(round_: Round, *, choices_json: str, receipt_hash: str, channel: str,
-                day: date, batch_id: int | None) -> None:
-    """Put one ballot in the round's box, sealed; raises Conflict when the box is missing."""
+def taking_box(round_: Round) -> BallotBox:
+    """The round's box while it takes ballots: sealed, not yet opened, its key the one it was
+    sealed with. Raises Conflict with the reason otherwise."""
     box = get_box(round_)
     if box is None or box.is_open:
         raise Conflict("This round's ballot box is not taking ballots.")
@@ -202,6 +202,14 @@ def seal_ballot(round_: Round, *, choices_json: str, receipt_hash: str, channel:
         raise Conflict("This round's ballot box key is not the one it was sealed with, so no "
                        "ballot can be taken. Tell the finance officer: the database may have "
                        "been tampered with.")
+    return box
+
+
+def seal_ballot(round_: Round, *, choices_json: str, receipt_hash: str, channel: str,
+                day: date, batch_id: int | None) -> None:
+    """Put one ballot in the round's box, sealed; raises Conflict when the box is not taking
+    ballots."""
+    box = taking_box(round_)
     db.session.execute(insert(BallotEnvelope).values(
         id=new_ballot_id(), round_id=round_.id, channel=channel, cast_on=day,
         paper_batch_id=batch_id, receipt_hash=receipt_hash,
@@ -308,10 +316,10 @@ def _decrypt_all(round_: Round, key: bytes) -> list[tuple[str, str]]:
     """
     query = (select(BallotEnvelope.sealed_choices).where(_sealed(round_))
              .execution_options(yield_per=BATCH))
-    ballots = []
+    ballots, unseal = [], crypto.unsealer(key)
     for sealed in db.session.scalars(query):
         try:
-            choices_json = crypto.unseal(key, sealed).decode("utf-8")
+            choices_json = unseal(sealed).decode("utf-8")
         except crypto.DamagedBox:
             raise Conflict("A sealed ballot does not open with this round's key: the box may "
                            "have been tampered with. Nothing was opened.") from None

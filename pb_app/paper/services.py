@@ -27,7 +27,7 @@ from pb_app.accounts.models import User
 from pb_app.audit.services import audit_key, record_event
 from pb_app.ballotbox import crypto
 from pb_app.ballotbox.models import BallotBox, BallotEnvelope
-from pb_app.ballotbox.services import _public_key_mac, get_box
+from pb_app.ballotbox.services import taking_box
 from pb_app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from pb_app.extensions import db
 from pb_app.paper.entry import read_keyed
@@ -359,20 +359,12 @@ def _sealed_and_mac(box: BallotBox, batch: PaperBatch, sheet: int, choices: Choi
 
 
 def _taking_box(round_: Round) -> BallotBox:
-    """The round's box while it takes paper ballots (voting open or closed, not yet opened,
-    its key the one it was sealed with); raises Conflict with the reason otherwise."""
+    """The round's box while it takes paper ballots (voting open or closed, the box not yet
+    opened, its key the one it was sealed with); raises Conflict with the reason otherwise."""
     if round_.current_phase not in (Phase.VOTING, Phase.CLOSED):
         raise Conflict("Paper ballots can be keyed only while voting is open or closed, before "
                        "the round is counted.")
-    box = get_box(round_)
-    if box is None or box.is_open:
-        raise Conflict("This round's ballot box is not taking ballots: it has been opened.")
-    expected = _public_key_mac("box", str(round_.id), box.public_key)
-    if not hmac.compare_digest(box.public_key_mac, expected):
-        raise Conflict("This round's ballot box key is not the one it was sealed with, so no "
-                       "ballot can be taken. Tell the finance officer: the database may have "
-                       "been tampered with.")
-    return box
+    return taking_box(round_)
 
 
 def _lock(batch: PaperBatch, *, shared: bool) -> None:
