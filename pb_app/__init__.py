@@ -37,6 +37,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config["ENV_NAME"] = environment
     app.config["SQLALCHEMY_DATABASE_URI"] = database_uri(app)
     check_production_settings(app)
+    from pb_app.mail.services import check_mail_settings
+
+    check_mail_settings(app.config)
     trust_proxies(app)
 
     init_extensions(app)

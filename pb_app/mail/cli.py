@@ -10,6 +10,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy.exc import SQLAlchemyError
 
+from pb_app import ConfigurationError
 from pb_app.extensions import db
 from pb_app.mail.services import check_mail_settings, deliver_due
 
@@ -24,7 +25,7 @@ def send_command(watch: bool, interval: float) -> None:
     """Deliver the messages that are due; with --watch, until SIGTERM or Ctrl-C."""
     try:
         check_mail_settings()
-    except RuntimeError as error:
+    except ConfigurationError as error:
         raise click.UsageError(str(error)) from None
     if not watch:
         click.echo(deliver_due().describe())

@@ -17,17 +17,19 @@ import hashlib
 import hmac
 import smtplib
 import ssl
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from functools import partial
+from typing import Any
 
 from flask import current_app, g
 from nacl.exceptions import CryptoError
 from nacl.secret import SecretBox
 from sqlalchemy import delete, select
 
+from pb_app import ConfigurationError
 from pb_app.after_commit import after_commit
 from pb_app.extensions import db
 from pb_app.mail.models import MailMessage, MailStatus
@@ -49,8 +51,9 @@ def send_mail(to: str, subject: str, body: str) -> MailMessage | None:
     """Queue a plain-text message in the current transaction (flushed, never committed); None
     when the backend is "none", which drops it.
 
-    A rollback drops it with the change it reports. Raises RuntimeError when ``MAIL_BACKEND``
-    is not one of ``BACKENDS``: a configuration mistake, found before anything is saved.
+    A rollback drops it with the change it reports. Raises ConfigurationError when
+    ``MAIL_BACKEND`` is not one of ``BACKENDS`` (``create_app`` refuses such a value; this
+    catches one changed since), before anything is saved.
     """
     backend = _backend()
     if backend == "none":
@@ -74,11 +77,29 @@ def send_mail(to: str, subject: str, body: str) -> MailMessage | None:
     return message
 
 
+def check_mail_settings(config: Mapping[str, Any] | None = None) -> None:
+    """Raise ConfigurationError when ``MAIL_BACKEND`` or ``MAIL_SMTP_SECURITY`` holds a value
+    the mail code does not know, naming the setting, its value and the values allowed.
+
+    ``config`` is the current app's unless given: ``create_app`` checks its own at startup, so
+    that a typo stops the app rather than the first message sent.
+    """
+    config = current_app.config if config is None else config
+    _allowed_setting(config, "MAIL_BACKEND", BACKENDS)
+    _allowed_setting(config, "MAIL_SMTP_SECURITY", SMTP_SECURITY)
+
+
+def _allowed_setting(config: Mapping[str, Any], name: str, allowed: tuple[str, ...]) -> str:
+    """The value of setting ``name``; raises ConfigurationError unless it is one of ``allowed``."""
+    value = config[name]
+    if value not in allowed:
+        choices = ", ".join(repr(choice) for choice in allowed[:-1]) + f" or {allowed[-1]!r}"
+        raise ConfigurationError(f"{name} must be {choices}, not {value!r}")
+    return value
+
+
 def _backend() -> str:
-    backend = current_app.config["MAIL_BACKEND"]
-    if backend not in BACKENDS:
-        raise RuntimeError(f"MAIL_BACKEND must be 'log', 'smtp' or 'none', not {backend!r}")
-    return backend
+    return _allowed_setting(current_app.config, "MAIL_BACKEND", BACKENDS)
 
 
 def _log_message(to: str, subject: str, body: str) -> None:
@@ -120,15 +141,6 @@ class DeliveryReport:
         return f"sent {self.sent}, to retry {self.retried}, given up {self.failed}"
 
 
-def check_mail_settings() -> None:
-    """Raise RuntimeError naming the setting when the backend or SMTP security is unknown."""
-    _backend()
-    security = current_app.config["MAIL_SMTP_SECURITY"]
-    if security not in SMTP_SECURITY:
-        raise RuntimeError(f"MAIL_SMTP_SECURITY must be 'starttls', 'ssl' or 'none', "
-                           f"not {security!r}")
-
-
 def deliver_due(now: Callable[[], datetime] = utcnow, *, limit: int | None = None,
                 should_stop: Callable[[], bool] = lambda: False) -> DeliveryReport:
     """Deliver every pending message that is due, one at a time; commits after each step.
@@ -138,7 +150,7 @@ def deliver_due(now: Callable[[], datetime] = utcnow, *, limit: int | None = Non
     on PostgreSQL the claim skips rows another worker has locked; on SQLite it takes the
     single write lock. A failure is retried after a delay that doubles each time, up to
     ``MAIL_MAX_ATTEMPTS``; then the message is marked failed and logged as an error.
-    Raises RuntimeError for a configuration mistake, before touching any message.
+    Raises ConfigurationError for a configuration mistake, before touching any message.
     """
     check_mail_settings()
     report = DeliveryReport()
@@ -269,10 +281,7 @@ def _send_smtp(to: str, subject: str, body: str) -> None:
 def _smtp_connection(config: dict) -> smtplib.SMTP:
     """A connection to the configured server: encrypted as ``MAIL_SMTP_SECURITY`` says (the
     server's certificate checked), and logged in when ``MAIL_SMTP_USERNAME`` is set."""
-    security = config["MAIL_SMTP_SECURITY"]
-    if security not in SMTP_SECURITY:
-        raise RuntimeError(f"MAIL_SMTP_SECURITY must be 'starttls', 'ssl' or 'none', "
-                           f"not {security!r}")
+    security = _allowed_setting(config, "MAIL_SMTP_SECURITY", SMTP_SECURITY)
     address = (config["MAIL_SMTP_HOST"], config["MAIL_SMTP_PORT"])
     if security == "ssl":
         smtp = smtplib.SMTP_SSL(*address, timeout=30, context=ssl.create_default_context())
