@@ -1,20 +1,23 @@
-"""Signed tokens: password-reset and registration links (JWT, HS256 only), device cookies."""
+"""Signed tokens: password-reset and registration links, device cookies.
+
+The links are tokens of ``pb_app.tokens``: a kind for each purpose, with its own key.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-import jwt
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from pb_app.accounts.models import User
 from pb_app.errors import InvalidInput
 from pb_app.extensions import db
+from pb_app.tokens import TokenKind
 
-ALGORITHM = "HS256"
 PASSWORD_RESET = "password-reset"
 REGISTRATION = "registration"
 REGISTRATION_TTL = timedelta(days=2)
@@ -22,29 +25,39 @@ DEVICE_COOKIE = "pb_device"
 DEVICE_COOKIE_MAX_AGE = timedelta(days=365)
 DEVICES_PER_COOKIE = 5  # accounts one browser is remembered for (a family's shared computer)
 
+RESET_TOKEN = TokenKind(
+    PASSWORD_RESET, claims=("sub", "pwd"),
+    expired_message="This password reset link has expired. Ask for a new one.",
+    invalid_message="This password reset link is not valid. Check you copied all of it, "
+                    "or ask for a new one.",
+)
+REGISTRATION_TOKEN = TokenKind(
+    REGISTRATION, claims=("sub", "email"),
+    expired_message="This link has expired. Sign in, and we will send you a new one.",
+    invalid_message="This link is not valid. Check you copied all of it.",
+)
+
 
 def password_fingerprint(user: User) -> str:
     """A short digest of the password hash; it changes with the password, ending old tokens."""
     return hashlib.sha256(user.password_hash.encode("utf-8")).hexdigest()[:16]
 
 
-def _key(purpose: str = PASSWORD_RESET) -> bytes:
-    """A signing key derived from SECRET_KEY: full length, and one for each purpose."""
-    secret = current_app.config["SECRET_KEY"].encode("utf-8")
-    return hashlib.sha256(purpose.encode("ascii") + b":" + secret).digest()
+def user_of(claims: dict[str, Any], kind: TokenKind) -> User:
+    """The user a token's ``sub`` claim names; raises InvalidInput (the kind's message) if none."""
+    subject = str(claims["sub"])
+    user = db.session.get(User, int(subject)) if subject.isdigit() else None
+    if user is None:
+        raise InvalidInput(kind.invalid_message)
+    return user
 
 
 def make_reset_token(user: User, now: datetime | None = None) -> str:
     """A token that lets its holder set a new password for ``user`` until it expires."""
     issued = now or datetime.now(UTC)
-    claims = {
-        "sub": str(user.id),
-        "purpose": PASSWORD_RESET,
-        "pwd": password_fingerprint(user),
-        "iat": issued,
-        "exp": issued + timedelta(seconds=current_app.config["PASSWORD_RESET_TTL_SECONDS"]),
-    }
-    return jwt.encode(claims, _key(), algorithm=ALGORITHM)
+    claims = {"sub": str(user.id), "pwd": password_fingerprint(user), "iat": issued}
+    lifetime = timedelta(seconds=current_app.config["PASSWORD_RESET_TTL_SECONDS"])
+    return RESET_TOKEN.make(claims, issued, lifetime)
 
 
 def read_reset_token(token: str) -> User:
@@ -53,34 +66,18 @@ def read_reset_token(token: str) -> User:
     Raises InvalidInput when the token has expired, was altered, was made for another purpose,
     or was made before the password last changed (a token works once).
     """
-    try:
-        claims = jwt.decode(
-            token, _key(), algorithms=[ALGORITHM],
-            options={"require": ["exp", "sub", "purpose", "pwd"]},
-        )
-    except jwt.ExpiredSignatureError:
-        raise InvalidInput("This password reset link has expired. Ask for a new one.") from None
-    except jwt.InvalidTokenError:
-        raise InvalidInput(_NOT_VALID) from None
-    user = db.session.get(User, int(claims["sub"])) if str(claims["sub"]).isdigit() else None
-    if claims["purpose"] != PASSWORD_RESET or user is None:
-        raise InvalidInput(_NOT_VALID)
+    claims = RESET_TOKEN.read(token)
+    user = user_of(claims, RESET_TOKEN)
     if claims["pwd"] != password_fingerprint(user):
         raise InvalidInput("This password reset link has already been used. Ask for a new one.")
     return user
 
 
-_NOT_VALID = (
-    "This password reset link is not valid. Check you copied all of it, or ask for a new one."
-)
-
-
 def make_registration_token(user: User, now: datetime | None = None) -> str:
     """A link token that confirms ``user``'s email address and finishes their registration."""
     issued = now or datetime.now(UTC)
-    claims = {"sub": str(user.id), "purpose": REGISTRATION, "email": user.email,
-              "iat": issued, "exp": issued + REGISTRATION_TTL}
-    return jwt.encode(claims, _key(REGISTRATION), algorithm=ALGORITHM)
+    claims = {"sub": str(user.id), "email": user.email, "iat": issued}
+    return REGISTRATION_TOKEN.make(claims, issued, REGISTRATION_TTL)
 
 
 def read_registration_token(token: str) -> User:
@@ -89,21 +86,11 @@ def read_registration_token(token: str) -> User:
     Raises InvalidInput when the link has expired, was altered, or was made for an address
     the account no longer has.
     """
-    try:
-        claims = jwt.decode(token, _key(REGISTRATION), algorithms=[ALGORITHM],
-                            options={"require": ["exp", "sub", "purpose", "email"]})
-    except jwt.ExpiredSignatureError:
-        raise InvalidInput("This link has expired. Sign in, and we will send you a new one.") \
-            from None
-    except jwt.InvalidTokenError:
-        raise InvalidInput(_LINK_NOT_VALID) from None
-    user = db.session.get(User, int(claims["sub"])) if str(claims["sub"]).isdigit() else None
-    if claims["purpose"] != REGISTRATION or user is None or claims["email"] != user.email:
-        raise InvalidInput(_LINK_NOT_VALID)
+    claims = REGISTRATION_TOKEN.read(token)
+    user = user_of(claims, REGISTRATION_TOKEN)
+    if claims["email"] != user.email:
+        raise InvalidInput(REGISTRATION_TOKEN.invalid_message)
     return user
-
-
-_LINK_NOT_VALID = "This link is not valid. Check you copied all of it."
 
 
 def _device_serializer() -> URLSafeTimedSerializer:

@@ -12,12 +12,10 @@ import hashlib
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 
-from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -35,9 +33,14 @@ from pb_app.monitoring.questions import (
 )
 from pb_app.monitoring.suppression import SuppressedTable, suppress
 from pb_app.rounds.models import Round
+from pb_app.tokens import TokenKind
 
-TICKET_SALT = "equalities-questionnaire"
-TICKET_MAX_AGE_SECONDS = 2 * 24 * 3600
+TICKET_LIFETIME = timedelta(days=2)
+TICKET = TokenKind(
+    "equalities-questionnaire", claims=("r", "l", "n"),
+    expired_message="This questionnaire link has expired. Thank you for voting.",
+    invalid_message="This questionnaire link is not valid.",
+)
 AREA_FILE = Path(__file__).parent / "data" / "urban_rural.csv"
 
 
@@ -50,29 +53,20 @@ class Ticket:
     nonce: str
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=TICKET_SALT)
-
-
 def issue_ticket(round_: Round) -> str:
     """A signed, single-use ticket to answer the questionnaire for this round (no person in it).
 
     Voting links to ``url_for("monitoring.questionnaire", token=issue_ticket(round_))`` once a
     ballot is cast.
     """
-    payload = {"r": round_.id, "l": round_.locality_id, "n": secrets.token_urlsafe(16)}
-    return _serializer().dumps(payload)
+    claims = {"r": round_.id, "l": round_.locality_id, "n": secrets.token_urlsafe(16)}
+    return TICKET.make(claims, datetime.now(UTC), TICKET_LIFETIME)
 
 
 def read_ticket(token: str) -> Ticket:
     """Decode a ticket; raises InvalidInput when it is forged or expired, Conflict when used."""
-    try:
-        data = _serializer().loads(token, max_age=TICKET_MAX_AGE_SECONDS)
-        ticket = Ticket(int(data["r"]), int(data["l"]), str(data["n"]))
-    except SignatureExpired as error:
-        raise InvalidInput("This questionnaire link has expired. Thank you for voting.") from error
-    except (BadSignature, KeyError, TypeError, ValueError) as error:
-        raise InvalidInput("This questionnaire link is not valid.") from error
+    claims = TICKET.read(token)  # signed with the ticket key, so made by issue_ticket
+    ticket = Ticket(int(claims["r"]), int(claims["l"]), str(claims["n"]))
     if db.session.scalar(
         select(QuestionnaireTicket.id).where(QuestionnaireTicket.nonce_hash == _nonce_hash(ticket))
     ):

@@ -12,7 +12,6 @@ import random
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
-import jwt
 from flask import current_app
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -21,6 +20,7 @@ from sqlalchemy.orm import joinedload
 
 from pb_app.accounts.models import User
 from pb_app.accounts.services import check_can_manage_locality
+from pb_app.accounts.tokens import user_of
 from pb_app.audit.models import AuditEntry
 from pb_app.audit.services import record_event
 from pb_app.ballotbox.models import BallotEnvelope
@@ -32,6 +32,7 @@ from pb_app.mail import send_mail
 from pb_app.proposals.models import Proposal, Status
 from pb_app.rounds.models import Phase, Round
 from pb_app.rounds.services import move_round
+from pb_app.tokens import TokenKind
 from pb_app.voting import codes
 from pb_app.voting.ballots import BallotRules, Choices
 from pb_app.voting.eligibility import (
@@ -59,8 +60,12 @@ from pb_app.voting.wording import count_of, there_are, was_or_were
 CODE_ATTEMPT_WINDOW = timedelta(minutes=15)
 CODE_ATTEMPTS_PER_ADDRESS = 10
 MAX_CODES_PER_BATCH = 5000
-EMAIL_TOKEN_PURPOSE = "voter-email"
 EMAIL_TOKEN_TTL = timedelta(days=2)
+EMAIL_TOKEN = TokenKind(
+    "voter-email", claims=("sub", "email", "round"),
+    expired_message="This link has expired. Ask for a new one.",
+    invalid_message="This link is not valid. Check you copied all of it, or ask for a new one.",
+)
 ALREADY_VOTED = "You have already voted in this round. Each person can vote once, on one channel."
 CODE_USED = "This voting code has already been used. Each code can be used once."
 
@@ -148,9 +153,8 @@ def confirm_email(user: User, email: str) -> None:
 def request_email_confirmation(user: User, round_: Round, link_for: Callable[[str], str],
                                now: datetime) -> None:
     """Email the resident a link that confirms their address (valid for two days)."""
-    claims = {"sub": str(user.id), "purpose": EMAIL_TOKEN_PURPOSE, "email": user.email,
-              "round": round_.id, "iat": now, "exp": now + EMAIL_TOKEN_TTL}
-    token = jwt.encode(claims, current_app.config["SECRET_KEY"], algorithm="HS256")
+    claims = {"sub": str(user.id), "email": user.email, "round": round_.id, "iat": now}
+    token = EMAIL_TOKEN.make(claims, now, EMAIL_TOKEN_TTL)
     send_mail(user.email, "Confirm your email address to vote", (
         f"Dear {user.full_name},\n\nTo vote in {round_.title}, confirm your email address by "
         f"opening this link within two days:\n\n{link_for(token)}\n\n"
@@ -163,21 +167,9 @@ def confirm_email_token(token: str) -> int:
 
     Raises InvalidInput for an expired, altered or stale link.
     """
-    try:
-        claims = jwt.decode(token, current_app.config["SECRET_KEY"], algorithms=["HS256"],
-                            options={"require": ["exp", "sub", "purpose", "email", "round"]})
-    except jwt.ExpiredSignatureError:
-        raise InvalidInput("This link has expired. Ask for a new one.") from None
-    except jwt.InvalidTokenError:
-        raise InvalidInput(_BAD_LINK) from None
-    user = db.session.get(User, int(claims["sub"])) if str(claims["sub"]).isdigit() else None
-    if user is None or claims["purpose"] != EMAIL_TOKEN_PURPOSE:
-        raise InvalidInput(_BAD_LINK)
-    confirm_email(user, claims["email"])
+    claims = EMAIL_TOKEN.read(token)
+    confirm_email(user_of(claims, EMAIL_TOKEN), claims["email"])
     return int(claims["round"])
-
-
-_BAD_LINK = "This link is not valid. Check you copied all of it, or ask for a new one."
 
 
 def voter_for_user(round_: Round, user: User) -> Voter:

@@ -13,6 +13,7 @@ from factories import DEFAULT_PASSWORD, UserFactory
 from pb_app.accounts import services, tokens
 from pb_app.accounts.services import password_matches
 from pb_app.extensions import db
+from pb_app.tokens import signing_key
 
 NEW_PASSWORD = "a brand new password"
 
@@ -64,7 +65,9 @@ def test_no_email_is_sent_for_an_unknown_address_but_the_page_is_the_same(client
 
 
 def _forged(claims: dict, key: bytes | str | None = None, algorithm: str = "HS256") -> str:
-    return jwt.encode(claims, key if key is not None else tokens._key(), algorithm=algorithm)
+    if key is None:
+        key = signing_key(tokens.PASSWORD_RESET)
+    return jwt.encode(claims, key, algorithm=algorithm)
 
 
 def _claims(user, **changes) -> dict:
