@@ -25,6 +25,9 @@ migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 
+# Methods that only read (RFC 9110, section 9.2.1); every other one may write.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
 
 @event.listens_for(Engine, "connect")
 def _configure_sqlite(dbapi_connection, connection_record):
@@ -47,9 +50,10 @@ def _configure_sqlite(dbapi_connection, connection_record):
 def _begin_sqlite(connection):
     """Start SQLite transactions explicitly (paired with ``_configure_sqlite``).
 
-    A POST sets ``g.sqlite_begin_immediate`` (``lock_sqlite_for_posts``) before it touches the
-    database: its transaction then takes the write lock at once and waits its turn (busy
-    timeout), instead of failing when a stale read snapshot upgrades.
+    A request that may write (``lock_sqlite_for_posts``) or a command that writes sets
+    ``g.sqlite_begin_immediate`` before it touches the database: its transaction then takes
+    the write lock at once and waits its turn (busy timeout), instead of failing when a stale
+    read snapshot upgrades.
     """
     if connection.dialect.name != "sqlite":
         return
@@ -60,12 +64,13 @@ def _begin_sqlite(connection):
 
 
 def lock_sqlite_for_posts() -> None:
-    """Let every POST take SQLite's write lock with its first statement, so concurrent
+    """Let every request that may change data (POST, PUT, PATCH, DELETE: any method but GET,
+    HEAD, OPTIONS and TRACE) take SQLite's write lock with its first statement, so concurrent
     changes queue instead of failing (registered before any other request hook, so that no
     hook's read starts the transaction first)."""
     from flask import g, request
 
-    if request.method == "POST":
+    if request.method not in SAFE_METHODS:
         g.sqlite_begin_immediate = True
 
 

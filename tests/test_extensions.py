@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from factories import UserFactory
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 from sqlalchemy.exc import StatementError
 
 from pb_app.accounts.models import User
-from pb_app.extensions import db
+from pb_app.extensions import db, lock_sqlite_for_posts
 
 
 def test_datetimes_come_back_aware_and_in_utc_on_every_database():
@@ -39,3 +39,38 @@ def test_a_stored_utc_time_compares_with_a_fresh_aware_time():
     db.session.expire_all()
     stored = db.session.scalar(select(User.created_at))
     assert stored < datetime.now(UTC) + timedelta(seconds=1)
+
+
+def _first_statement_of_a_request(app, method: str) -> str:
+    """The statement that begins the database transaction of a ``method`` request."""
+    statements = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    with app.test_request_context("/", method=method), db.engine.connect() as connection:
+        event.listen(connection, "before_cursor_execute", record)
+        lock_sqlite_for_posts()
+        connection.execute(text("SELECT 1"))
+        connection.rollback()
+    return statements[0]
+
+
+@pytest.mark.committing
+@pytest.mark.parametrize(("method", "begin"), [
+    ("POST", "BEGIN IMMEDIATE"),
+    ("PUT", "BEGIN IMMEDIATE"),
+    ("PATCH", "BEGIN IMMEDIATE"),
+    ("DELETE", "BEGIN IMMEDIATE"),
+    ("GET", "BEGIN"),
+    ("HEAD", "BEGIN"),
+    ("OPTIONS", "BEGIN"),
+])
+def test_every_request_that_may_write_takes_the_sqlite_write_lock_first(app, method, begin):
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("PostgreSQL locks rows, not the whole database")
+    assert _first_statement_of_a_request(app, method) == begin
+
+
+def test_the_sqlite_lock_is_decided_before_any_other_request_hook(app):
+    assert app.before_request_funcs[None][0] is lock_sqlite_for_posts
