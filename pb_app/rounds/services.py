@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
-from flask import current_app
+from flask import current_app, g
 from flask.signals import Namespace
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -478,12 +478,13 @@ def advance_due(round_: Round, *, now: datetime | None = None) -> str | None:
     """Move a round on through every phase whose date has passed.
 
     Returns None, or the reason it could not move (it then stays where it is). The round's
-    row is locked and re-read first, so two requests never move the same round twice.
+    row is locked and re-read first, so two requests never move the same round twice, even
+    when many readers of its page find it due at the same moment.
     """
     now = now or utcnow()
     if _due_phase(round_, now) is None:
         return None
-    db.session.refresh(round_, with_for_update=True)
+    _lock_round(round_)
     while (target := _due_phase(round_, now)) is not None:
         try:
             with db.session.begin_nested():
@@ -494,9 +495,36 @@ def advance_due(round_: Round, *, now: datetime | None = None) -> str | None:
     return None
 
 
+def _lock_round(round_: Round) -> None:
+    """Lock the round's row until the transaction ends and re-read it.
+
+    ``FOR UPDATE OF`` the round alone: the round may have been loaded with its locality joined
+    in, and PostgreSQL refuses to lock the nullable side of an outer join.
+    """
+    _begin_writing()
+    db.session.refresh(round_, with_for_update={"of": Round})
+
+
+def _begin_writing() -> None:
+    """Make sure the transaction may write, waiting its turn, on SQLite as on PostgreSQL.
+
+    A GET's SQLite transaction begins as a read (``lock_sqlite_for_posts`` takes the write
+    lock for POSTs only), and SQLite refuses ("database is locked") to let a read become a
+    write once another writer has committed since it began: with many readers of a round
+    that falls due, all but the first would fail. So that read, which has written nothing,
+    is ended here, and the next transaction begins with the write lock (BEGIN IMMEDIATE) and
+    then reads afresh. PostgreSQL needs nothing: the row lock serialises the movers.
+    """
+    if db.session.get_bind().dialect.name != "sqlite" or g.get("sqlite_begin_immediate"):
+        return
+    g.sqlite_begin_immediate = True
+    db.session.commit()
+
+
 def advance_due_rounds(*, now: datetime | None = None) -> list[tuple[Round, str | None]]:
     """Advance every round whose date has passed; return (round, reason it is stuck or None)."""
     now = now or utcnow()
+    _begin_writing()  # before reading the rounds, so that moving one never restarts the read
     rounds = db.session.scalars(select(Round).where(Round.phase.in_([p.value for p in SCHEDULE]))
                                 .order_by(Round.id).with_for_update())
     results = []
