@@ -5,7 +5,7 @@ Toulouse), each run is a few hundred rounds over a few dozen supporters, and Pyt
 NumPy call dominates. Here the runs at ``K`` endowments advance round by round together: a
 row of every array per endowment, one NumPy call per project evaluated or funded for all the
 rows that need it. Each row makes exactly the decisions of ``mes.run_mes(..., prices=False)``
-by the same certified arithmetic (see the ``mes`` module docstring):
+by the same certified arithmetic (see docs/tally/mes-proofs.md):
 
 - a project is affordable, or not, only when the float sum of its supporters' money is
   farther from its cost than the sum's error bound;

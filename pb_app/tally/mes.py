@@ -1,105 +1,10 @@
 """The Method of Equal Shares (MES) and its add1 completion, exact and fast.
 
-Each voter starts with an endowment ``e``. A project is affordable while its supporters'
-money covers its cost; its price per unit of utility ``alpha`` is the smallest value with
-``sum over supporters of min(money_i, alpha * u_i) = cost`` (the water level). The project
-with the smallest ``alpha`` (the largest effective vote count) is funded; each supporter
-pays ``min(money_i, alpha * u_i)``. Utilities: the project's cost for approval ballots
-(so ``alpha * cost`` is the price per supporter), the points given for cumulative, scoring
-and scored ranked ballots. Projects that cost nothing and have support are funded first.
-
-Exactness. Budgets are float64 with a running bound ``delta`` on their distance from the
-exact rational budgets (every payment is at most the payer's money, so each round adds at
-most a few units of 2^-53 times the endowment, plus the width of the winner's price
-interval times its largest utility). Every project's price is enclosed in a certified
-interval ``(lo, hi]`` by evaluating the water-level function at both ends with a rigorous
-error bound; affordability is decided only when the float sum is farther from the cost than
-its error bound. Whenever two prices' intervals overlap (a tie or a near-tie) or a bound
-cannot be certified, the run is redone in exact rational arithmetic (``Fraction``), which
-also decides true ties by the declared order. So no decision rests on rounding.
-
-add1 without unit stepping. For a fixed sequence of funded projects, every budget after
-every round is a nondecreasing function of the endowment and every project's price a
-nonincreasing one (induction: ``max(0, money - alpha * u)`` grows when money grows and alpha
-falls; the water level falls when budgets grow). So if the runs at ``e1 < e2`` fund the same
-sequence and, in every round, the winner's price at ``e1`` is below every other affordable
-project's price at ``e2``, then every endowment between them funds the same sequence. The
-search (in ``add1``) certifies ever longer jumps while the outcome stays put and steps one
-unit at a time near changes. The outcome is therefore exactly the one
-unit stepping finds (tests compare both on small instances).
-
-Sequence-only runs. The search reads only funded sequences and certificates, so its runs
-(``prices=False``) skip exact prices. Each group's budget then carries its own error bound
-``err``. A price is found by classifying the supporters: with ``P`` the groups below the
-float level, ``alpha' = (cost - exact money of P) / (utility of the rest)``; if every group
-in ``P`` surely holds less than ``lo * u`` and every other at least ``hi * u``, then
-``alpha'`` is the exact water level (the poor pay all they hold, the rest their share, which
-sums to the cost, and any lower level collects less). The utility of the rest is an exact
-integer, so ``alpha'`` is known within ``eps = (sum over P of weight * err + rounding) /
-(utility of the rest)``. Paying it sets the poor to exactly 0 (error 0) and moves a rich
-group's error by at most ``u * eps`` plus rounding (``max(0, b - alpha * u)`` is
-1-Lipschitz in ``b`` and ``u``-Lipschitz in ``alpha``). Errors thus flow only through the
-money of the poor and stay tiny. When every poor group of a project is already capped
-(exactly 0) its price is known exactly, ``cost / utility of the rest``, so exact ties are
-still broken by the declared order. A group too close to the level, prices that still
-overlap, or anything else uncertain sends the run back to exact prices.
-
-Certificates of sequence-only runs compare a rival's lower bound at ``e2`` with a float
-ceiling of the winner's price at ``e1``: never less cautious than the exact comparison. A
-certificate that fails wrongly costs runs, not correctness: the search only skips grid
-points under a certificate, and a one-step probe's sequence is exact either way. A jump of
-more than one step whose certificate fails is thrown away, so its run stops at the first
-uncertified round (``abandon``). The kept run is redone with exact prices.
-
-Falling prices. Comparing a rival at ``e2`` with the winner at ``e1`` fails where two prices
-fall side by side, a small gap apart, over a long stretch: both fall, and the rival's value
-at the far end is below the winner's at the near end although it stays above the winner at
-every endowment between. So, with the first ``r - 1`` rounds certified, round ``r`` also
-counts on how fast prices must fall. Between ``e1`` and ``e2`` a group the run at ``e1`` has
-not capped is never capped (budgets grow, prices fall), so it holds exactly ``e`` minus its
-payments, and its money grows at least as fast as the endowment plus, for each earlier round,
-that round's rate times its utility there (``_Reach.growth``, a lower bound). A project's
-poor supporters at ``e2`` are poor at every endowment between, at every level at least its
-price at ``e2``; so when the endowment grows by ``d``, what they pay at a fixed level grows
-by at least ``d`` times their growth, while what the others pay grows by at most the level's
-rise times their utility (the utility of the others at ``e2``). Hence the price falls at
-least at ``rate = (weight x growth of the poor at e2 not capped at e1) / (utility of the
-others at e2)``, wherever the project is affordable. A rival's price at ``e`` is then at least
-its price at ``e2`` plus its rate times ``e2 - e``, the winner's at most its price at ``e1``
-minus its rate times ``e - e1``; both bounds are linear in ``e``, so the rival stays above
-the winner everywhere when its price at ``e2`` plus the smaller rate times ``e2 - e1`` is
-above the winner's price at ``e1``. Sums are rounded down by their error bounds. Rates are
-only computed in rounds where some rival needs them (``_Reach.pending``).
-
-Overtaking. Near the endowment where a rival overtakes the winner, the gap at the far end is
-too small for the rates above: the rival falls faster than the winner, so the gap was wider
-at every endowment before, but the rates bound only how fast prices fall at least. So a
-round also bounds how fast the winner's price can fall at most (``_Reach.fastest``). Take
-``x < x'`` between ``e1`` and ``e2``, with the first ``r - 1`` rounds the same. The
-water-level equations at both give ``(alpha(x) - alpha(x')) x (utility of the groups rich at
-x) <= sum over the groups poor at x of weight x (money at x' - money at x)``: at the level
-``alpha(x)`` the rich collect their full share from either money, the poor at most what they
-gained. Each round maps money by ``max(0, b - alpha * u)``, so a group's money grows at most
-at ``1`` plus, for each earlier round it backed, its utility times that round's fastest fall
-(``growth_up``, for every group, whatever it pays). A group poor at ``x`` is poor at ``e1``
-too (it holds no more there and the price is no lower), a group capped at ``e2`` before
-round ``r`` holds 0 throughout, and the groups rich at ``x`` include those rich at ``e1``.
-Hence the winner's price falls at most at ``(weight x growth_up of the poor at e1 not capped
-at e2) / (utility of the rest at e1)``. A rival above the winner at ``e2`` whose price at
-``e2`` plus its own rate times the jump is above the winner's price at ``e2`` plus that
-fastest fall times the jump stays above the winner at every endowment between (both bounds
-are linear in ``e`` again). Sums are rounded up by their error bounds here. The watched run
-keeps each winner's classified price (``Round.price``) for this.
-
-What a broken certificate still proves. If the first ``r`` rounds are certified between
-``e1`` and ``e2``, every endowment in between funds the same ``r`` projects first, and each
-group then holds at most what it holds at ``e2`` (monotonicity again). A project funded
-later at such an endowment is paid in full by its supporters from that money, so it must be
-affordable at ``e2`` after round ``r``; and all later rounds together cost at most what the
-supporters of those projects hold at ``e2``, and at most the sum of their costs. This
-``Suffix`` bounds the spending at every endowment between (``add1`` uses it to show that no
-endowment between stops the search): with ``bridge``, a run whose certificate breaks asks
-it whether to go on to the end instead of abandoning.
+Prices are certified float intervals; a tie, a near-tie or anything floats cannot certify
+sends the run to exact fractions, and the add1 search (``add1``) certifies jumps over
+endowments where the funded sequence cannot change. Why none of this changes an outcome:
+docs/tally/mes-proofs.md (sections cited by name in this package are there). The plain
+definition the results must equal is ``mes_definition``.
 """
 
 from __future__ import annotations
@@ -230,8 +135,8 @@ class Suffix:
     """What a watched run's certified prefix leaves to the later rounds, at every endowment
     between the watched run's and this run's: ``funded`` is the prefix (free projects
     included) and ``prefix_cost`` its cost; only projects in ``fundable`` can be funded
-    later, and the later rounds spend at most ``most_paid`` in all (see the module
-    docstring)."""
+    later, and the later rounds spend at most ``most_paid`` in all (see "What a broken
+    certificate still proves" in docs/tally/mes-proofs.md)."""
 
     funded: frozenset[int]
     prefix_cost: int
@@ -281,7 +186,7 @@ def _point_type(profile: Profile) -> np.dtype:
 def run_mes(data: MesData, order: TieOrder, e: Fraction, watch: Run | None = None,
             prices: bool = True, abandon: bool = False, bridge: Bridge | None = None) -> Run:
     """Run MES at endowment ``e``; with ``watch``, also certify that every endowment between
-    ``watch.endowment`` and ``e`` funds the same sequence (see the module docstring).
+    ``watch.endowment`` and ``e`` funds the same sequence (docs/tally/mes-proofs.md).
 
     With ``prices=False`` only the funded sequence and the certificate are wanted: the run
     keeps certified float bounds of the prices instead of exact ones (``Round.alpha`` is
@@ -405,15 +310,15 @@ def _float_run(data: MesData, order: TieOrder, e: Fraction, watch: Run | None,
 
 class _Reach:
     """Certificates that follow falling prices across a jump from ``watch.endowment`` to
-    ``e`` (see "Falling prices" in the module docstring).
+    ``e`` (see "Falling prices" in docs/tally/mes-proofs.md).
 
     ``growth`` holds, per group, a lower bound of how fast its money grows with the
     endowment across the jump, valid for groups the watched run has not capped so far;
     ``rate`` bounds how fast a project's price falls. Rounds whose rivals need no rates
     wait in ``pending`` until a later round needs the growth they add. ``fastest`` bounds
     from above how fast a watched round's winning price falls, from ``growth_up``, an upper
-    bound of how fast each group's money grows, for every group ("Overtaking" in the module
-    docstring).
+    bound of how fast each group's money grows, for every group ("Overtaking" in
+    docs/tally/mes-proofs.md).
     """
 
     def __init__(self, data: MesData, watch: Run, e: Fraction, capped_far: np.ndarray) -> None:
