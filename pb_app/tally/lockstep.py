@@ -34,7 +34,7 @@ import numpy as np
 from pb_app.tally.mes import (
     EPS,
     MesData,
-    Round,
+    Purchase,
     Run,
     floor_from,
     known_price,
@@ -89,7 +89,7 @@ def runs_at(data: MesData, order: TieOrder, endowments: list[Fraction]) -> list[
     """Sequence-only MES runs at each endowment (as ``run_mes(..., prices=False)`` would
     fund them), or None for an endowment whose run needs exact arithmetic somewhere."""
     state = _Rows(data, endowments)
-    rounds: list[list[Round]] = [[] for _ in endowments]
+    rounds: list[list[Purchase]] = [[] for _ in endowments]
     while state.running.any():
         evaluated = _evaluate(data, state)
         for row in np.flatnonzero(state.running & ~_rows_with(evaluated, len(endowments))):
@@ -98,7 +98,7 @@ def runs_at(data: MesData, order: TieOrder, endowments: list[Fraction]) -> list[
             _pay(data, state, position, evaluated[position], winner)
             his = evaluated[position].hi[winner.at].tolist()
             for row, alpha, hi in zip(winner.rows, winner.exact, his, strict=True):
-                rounds[row].append(Round(data.candidates[position], alpha, hi))
+                rounds[row].append(Purchase(data.candidates[position], alpha, hi))
     return [None if state.failed[i] else Run(endowment=e, free=data.free, rounds=rounds[i])
             for i, e in enumerate(endowments)]
 

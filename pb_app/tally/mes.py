@@ -58,8 +58,9 @@ class MesData:
 
 
 @dataclass
-class Round:
-    """One funded project: its price per unit of utility and who paid what.
+class Purchase:
+    """One round of an MES run: the project it funds, its price per unit of utility and who
+    paid what (``Run.rounds`` lists them in order).
 
     ``ceiling`` is a float at least the exact price. A sequence-only run (see ``run_mes``)
     leaves the payers uncounted and ``alpha`` at None unless the round compared exact prices
@@ -105,7 +106,7 @@ class Run:
 
     endowment: Fraction
     free: tuple[int, ...]
-    rounds: list[Round]
+    rounds: list[Purchase]
     unfunded: tuple[int, ...] = ()
     money_left: Callable[[int], Fraction] | None = None
     certified: bool = False
@@ -189,7 +190,7 @@ def run_mes(data: MesData, order: TieOrder, e: Fraction, watch: Run | None = Non
     ``watch.endowment`` and ``e`` funds the same sequence (docs/tally/mes-proofs.md).
 
     With ``prices=False`` only the funded sequence and the certificate are wanted: the run
-    keeps certified float bounds of the prices instead of exact ones (``Round.alpha`` is
+    keeps certified float bounds of the prices instead of exact ones (``Purchase.alpha`` is
     None, payers are not counted and the run has no ``money_left``). With ``abandon`` the
     run stops at the first round that breaks the certificate; only ``certified`` (False)
     may then be read. With ``bridge`` as well, that round first passes the ``Suffix`` to
@@ -703,7 +704,7 @@ def _level_sum(b: np.ndarray, u: np.ndarray, w: np.ndarray, x: float, weight: fl
     return value - side * level_sum_error(weight, delta, len(b), value, x, total_u)
 
 
-def _pay_float(data: MesData, state: _State, j: int, lo: float, hi: float) -> Round:
+def _pay_float(data: MesData, state: _State, j: int, lo: float, hi: float) -> Purchase:
     """Fund project j at its exact price; budgets stay within ``delta`` of exact."""
     sup = data.profile.supporters[j]
     alpha, poor, poor_paid = _exact_price(data, state, j, lo, hi)
@@ -715,12 +716,12 @@ def _pay_float(data: MesData, state: _State, j: int, lo: float, hi: float) -> Ro
     state.record(alpha, j)
     state.delta += 6 * EPS * float(state.e)
     capped = int(data.profile.weights[sup[poor]].sum())
-    return Round(j, alpha, _float_above(alpha), full_payers=data.total_weight[j] - capped,
+    return Purchase(j, alpha, _float_above(alpha), full_payers=data.total_weight[j] - capped,
                  capped_payers=capped, capped_paid=poor_paid)
 
 
 def _pay_probe(data: MesData, state: _State, j: int, price: _Tight,
-               alpha: Fraction | None) -> Round:
+               alpha: Fraction | None) -> Purchase:
     """Fund project j at a float price within ``eps`` of the exact one (sequence-only runs).
 
     The certified classification sets the poor to 0, exactly as the exact run does. A rich
@@ -742,7 +743,7 @@ def _pay_probe(data: MesData, state: _State, j: int, price: _Tight,
     state.end_round(sup[:0] if price.poor is None else sup[price.poor])
     state.budgets[sup], state.err[sup] = b, err
     state.delta = delta
-    return Round(j, alpha, price.hi, price=price)
+    return Purchase(j, alpha, price.hi, price=price)
 
 
 class _Tight(NamedTuple):
@@ -922,7 +923,7 @@ def _exact_level(sup: list[int], w: list[int], u: list[int], budgets: list[Fract
 
 
 def _pay_exact(profile: Profile, u: list[int], budgets: list[Fraction], j: int,
-               alpha: Fraction) -> Round:
+               alpha: Fraction) -> Purchase:
     full = capped = 0
     capped_paid = Fraction(0)
     for g, ui in zip(profile.supporters[j].tolist(), u, strict=True):
@@ -934,5 +935,5 @@ def _pay_exact(profile: Profile, u: list[int], budgets: list[Fraction], j: int,
         else:
             full += weight
             budgets[g] -= alpha * ui
-    return Round(j, alpha, _float_above(alpha), full_payers=full, capped_payers=capped,
+    return Purchase(j, alpha, _float_above(alpha), full_payers=full, capped_payers=capped,
                  capped_paid=capped_paid)

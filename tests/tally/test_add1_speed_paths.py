@@ -265,7 +265,7 @@ def test_a_rival_that_overtakes_past_the_jump_keeps_the_certificate(monkeypatch)
 def test_a_jump_towards_a_change_interpolates_the_price_gap() -> None:
     """The departed round's two projects: 0.3 apart at the base, the rival 0.1 ahead at the
     wall, so they cross three quarters of the way; halfway when a price is missing."""
-    near = mes.Round(0, None, 1.0, prices={0: 1.0, 1: 1.3})
+    near = mes.Purchase(0, None, 1.0, prices={0: 1.0, 1: 1.3})
     base = mes.Run(Fraction(10), (), [near])
     wall = mes.Run(Fraction(50), (), [], departure=mes.Departure(0, 1, {0: 0.9, 1: 0.8}))
     assert add1._toward_change(base, wall, 40) == 30
