@@ -167,39 +167,43 @@ def _price(data: MesData, state: _Rows, position: int, rows: np.ndarray,
     return _Prices(rows[sure], **{name: value[sure] for name, value in prices.items()})
 
 
-def _floor_above(data: MesData, j: int, b: np.ndarray, level: np.ndarray,
+def _floor_above(data: MesData, j: int, money: np.ndarray, level: np.ndarray,
                  delta: np.ndarray) -> np.ndarray:
     """``mes._floor_above`` for many rows: a lower bound of each row's price where it is
     surely above ``level`` (finite), else -inf."""
-    u, w, cost, total_u = data.util[j], data.wts[j], data.profile.costs[j], data.total_util[j]
+    util, weights = data.util[j], data.wts[j]
+    cost, total_u = data.profile.costs[j], data.total_util[j]
     finite = np.isfinite(level)
-    x = np.where(finite, level, 0.0)
-    value = np.minimum(b, x[:, None] * u) @ w
-    collected = value + level_sum_error(data.total_weight[j], delta, len(u), value, x, total_u)
+    finite_level = np.where(finite, level, 0.0)
+    value = np.minimum(money, finite_level[:, None] * util) @ weights
+    collected = value + level_sum_error(data.total_weight[j], delta, len(util), value,
+                                        finite_level, total_u)
     above = finite & (collected < cost)
-    return np.where(above, floor_from(x, cost, collected, total_u), -np.inf)
+    return np.where(above, floor_from(finite_level, cost, collected, total_u), -np.inf)
 
 
-def _tight(data: MesData, j: int, b: np.ndarray, d: np.ndarray, floor: np.ndarray) -> dict:
-    """``mes._tight_price`` for many rows: budgets ``b`` and their error bounds ``d`` (row by
+def _tight(data: MesData, j: int, money: np.ndarray, err: np.ndarray, floor: np.ndarray) -> dict:
+    """``mes._tight_price`` for many rows: budgets ``money`` and their error bounds ``err`` (row by
     supporter); ``floor`` is a lower bound of each row's price."""
-    u, w, cost, total_u = data.util[j], data.wts[j], data.profile.costs[j], data.total_util[j]
-    n = len(u)
-    ratio = b / u
-    alpha = np.full(len(b), cost / total_u)
+    util, weights = data.util[j], data.wts[j]
+    cost, total_u = data.profile.costs[j], data.total_util[j]
+    n = len(util)
+    ratio = money / util
+    alpha = np.full(len(money), cost / total_u)
     everyone = ratio.min(axis=1) >= alpha
     alpha = np.where(everyone, alpha, np.maximum(alpha, floor))
-    poor, paid, rich = _raise_level(ratio, w * b, data.wutil[j], cost, total_u, alpha)
+    poor, paid, rich = _raise_level(ratio, weights * money, data.wutil[j], cost, total_u, alpha)
     settled = rich > 0
     safe_rich = np.where(settled, rich, 1.0)
     alpha = np.where(settled, (cost - paid) / safe_rich, alpha)
-    eps = level_error(((w * d) * poor).sum(axis=1), n, paid, cost, safe_rich, alpha)
+    eps = level_error(((weights * err) * poor).sum(axis=1), n, paid, cost, safe_rich, alpha)
     lo, hi = alpha - eps, alpha + eps
-    sure = settled & surely_classified(poor, b, d, u, lo[:, None], hi[:, None]).all(axis=1)
+    sure = settled & surely_classified(poor, money, err, util, lo[:, None], hi[:, None]).all(axis=1)
     return {"lo": lo, "hi": hi, "alpha": alpha, "eps": eps, "poor": poor, "sure": sure}
 
 
-def _raise_level(ratio: np.ndarray, wb: np.ndarray, wu: np.ndarray, cost: int, total_u: int,
+def _raise_level(ratio: np.ndarray, weighted_money: np.ndarray, weighted_util: np.ndarray,
+                 cost: int, total_u: int,
                  alpha: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``mes._raise_level`` for many rows at once. From a level at most the price, the poor
     only grow, so a row whose count of poor stops growing has its level. Rows that do not
@@ -207,7 +211,8 @@ def _raise_level(ratio: np.ndarray, wb: np.ndarray, wu: np.ndarray, cost: int, t
     poor = ratio < alpha[:, None]
     count = poor.sum(axis=1)
     for _ in range(64):
-        paid, rich = (wb * poor).sum(axis=1), total_u - (wu * poor).sum(axis=1)
+        paid = (weighted_money * poor).sum(axis=1)
+        rich = total_u - (weighted_util * poor).sum(axis=1)
         level = (cost - paid) / np.where(rich > 0, rich, 1.0)
         grown = ratio < level[:, None]
         grown_count = grown.sum(axis=1)

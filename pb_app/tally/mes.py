@@ -262,10 +262,10 @@ class _State:
 
 def _start_state(data: MesData, e: Fraction, exact: bool) -> _State:
     """Everybody holds ``e``: exact records for runs with exact prices, else error bounds."""
-    ef, groups = float(e), len(data.profile.groups)
+    money, groups = float(e), len(data.profile.groups)
     rows = np.zeros((len(data.candidates) if exact else 0, groups), dtype=data.point_type)
-    return _State(e, np.full(groups, ef), np.zeros(groups, dtype=bool), 4 * EPS * ef, data,
-                  rows, np.full(0 if exact else groups, 4 * EPS * ef),
+    return _State(e, np.full(groups, money), np.zeros(groups, dtype=bool), 4 * EPS * money, data,
+                  rows, np.full(0 if exact else groups, 4 * EPS * money),
                   np.full(groups, NEVER, dtype=np.int32))
 
 
@@ -548,18 +548,18 @@ def _evaluate(data: MesData, state: _State, active: set[int], lower: dict[int, f
         level = max(best_hi, bound)
         if lower[j] > level:
             break
-        b = budgets[profile.supporters[j]]
-        if not _affordable(data, j, b, delta):
+        money = budgets[profile.supporters[j]]
+        if not _affordable(data, j, money, delta):
             active.discard(j)
             continue
-        if best_hi < math.inf and (floor := _floor_above(data, j, b, level, delta)):
+        if best_hi < math.inf and (floor := _floor_above(data, j, money, level, delta)):
             lower[j] = floor
             continue
-        if tight is not None and (price := _tight_price(data, state, j, b, lower[j])):
+        if tight is not None and (price := _tight_price(data, state, j, money, lower[j])):
             tight[j] = price
             lo, hi, alpha = price.lo, price.hi, price.alpha
         else:
-            lo, hi, alpha = _water_level(b, data.util[j], data.wts[j], profile.costs[j],
+            lo, hi, alpha = _water_level(money, data.util[j], data.wts[j], profile.costs[j],
                                          data.total_util[j], delta)
         lower[j] = lo
         evals[j] = (lo, hi, alpha)
@@ -612,27 +612,28 @@ def payment_bounds(eps, e, delta, top_util: float):
     return grow, fixed, (delta + top_util * grow + fixed) * (1 + 8 * EPS)
 
 
-def _floor_above(data: MesData, j: int, b: np.ndarray, level: float,
+def _floor_above(data: MesData, j: int, money: np.ndarray, level: float,
                  delta: float) -> float | None:
     """A lower bound of project j's price when it is surely above ``level``, else None.
 
     One sum instead of finding the price: if the supporters would collect ``s < cost`` at
     ``level``, the price is above it, and since what they collect grows with the price at a
-    rate of at most the total utility (a sum of ``min(b, alpha * u)``), the price is at least
-    ``level + (cost - s) / total utility``.
+    rate of at most the total utility (a sum of ``min(money, alpha * utility)``), the price
+    is at least ``level + (cost - s) / total utility``.
     """
     cost, total_u = data.profile.costs[j], data.total_util[j]
-    collected = _level_sum(b, data.same_util[j], data.wts[j], level, data.total_weight[j], delta,
+    collected = _level_sum(money, data.same_util[j], data.wts[j], level, data.total_weight[j],
+                           delta,
                            total_u, -1)
     if collected >= cost:
         return None
     return floor_from(level, cost, collected, total_u)
 
 
-def _affordable(data: MesData, j: int, b: np.ndarray, delta: float) -> bool:
-    """Whether project j's supporters, holding ``b`` (each within ``delta``), can pay it."""
-    available = _dot(b, data.wts[j])
-    err = sum_error(data.total_weight[j], delta, len(b), available)
+def _affordable(data: MesData, j: int, money: np.ndarray, delta: float) -> bool:
+    """Whether project j's supporters, holding ``money`` (each within ``delta``), can pay it."""
+    available = _dot(money, data.wts[j])
+    err = sum_error(data.total_weight[j], delta, len(money), available)
     cost = data.profile.costs[j]
     if available - err < cost <= available + err:
         raise _Ambiguous
@@ -646,25 +647,27 @@ def _dot(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.dot(a, b) if len(a) <= SINGLE_THREAD_DOT else np.einsum("i,i->", a, b))
 
 
-def _water_level(b: np.ndarray, u: np.ndarray, w: np.ndarray, cost: int, total_u: int,
+def _water_level(money: np.ndarray, util: np.ndarray, weights: np.ndarray, cost: int, total_u: int,
                  delta: float) -> tuple[float, float, float]:
-    """Price alpha with sum(w * min(b, alpha * u)) = cost, enclosed in a certified (lo, hi]."""
-    ratio = b / u
+    """Price alpha with sum(weights * min(money, alpha * util)) = cost, enclosed in a
+    certified (lo, hi]."""
+    ratio = money / util
     alpha0 = cost / total_u
     if ratio.min() >= alpha0:
         # Everybody can pay: alpha = cost / total exactly, once all are surely rich at hi.
         hi = alpha0 * (1 + 32 * EPS)
-        if (b - delta >= hi * u * (1 + 4 * EPS)).all():
+        if (money - delta >= hi * util * (1 + 4 * EPS)).all():
             return alpha0 * (1 - 32 * EPS), hi, alpha0
         alpha, poor_paid, rich_u = alpha0, 0.0, float(total_u)
     else:
-        alpha, poor_paid, rich_u, _ = _raise_level(ratio, w * b, w * u, cost, total_u, alpha0)
-    n, weight = len(b), float(w.sum())
+        alpha, poor_paid, rich_u, _ = _raise_level(ratio, weights * money, weights * util,
+                                                   cost, total_u, alpha0)
+    n, weight = len(money), float(weights.sum())
     eta = 16 * (weight * delta + (n + 4) * EPS * (cost + poor_paid)) / rich_u + 16 * EPS * alpha
     for _ in range(WIDEN):
         lo, hi = alpha - eta, alpha + eta
-        if (_level_sum(b, u, w, lo, weight, delta, total_u, -1) < cost
-                <= _level_sum(b, u, w, hi, weight, delta, total_u, 1)):
+        if (_level_sum(money, util, weights, lo, weight, delta, total_u, -1) < cost
+                <= _level_sum(money, util, weights, hi, weight, delta, total_u, 1)):
             return lo, hi, alpha
         # Most supporters capped: the sum's error bound grows with alpha * total_u while
         # its slope is only rich_u, so the interval must be wider to be certified.
@@ -672,8 +675,8 @@ def _water_level(b: np.ndarray, u: np.ndarray, w: np.ndarray, cost: int, total_u
     raise _Ambiguous
 
 
-def _raise_level(ratio: np.ndarray, wb: np.ndarray, wu: np.ndarray, cost: int, total_u: int,
-                 alpha: float) -> tuple[float, float, float, np.ndarray]:
+def _raise_level(ratio: np.ndarray, weighted_money: np.ndarray, weighted_util: np.ndarray,
+                 cost: int, total_u: int, alpha: float) -> tuple[float, float, float, np.ndarray]:
     """Water level by raising it: those below the level pay all they have, the rest share.
 
     From ``cost / total`` (or any level below the price) the level only rises and the set of
@@ -685,7 +688,7 @@ def _raise_level(ratio: np.ndarray, wb: np.ndarray, wu: np.ndarray, cost: int, t
     count = np.count_nonzero(poor)
     for _ in range(64):
         mask = poor.astype(np.float64)  # once for both sums, not once inside each
-        paid, rich = _dot(wb, mask), total_u - _dot(wu, mask)
+        paid, rich = _dot(weighted_money, mask), total_u - _dot(weighted_util, mask)
         if rich <= 0:
             raise _Ambiguous
         alpha = (cost - paid) / rich
@@ -697,21 +700,22 @@ def _raise_level(ratio: np.ndarray, wb: np.ndarray, wu: np.ndarray, cost: int, t
     raise _Ambiguous
 
 
-def _level_sum(b: np.ndarray, u: np.ndarray, w: np.ndarray, x: float, weight: float,
-               delta: float, total_u: int, side: int) -> float:
-    """sum(w * min(b, x * u)) pushed by its error bound: up for side=-1, down for side=1."""
-    value = _dot(w, np.minimum(b, x * u))
-    return value - side * level_sum_error(weight, delta, len(b), value, x, total_u)
+def _level_sum(money: np.ndarray, util: np.ndarray, weights: np.ndarray, level: float,
+               weight: float, delta: float, total_u: int, side: int) -> float:
+    """sum(weights * min(money, level * util)) pushed by its error bound: up for side=-1,
+    down for side=1."""
+    value = _dot(weights, np.minimum(money, level * util))
+    return value - side * level_sum_error(weight, delta, len(money), value, level, total_u)
 
 
 def _pay_float(data: MesData, state: _State, j: int, lo: float, hi: float) -> Purchase:
     """Fund project j at its exact price; budgets stay within ``delta`` of exact."""
     sup = data.profile.supporters[j]
     alpha, poor, poor_paid = _exact_price(data, state, j, lo, hi)
-    b = state.budgets[sup]
-    b -= float(alpha) * data.util[j]
-    b[poor] = 0.0
-    state.budgets[sup] = b
+    money = state.budgets[sup]
+    money -= float(alpha) * data.util[j]
+    money[poor] = 0.0
+    state.budgets[sup] = money
     state.end_round(sup[poor])
     state.record(alpha, j)
     state.delta += 6 * EPS * float(state.e)
@@ -725,23 +729,23 @@ def _pay_probe(data: MesData, state: _State, j: int, price: _Tight,
     """Fund project j at a float price within ``eps`` of the exact one (sequence-only runs).
 
     The certified classification sets the poor to 0, exactly as the exact run does. A rich
-    group's exact new budget is ``b - alpha * u``: its float budget stays within
-    ``err + u * eps`` of it, plus the rounding of one product and one difference (at most
+    group's exact new budget is ``money - alpha * util``: its float budget stays within
+    ``err + util * eps`` of it, plus the rounding of one product and one difference (at most
     ``3 * 2^-53`` times its budget, which is at most ``e`` plus its error). The margins
     below also cover the rounding of this bound's own arithmetic (relative 2^-51 at most).
     """
-    sup, u = data.profile.supporters[j], data.same_util[j]
-    b = state.budgets[sup]
-    b -= price.alpha * u
+    sup, util = data.profile.supporters[j], data.same_util[j]
+    money = state.budgets[sup]
+    money -= price.alpha * util
     grow, fixed, delta = payment_bounds(price.eps, float(state.e), state.delta,
                                         data.top_util[j])
     err = state.err[sup]
-    err += u * grow
+    err += util * grow
     err += fixed
     if price.poor is not None:
-        b[price.poor] = err[price.poor] = 0.0
+        money[price.poor] = err[price.poor] = 0.0
     state.end_round(sup[:0] if price.poor is None else sup[price.poor])
-    state.budgets[sup], state.err[sup] = b, err
+    state.budgets[sup], state.err[sup] = money, err
     state.delta = delta
     return Purchase(j, alpha, price.hi, price=price)
 
@@ -759,39 +763,39 @@ class _Tight(NamedTuple):
     rich: float
 
 
-def _tight_price(data: MesData, state: _State, j: int, b: np.ndarray,
+def _tight_price(data: MesData, state: _State, j: int, money: np.ndarray,
                  floor: float) -> _Tight | None:
-    """Project j's price from its supporters' float budgets ``b``, or None where a group lies
+    """Project j's price from its supporters' float budgets ``money``, or None where a group lies
     too close to the level to be classified. ``floor`` is a lower bound of the price (where
     raising the level starts).
 
-    If every group marked poor surely holds less than ``lo * u`` and every other group at
-    least ``hi * u`` (budgets known within ``err``), the exact price is ``(cost - exact
+    If every group marked poor surely holds less than ``lo * util`` and every other group at
+    least ``hi * util`` (budgets known within ``err``), the exact price is ``(cost - exact
     money of the poor) / (utility of the rest)``: at that level the poor pay all they hold
     and the rest their full share, which sums to the cost, and any lower level collects
     less. The utility of the rest is an exact integer in floats (below 2^53); the money of
     the poor is known within the weighted sum of their errors plus rounding, which bounds
     ``eps``.
     """
-    u, cost, total_u = data.same_util[j], data.profile.costs[j], data.total_util[j]
+    util, cost, total_u = data.same_util[j], data.profile.costs[j], data.total_util[j]
     if total_u >= 2**53:
         return None
-    ratio = b / u
+    ratio = money / util
     alpha = cost / total_u
-    d = state.err[data.profile.supporters[j]]
+    err = state.err[data.profile.supporters[j]]
     if ratio.min() >= alpha:
-        eps = 4 * (len(b) + 4) * EPS * cost / total_u + 4 * EPS * alpha
-        sure = (b - d >= (alpha + eps) * (1 + 4 * EPS) * u).all()
+        eps = 4 * (len(money) + 4) * EPS * cost / total_u + 4 * EPS * alpha
+        sure = (money - err >= (alpha + eps) * (1 + 4 * EPS) * util).all()
         return _Tight(alpha - eps, alpha + eps, alpha, None, eps, total_u) if sure else None
-    w = data.wts[j]
+    weights = data.wts[j]
     try:
-        alpha, paid, rich, poor = _raise_level(ratio, w * b, data.wutil[j], cost, total_u,
+        alpha, paid, rich, poor = _raise_level(ratio, weights * money, data.wutil[j], cost, total_u,
                                                max(alpha, floor))
     except _Ambiguous:
         return None
-    eps = level_error(_dot(w * d, poor), len(b), paid, cost, rich, alpha)
+    eps = level_error(_dot(weights * err, poor), len(money), paid, cost, rich, alpha)
     lo, hi = alpha - eps, alpha + eps
-    sure = surely_classified(poor, b, d, u, lo, hi).all()
+    sure = surely_classified(poor, money, err, util, lo, hi).all()
     return _Tight(lo, hi, alpha, poor, eps, rich) if sure else None
 
 
@@ -819,22 +823,23 @@ def _exact_price(data: MesData, state: _State, j: int, lo: float,
     are classified at once; the few in between are decided on exact budgets.
     """
     sup = data.profile.supporters[j]
-    b, u = state.budgets[sup], data.util[j]
-    w = data.profile.weights[sup]
-    sure_poor = b + state.delta < lo * u * (1 - 4 * EPS)
-    sure_rich = b - state.delta >= hi * u * (1 + 4 * EPS)
+    money, util = state.budgets[sup], data.util[j]
+    weights = data.profile.weights[sup]
+    sure_poor = money + state.delta < lo * util * (1 - 4 * EPS)
+    sure_rich = money - state.delta >= hi * util * (1 + 4 * EPS)
     border = np.flatnonzero(~(sure_poor | sure_rich))
     listed = np.flatnonzero(sure_poor)
-    paid = _exact_total(state, sup[listed], w[listed])
-    rich = data.total_util[j] - int(w[listed] @ u[listed].astype(np.int64))
+    paid = _exact_total(state, sup[listed], weights[listed])
+    rich = data.total_util[j] - int(weights[listed] @ util[listed].astype(np.int64))
     poor = sure_poor
-    exact_b = {i: _exact_total(state, sup[i:i + 1], w[i:i + 1]) / int(w[i]) for i in border}
+    exact_money = {i: _exact_total(state, sup[i:i + 1], weights[i:i + 1]) / int(weights[i])
+                   for i in border}
     cost = data.profile.costs[j]
-    for i in sorted(border, key=lambda i: exact_b[i] / int(u[i])):
-        if rich and (cost - paid) / rich * int(u[i]) <= exact_b[i]:
+    for i in sorted(border, key=lambda i: exact_money[i] / int(util[i])):
+        if rich and (cost - paid) / rich * int(util[i]) <= exact_money[i]:
             break
-        paid += int(w[i]) * exact_b[i]
-        rich -= int(w[i]) * int(u[i])
+        paid += int(weights[i]) * exact_money[i]
+        rich -= int(weights[i]) * int(util[i])
         poor[i] = True
     if rich <= 0:
         raise _Ambiguous
