@@ -91,7 +91,7 @@ def runs_at(data: MesData, order: TieOrder, endowments: list[Fraction]) -> list[
     state = _Rows(data, endowments)
     rounds: list[list[Purchase]] = [[] for _ in endowments]
     while state.running.any():
-        evaluated = _evaluate(data, state)
+        evaluated = _evaluate_rows(data, state)
         for row in np.flatnonzero(state.running & ~_rows_with(evaluated, len(endowments))):
             state.stop(row, failed=False)
         for position, winner in _winners(data, order, state, evaluated).items():
@@ -111,7 +111,7 @@ def _rows_with(evaluated: dict[int, _Prices], k: int) -> np.ndarray:
     return seen
 
 
-def _evaluate(data: MesData, state: _Rows) -> dict[int, _Prices]:
+def _evaluate_rows(data: MesData, state: _Rows) -> dict[int, _Prices]:
     """Price every project each running row must compare: by increasing lower bound, while
     the bound is at most the best upper bound found in the row (the rule of a single run)."""
     best_hi = np.full(len(state.e), np.inf)
@@ -142,8 +142,8 @@ def _price(data: MesData, state: _Rows, position: int, rows: np.ndarray,
     left)."""
     j = data.candidates[position]
     sup, cost = data.profile.supporters[j], data.profile.costs[j]
-    b = state.budgets[np.ix_(rows, sup)]
-    available = b @ data.wts[j]
+    money = state.budgets[np.ix_(rows, sup)]
+    available = money @ data.wts[j]
     err = sum_error(data.total_weight[j], state.delta[rows], len(sup), available)
     unsure = (available - err < cost) & (cost <= available + err)
     state.stop(rows[unsure], failed=True)
@@ -152,14 +152,14 @@ def _price(data: MesData, state: _Rows, position: int, rows: np.ndarray,
     if not keep.any() or data.total_util[j] >= 2**53:
         state.stop(rows[keep], failed=True)
         return None
-    rows, b, best_hi = rows[keep], b[keep], best_hi[keep]
-    floor = _floor_above(data, j, b, best_hi, state.delta[rows])
+    rows, money, best_hi = rows[keep], money[keep], best_hi[keep]
+    floor = _floor_above_rows(data, j, money, best_hi, state.delta[rows])
     above = floor > -np.inf
     state.lower[position, rows[above]] = floor[above]
     if above.all():
         return None
-    rows, b = rows[~above], b[~above]
-    prices = _tight(data, j, b, state.err[np.ix_(rows, sup)], state.lower[position, rows])
+    rows, money = rows[~above], money[~above]
+    prices = _tight(data, j, money, state.err[np.ix_(rows, sup)], state.lower[position, rows])
     sure = prices.pop("sure")
     state.stop(rows[~sure], failed=True)
     if not sure.any():
@@ -167,8 +167,8 @@ def _price(data: MesData, state: _Rows, position: int, rows: np.ndarray,
     return _Prices(rows[sure], **{name: value[sure] for name, value in prices.items()})
 
 
-def _floor_above(data: MesData, j: int, money: np.ndarray, level: np.ndarray,
-                 delta: np.ndarray) -> np.ndarray:
+def _floor_above_rows(data: MesData, j: int, money: np.ndarray, level: np.ndarray,
+                      delta: np.ndarray) -> np.ndarray:
     """``mes._floor_above`` for many rows: a lower bound of each row's price where it is
     surely above ``level`` (finite), else -inf."""
     util, weights = data.util[j], data.wts[j]
@@ -192,7 +192,8 @@ def _tight(data: MesData, j: int, money: np.ndarray, err: np.ndarray, floor: np.
     alpha = np.full(len(money), cost / total_u)
     everyone = ratio.min(axis=1) >= alpha
     alpha = np.where(everyone, alpha, np.maximum(alpha, floor))
-    poor, paid, rich = _raise_level(ratio, weights * money, data.wutil[j], cost, total_u, alpha)
+    poor, paid, rich = _raise_level_rows(ratio, weights * money, data.wutil[j], cost, total_u,
+                                         alpha)
     settled = rich > 0
     safe_rich = np.where(settled, rich, 1.0)
     alpha = np.where(settled, (cost - paid) / safe_rich, alpha)
@@ -202,9 +203,9 @@ def _tight(data: MesData, j: int, money: np.ndarray, err: np.ndarray, floor: np.
     return {"lo": lo, "hi": hi, "alpha": alpha, "eps": eps, "poor": poor, "sure": sure}
 
 
-def _raise_level(ratio: np.ndarray, weighted_money: np.ndarray, weighted_util: np.ndarray,
-                 cost: int, total_u: int,
-                 alpha: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _raise_level_rows(ratio: np.ndarray, weighted_money: np.ndarray,
+                      weighted_util: np.ndarray, cost: int, total_u: int,
+                      alpha: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``mes._raise_level`` for many rows at once. From a level at most the price, the poor
     only grow, so a row whose count of poor stops growing has its level. Rows that do not
     settle in 64 passes, or where nobody would be left to pay, get ``rich <= 0``."""

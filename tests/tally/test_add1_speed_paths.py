@@ -427,8 +427,9 @@ def test_a_floor_above_a_level_is_at_most_the_exact_price(groups, share, shift, 
         assert level < exact and floor <= exact
     if level < exact * Fraction(99, 100):
         assert floor is not None and floor > level
-    rows = lockstep._floor_above(data, 0, mes.np.array([b, b]), mes.np.array([level, level]),
-                                 mes.np.array([error, error])).tolist()
+    rows = lockstep._floor_above_rows(data, 0, mes.np.array([b, b]),
+                                      mes.np.array([level, level]),
+                                      mes.np.array([error, error])).tolist()
     for row in rows:
         if row > -mes.np.inf:
             assert level < exact and row <= exact
