@@ -82,9 +82,11 @@ def read_at_once(port: int, path: str, count: int) -> list[int]:
     return statuses
 
 
-def test_50_readers_at_the_moment_voting_opens_move_the_round_once(server, due_round):  # noqa: F811
+@pytest.mark.parametrize("page", ["/rounds/{round_id}", "/rounds/"], ids=["round", "list"])
+def test_50_readers_at_the_moment_voting_opens_move_the_round_once(server, due_round,  # noqa: F811
+                                                                  page):
     round_id, followers = due_round
-    statuses = read_at_once(server, f"/rounds/{round_id}", READERS)
+    statuses = read_at_once(server, page.format(round_id=round_id), READERS)
     assert Counter(statuses) == Counter({200: READERS})
     db.session.remove()
     assert db.session.get(Round, round_id).phase == Phase.VOTING.value
