@@ -2,7 +2,9 @@
 
 ``init_layout(app)`` lets every template import the GOV.UK Frontend Jinja macros
 (``govuk_frontend_jinja/...``) and WTForms widgets (``govuk_frontend_wtf/...``), and gives
-``base.html`` the helpers it needs without naming endpoints that may not exist.
+``base.html`` the helpers it needs without naming endpoints that may not exist. Every
+template, whichever blueprint renders it, can show dates (``long_date``) and money
+(``pounds``, from ``pb_app.money``).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 from wtforms import SubmitField
 
 from pb_app.errors import DomainError
+from pb_app.money import init_money
 
 NAVIGATION_KEY = "pb_navigation"
 
@@ -73,6 +76,7 @@ def init_layout(app: Flask) -> None:
     WTFormsHelpers(app)
     GovFormBase.render = render_widget
     app.add_template_filter(long_date)
+    init_money(app)
     app.extensions.setdefault(NAVIGATION_KEY, [])
     app.context_processor(layout_context)
     guard_input(app)

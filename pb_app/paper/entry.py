@@ -12,7 +12,7 @@ from __future__ import annotations
 from werkzeug.datastructures import MultiDict
 
 from pb_app.errors import InvalidInput
-from pb_app.rounds.money import format_pounds
+from pb_app.money import format_pounds
 from pb_app.voting.ballots import (
     APPROVAL,
     CUMULATIVE,

@@ -16,7 +16,6 @@ from pb_app.paper.entry import how_to_key, in_numbers, project_numbers
 from pb_app.paper.models import KEYING_RULES
 from pb_app.paper.sheets_file import FileRefused, key_sheets_file
 from pb_app.rounds.models import Round
-from pb_app.rounds.money import format_pounds
 from pb_app.rounds.services import get_visible_round
 from pb_app.voting.models import PaperBatch
 from pb_app.voting.services import (
@@ -36,7 +35,7 @@ BATCH = "/rounds/<int:round_id>/voting/batches/<int:batch_id>/keying"
 @bp.context_processor
 def paper_helpers() -> dict:
     """Template helpers for the keying pages."""
-    return {"pounds": format_pounds, "count_of": count_of}
+    return {"count_of": count_of}
 
 
 def _batch_of(round_id: int, batch_id: int) -> tuple[Round, PaperBatch]:

@@ -17,6 +17,7 @@ from pb_app.errors import Conflict, InvalidInput, NotEligible, NotFound, Permiss
 from pb_app.extensions import db
 from pb_app.localities.services import find_locality, normalise_postcode
 from pb_app.mail import send_mail
+from pb_app.money import format_pounds, parse_pounds
 from pb_app.proposals.models import (
     FEASIBILITY,
     FIT,
@@ -29,7 +30,6 @@ from pb_app.proposals.models import (
     Status,
 )
 from pb_app.rounds.models import Phase, Round, utcnow
-from pb_app.rounds.money import format_pounds, parse_pounds
 from pb_app.rounds.services import can_manage, refuse_if_frozen
 
 MAX_COST_LINES = 20

@@ -11,9 +11,9 @@ from pb_app.accounts.services import check_can_manage_locality
 from pb_app.errors import DomainError
 from pb_app.extensions import db
 from pb_app.layout import ButtonForm, add_navigation_link, form_page, refused_form_page
+from pb_app.money import pounds_input
 from pb_app.proposals import forms, services
 from pb_app.proposals.models import FEASIBILITY, FIT, OUTCOMES, Status
-from pb_app.rounds.money import pounds_input
 from pb_app.rounds.services import get_visible_round
 from pb_app.rounds.views import keeping_refusals
 

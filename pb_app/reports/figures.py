@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pb_app.money import format_pounds
 from pb_app.monitoring.suppression import HIDDEN_MARK, HIDDEN_NOTE, hidden_text
 from pb_app.reports.charts import BarChart, bar_chart
 from pb_app.reports.services import ALL_AGES, ALL_LOCALITIES, OversightReport, Tally
 from pb_app.results.explanation import support_text
-from pb_app.results.ledger import financial_year_label, money_text
+from pb_app.results.ledger import financial_year_label
 
 NOT_KNOWN = "not known"
 RECORDED = ("Recorded: counted from the voting records, with each voter's age as checked "
@@ -68,10 +69,10 @@ def summary_figures(report: OversightReport) -> list[tuple[str, str]]:
     funded = sum(1 for p in report.projects if p.is_funded)
     respondents = report.equalities_respondents
     return [
-        ("Budget of the rounds covered", money_text(report.budget_pence)),
-        ("Allocated by signed-off results", money_text(report.allocated_pence)),
-        ("Left unallocated", money_text(report.budget_pence - report.allocated_pence)),
-        ("Spent so far on funded projects", money_text(report.spent_pence)),
+        ("Budget of the rounds covered", format_pounds(report.budget_pence)),
+        ("Allocated by signed-off results", format_pounds(report.allocated_pence)),
+        ("Left unallocated", format_pounds(report.budget_pence - report.allocated_pence)),
+        ("Spent so far on funded projects", format_pounds(report.spent_pence)),
         ("Funded projects", f"{funded} of {len(report.projects)} on the ballots"),
         ("Voters (recorded)", f"{report.voters:,}"),
         ("Voted on paper or with help (recorded)", f"{report.in_person_voters:,}"),
@@ -100,7 +101,7 @@ def report_charts(report: OversightReport) -> list[BarChart]:
         bar_chart(
             "Budget allocated by each round's result",
             [(f"{r.locality}: {r.title}", r.allocated_pence) for r in report.rounds],
-            money_text,
+            format_pounds,
         ),
         bar_chart(
             "Funded projects by National Health and Wellbeing Outcome",
@@ -142,7 +143,7 @@ def _tally_table(caption: str, label: str, count_label: str, tallies: list[Tally
                  with_money: bool, source: str = "") -> FigureTable:
     header = (label, count_label, *(["Allocated"] if with_money else []))
     rows = tuple(
-        (t.label, f"{t.count:,}", *([money_text(t.amount_pence)] if with_money else []))
+        (t.label, f"{t.count:,}", *([format_pounds(t.amount_pence)] if with_money else []))
         for t in tallies
     )
     total = sum(t.count for t in tallies)
@@ -154,12 +155,12 @@ def _tally_table(caption: str, label: str, count_label: str, tallies: list[Tally
 def rounds_table(report: OversightReport) -> FigureTable:
     """Money and turnout by round, with the totals of every round covered."""
     rows = tuple(
-        (r.title, r.locality, money_text(r.budget_pence), money_text(r.allocated_pence),
-         money_text(r.spent_pence), f"{r.voters:,}", eligible_text(r), turnout_text(r))
+        (r.title, r.locality, format_pounds(r.budget_pence), format_pounds(r.allocated_pence),
+         format_pounds(r.spent_pence), f"{r.voters:,}", eligible_text(r), turnout_text(r))
         for r in report.rounds
     )
-    rows += (("All rounds", "", money_text(report.budget_pence),
-              money_text(report.allocated_pence), money_text(report.spent_pence),
+    rows += (("All rounds", "", format_pounds(report.budget_pence),
+              format_pounds(report.allocated_pence), format_pounds(report.spent_pence),
               f"{report.voters:,}", eligible_text(report), turnout_text(report)),)
     return FigureTable(
         "Budget, allocation, spend and turnout by round",
@@ -172,7 +173,7 @@ def rounds_table(report: OversightReport) -> FigureTable:
 def projects_table(report: OversightReport) -> FigureTable:
     """Every project on a counted ballot, its support and what became of it."""
     rows = tuple(
-        (p.title, p.locality, money_text(p.cost_pence), support_text(p.support, p.support_unit),
+        (p.title, p.locality, format_pounds(p.cost_pence), support_text(p.support, p.support_unit),
          "Funded" if p.is_funded else "Not funded", ", ".join(map(str, p.outcomes)),
          p.delivery, p.flag)
         for p in report.projects
@@ -221,10 +222,10 @@ def equalities_tables(report: OversightReport) -> list[FigureTable]:
 def ledger_table(report: OversightReport) -> FigureTable:
     """Money by locality and financial year, and whether it reconciles."""
     rows = tuple(
-        (t.locality, financial_year_label(t.financial_year), money_text(t.budget_pence),
-         money_text(t.allocated_pence), money_text(t.unallocated_pence),
-         money_text(t.spent_pence), money_text(t.returned_pence),
-         money_text(t.outstanding_pence), "Yes" if t.reconciles else "No")
+        (t.locality, financial_year_label(t.financial_year), format_pounds(t.budget_pence),
+         format_pounds(t.allocated_pence), format_pounds(t.unallocated_pence),
+         format_pounds(t.spent_pence), format_pounds(t.returned_pence),
+         format_pounds(t.outstanding_pence), "Yes" if t.reconciles else "No")
         for t in report.ledger_totals
     )
     return FigureTable(

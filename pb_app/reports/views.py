@@ -16,14 +16,13 @@ from pb_app.reports.services import (
     round_report,
     year_report,
 )
-from pb_app.results.ledger import financial_year_label, money_text
+from pb_app.results.ledger import financial_year_label
 from pb_app.rounds.services import get_round
 
 bp = Blueprint(
     "reports", __name__, url_prefix="/reports", template_folder="templates", cli_group="reports"
 )
 bp.cli.add_command(export_command)
-bp.add_app_template_filter(money_text, "money")
 bp.add_app_template_filter(financial_year_label, "financial_year")
 FORMATS = ("html", "pdf", "csv")
 

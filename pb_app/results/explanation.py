@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
-from pb_app.results.ledger import money_text
+from pb_app.money import format_pounds
 from pb_app.tally.engine import run_tally
 from pb_app.tally.explain import result_to_dict, spec_from_dict
 from pb_app.tally.model import RuleSpec
@@ -278,7 +278,7 @@ class _Narrator:
 
     def _rule(self, data: dict, pid: None) -> str:
         f = self.f
-        return (f"There was {money_text(f.budget_pence)} to spend, "
+        return (f"There was {format_pounds(f.budget_pence)} to spend, "
                 f"{f.voters:,} {'person' if f.voters == 1 else 'people'} "
                 f"voted and {_plural(len(f.supporters), 'project')} "
                 f"{'was' if len(f.supporters) == 1 else 'were'} on the ballot. "
@@ -303,7 +303,7 @@ class _Narrator:
             return (f"Money was still left, so the projects not yet funded were taken in order of "
                     f"{self.f.unit}, most first, and funded if they fitted in the money left.")
         return (f"The budget was shared equally among the {self.f.voters:,} voters: each had "
-                f"{money_text(pence(data['endowment']))} to spend on the projects they voted "
+                f"{format_pounds(pence(data['endowment']))} to spend on the projects they voted "
                 "for.")
 
     def _mes_free(self, data: dict, pid: str) -> str:
@@ -311,33 +311,33 @@ class _Narrator:
 
     def _mes(self, data: dict, pid: str) -> str:
         self.spent += data["cost"]
-        price = money_text(pence(data["price"]))
+        price = format_pounds(pence(data["price"]))
         if self.f.unit == "votes":
             paid = f"{data['full_payers']:,} of its supporters paid {price} each"
         else:
             paid = f"{data['full_payers']:,} of its supporters paid {price} for each point"
         if data["capped_payers"]:
             paid += (f", and {data['capped_payers']:,} more paid all they had left "
-                     f"({money_text(pence(data['capped_paid']))} in all)")
-        return (f"{self.f.title(pid)} was funded for {money_text(data['cost'])}: {paid}. "
-                f"Spent so far: {money_text(self.spent)}.")
+                     f"({format_pounds(pence(data['capped_paid']))} in all)")
+        return (f"{self.f.title(pid)} was funded for {format_pounds(data['cost'])}: {paid}. "
+                f"Spent so far: {format_pounds(self.spent)}.")
 
     def _mes_unfunded(self, data: dict, pid: str) -> str:
         left = pence(data["supporters_left"])
-        return (f"{self.f.title(pid)} was not funded: it cost {money_text(data['cost'])} and its "
-                f"supporters had only {money_text(left)} left between them, "
-                f"{money_text(data['cost'] - left)} short.")
+        return (f"{self.f.title(pid)} was not funded: it cost {format_pounds(data['cost'])} "
+                f"and its supporters had only {format_pounds(left)} left between them, "
+                f"{format_pounds(data['cost'] - left)} short.")
 
     def _add1(self, data: dict, pid: None) -> str:
         return (f"To use more of the budget, each voter's share was raised step by step from "
-                f"{money_text(pence(data['start']))}. The count kept shares of "
-                f"{money_text(pence(data['kept']))}, as used above, because "
+                f"{format_pounds(pence(data['start']))}. The count kept shares of "
+                f"{format_pounds(pence(data['kept']))}, as used above, because "
                 f"{ADD1_REASONS.get(data['reason'], 'the result could not improve')}.")
 
     def _greedy(self, data: dict, pid: str) -> str:
         head = (f"{self.f.title(pid)} had {support_text(data['support'], self.f.unit)} and cost "
-                f"{money_text(data['cost'])}:")
-        left = money_text(data["left"])
+                f"{format_pounds(data['cost'])}:")
+        left = format_pounds(data["left"])
         if data["outcome"] == "funded":
             self.spent = self.f.budget_pence - data["left"]
             return f"{head} funded, leaving {left}."
@@ -345,12 +345,12 @@ class _Narrator:
             self.spent = self.f.budget_pence + data["reserve"]
             return (f"{head} it did not fit in the {left} left, but that covered at least "
                     f"{data['reserve_percent']}% of its cost, so it was funded with "
-                    f"{money_text(data['reserve'])} from reserve funds. The count stopped here.")
+                    f"{format_pounds(data['reserve'])} from reserve funds. The count stopped here.")
         if data["outcome"] == "conflict":
             return (f"{head} not funded, as it cannot be funded together with "
                     f"{self.f.title(data['rival'])}, which was already funded.")
         if data["outcome"] == "does not fit":
-            short = money_text(data["cost"] - data["left"])
+            short = format_pounds(data["cost"] - data["left"])
             return f"{head} not funded, as only {left} was left ({short} short)."
         if data["outcome"] == "stopped":
             return f"{head} not funded, as the count had stopped at a project that did not fit."
@@ -362,16 +362,16 @@ class _Narrator:
     def _phragmen(self, data: dict, pid: str) -> str:
         self.spent = self.f.budget_pence - data["left"]
         supporters = self.f.supporters.get(pid, 0)
-        return (f"{self.f.title(pid)} was funded for {money_text(data['cost'])}: its "
+        return (f"{self.f.title(pid)} was funded for {format_pounds(data['cost'])}: its "
                 f"{supporters:,} supporters were the next able to pay for a project together, "
-                f"each having then spent {money_text(pence(data['load']))} in all. "
-                f"{money_text(data['left'])} was left.")
+                f"each having then spent {format_pounds(pence(data['load']))} in all. "
+                f"{format_pounds(data['left'])} was left.")
 
     def _phragmen_stop(self, data: dict, pid: str) -> str:
         cost = self.f.costs.get(pid, 0)
         left = self.f.budget_pence - self.spent
-        return (f"{self.f.title(pid)} would have been next, but it cost {money_text(cost)} and "
-                f"only {money_text(left)} was left, so the count stopped.")
+        return (f"{self.f.title(pid)} would have been next, but it cost {format_pounds(cost)} and "
+                f"only {format_pounds(left)} was left, so the count stopped.")
 
     def _comparison(self, data: dict, pid: None) -> str:
         kept = "simple count's" if data["kept"] == "greedy" else "equal-shares"
@@ -384,12 +384,12 @@ class _Narrator:
 
     def _result(self, data: dict, pid: None) -> str:
         if data.get("reserve"):
-            return (f"In all, {money_text(data['spent'])} was spent: the whole "
-                    f"{money_text(self.f.budget_pence)} budget and "
-                    f"{money_text(data['reserve'])} from reserve funds.")
-        return (f"In all, {money_text(data['spent'])} was spent and "
-                f"{money_text(data['unspent'])} of the {money_text(self.f.budget_pence)} budget "
-                "was left unspent.")
+            return (f"In all, {format_pounds(data['spent'])} was spent: the whole "
+                    f"{format_pounds(self.f.budget_pence)} budget and "
+                    f"{format_pounds(data['reserve'])} from reserve funds.")
+        return (f"In all, {format_pounds(data['spent'])} was spent and "
+                f"{format_pounds(data['unspent'])} of the {format_pounds(self.f.budget_pence)} "
+                "budget was left unspent.")
 
 
 # --- Why each project was funded, or not ------------------------------------------------------
@@ -417,13 +417,13 @@ def _why_greedy(figures: Figures, greedy_steps: list[dict], step: dict) -> Why:
     """A project a greedy pass decided: its support, cost, and the money left at its turn."""
     data, number, unit = step["data"], step["number"], figures.unit
     cost, left, outcome = data["cost"], data["left"], data["outcome"]
-    head = f"It had {support_text(data['support'], unit)} and cost {money_text(cost)}."
+    head = f"It had {support_text(data['support'], unit)} and cost {format_pounds(cost)}."
     if outcome == "funded":
-        return Why(f"{head} It was funded, leaving {money_text(left)} in the budget.",
+        return Why(f"{head} It was funded, leaving {format_pounds(left)} in the budget.",
                    _chosen(figures, step), number)
     if outcome == "funded from reserve":
-        return Why(f"{head} It was funded: the {money_text(left)} left covered enough of its "
-                   f"cost, and reserve funds paid the other {money_text(data['reserve'])}.",
+        return Why(f"{head} It was funded: the {format_pounds(left)} left covered enough of its "
+                   f"cost, and reserve funds paid the other {format_pounds(data['reserve'])}.",
                    _chosen(figures, step), number)
     if outcome == "conflict":
         return Why(f"{head} Not funded: it cannot be funded together with "
@@ -435,14 +435,14 @@ def _why_greedy(figures: Figures, greedy_steps: list[dict], step: dict) -> Why:
                    number)
     short = cost - left
     if outcome == "does not fit":
-        summary = f"{head} Not funded: when its turn came only {money_text(left)} was left."
+        summary = f"{head} Not funded: when its turn came only {format_pounds(left)} was left."
     elif short > 0:
-        summary = (f"{head} Not funded: when its turn came only {money_text(left)} was left, "
+        summary = (f"{head} Not funded: when its turn came only {format_pounds(left)} was left, "
                    "and this rule stops at the first project that does not fit.")
     else:
         summary = (f"{head} Not funded: the count had already stopped at an earlier project "
                    "that did not fit.")
-    detail = f"It was {money_text(short)} short at step {number}." if short > 0 else ""
+    detail = f"It was {format_pounds(short)} short at step {number}." if short > 0 else ""
     if figures.rule["rule"].startswith("greedy"):  # under other rules more votes change more
         detail = f"{detail} {_votes_sentence(figures, greedy_steps, step)}".strip()
     return Why(summary, detail, number)
@@ -490,7 +490,7 @@ def _why_kept_greedy(figures: Figures, count: StoredCount, step: dict) -> Why:
               f"its result was kept (step {count.comparison_step}).")
     short = step["data"]["cost"] - step["data"]["left"]
     if step["data"]["outcome"] != "funded" and short > 0:
-        detail += f" In the simple count it was {money_text(short)} short."
+        detail += f" In the simple count it was {format_pounds(short)} short."
     return Why(why.summary, detail, count.comparison_step)
 
 
@@ -503,25 +503,25 @@ def _why_other(figures: Figures, step: dict, steps: list[dict]) -> Why:
     chosen = _chosen(figures, step)
     if kind == "mes":
         return Why(f"Funded by equal shares: {data['full_payers'] + data['capped_payers']:,} of "
-                   f"its supporters together paid its cost of {money_text(data['cost'])} from "
+                   f"its supporters together paid its cost of {format_pounds(data['cost'])} from "
                    "their shares of the budget.", chosen, number)
     if kind == "mes-free":
         return Why("Funded: it cost nothing and had support.", chosen, number)
     if kind == "mes-unfunded":
         left = pence(data["supporters_left"])
-        return Why(f"Not funded: its supporters had only {money_text(left)} left of their "
-                   f"shares, less than its cost of {money_text(data['cost'])}.",
-                   f"It was {money_text(data['cost'] - left)} short when it was last "
+        return Why(f"Not funded: its supporters had only {format_pounds(left)} left of their "
+                   f"shares, less than its cost of {format_pounds(data['cost'])}.",
+                   f"It was {format_pounds(data['cost'] - left)} short when it was last "
                    f"considered (step {number}).", number)
     if kind == "phragmen":
         return Why(f"Funded: its {figures.supporters.get(pid, 0):,} supporters could pay its "
-                   f"cost of {money_text(data['cost'])} together.", chosen, number)
+                   f"cost of {format_pounds(data['cost'])} together.", chosen, number)
     bought = [s for s in steps if s["kind"] == "phragmen" and s["number"] < number]
     left = bought[-1]["data"]["left"] if bought else figures.budget_pence
     cost = figures.costs.get(pid, 0)
-    return Why(f"Not funded: it was next in line, but it cost {money_text(cost)} and only "
-               f"{money_text(left)} was left, so the count stopped.",
-               f"It was {money_text(cost - left)} short at step {number}.", number)
+    return Why(f"Not funded: it was next in line, but it cost {format_pounds(cost)} and only "
+               f"{format_pounds(left)} was left, so the count stopped.",
+               f"It was {format_pounds(cost - left)} short at step {number}.", number)
 
 
 def _why_unstepped(figures: Figures, count: StoredCount, pid: str) -> Why:

@@ -35,7 +35,6 @@ from pb_app.results.models import (
     SnapshotReview,
 )
 from pb_app.rounds.models import Round
-from pb_app.rounds.money import format_pounds
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 OVERSPENT = "overspent"
@@ -371,11 +370,6 @@ def safe_cell(value: object) -> object:
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
-
-
-def money_text(pence: int) -> str:
-    """Pence as pounds for people, sign first: ``-1250`` -> ``-£12.50``."""
-    return ("-" if pence < 0 else "") + format_pounds(abs(pence))
 
 
 def pounds_cell(pence: int) -> Decimal:

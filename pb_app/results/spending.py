@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
+from pb_app.money import format_pounds
 from pb_app.reports.charts import BAR_COLOUR, TEXT_COLOUR
-from pb_app.results.ledger import money_text
 
 WIDTH = 290
 BAR_START = 6
@@ -49,8 +49,8 @@ def spending_summary(rows: list[SpendingRow], budget_pence: int) -> str:
     """The chart in one sentence."""
     spent = rows[-1].spent_pence if rows else 0
     count = f"{len(rows)} funded project{'' if len(rows) == 1 else 's'}"
-    return (f"The {count} used {money_text(spent)} of the {money_text(budget_pence)} budget, "
-            f"leaving {money_text(budget_pence - spent)}.")
+    return (f"The {count} used {format_pounds(spent)} of the {format_pounds(budget_pence)} budget, "
+            f"leaving {format_pounds(budget_pence - spent)}.")
 
 
 def _x(pence: int, budget_pence: int) -> float:
@@ -70,7 +70,7 @@ def _row_svg(row: SpendingRow, top: int, budget_pence: int) -> str:
         f'<text x="{BAR_START}" y="{top + 14}" font-size="14" fill="{TEXT_COLOUR}">'
         f"{row.number}. {escape(_short(row.title))}</text>"
         f'<text x="{BAR_START + BAR_LENGTH}" y="{top + 14}" font-size="14" text-anchor="end" '
-        f'fill="{TEXT_COLOUR}">{escape(money_text(row.spent_pence))}</text>'
+        f'fill="{TEXT_COLOUR}">{escape(format_pounds(row.spent_pence))}</text>'
         f'<rect x="{BAR_START}" y="{top + 20}" width="{BAR_LENGTH}" height="14" '
         f'fill="{UNSPENT_COLOUR}" stroke="{TEXT_COLOUR}" stroke-width="0.5"/>'
         f'<rect x="{BAR_START}" y="{top + 20}" width="{before - BAR_START:.1f}" height="14" '
@@ -90,14 +90,14 @@ def spending_svg(rows: list[SpendingRow], budget_pence: int) -> str:
         f'width="100%" viewBox="0 0 {WIDTH} {height}" aria-label="{summary}" '
         f'font-family="Arial, Helvetica, sans-serif"><title>{summary}</title>'
         f'<text x="{BAR_START + BAR_LENGTH}" y="14" font-size="14" text-anchor="end" '
-        f'font-weight="bold" fill="{TEXT_COLOUR}">Budget {escape(money_text(budget_pence))}'
+        f'font-weight="bold" fill="{TEXT_COLOUR}">Budget {escape(format_pounds(budget_pence))}'
         "</text>"
     ]
     parts += [_row_svg(row, 24 + ROW_HEIGHT * i, budget_pence) for i, row in enumerate(rows)]
     spent = rows[-1].spent_pence if rows else 0
     parts.append(
         f'<text x="{BAR_START}" y="{height - 6}" font-size="14" font-weight="bold" '
-        f'fill="{TEXT_COLOUR}">Left unspent: {escape(money_text(budget_pence - spent))}</text>'
+        f'fill="{TEXT_COLOUR}">Left unspent: {escape(format_pounds(budget_pence - spent))}</text>'
         "</svg>"
     )
     return "".join(parts)

@@ -22,6 +22,7 @@ from pb_app.layout import (
     form_page,
     refused_form_page,
 )
+from pb_app.money import parse_pounds
 from pb_app.reports.figures import percent_text
 from pb_app.reports.services import eligible_residents, turnout_hundredths
 from pb_app.results import ledger, presentation, services
@@ -38,7 +39,6 @@ from pb_app.results.forms import (
     WithdrawForm,
 )
 from pb_app.results.models import ENTRY_KINDS
-from pb_app.rounds.money import parse_pounds
 from pb_app.rounds.services import get_round
 from pb_app.voting.models import CHANNELS
 from pb_app.voting.services import reconcile_ballots, turnout_by_channel
@@ -46,7 +46,6 @@ from pb_app.voting.services import reconcile_ballots, turnout_by_channel
 bp = Blueprint(
     "results", __name__, url_prefix="/results", template_folder="templates", cli_group="results"
 )
-bp.add_app_template_filter(ledger.money_text, "money")
 bp.add_app_template_filter(ledger.financial_year_label, "financial_year")
 bp.add_app_template_global(delivery_progress)
 for _command in (count_command, sign_off_command, publish_command):

@@ -32,6 +32,7 @@ from wtforms.validators import InputRequired, Optional
 
 from pb_app.accounts.forms import PlainDateField
 from pb_app.errors import InvalidInput
+from pb_app.money import parse_pounds, pounds_input
 from pb_app.rounds.models import (
     BALLOT_TYPES,
     IJB_PRIORITIES,
@@ -40,7 +41,6 @@ from pb_app.rounds.models import (
     VOTER_VERIFICATIONS,
     Round,
 )
-from pb_app.rounds.money import parse_pounds, pounds_input
 from pb_app.rounds.services import DATE_NAMES, RoundSettings
 
 UK = ZoneInfo("Europe/London")

@@ -18,12 +18,10 @@ from pb_app.layout import add_navigation_link, form_page
 from pb_app.rounds import forms, services
 from pb_app.rounds.cli import advance_command
 from pb_app.rounds.models import Phase
-from pb_app.rounds.money import format_pounds
 
 bp = Blueprint("rounds", __name__, template_folder="templates", url_prefix="/rounds",
                cli_group="rounds")
 bp.cli.add_command(advance_command)
-bp.add_app_template_filter(format_pounds, "pounds")
 add_navigation_link(bp, "Funding rounds", "rounds.index")
 
 

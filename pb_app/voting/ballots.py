@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from werkzeug.datastructures import MultiDict
 
 from pb_app.errors import InvalidInput
-from pb_app.rounds.money import format_pounds as pounds
+from pb_app.money import format_pounds as pounds
 from pb_app.voting.wording import count_of
 
 APPROVAL = "approval"

@@ -28,7 +28,6 @@ from pb_app.layout import ButtonForm, download, form_page, refused_form_page
 from pb_app.links import external_url
 from pb_app.monitoring.services import issue_ticket
 from pb_app.rounds.models import Phase, Round
-from pb_app.rounds.money import format_pounds
 from pb_app.rounds.services import get_visible_round
 from pb_app.voting import forms, services
 from pb_app.voting.ballots import (
@@ -68,7 +67,7 @@ REVIEWED_BALLOT = "reviewed_ballot"
 @bp.context_processor
 def voting_helpers() -> dict:
     """Template helpers for the voting pages."""
-    return {"pounds": format_pounds, "count_of": count_of}
+    return {"count_of": count_of}
 
 
 @bp.app_template_global()

@@ -10,6 +10,7 @@ from pb_app.accounts.models import GROUP_LEAD
 from pb_app.audit.models import AuditEntry
 from pb_app.errors import Conflict, InvalidInput, NotEligible, NotFound, PermissionDenied
 from pb_app.extensions import db
+from pb_app.money import parse_pounds
 from pb_app.proposals.models import DeclaredInterest, Proposal, ProposalReview, Status
 from pb_app.proposals.services import (
     ProposalInput,
@@ -23,7 +24,6 @@ from pb_app.proposals.services import (
     withdraw_proposal,
 )
 from pb_app.rounds.models import Phase
-from pb_app.rounds.money import format_pounds, parse_pounds
 from pb_app.rounds.services import RulesFrozen
 
 PRIORITY = "Early intervention and prevention"
@@ -53,11 +53,6 @@ def test_parse_pounds_reads_amounts(text, pence):
 def test_parse_pounds_refuses_what_is_not_money(text, message):
     with pytest.raises(InvalidInput, match=message):
         parse_pounds(text, "the amount")
-
-
-def test_format_pounds():
-    assert [format_pounds(p) for p in (0, 99, 125_000, 125_050)] == [
-        "£0", "£0.99", "£1,250", "£1,250.50"]
 
 
 def test_save_creates_a_private_draft_whose_cost_is_the_sum_of_its_lines(eildon, resident):

@@ -1,8 +1,14 @@
-"""Money as integer pence: parsing what people type, and showing it back."""
+"""Money as integer pence: parsing what people type, and showing it back.
+
+``format_pounds`` is the one way an amount is shown, in Python and (as the ``pounds`` filter
+and global that ``init_money`` gives every template) on every page.
+"""
 
 from __future__ import annotations
 
 import re
+
+from flask import Flask
 
 from pb_app.errors import InvalidInput
 
@@ -37,11 +43,13 @@ def parse_pounds(text: str, label: str) -> int:
 
 
 def format_pounds(pence: int | None) -> str:
-    """Show pence as pounds: ``125050`` -> ``£1,250.50``, whole pounds without decimals."""
+    """Show pence as pounds, sign first: ``125050`` -> ``£1,250.50``, ``-1250`` -> ``-£12.50``;
+    whole pounds without decimals, and empty for None."""
     if pence is None:
         return ""
-    pounds, rest = divmod(pence, 100)
-    return f"£{pounds:,}" if rest == 0 else f"£{pounds:,}.{rest:02d}"
+    pounds, rest = divmod(abs(pence), 100)
+    sign = "-" if pence < 0 else ""
+    return f"{sign}£{pounds:,}" if rest == 0 else f"{sign}£{pounds:,}.{rest:02d}"
 
 
 def pounds_input(pence: int | None) -> str:
@@ -50,3 +58,9 @@ def pounds_input(pence: int | None) -> str:
         return ""
     pounds, rest = divmod(pence, 100)
     return str(pounds) if rest == 0 else f"{pounds}.{rest:02d}"
+
+
+def init_money(app: Flask) -> None:
+    """Let every template show amounts: ``{{ pence|pounds }}`` or ``{{ pounds(pence) }}``."""
+    app.add_template_filter(format_pounds, "pounds")
+    app.add_template_global(format_pounds, "pounds")
