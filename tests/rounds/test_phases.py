@@ -285,8 +285,6 @@ def test_users_of_no_locality_can_follow(eildon):
 
 @pytest.mark.committing
 def test_concurrent_page_loads_move_a_due_round_once(app):
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        pytest.skip("SQLite serialises writers; the row lock is PostgreSQL's")
     with app.app_context():
         from rounds.fixtures import make_locality
 
