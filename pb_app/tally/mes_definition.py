@@ -21,6 +21,10 @@ that both agree on every election they generate.
   before the first that overspends. The search also ends, keeping that outcome, when every
   supported project is funded, or (exhaustive stop) when no unfunded project fits the money
   the outcome leaves.
+
+Not here: what the count does around MES (the pre-filter, withdrawn projects, the greedy
+completion after add1, the comparison step, the explanation); ranked ballots arrive already
+scored by ``support.build_profile``.
 """
 
 from __future__ import annotations

@@ -45,7 +45,7 @@ def elections(draw) -> Election:
         chosen = draw(st.lists(st.sampled_from(ids), unique=True, min_size=1, max_size=most))
         points = ()
         if vote_type in (VoteType.CUMULATIVE, VoteType.SCORING):
-            points = tuple(draw(st.integers(1, 5)) for _ in chosen)
+            points = tuple(draw(st.integers(0, 5)) for _ in chosen)  # 0: listed, no utility
         ballots.append(Ballot(tuple(chosen), points, draw(st.integers(1, 3))))
     return Election(
         projects=tuple(Project(pid, c) for pid, c in zip(ids, costs, strict=True)),
