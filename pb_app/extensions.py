@@ -50,7 +50,7 @@ def _configure_sqlite(dbapi_connection, connection_record):
 def _begin_sqlite(connection):
     """Start SQLite transactions explicitly (paired with ``_configure_sqlite``).
 
-    A request that may write (``lock_sqlite_for_posts``) or a command that writes sets
+    A request that may write (``lock_sqlite_for_writes``) or a command that writes sets
     ``g.sqlite_begin_immediate`` before it touches the database: its transaction then takes
     the write lock at once and waits its turn (busy timeout), instead of failing when a stale
     read snapshot upgrades.
@@ -63,7 +63,7 @@ def _begin_sqlite(connection):
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def lock_sqlite_for_posts() -> None:
+def lock_sqlite_for_writes() -> None:
     """Let every request that may change data (POST, PUT, PATCH, DELETE: any method but GET,
     HEAD, OPTIONS and TRACE) take SQLite's write lock with its first statement, so concurrent
     changes queue instead of failing (registered before any other request hook, so that no

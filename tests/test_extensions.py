@@ -10,7 +10,7 @@ from sqlalchemy import event, select, text
 from sqlalchemy.exc import StatementError
 
 from pb_app.accounts.models import User
-from pb_app.extensions import db, lock_sqlite_for_posts
+from pb_app.extensions import db, lock_sqlite_for_writes
 
 
 def test_datetimes_come_back_aware_and_in_utc_on_every_database():
@@ -50,7 +50,7 @@ def _first_statement_of_a_request(app, method: str) -> str:
 
     with app.test_request_context("/", method=method), db.engine.connect() as connection:
         event.listen(connection, "before_cursor_execute", record)
-        lock_sqlite_for_posts()
+        lock_sqlite_for_writes()
         connection.execute(text("SELECT 1"))
         connection.rollback()
     return statements[0]
@@ -73,4 +73,4 @@ def test_every_request_that_may_write_takes_the_sqlite_write_lock_first(app, met
 
 
 def test_the_sqlite_lock_is_decided_before_any_other_request_hook(app):
-    assert app.before_request_funcs[None][0] is lock_sqlite_for_posts
+    assert app.before_request_funcs[None][0] is lock_sqlite_for_writes

@@ -508,7 +508,7 @@ def _lock_round(round_: Round) -> None:
 def _begin_writing() -> None:
     """Make sure the transaction may write, waiting its turn, on SQLite as on PostgreSQL.
 
-    A GET's SQLite transaction begins as a read (``lock_sqlite_for_posts`` takes the write
+    A GET's SQLite transaction begins as a read (``lock_sqlite_for_writes`` takes the write
     lock for POSTs only), and SQLite refuses ("database is locked") to let a read become a
     write once another writer has committed since it began: with many readers of a round
     that falls due, all but the first would fail. So that read, which has written nothing,
