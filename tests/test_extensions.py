@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from factories import UserFactory
-from sqlalchemy import event, select, text
+from sql_sent import sql_sent
+from sqlalchemy import select, text
 from sqlalchemy.exc import StatementError
 
 from pb_app.accounts.models import User
@@ -43,17 +44,12 @@ def test_a_stored_utc_time_compares_with_a_fresh_aware_time():
 
 def _first_statement_of_a_request(app, method: str) -> str:
     """The statement that begins the database transaction of a ``method`` request."""
-    statements = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.test_request_context("/", method=method), db.engine.connect() as connection:
-        event.listen(connection, "before_cursor_execute", record)
+    with app.test_request_context("/", method=method), db.engine.connect() as connection, \
+            sql_sent(connection) as sent:
         lock_sqlite_for_writes()
         connection.execute(text("SELECT 1"))
         connection.rollback()
-    return statements[0]
+    return sent[0][0]
 
 
 @pytest.mark.committing

@@ -5,13 +5,13 @@ chain verified only when a finance officer asks (a POST)."""
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from factories import UserFactory, finance_officer
-from sqlalchemy import event, insert
+from sql_sent import sql_sent
+from sqlalchemy import insert
 
 from audit.tamper import as_dba
 from pb_app.audit.models import AuditEntry
@@ -23,22 +23,6 @@ def _append(count: int, start: int = 0, actor=None) -> None:
     for n in range(start, start + count):
         record_event(f"test.step{n}", actor=actor, round_id=7, after={"n": n})
     db.session.commit()
-
-
-@contextmanager
-def _statements():
-    """Collect the SQL statements sent on the test's connection (the pages share it)."""
-    connection = db.session.connection()
-    sent: list[tuple[str, Any]] = []
-
-    def collect(conn, cursor, statement, parameters, context, executemany):
-        sent.append((statement, parameters))
-
-    event.listen(connection, "before_cursor_execute", collect)
-    try:
-        yield sent
-    finally:
-        event.remove(connection, "before_cursor_execute", collect)
 
 
 def _officer(sign_in):
@@ -75,10 +59,10 @@ def test_a_page_sends_as_many_statements_for_400_entries_as_for_60(client, sign_
     actor = UserFactory()
     _append(60, actor=actor)
     address = address.format(actor=actor.id)
-    with _statements() as few:
+    with sql_sent(db.session.connection()) as few:
         assert client.get(address).status_code == 200
     _append(340, start=60, actor=actor)
-    with _statements() as many:
+    with sql_sent(db.session.connection()) as many:
         page = client.get(address).get_data(as_text=True)
     assert len(many) == len(few) <= 9, many
     assert not any(_touches_the_trail_in_full(*sent) for sent in few + many), many

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 from factories import UserFactory
-from sqlalchemy import event, insert, text
+from sql_sent import sql_sent
+from sqlalchemy import insert, text
 
 from pb_app.audit.models import AuditEntry
 from pb_app.audit.services import (
@@ -151,18 +152,10 @@ def test_a_round_long_closed_is_read_from_its_own_index_on_postgresql():
          "previous_hash": f"{n - 1:064x}", "hash": f"{n:064x}"} for n in range(1, 5001)])
     db.session.execute(text("ANALYZE audit_entry"))
     connection = db.session.connection()
-    sent = []
-
-    def collect(conn, cursor, statement, parameters, context, executemany):
-        sent.append((statement, parameters))
-
-    event.listen(connection, "before_cursor_execute", collect)
-    try:
+    with sql_sent(connection) as sent:
         page = entries_page(round_id=1)
         older = entries_page(round_id=1, before=page.older_before)
         newer = entries_page(round_id=1, after=older.newer_after)
-    finally:
-        event.remove(connection, "before_cursor_execute", collect)
     assert (_sequences(page)[0], _sequences(older)[0], newer == page) == (1000, 950, True)
     for statement, parameters in sent:
         explained = connection.exec_driver_sql(

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from secrets import token_hex
 
 import pytest
-from sqlalchemy import event, func, select, text
+from sql_sent import sql_sent
+from sqlalchemy import func, select, text
 from voting.builders import lead_of, make_round, place, project_ids
 
 from ballotbox.builders import open_sealed
@@ -41,21 +41,6 @@ def seal_some(round_, how_many: int) -> Counter[str]:
     return sealed
 
 
-@contextmanager
-def counting_statements():
-    """Count the SQL statements sent while the block runs (an executemany counts once)."""
-    statements = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-
-
 def closed_round_with(how_many: int, postcode_area: str):
     """A round with ``how_many`` sealed ballots whose voting has closed."""
     round_ = make_round(place(f"Locality {postcode_area}", postcode_area))
@@ -69,9 +54,9 @@ def test_closing_voting_reads_no_ballot_only_counts_the_envelopes():
         round_ = make_round(place(f"Locality {area}", area))
         seal_some(round_, how_many)
         lead = lead_of(round_.locality)
-        with counting_statements() as statements:
+        with sql_sent() as sent:
             assert close_voting(round_, lead, NOW) == how_many
-        on_ballots = [s for s in statements if BALLOT_TABLES.search(s)]
+        on_ballots = [s for s, _ in sent if BALLOT_TABLES.search(s)]
         assert len(on_ballots) == 1 and on_ballots[0].startswith("SELECT count(*)")
 
 
@@ -95,13 +80,13 @@ def test_the_statements_an_opening_sends_grow_with_the_batches_not_the_ballots(m
     monkeypatch.setattr(services, "BATCH", 4)
     small, _ = closed_round_with(2, "TD1")
     large, _ = closed_round_with(2 + 3 * 4, "TD2")
-    with counting_statements() as for_small:
+    with sql_sent() as for_small:
         open_sealed(small)
-    with counting_statements() as for_large:
+    with sql_sent() as for_large:
         open_sealed(large)
     # Three more batches of ballots at most (one COPY on PostgreSQL), never one per ballot.
     assert len(for_large) - len(for_small) <= 3
-    assert sum("UPDATE ballot_envelope" in s for s in for_large) == 1
+    assert sum("UPDATE ballot_envelope" in s for s, _ in for_large) == 1
 
 
 def test_opened_ballots_are_stored_in_the_order_of_their_ids_not_of_their_envelopes():

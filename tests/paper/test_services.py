@@ -6,7 +6,8 @@ import json
 
 import pytest
 from ballotbox.builders import PASSPHRASE, open_sealed, peek
-from sqlalchemy import event, func, select, text
+from sql_sent import sql_sent
+from sqlalchemy import func, select, text
 from voting.builders import lead_of, place, project_ids
 
 from pb_app.audit.models import AuditEntry
@@ -226,16 +227,8 @@ def test_no_sheet_is_sealed_to_a_box_key_swapped_in_the_database(paper_round, ba
 
 def statements_keying(paper_round, batch, clerk, sheets: range) -> int:
     """How many SQL statements keying ``sheets`` into keying 1 sends."""
-    sent = []
-
-    def count(*_args) -> None:
-        sent.append(1)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with sql_sent() as sent:
         key_sheets(paper_round, batch, clerk, 1, [(sheet, "1 2") for sheet in sheets])
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     return len(sent)
 
 

@@ -10,9 +10,9 @@ a new savepoint; those are not the app's statements and are not counted.
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 
-from sqlalchemy import event, select
+from sql_sent import sql_sent
+from sqlalchemy import select
 
 from pb_app.extensions import db
 from pb_app.voting.models import Participation
@@ -26,29 +26,14 @@ from voting.helpers import counts, receipt_in
 STATEMENTS_PER_STEP = {"code page": 2, "code and choices": 4, "confirm": 4}
 
 
-@contextmanager
-def statements():
-    """The SQL statements the app sends while the block runs, harness savepoints left out."""
-    sent: list[str] = []
-
-    def keep(conn, cursor, statement, parameters, context, executemany):
-        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE SAVEPOINT")):
-            sent.append(statement)
-
-    engine = db.session.get_bind().engine
-    event.listen(engine, "before_cursor_execute", keep)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", keep)
-
-
 def request_alone(send):
-    """Send one request with nothing loaded beforehand; return it and its statements."""
+    """Send one request with nothing loaded beforehand; return it and the statements the app
+    sent (the harness's savepoints left out)."""
     db.session.expunge_all()
-    with statements() as sent:
+    with sql_sent() as sent:
         response = send()
-    return response, sent
+    return response, [statement for statement, _ in sent if not statement.lstrip().upper()
+                      .startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
 
 
 def code_round(eildon):
