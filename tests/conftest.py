@@ -10,8 +10,10 @@ import os
 
 import pytest
 from flask import g, has_app_context
+from flask.globals import app_ctx
 from flask.testing import FlaskClient
 from flask_sqlalchemy.session import Session
+from sqlalchemy.orm import scoped_session, sessionmaker
 
 from pb_app import create_app
 from pb_app.extensions import db
@@ -68,13 +70,7 @@ def db_session(request, app):
         connection = db.engine.connect()
         transaction = connection.begin()
         original_session = db.session
-        db.session = db._make_scoped_session(
-            {
-                "bind": connection,
-                "join_transaction_mode": "create_savepoint",
-                "class_": _ConnectionBoundSession,
-            }
-        )
+        db.session = _session_bound_to(connection)
         try:
             with app.app_context():
                 yield db.session
@@ -83,6 +79,25 @@ def db_session(request, app):
             db.session = original_session
             transaction.rollback()
             connection.close()
+
+
+def _session_bound_to(connection) -> scoped_session:
+    """A session registry like ``db.session`` (one session per app context, Flask-SQLAlchemy's
+    session class and query class) whose sessions all use ``connection``, each commit
+    releasing a savepoint inside the test's transaction."""
+    factory = sessionmaker(
+        db=db,
+        bind=connection,
+        class_=_ConnectionBoundSession,
+        query_cls=db.Query,
+        join_transaction_mode="create_savepoint",
+    )
+    return scoped_session(factory, scopefunc=_app_context_id)
+
+
+def _app_context_id() -> int:
+    """The id of the current app context, the scope Flask-SQLAlchemy gives ``db.session``."""
+    return id(app_ctx._get_current_object())
 
 
 def _empty_all_tables(app) -> None:
