@@ -1,12 +1,3 @@
-"""Fixtures for the round and proposal tests."""
+"""Fixtures for the proposal tests: the same as the round tests'."""
 
-from rounds.fixtures import (  # noqa: F401
-    admin,
-    eildon,
-    finance,
-    lead,
-    other_lead,
-    outbox,
-    resident,
-    tweeddale,
-)
+from rounds.conftest import *  # noqa: F403
