@@ -33,12 +33,11 @@ from results.builders import cast, make_projects, make_round, paper_batch, publi
 from sqlalchemy import select
 from voting.builders import lead_of, place
 from voting.builders import make_round as make_voting_round
-from voting.helpers import outbox_fixture  # noqa: F401  (the ``outbox`` fixture)
 
 from pb_app.extensions import db
 from pb_app.proposals.models import Proposal
 from pb_app.rounds.models import Phase, Round
-from pb_app.voting.models import CHANNELS, Participation
+from pb_app.voting.models import Participation
 
 pytestmark = pytest.mark.browser
 
@@ -150,7 +149,7 @@ def register(page, outbox, name: str, email: str) -> None:
     page.get_by_label("Confirm password").fill(DEFAULT_PASSWORD)
     page.get_by_role("button", name="Create account").click()
     expect(page.locator("h1")).to_contain_text("Check your email")
-    link, = re.findall(r"http://\S+(/register/\S+)", outbox.messages[-1])
+    link, = re.findall(r"http://\S+(/register/\S+)", outbox[-1].get_content())
     page.goto(link)
     page.get_by_role("button", name="Confirm and continue").click()
     page.get_by_label("Postcode").fill("TD1 3HW")
@@ -276,15 +275,21 @@ def test_a_lead_reviews_opens_voting_enters_paper_and_closes(app, page, round_in
     page.fill("#date_of_birth-day", "9")
     page.fill("#date_of_birth-month", "3")
     page.fill("#date_of_birth-year", "1941")
-    page.get_by_label(CHANNELS["paper"], exact=True).check()
-    batch = page.get_by_label("Paper batch (for paper ballots)")
-    batch.select_option(label=batch.locator("option", has_text="Hawick library").inner_text())
+    page.get_by_label("On a ballot paper, keyed later with its batch").check()
     page.get_by_role("button", name="Check and continue").click()
-    look_over("desk-ballot")
-    page.get_by_label(re.compile(r"^Hawick walks")).check()
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_role("button", name=re.compile("Confirm", re.I)).click()
+    expect(page.locator("main")).to_contain_text("give the person a ballot paper")
     look_over("desk-recorded")
+    page.goto(f"/rounds/{round_id}/voting")
+    page.get_by_role("link", name="Key the sheets of Hawick library, 12 March").click()
+    page.get_by_label("Single keying").check()
+    page.get_by_role("button", name="Save the keying rule").click()
+    look_over("paper-keying-rule")
+    page.get_by_role("link", name="Key sheets").click()
+    walks = re.search(r"(\d+)\s+Hawick walks", page.inner_text("main")).group(1)
+    page.get_by_label("Project numbers marked on this sheet").fill(walks)
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_contain_text(f"Sheet 1 keyed: {walks}")
+    page.get_by_role("button", name="Accept the batch").click()
     page.goto(f"/rounds/{round_id}/voting")
     expect(page.locator("#reconcile-ok")).to_be_visible()
     page.get_by_role("button", name="Close voting now").click()
