@@ -7,8 +7,9 @@ outcome to which no further project fits. When every supported project is funded
 can change any more, and that outcome is kept.
 
 ``search_add1`` finds exactly the ``k`` unit stepping would, without computing every run:
-certified jumps (see ``mes``) skip stretches of the grid where the outcome is constant, and
-bridged jumps skip stretches where it changes but provably never stops the search.
+certified jumps (see docs/tally/mes-proofs.md) skip stretches of the grid where the outcome
+is constant, and bridged jumps skip stretches where it changes but provably never stops the
+search.
 ``step_add1`` is the plain unit stepping, kept as the reference the tests compare with.
 """
 
@@ -120,8 +121,8 @@ def search_add1(data: MesData, order: TieOrder, start: Fraction, increment: int,
     round that differs cross, by interpolating their price gap between the base and the
     wall (``_toward_change``), and halve the distance left where that is unknown, as a
     bisection does; a jump that ends just before a crossing is certified by the bound on
-    how fast the winner's price can fall ("Overtaking" in ``mes``). Once the outcome has
-    changed, the search restarts at an eighth of the longest jump before the change, at
+    how fast the winner's price can fall ("Overtaking" in docs/tally/mes-proofs.md). Once the
+    outcome has changed, the search restarts at an eighth of the longest jump before the change, at
     once where that is more than two steps (the next change is likely about as far away as
     the last ones were).
 
