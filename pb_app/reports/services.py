@@ -38,7 +38,7 @@ from pb_app.extensions import db
 from pb_app.localities.models import AGE_BANDS, Locality
 from pb_app.monitoring.services import AggregateTable, aggregate_responses, count_responses
 from pb_app.monitoring.suppression import suppress
-from pb_app.proposals.models import OUTCOMES, Proposal, Status
+from pb_app.proposals.models import OUTCOMES
 from pb_app.results.explanation import support_unit
 from pb_app.results.ledger import (
     FLAG_LABELS,
@@ -53,6 +53,7 @@ from pb_app.results.models import SIGNED_OFF, CountSnapshot, Delivery, Publicati
 from pb_app.rounds.models import IJB_PRIORITIES, Round
 from pb_app.tally.explain import describe_rule, spec_from_dict
 from pb_app.voting.models import CHANNELS, PAPER, Participation
+from pb_app.voting.services import ballot_proposals
 
 OPEN_BAND_LAST_AGE = 89  # the open top band counts as 75 to 89 when split pro rata
 FIRST_YEAR, LAST_YEAR = 1000, 9998  # financial years a report can be asked for
@@ -291,10 +292,7 @@ def _project_lines(rows, lines: list[LedgerLine]) -> list[ProjectLine]:
     projects = []
     for round_, snapshot, _ in rows:
         support, unit = json.loads(snapshot.support_json), support_unit(snapshot)
-        query = select(Proposal).where(
-            Proposal.round_id == round_.id, Proposal.status == Status.ACCEPTED.value
-        )
-        for proposal in db.session.scalars(query.order_by(Proposal.id)):
+        for proposal in ballot_proposals(round_, with_photos=False):
             line = by_proposal.get(proposal.id)
             projects.append(
                 ProjectLine(

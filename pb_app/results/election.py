@@ -18,21 +18,19 @@ from sqlalchemy import func, select
 
 from pb_app.ballotbox.services import check_box_opened
 from pb_app.extensions import db
-from pb_app.proposals.models import Proposal, Status
+from pb_app.proposals.models import Proposal
 from pb_app.rounds.models import GREEDY_RULES, Round
 from pb_app.tally.model import Ballot, Election, Project, RuleSpec, TieBreak, VoteType
 from pb_app.voting.ballots import TALLY_VOTE_TYPES
 from pb_app.voting.models import Ballot as StoredBallot
+from pb_app.voting.services import ballot_proposals
 
 LOTTERY_TIE_BREAK = "support-cost-lottery"
 
 
 def ballot_projects(round_: Round) -> list[Proposal]:
-    """The proposals on the round's ballot, by id."""
-    query = select(Proposal).where(
-        Proposal.round_id == round_.id, Proposal.status == Status.ACCEPTED.value
-    )
-    return list(db.session.scalars(query.order_by(Proposal.id)))
+    """The proposals on the round's ballot, by id, without their photos."""
+    return ballot_proposals(round_, with_photos=False)
 
 
 def _stored_choices(round_: Round) -> list[tuple[str, int]]:

@@ -98,11 +98,13 @@ def check_voting_open(round_: Round, now: datetime) -> None:
         raise Conflict(problem)
 
 
-def ballot_proposals(round_: Round) -> list[Proposal]:
-    """The projects on the round's ballot (its accepted proposals), by id, with their photos,
-    in one query."""
-    query = (select(Proposal).options(joinedload(Proposal.photos))
-             .where(Proposal.round_id == round_.id, Proposal.status == Status.ACCEPTED.value))
+def ballot_proposals(round_: Round, *, with_photos: bool = True) -> list[Proposal]:
+    """The projects on the round's ballot (its accepted proposals), by id, in one query;
+    with their photos for the ballot pages, without them for the count and the reports."""
+    query = select(Proposal).where(Proposal.round_id == round_.id,
+                                   Proposal.status == Status.ACCEPTED.value)
+    if with_photos:
+        query = query.options(joinedload(Proposal.photos))
     return list(db.session.scalars(query.order_by(Proposal.id)).unique())
 
 
