@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from dataclasses import dataclass
 from itertools import repeat
 
@@ -21,7 +20,7 @@ from pb_app.extensions import db
 from pb_app.proposals.models import Proposal
 from pb_app.rounds.models import GREEDY_RULES, Round
 from pb_app.tally.model import Ballot, Election, Project, RuleSpec, TieBreak, VoteType
-from pb_app.voting.ballots import TALLY_VOTE_TYPES
+from pb_app.voting.ballots import TALLY_VOTE_TYPES, Choices
 from pb_app.voting.models import Ballot as StoredBallot
 from pb_app.voting.services import ballot_proposals
 
@@ -39,11 +38,6 @@ def _stored_choices(round_: Round) -> list[tuple[str, int]]:
     query = (select(StoredBallot.choices_json, func.count())
              .where(StoredBallot.round_id == round_.id).group_by(StoredBallot.choices_json))
     return sorted((text, count) for text, count in db.session.execute(query))
-
-
-def _choices(text: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
-    data = json.loads(text)
-    return tuple(map(str, data["projects"])), tuple(map(int, data["points"]))
 
 
 @dataclass(frozen=True)
@@ -66,12 +60,12 @@ def build_count_input(round_: Round) -> CountInput:
         Project(id=str(p.id), cost=p.cost_pence, name=p.title) for p in ballot_projects(round_)
     )
     stored = _stored_choices(round_)
-    contents = [_choices(choices_json) for choices_json, _ in stored]
+    contents = [Choices.from_json(choices_json) for choices_json, _ in stored]
     counts = [count for _, count in stored]
     election = Election(
         projects=projects,
-        ballots=tuple(Ballot(projects=chosen, points=points, weight=count)
-                      for (chosen, points), count in zip(contents, counts, strict=True)),
+        ballots=tuple(Ballot(projects=choices.projects, points=choices.points, weight=count)
+                      for choices, count in zip(contents, counts, strict=True)),
         budget=round_.budget_pence,
         vote_type=VoteType(TALLY_VOTE_TYPES[round_.ballot_type]),
         meta=_meta(round_),
@@ -79,15 +73,15 @@ def build_count_input(round_: Round) -> CountInput:
     return CountInput(election, _ballots_csv(contents, counts))
 
 
-def _ballots_csv(contents: list[tuple[tuple[str, ...], tuple[int, ...]]],
-                 counts: list[int]) -> str:
+def _ballots_csv(contents: list[Choices], counts: list[int]) -> str:
     """The published CSV: one row (vote, points) per ballot, ``counts[i]`` rows of
     ``contents[i]``."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["vote", "points"])
-    for (chosen, points), count in zip(contents, counts, strict=True):
-        writer.writerows(repeat([",".join(chosen), ",".join(map(str, points))], count))
+    for choices, count in zip(contents, counts, strict=True):
+        writer.writerows(repeat([",".join(choices.projects), ",".join(map(str, choices.points))],
+                                count))
     return out.getvalue()
 
 

@@ -93,9 +93,11 @@ class Choices:
 
     @classmethod
     def from_json(cls, text: str) -> Choices:
-        """Read choices back from their stored JSON."""
+        """Read choices back from their stored JSON: project ids as text, points as whole
+        numbers. The one reader of stored choices, for the ballot pages and the count alike."""
         data = json.loads(text)
-        return cls(projects=tuple(data["projects"]), points=tuple(data["points"]))
+        return cls(projects=tuple(map(str, data["projects"])),
+                   points=tuple(map(int, data["points"])))
 
     def as_form(self, ballot_type: str) -> MultiDict:
         """The form fields that would submit these choices (to carry them to the next step)."""
