@@ -1,9 +1,9 @@
 """A round's stored ballots and declared rules, as the tally core's plain data.
 
-This is the one place that reads rounds, proposals and ballots for the count: the election
-(projects on the ballot, anonymous ballots, budget) and the fully specified rule with its
-tie-break (the lottery seed is revealed here). Each project's support is the tally's own, in
-its result.
+This is the one place that turns a round, its proposals and its ballots (as voting reads them)
+into the count's input: the election (projects on the ballot, anonymous ballots, budget) and
+the fully specified rule with its tie-break (the lottery seed is revealed here). Each
+project's support is the tally's own, in its result.
 """
 
 from __future__ import annotations
@@ -13,16 +13,11 @@ import io
 from dataclasses import dataclass
 from itertools import repeat
 
-from sqlalchemy import func, select
-
-from pb_app.ballotbox.services import check_box_opened
-from pb_app.extensions import db
 from pb_app.proposals.models import Proposal
 from pb_app.rounds.models import GREEDY_RULES, Round
 from pb_app.tally.model import Ballot, Election, Project, RuleSpec, TieBreak, VoteType
 from pb_app.voting.ballots import TALLY_VOTE_TYPES, Choices
-from pb_app.voting.models import Ballot as StoredBallot
-from pb_app.voting.services import ballot_proposals
+from pb_app.voting.services import ballot_proposals, opened_ballots
 
 LOTTERY_TIE_BREAK = "support-cost-lottery"
 
@@ -30,14 +25,6 @@ LOTTERY_TIE_BREAK = "support-cost-lottery"
 def ballot_projects(round_: Round) -> list[Proposal]:
     """The proposals on the round's ballot, by id, without their photos."""
     return ballot_proposals(round_, with_photos=False)
-
-
-def _stored_choices(round_: Round) -> list[tuple[str, int]]:
-    """Each distinct choices JSON among the round's opened ballots with how many ballots have
-    it, sorted by the JSON text (so in no order anyone cast them)."""
-    query = (select(StoredBallot.choices_json, func.count())
-             .where(StoredBallot.round_id == round_.id).group_by(StoredBallot.choices_json))
-    return sorted((text, count) for text, count in db.session.execute(query))
 
 
 @dataclass(frozen=True)
@@ -55,31 +42,28 @@ def build_count_input(round_: Round) -> CountInput:
     Identical ballots are read, parsed and written once each, with their number.
     Raises Conflict while sealed ballots wait in the round's ballot box.
     """
-    check_box_opened(round_)
+    opened = opened_ballots(round_)
     projects = tuple(
         Project(id=str(p.id), cost=p.cost_pence, name=p.title) for p in ballot_projects(round_)
     )
-    stored = _stored_choices(round_)
-    contents = [Choices.from_json(choices_json) for choices_json, _ in stored]
-    counts = [count for _, count in stored]
     election = Election(
         projects=projects,
         ballots=tuple(Ballot(projects=choices.projects, points=choices.points, weight=count)
-                      for choices, count in zip(contents, counts, strict=True)),
+                      for choices, count in opened),
         budget=round_.budget_pence,
         vote_type=VoteType(TALLY_VOTE_TYPES[round_.ballot_type]),
         meta=_meta(round_),
     )
-    return CountInput(election, _ballots_csv(contents, counts))
+    return CountInput(election, _ballots_csv(opened))
 
 
-def _ballots_csv(contents: list[Choices], counts: list[int]) -> str:
-    """The published CSV: one row (vote, points) per ballot, ``counts[i]`` rows of
-    ``contents[i]``."""
+def _ballots_csv(opened: list[tuple[Choices, int]]) -> str:
+    """The published CSV: one row (vote, points) per ballot, each content as many times as
+    ballots have it."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["vote", "points"])
-    for choices, count in zip(contents, counts, strict=True):
+    for choices, count in opened:
         writer.writerows(repeat([",".join(choices.projects), ",".join(map(str, choices.points))],
                                 count))
     return out.getvalue()

@@ -24,7 +24,7 @@ from pb_app.accounts.tokens import user_of
 from pb_app.audit.models import AuditEntry
 from pb_app.audit.services import record_event
 from pb_app.ballotbox.models import BallotEnvelope
-from pb_app.ballotbox.services import seal_ballot
+from pb_app.ballotbox.services import check_box_opened, seal_ballot
 from pb_app.errors import Conflict, DomainError, InvalidInput, NotEligible, NotFound
 from pb_app.extensions import db
 from pb_app.localities.services import normalise_postcode
@@ -106,6 +106,19 @@ def ballot_proposals(round_: Round, *, with_photos: bool = True) -> list[Proposa
     if with_photos:
         query = query.options(joinedload(Proposal.photos))
     return list(db.session.scalars(query.order_by(Proposal.id)).unique())
+
+
+def opened_ballots(round_: Round) -> list[tuple[Choices, int]]:
+    """The round's opened ballots as the count reads them: each distinct content once, with
+    how many ballots have it, sorted by the stored JSON (so in no order anyone cast them).
+
+    Raises Conflict while sealed ballots wait in the round's ballot box.
+    """
+    check_box_opened(round_)
+    query = (select(Ballot.choices_json, func.count())
+             .where(Ballot.round_id == round_.id).group_by(Ballot.choices_json))
+    stored = sorted((text, count) for text, count in db.session.execute(query))
+    return [(Choices.from_json(text), count) for text, count in stored]
 
 
 def display_order(round_: Round, proposals: list[Proposal], seed: str) -> list[Proposal]:
