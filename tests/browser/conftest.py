@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from rounds.fixtures import outbox  # noqa: F401  (the emails the app sends)
 from werkzeug.serving import make_server
 
 CHROMIUM = Path(os.environ.get("PB_CHROMIUM", "/usr/bin/chromium"))

@@ -28,7 +28,6 @@ from factories import DEFAULT_PASSWORD, administrator, finance_officer
 from playwright.sync_api import expect
 from sqlalchemy import select
 from voting.builders import lead_of, make_round, place, project_ids, resident
-from voting.helpers import outbox_fixture  # noqa: F401  (the ``outbox`` fixture)
 
 from pb_app.accounts.models import User
 from pb_app.ballotbox.models import BallotBox
@@ -321,7 +320,7 @@ def test_a_resident_registers_downloads_their_data_and_closes_the_account(
     page.get_by_role("button", name="Create account").click()
     expect(page.locator("h1")).to_have_text("Check your email")
     look_over("register-sent")
-    link, = re.findall(r"http://\S+(/register/\S+)", outbox.messages[-1])
+    link, = re.findall(r"http://\S+(/register/\S+)", outbox[-1].get_content())
     page.goto(link)
     look_over("register-confirm")
     page.get_by_role("button", name="Confirm and continue").click()

@@ -12,7 +12,6 @@ from factories import DEFAULT_PASSWORD
 from playwright.sync_api import expect
 from sqlalchemy import select
 from voting.builders import lead_of, make_round, place
-from voting.helpers import outbox_fixture  # noqa: F401  (the ``outbox`` fixture)
 
 from pb_app.ballotbox.models import BallotEnvelope
 from pb_app.extensions import db
@@ -57,7 +56,7 @@ def test_resident_signs_up_verifies_votes_and_sees_the_receipt(app, page, rounds
     page.get_by_role("button", name="Create account").click()
     assert "Check your email" in page.inner_text("main")
     look_over("register-sent")
-    link, = re.findall(r"http://\S+(/register/\S+)", outbox.messages[-1])
+    link, = re.findall(r"http://\S+(/register/\S+)", outbox[-1].get_content())
     page.goto(link)
     page.get_by_role("button", name="Confirm and continue").click()
     page.get_by_label("Postcode").fill("td1 3hw")

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from rounds.fixtures import outbox  # noqa: F401  (the emails the app sends)
 
 from pb_app.accounts.models import User
 from pb_app.localities.models import Locality
 from pb_app.rounds.models import Round
 from voting.builders import make_round, place, resident
-from voting.helpers import outbox_fixture  # noqa: F401  (the ``outbox`` fixture)
 
 
 @pytest.fixture

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import logging
 import re
 
-import pytest
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
@@ -39,25 +37,3 @@ def vote(client, round_id: int, fields: list[tuple[str, str]], *, desk: bool = F
     reviewed = client.post(f"/rounds/{round_id}/{prefix}/review", data=MultiDict(fields))
     assert reviewed.status_code == 200, reviewed.get_data(as_text=True)[:2000]
     return client.post(f"/rounds/{round_id}/{prefix}/confirm", data=MultiDict(fields))
-
-
-class Outbox(logging.Handler):
-    """The emails the log mail backend writes, as text."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.INFO)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        """Keep every 'email not sent' message."""
-        if record.getMessage().startswith("Email not sent"):
-            self.messages.append(record.getMessage())
-
-
-@pytest.fixture(name="outbox")
-def outbox_fixture(app):
-    """Collect the emails the app sends, as the log mail backend writes them."""
-    handler = Outbox()
-    app.logger.addHandler(handler)
-    yield handler
-    app.logger.removeHandler(handler)
