@@ -19,7 +19,12 @@ VOTING_DAY = date(2026, 5, 20)
 
 
 def make_round(locality=None, phase: Phase = Phase.CLOSED, **overrides) -> Round:
-    """A round of ``locality`` (a new one by default) in ``phase``, approval up to 3."""
+    """A round of ``locality`` (a new one by default) in ``phase``, approval up to 3.
+
+    Closed by default, greedy with a lottery tie-break, no dates and no proposals (add them
+    with ``make_projects``), flushed but not committed. ``rounds.fixtures.make_round`` makes a
+    draft with dates; ``voting.builders.make_round`` a committed round in voting.
+    """
     locality = locality or LocalityFactory(population=1000)
     values = dict(
         title=f"{locality.name} Community Fund",

@@ -37,7 +37,12 @@ def make_user(name: str, locality: Locality | None = None, role: str | None = No
 
 
 def make_round(locality: Locality, phase: Phase = Phase.DRAFT, **overrides) -> Round:
-    """A round with sensible settings and dates a month apart from ``NOW``."""
+    """A round with sensible settings and dates a month apart from ``NOW``.
+
+    Draft by default, with no proposals, flushed but not committed. For a round already in
+    voting, with accepted proposals and a sealed ballot box, committed, use
+    ``voting.builders.make_round``; for a closed round to count, ``results.builders.make_round``.
+    """
     values = dict(
         title=f"{locality.name} Community Fund", description="Small grants.",
         budget_pence=2_000_000, min_project_cost_pence=50_000, max_project_cost_pence=500_000,

@@ -36,7 +36,11 @@ def make_round(locality: Locality, *, ballot_type: str = "approval", ballot_para
                verification: str = "self-declared", minimum_age: int = 16,
                budget_pence: int = 1_000_000, costs=COSTS, title: str = "Eildon 2026") -> Round:
     """A round in voting (opened yesterday, closing in ten days) with accepted proposals and
-    a sealed ballot box."""
+    a sealed ballot box, committed.
+
+    Unlike ``rounds.fixtures.make_round`` (a draft, flushed) and ``results.builders.make_round``
+    (closed, flushed), it commits, and it makes the proposals and the box itself.
+    """
     round_ = Round(
         locality=locality, title=title, budget_pence=budget_pence,
         max_project_cost_pence=budget_pence, minimum_voting_age=minimum_age,
