@@ -16,7 +16,7 @@ from itertools import repeat
 from pb_app.proposals.models import Proposal
 from pb_app.rounds.models import GREEDY_RULES, Round
 from pb_app.tally.model import Ballot, Election, Project, RuleSpec, TieBreak, VoteType
-from pb_app.voting.ballots import TALLY_VOTE_TYPES, Choices
+from pb_app.voting.ballots import TALLY_VOTE_TYPES
 from pb_app.voting.services import ballot_proposals, opened_ballots
 
 LOTTERY_TIE_BREAK = "support-cost-lottery"
@@ -54,18 +54,17 @@ def build_count_input(round_: Round) -> CountInput:
         vote_type=VoteType(TALLY_VOTE_TYPES[round_.ballot_type]),
         meta=_meta(round_),
     )
-    return CountInput(election, _ballots_csv(opened))
+    return CountInput(election, _ballots_csv(election.ballots))
 
 
-def _ballots_csv(opened: list[tuple[Choices, int]]) -> str:
-    """The published CSV: one row (vote, points) per ballot, each content as many times as
-    ballots have it."""
+def _ballots_csv(ballots: tuple[Ballot, ...]) -> str:
+    """The published CSV: one row (vote, points) per ballot, each content ``weight`` times."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["vote", "points"])
-    for choices, count in opened:
-        writer.writerows(repeat([",".join(choices.projects), ",".join(map(str, choices.points))],
-                                count))
+    for ballot in ballots:
+        writer.writerows(repeat([",".join(ballot.projects), ",".join(map(str, ballot.points))],
+                                ballot.weight))
     return out.getvalue()
 
 

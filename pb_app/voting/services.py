@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app
@@ -108,17 +108,19 @@ def ballot_proposals(round_: Round, *, with_photos: bool = True) -> list[Proposa
     return list(db.session.scalars(query.order_by(Proposal.id)).unique())
 
 
-def opened_ballots(round_: Round) -> list[tuple[Choices, int]]:
+def opened_ballots(round_: Round) -> Iterator[tuple[Choices, int]]:
     """The round's opened ballots as the count reads them: each distinct content once, with
     how many ballots have it, sorted by the stored JSON (so in no order anyone cast them).
 
+    The box is checked and the ballots read at the call; each content is parsed as it is
+    taken, so a city's ballots are never all held as ``Choices`` at once.
     Raises Conflict while sealed ballots wait in the round's ballot box.
     """
     check_box_opened(round_)
     query = (select(Ballot.choices_json, func.count())
              .where(Ballot.round_id == round_.id).group_by(Ballot.choices_json))
     stored = sorted((text, count) for text, count in db.session.execute(query))
-    return [(Choices.from_json(text), count) for text, count in stored]
+    return ((Choices.from_json(text), count) for text, count in stored)
 
 
 def display_order(round_: Round, proposals: list[Proposal], seed: str) -> list[Proposal]:
