@@ -13,18 +13,12 @@ import io
 from dataclasses import dataclass
 from itertools import repeat
 
-from pb_app.proposals.models import Proposal
 from pb_app.rounds.models import GREEDY_RULES, Round
 from pb_app.tally.model import Ballot, Election, Project, RuleSpec, TieBreak, VoteType
 from pb_app.voting.ballots import TALLY_VOTE_TYPES
 from pb_app.voting.services import ballot_proposals, opened_ballots
 
 LOTTERY_TIE_BREAK = "support-cost-lottery"
-
-
-def ballot_projects(round_: Round) -> list[Proposal]:
-    """The proposals on the round's ballot, by id, without their photos."""
-    return ballot_proposals(round_, with_photos=False)
 
 
 @dataclass(frozen=True)
@@ -44,7 +38,8 @@ def build_count_input(round_: Round) -> CountInput:
     """
     opened = opened_ballots(round_)
     projects = tuple(
-        Project(id=str(p.id), cost=p.cost_pence, name=p.title) for p in ballot_projects(round_)
+        Project(id=str(p.id), cost=p.cost_pence, name=p.title)
+        for p in ballot_proposals(round_, with_photos=False)
     )
     election = Election(
         projects=projects,
@@ -93,7 +88,7 @@ def rule_spec_for(round_: Round) -> RuleSpec:
     else:
         tie_break = TieBreak(order="lexico")
     params = round_.tally_params or {}
-    on_ballot = {str(p.id) for p in ballot_projects(round_)}
+    on_ballot = {str(p.id) for p in ballot_proposals(round_, with_photos=False)}
     withdrawn = tuple(sorted(pid for pid in round_.withdrawn_after_vote if pid in on_ballot))
     if round_.tally_rule in GREEDY_RULES:
         return RuleSpec(tie_break=tie_break, withdrawn=withdrawn,

@@ -21,7 +21,7 @@ from pb_app.audit.services import canonical_json, record_checkpoint, record_even
 from pb_app.ballotbox.models import BallotEnvelope
 from pb_app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from pb_app.extensions import db
-from pb_app.results.election import ballot_projects, build_count_input, rule_spec_for
+from pb_app.results.election import build_count_input, rule_spec_for
 from pb_app.results.ledger import create_allocations
 from pb_app.results.models import (
     RETURNED,
@@ -38,6 +38,7 @@ from pb_app.tally.model import Election, Result, RuleSpec
 from pb_app.tally.pabulib import read_pb, write_pb
 from pb_app.voting.receipts import receipt_hash
 from pb_app.voting.services import (
+    ballot_proposals,
     paper_batch_corrections,
     paper_batches,
     reconcile_ballots,
@@ -188,7 +189,7 @@ def withdraw_after_vote(round_: Round, actor: User, project_id: str, reason: str
     latest = latest_snapshot(round_)
     if latest is not None and latest.is_signed_off:
         raise Conflict("This result has been signed off: no project can be withdrawn now")
-    on_ballot = {str(p.id): p for p in ballot_projects(round_)}
+    on_ballot = {str(p.id): p for p in ballot_proposals(round_, with_photos=False)}
     withdrawn = round_.withdrawn_after_vote
     if project_id not in on_ballot:
         raise InvalidInput("Choose a project on the ballot")

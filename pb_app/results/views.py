@@ -29,7 +29,6 @@ from pb_app.results import ledger, presentation, services
 from pb_app.results.cli import count_command, publish_command, sign_off_command
 from pb_app.results.delivery import UpdateDateRefused, add_delivery_update, delivery_progress
 from pb_app.results.delivery_forms import DeliveryUpdateForm
-from pb_app.results.election import ballot_projects
 from pb_app.results.forms import (
     DeliveryForm,
     EntryForm,
@@ -41,7 +40,7 @@ from pb_app.results.forms import (
 from pb_app.results.models import ENTRY_KINDS
 from pb_app.rounds.services import get_round
 from pb_app.voting.models import CHANNELS
-from pb_app.voting.services import reconcile_ballots, turnout_by_channel
+from pb_app.voting.services import ballot_proposals, reconcile_ballots, turnout_by_channel
 
 bp = Blueprint(
     "results", __name__, url_prefix="/results", template_folder="templates", cli_group="results"
@@ -158,13 +157,14 @@ def _withdraw_form(round_) -> WithdrawForm:
     form = WithdrawForm()
     withdrawn = round_.withdrawn_after_vote
     form.project.choices = [("", "Choose a project")] + [
-        (str(p.id), p.title) for p in ballot_projects(round_) if str(p.id) not in withdrawn]
+        (str(p.id), p.title) for p in ballot_proposals(round_, with_photos=False)
+        if str(p.id) not in withdrawn]
     return form
 
 
 def _withdrawn_titles(round_) -> list[tuple[str, str]]:
     """(title, reason) of each project withdrawn from the count after the vote."""
-    titles = {str(p.id): p.title for p in ballot_projects(round_)}
+    titles = {str(p.id): p.title for p in ballot_proposals(round_, with_photos=False)}
     return [(titles.get(pid, pid), reason) for pid, reason in round_.withdrawn_after_vote.items()]
 
 
