@@ -159,7 +159,8 @@ def _online_casting(round_: Round) -> Casting:
         voter = Voter(person_key=code_key(held["code_id"]), postcode=held["postcode"],
                       date_of_birth=date.fromisoformat(held["date_of_birth"]),
                       voting_code_id=held["code_id"])
-        return Casting(voter, CODE, eligibility=Eligibility(reasons=(), age=held["age"]))
+        checked = Eligibility(reasons=(), age=held["age"]) if "age" in held else None
+        return Casting(voter, CODE, eligibility=checked)  # checked as the code was entered
     if not current_user.is_authenticated:
         raise NotEligible(
             "Sign in to vote, or use the voting code from your letter if you have one.")

@@ -168,7 +168,7 @@ def test_200_simultaneous_casts_with_one_voting_code_store_exactly_one_ballot(ap
         round_id, project = round_.id, project_ids(round_)[0]
         code_id = db.session.scalar(select(VotingCode.id))
         db.session.remove()
-    holder = cookie(app, {"code_voter": {"round_id": round_id, "code_id": code_id, "age": 76,
+    holder = cookie(app, {"code_voter": {"round_id": round_id, "code_id": code_id,
                                          "postcode": "TD1 2AB", "date_of_birth": "1950-01-01"}})
     choices = urlencode({"project": project})
     holder = reviewed(server, round_id, holder, choices)
