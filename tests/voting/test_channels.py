@@ -26,6 +26,7 @@ from pb_app.voting.services import (
     CODE_ATTEMPTS_PER_ADDRESS,
     cast_ballot,
     reconcile_ballots,
+    suspected_duplicates,
     voter_at_desk,
 )
 from voting.builders import lead_of, make_round, place, project_ids, resident
@@ -424,3 +425,16 @@ def test_a_code_count_in_words_is_refused_in_plain_words(client, sign_in, eildon
     assert refused.status_code == 422
     assert "Enter how many codes to make, as a whole number" in refused.get_data(as_text=True)
     assert not db.session.scalar(select(func.count()).select_from(VotingCodeBatch))
+
+
+def test_a_ballot_paper_for_another_spelling_is_given_and_named_a_suspected_duplicate(
+        client, sign_in, approval_round):
+    sign_in(lead_of(approval_round.locality))
+    assert hand_out(client, approval_round, "Mary O'Neil").status_code == 302
+    client.get(f"/rounds/{approval_round.id}/desk")  # the first one's message is read
+    given = hand_out(client, approval_round, "Marie O'Neill")
+    page = client.get(given.location).get_data(as_text=True)
+    assert "give the person a ballot paper" in page
+    assert "Someone with this postcode and date of birth had already voted (on paper" in page
+    assert counts(approval_round.id) == (2, 0)
+    assert len(suspected_duplicates(approval_round)) == 1
