@@ -255,6 +255,7 @@ def enter_code(round_id: int):
     """The voting code, its postcode and date of birth, and the ballot, on one page (no account
     needed): a valid code with valid choices goes straight to the review step."""
     round_ = get_visible_round(round_id, current_user)
+    services.check_voting_open(round_, _now())  # a letter's link after the close: say so first
     form = forms.CodeForm()
     proposals = services.ballot_proposals(round_)
     ballot = _ballot(round_, proposals, CODE_PAGE_ORDER)

@@ -131,6 +131,8 @@ def test_codes_expire_when_the_round_closes(client, sign_in, sign_out, eildon):
     round_.voting_close_at = datetime.now(UTC) - timedelta(seconds=1)
     db.session.commit()
     assert enter(client, round_, code).status_code == 409
+    closed = client.get(f"/rounds/{round_.id}/vote/code")  # no ballot to fill in for nothing
+    assert closed.status_code == 409 and 'name="project"' not in closed.get_data(as_text=True)
     late = client.post(f"/rounds/{round_.id}/vote/confirm",
                        data=MultiDict([("project", project_ids(round_)[0])]))
     assert late.status_code == 409 and "has closed" in late.get_data(as_text=True)
