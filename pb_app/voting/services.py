@@ -16,7 +16,7 @@ from flask import current_app
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, load_only
 
 from pb_app.accounts.models import User
 from pb_app.accounts.services import check_can_manage_locality
@@ -98,13 +98,23 @@ def check_voting_open(round_: Round, now: datetime) -> None:
         raise Conflict(problem)
 
 
+# What a ballot page shows of a project; its description and review records stay unread.
+BALLOT_COLUMNS = (Proposal.title, Proposal.summary, Proposal.cost_pence, Proposal.round_id,
+                  Proposal.status)
+
+
 def ballot_proposals(round_: Round, *, with_photos: bool = True) -> list[Proposal]:
     """The projects on the round's ballot (its accepted proposals), by id, in one query;
-    with their photos for the ballot pages, without them for the count and the reports."""
+    with their photos for the ballot pages, without them for the count and the reports.
+
+    For the ballot pages only ``BALLOT_COLUMNS`` are read, and touching another column raises,
+    so that a page that starts showing more says so in its tests rather than querying once per
+    project."""
     query = select(Proposal).where(Proposal.round_id == round_.id,
                                    Proposal.status == Status.ACCEPTED.value)
     if with_photos:
-        query = query.options(joinedload(Proposal.photos))
+        query = query.options(joinedload(Proposal.photos),
+                              load_only(*BALLOT_COLUMNS, raiseload=True))
     return list(db.session.scalars(query.order_by(Proposal.id)).unique())
 
 

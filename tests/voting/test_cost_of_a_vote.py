@@ -75,3 +75,19 @@ def test_a_vote_by_code_reads_no_table_twice_in_one_request(client, eildon):
         assert len(tables) == len(set(tables)), sent
         assert not any("code_attempt" in statement for statement in sent)
     assert db.session.scalar(select(Participation.channel)) == "code"
+
+
+def test_ballot_pages_read_only_what_they_show_of_each_project(client, eildon):
+    """A project's description, costing and review records can be long; the code page and the
+    review read its title, summary, cost and status only (and its photos)."""
+    round_id, code, (first, *_) = code_round(eildon)
+    for send in (lambda: client.get(f"/rounds/{round_id}/vote/code"),
+                 lambda: client.post(f"/rounds/{round_id}/vote/code", data={
+                     "code": code, "postcode": "TD1 2XY", "date_of_birth": ["1", "2", "1960"],
+                     "project": first})):
+        response, sent = request_alone(send)
+        assert response.status_code == 200
+        projects = [statement for statement in sent if re.search(r"\bFROM proposal\b", statement)]
+        assert len(projects) == 1
+        for column in ("description", "check_results", "outcomes", "conflict_of_interest"):
+            assert f"proposal.{column}" not in projects[0]
