@@ -14,6 +14,8 @@ class DomainError(Exception):
 
     status = 400
     title = "There is a problem"
+    # True when the service wrote the refused attempt to the audit trail: that entry is kept.
+    recorded = False
 
     def __init__(self, message: str):
         super().__init__(message)
@@ -54,6 +56,15 @@ class Conflict(DomainError):
     title = "This cannot be changed now"
 
 
+def settle_refusal(error: DomainError) -> None:
+    """End the request's changes after a refusal: undo them, or keep them when the refusal
+    itself was recorded (the audit entry of an attempt to change frozen rules)."""
+    if error.recorded:
+        db.session.commit()
+    else:
+        db.session.rollback()
+
+
 def wants_json() -> bool:
     """True when the client asked for JSON (the API, or an Accept header preferring it)."""
     if request.path.startswith("/api/"):
@@ -73,7 +84,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):
-        db.session.rollback()
+        settle_refusal(error)
         return _respond(error.status, error.title, error.message)
 
     @app.errorhandler(CSRFError)

@@ -9,6 +9,8 @@ template, whichever blueprint renders it, can show dates (``long_date``) and mon
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -34,7 +36,7 @@ from markupsafe import Markup
 from werkzeug.http import HTTP_STATUS_CODES
 from wtforms import SubmitField
 
-from pb_app.errors import DomainError
+from pb_app.errors import DomainError, settle_refusal
 from pb_app.money import init_money
 
 NAVIGATION_KEY = "pb_navigation"
@@ -118,6 +120,31 @@ def form_page(template: str, form: Any, status: int | None = None, **context: An
     """Render a page with ``form``: 422 when the form has errors, unless ``status`` is given."""
     return render_template(template, form=form, **context), status or (
         422 if form.errors else 200)
+
+
+@dataclass
+class Attempt:
+    """A change a view asked for: ``refusal`` is the service's refusal, or None if it was made."""
+
+    refusal: DomainError | None = None
+
+
+@contextmanager
+def attempt(*shown: type[DomainError]) -> Iterator[Attempt]:
+    """Ask a service for a change in the ``with`` block, catching the refusal to show.
+
+    If a service refuses with one of ``shown`` (any DomainError when none is given), what the
+    block changed is undone (a refusal the service recorded in the audit trail is kept), and
+    the refusal is left on the Attempt for the view to show on its form. Any other error goes
+    on to the app's error pages, which settle the session the same way. The view commits when
+    the change is made, as every view that writes does.
+    """
+    outcome, shown = Attempt(), shown or (DomainError,)
+    try:
+        yield outcome
+    except shown as refusal:
+        settle_refusal(refusal)
+        outcome.refusal = refusal
 
 
 def refused_form_page(template: str, form: Any, error: DomainError, field: Any = None,

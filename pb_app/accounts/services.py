@@ -82,6 +82,12 @@ class TooManySignInAttempts(DomainError):
     title = "Too many attempts to sign in"
 
 
+class SignInFailed(InvalidInput):
+    """A wrong email, password or code; the failure is recorded, and kept, for the throttle."""
+
+    recorded = True
+
+
 # OWASP's Password Storage Cheat Sheet, its first Argon2id setting: 19 MiB, 2 passes, 1 lane
 # (about 25 ms a hash on one core, against 0.13 s for RFC 9106's low-memory profile used
 # before). A hash made with other settings is made again when its owner next signs in.
@@ -205,8 +211,8 @@ def authenticate(email: str, password: str, address: str, now: datetime | None =
 
     A browser whose ``device_cookie`` names this account is held to its own failure limit
     only; other browsers to the limits per account and address, per account and per address.
-    Raises TooManySignInAttempts while throttled, and InvalidInput for a wrong email or
-    password (after recording the failure, which the caller must commit). The failures are
+    Raises TooManySignInAttempts while throttled, and SignInFailed for a wrong email or
+    password (the failure is recorded, and kept). The failures are
     forgotten at once unless a second factor is still to come (see ``check_second_factor``).
     """
     now = now or utcnow()
@@ -219,7 +225,7 @@ def authenticate(email: str, password: str, address: str, now: datetime | None =
         _spend_a_hash(password)  # as slow as a real check, so timing does not reveal accounts
     if user is None or not password_matches(user, password):
         _record_failure(email, address, now, device)
-        raise InvalidInput("Enter the email address and password of your account")
+        raise SignInFailed("Enter the email address and password of your account")
     if not user.has_second_factor:
         _forget_failures(user, address, device)
     return user
@@ -587,8 +593,8 @@ def check_second_factor(user: User, code: str, address: str, now: datetime | Non
 
     Wrong codes count as failed sign-ins, under the same throttle as passwords. A code works
     once: a code seen again, or one from an earlier time step, is refused. Raises
-    TooManySignInAttempts while throttled and InvalidInput for a wrong code (after recording
-    the failure, which the caller must commit).
+    TooManySignInAttempts while throttled and SignInFailed for a wrong code (the failure
+    is recorded, and kept).
     """
     now = now or utcnow()
     address = _storable(address)
@@ -596,7 +602,7 @@ def check_second_factor(user: User, code: str, address: str, now: datetime | Non
     _check_throttle(user.email, address, now, device)
     if not _use_code(user, code, now):
         _record_failure(user.email, address, now, device)
-        raise InvalidInput("Enter the 6-digit code your authenticator app shows now, "
+        raise SignInFailed("Enter the 6-digit code your authenticator app shows now, "
                            "or one of your recovery codes")
     _forget_failures(user, address, device)
 

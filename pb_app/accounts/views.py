@@ -30,11 +30,11 @@ from pb_app.accounts.tokens import (
     read_reset_token,
     remember_device,
 )
-from pb_app.errors import DomainError
 from pb_app.extensions import db
 from pb_app.layout import (
     ButtonForm,
     add_navigation_link,
+    attempt,
     form_page,
     pagination_links,
     refused_form_page,
@@ -91,10 +91,11 @@ def register():
     """Start an account; the page is the same whether or not the address has one already."""
     form = forms.RegisterForm()
     if form.validate_on_submit():
-        try:
+        with attempt() as registering:  # a weak password, no name: nothing about the address
             services.register_user(form.email.data, form.password.data, form.full_name.data)
-        except DomainError as error:  # a weak password, no name: nothing about the address
-            return refused_form_page("accounts/register.html", form, error, form.password)
+        if registering.refusal:
+            return refused_form_page("accounts/register.html", form, registering.refusal,
+                                     form.password)
         db.session.commit()
         return render_template("accounts/register_sent.html", email=form.email.data)
     return form_page("accounts/register.html", form)
@@ -122,12 +123,12 @@ def sign_in():
     """Sign in with email and password (then a code, with a second factor); throttled."""
     form = forms.SignInForm()
     if form.validate_on_submit():
-        try:
+        with attempt() as signing_in:
             user = services.authenticate(form.email.data, form.password.data, _address(),
                                          device_cookie=_device_cookie())
-        except DomainError as error:
-            db.session.commit()  # keep the failure count that throttles guessing
-            return refused_form_page("accounts/sign_in.html", form, error, form.email)
+        if signing_in.refusal:
+            return refused_form_page("accounts/sign_in.html", form, signing_in.refusal,
+                                     form.email)
         db.session.commit()
         target = safe_next(request.args.get("next"), url_for("localities.index"))
         if user.has_second_factor:
@@ -162,12 +163,12 @@ def sign_in_code():
         return redirect(url_for("accounts.sign_in"))
     form = forms.SecondFactorCodeForm()
     if form.validate_on_submit():
-        try:
+        with attempt() as checking:
             services.check_second_factor(user, form.code.data, _address(),
                                          device_cookie=_device_cookie())
-        except DomainError as error:
-            db.session.commit()  # keep the failure count that throttles guessing
-            return refused_form_page("accounts/sign_in_code.html", form, error, form.code)
+        if checking.refusal:
+            return refused_form_page("accounts/sign_in_code.html", form, checking.refusal,
+                                     form.code)
         db.session.commit()
         session.pop(PENDING_SIGN_IN, None)
         return _signed_in(user, target)
@@ -193,11 +194,12 @@ def profile():
     form = forms.ProfileForm(obj=current_user)
     context = {"today": services.today()}
     if form.validate_on_submit():
-        try:
+        with attempt() as updating:  # the form checked; this is a change made meanwhile
             services.update_profile(current_user, form.postcode.data, form.date_of_birth.data,
                                     context["today"])
-        except DomainError as error:  # the form checked; this is a change made meanwhile
-            return refused_form_page("accounts/profile.html", form, error, form.postcode, **context)
+        if updating.refusal:
+            return refused_form_page("accounts/profile.html", form, updating.refusal,
+                                     form.postcode, **context)
         db.session.commit()
         flash(f"Saved. You take part in {current_user.locality.name}.", "success")
         return redirect(url_for("accounts.profile"))
@@ -257,10 +259,11 @@ def second_factor():
                "required": services.is_second_factor_required(),
                "recovery_left": services.unused_recovery_codes(current_user)}
     if form.validate_on_submit():
-        try:
+        with attempt() as starting:
             services.start_second_factor(current_user)
-        except DomainError as error:
-            return refused_form_page("accounts/second_factor.html", form, error, **context)
+        if starting.refusal:
+            return refused_form_page("accounts/second_factor.html", form, starting.refusal,
+                                     **context)
         db.session.commit()
         return redirect(url_for("accounts.confirm_second_factor"))
     return form_page("accounts/second_factor.html", form, **context)
@@ -276,11 +279,11 @@ def confirm_second_factor():
     context = {"qr_svg": services.second_factor_qr_svg(current_user),
                "secret": current_user.totp_secret}
     if form.validate_on_submit():
-        try:
+        with attempt() as confirming:
             codes = services.confirm_second_factor(current_user, form.code.data)
-        except DomainError as error:
-            return refused_form_page("accounts/second_factor_confirm.html", form, error,
-                                     form.code, **context)
+        if confirming.refusal:
+            return refused_form_page("accounts/second_factor_confirm.html", form,
+                                     confirming.refusal, form.code, **context)
         db.session.commit()
         response = make_response(render_template("accounts/recovery_codes.html", codes=codes))
         response.headers["Cache-Control"] = "no-store"
@@ -309,11 +312,11 @@ def second_factor_requirement():
     form = forms.SecondFactorRequirementForm(
         required="yes" if services.is_second_factor_required() else "no")
     if form.validate_on_submit():
-        try:
+        with attempt() as setting:
             services.set_second_factor_required(current_user, form.required.data == "yes")
-        except DomainError as error:
-            return refused_form_page("accounts/second_factor_requirement.html", form, error,
-                                     form.required)
+        if setting.refusal:
+            return refused_form_page("accounts/second_factor_requirement.html", form,
+                                     setting.refusal, form.required)
         db.session.commit()
         flash("Saved.", "success")
         return redirect(url_for("accounts.second_factor_requirement"))
@@ -348,10 +351,11 @@ def user_roles(user_id: int):
     context = {"user": user, "remove_form": forms.RemoveRoleForm()}
     if form.validate_on_submit():
         locality = get_locality_by_slug(form.locality.data) if form.locality.data else None
-        try:
+        with attempt() as granting:
             services.grant_role(current_user, user, form.role.data, locality)
-        except DomainError as error:
-            return refused_form_page("accounts/user_roles.html", form, error, form.role, **context)
+        if granting.refusal:
+            return refused_form_page("accounts/user_roles.html", form, granting.refusal,
+                                     form.role, **context)
         db.session.commit()
         flash(f"{user.full_name} now has the role.", "success")
         return redirect(url_for("accounts.user_roles", user_id=user.id))

@@ -13,9 +13,8 @@ from pb_app.accounts.services import today
 from pb_app.ballotbox import services
 from pb_app.ballotbox.cli import ballot_box_cli
 from pb_app.ballotbox.forms import KeyHolderForm, open_box_form
-from pb_app.errors import DomainError
 from pb_app.extensions import db
-from pb_app.layout import ButtonForm, add_navigation_link, form_page, refused_form_page
+from pb_app.layout import ButtonForm, add_navigation_link, attempt, form_page, refused_form_page
 from pb_app.rounds.services import get_visible_round
 
 bp = Blueprint("ballotbox", __name__, template_folder="templates", cli_group=None)
@@ -34,11 +33,11 @@ def keys():
     """The key holders, and the form to become one."""
     form = KeyHolderForm()
     if form.validate_on_submit():
-        try:
+        with attempt() as adding:
             services.add_key_holder(current_user, form.passphrase.data, form.confirmation.data)
-        except DomainError as error:
-            return refused_form_page("ballotbox/keys.html", form, error, form.passphrase,
-                                     **_keys_context())
+        if adding.refusal:
+            return refused_form_page("ballotbox/keys.html", form, adding.refusal,
+                                     form.passphrase, **_keys_context())
         db.session.commit()
         flash("Your key is set up. Keep your passphrase safe: nobody can reset it.", "success")
         return redirect(url_for("ballotbox.keys"))
@@ -49,13 +48,11 @@ def keys():
 @role_required(FINANCE_OFFICER, ADMINISTRATOR)
 def recovery_key():
     """Make a printed recovery key and show its code, once."""
-    if not ButtonForm().validate_on_submit():
-        return redirect(url_for("ballotbox.keys"))
-    try:
+    with attempt() as making:
         code = services.make_recovery_key(current_user, today())
-    except DomainError as error:  # the page's own form carries the refusal to its summary
-        return refused_form_page("ballotbox/keys.html", KeyHolderForm(formdata=None), error,
-                                 **_keys_context())
+    if making.refusal:  # the page's own form carries the refusal to its summary
+        return refused_form_page("ballotbox/keys.html", KeyHolderForm(formdata=None),
+                                 making.refusal, **_keys_context())
     db.session.commit()
     response = render_template("ballotbox/recovery_key.html", code=code)
     return response, 200, {"Cache-Control": "no-store"}
@@ -87,12 +84,12 @@ def open_box(round_id: int):
     form = open_box_form(holders)
     page = {"round": round_, "box": box, "sealed": services.sealed_count(round_)}
     if form.validate_on_submit():
-        try:
+        with attempt() as opening:
             opened = services.open_box(round_, current_user, form.passphrases(),
                                        datetime.now(UTC))
-        except DomainError as error:  # a wrong passphrase goes on its own field
-            field = getattr(form, f"holder_{getattr(error, 'holder_id', '')}", None)
-            return refused_form_page("ballotbox/open.html", form, error, field, **page)
+        if refusal := opening.refusal:  # a wrong passphrase goes on its own field
+            field = getattr(form, f"holder_{getattr(refusal, 'holder_id', '')}", None)
+            return refused_form_page("ballotbox/open.html", form, refusal, field, **page)
         db.session.commit()
         flash(f"The ballot box is open: {opened} ballots are ready to count.", "success")
         return redirect(url_for("results.count_page", round_id=round_.id))

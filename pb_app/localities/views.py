@@ -6,6 +6,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from pb_app.errors import InvalidInput
+from pb_app.layout import attempt
 from pb_app.localities.cli import import_command
 from pb_app.localities.services import find_locality, get_locality_by_slug, list_localities
 from pb_app.rounds.models import Phase
@@ -32,11 +33,11 @@ def index():
 def find():
     """Go to the locality a postcode lies in, or back to the home page saying what is wrong."""
     postcode = request.args.get("postcode", "")
-    try:
+    with attempt(InvalidInput) as finding:
         locality = find_locality(postcode)
-    except InvalidInput as problem:
+    if finding.refusal:
         return render_template("localities/index.html", localities=list_localities(),
-                               postcode=postcode, postcode_error=problem.message), 422
+                               postcode=postcode, postcode_error=finding.refusal.message), 422
     return redirect(url_for("localities.show", slug=locality.slug))
 
 

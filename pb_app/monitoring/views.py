@@ -8,7 +8,7 @@ from flask import Blueprint, redirect, render_template, url_for
 
 from pb_app.errors import InvalidInput
 from pb_app.extensions import db
-from pb_app.layout import form_page, refused_form_page
+from pb_app.layout import attempt, form_page, refused_form_page
 from pb_app.monitoring.forms import QuestionnaireForm
 from pb_app.monitoring.services import (
     minimum_age,
@@ -28,13 +28,13 @@ def questionnaire(token: str):
     form.offer_ages_from(minimum_age(read_ticket(token)))
     if not form.validate_on_submit():
         return form_page(TEMPLATE, form)
-    try:
+    with attempt(InvalidInput) as recording:
         if form.skip.data:
             skip_questionnaire(token)
         else:
             record_response(token, form.answers(), form.postcode.data, datetime.now(UTC).date())
-    except InvalidInput as error:
-        return refused_form_page(TEMPLATE, form, error)
+    if recording.refusal:
+        return refused_form_page(TEMPLATE, form, recording.refusal)
     db.session.commit()
     return redirect(url_for("monitoring.thanks"))
 

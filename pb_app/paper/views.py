@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 
 from pb_app.errors import Conflict, InvalidInput, NotFound
 from pb_app.extensions import db
-from pb_app.layout import ButtonForm, form_page, refused_form_page
+from pb_app.layout import ButtonForm, attempt, form_page, refused_form_page
 from pb_app.paper import forms, services
 from pb_app.paper.entry import how_to_key, in_numbers, project_numbers
 from pb_app.paper.models import KEYING_RULES
@@ -100,11 +100,12 @@ def upload(round_id: int, batch_id: int, number: int):
     form = forms.SheetsFileForm()
     if not form.validate_on_submit():
         return _batch_page(round_, batch, form, 422)
-    try:
+    with attempt(FileRefused) as keying:
         count = key_sheets_file(round_, batch, current_user, number, form.sheets.data.read())
-    except FileRefused as refused:
-        form.sheets.errors.append(refused.message)
-        return _batch_page(round_, batch, form, refused.status, file_problems=refused.problems)
+    if keying.refusal:
+        form.sheets.errors.append(keying.refusal.message)
+        return _batch_page(round_, batch, form, keying.refusal.status,
+                           file_problems=keying.refusal.problems)
     db.session.commit()
     flash(f"Keying {number}: {count} sheets keyed from the file.", "success")
     return redirect(url_for("paper.batch", round_id=round_id, batch_id=batch_id))
@@ -115,14 +116,12 @@ def upload(round_id: int, batch_id: int, number: int):
 def accept(round_id: int, batch_id: int):
     """Put the batch's agreed sheets in the ballot box."""
     round_, batch = _batch_of(round_id, batch_id)
-    form = ButtonForm()
-    if not form.validate_on_submit():
-        return redirect(url_for("paper.batch", round_id=round_id, batch_id=batch_id))
-    try:
+    with attempt(Conflict) as accepting:
         count = services.accept_batch(round_, batch, current_user, datetime.now(UTC).date())
-    except Conflict as error:
-        form.form_errors.append(error.message)
-        return _batch_page(round_, batch, form, error.status)
+    if accepting.refusal:
+        form = ButtonForm()
+        form.form_errors.append(accepting.refusal.message)
+        return _batch_page(round_, batch, form, accepting.refusal.status)
     db.session.commit()
     flash(f"Batch {batch.label!r} accepted: {count} ballots are in the ballot box.", "success")
     return redirect(url_for("voting.manage", round_id=round_id))
@@ -143,11 +142,11 @@ def entry(round_id: int, batch_id: int, number: int):
     sheet = _sheet_posted(batch, form.sheet.data)
     if not form.validate():  # the CSRF token
         return form_page("paper/entry.html", form, **_entry_context(round_, batch, number, sheet))
-    try:
+    with attempt(InvalidInput, NotFound, Conflict) as entering:
         choices = services.enter_sheet(round_, batch, current_user, number, sheet,
                                        form.projects.data or "")
-    except (InvalidInput, NotFound, Conflict) as error:
-        return refused_form_page("paper/entry.html", form, error, form.projects,
+    if entering.refusal:
+        return refused_form_page("paper/entry.html", form, entering.refusal, form.projects,
                                  **_entry_context(round_, batch, number, sheet))
     db.session.commit()
     flash(f"Sheet {sheet} keyed: {in_numbers(ballot_rules(round_), choices)}", "success")

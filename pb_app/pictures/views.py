@@ -7,14 +7,13 @@ from flask_login import current_user, login_required
 
 from pb_app.errors import DomainError, InvalidInput, NotFound
 from pb_app.extensions import db
-from pb_app.layout import ButtonForm, form_page, refused_form_page
+from pb_app.layout import ButtonForm, attempt, form_page, refused_form_page
 from pb_app.pictures import services
 from pb_app.pictures.forms import PhotoForm
 from pb_app.pictures.images import MAX_UPLOAD_BYTES, check_upload_size
 from pb_app.pictures.models import MAX_ALT_TEXT, MAX_PHOTOS
 from pb_app.pictures.storage import check_name, photo_storage
 from pb_app.proposals.services import get_proposal
-from pb_app.rounds.views import keeping_refusals
 
 bp = Blueprint("pictures", __name__, template_folder="templates")
 # The photo and the form's few short fields; a larger request is refused unread.
@@ -75,12 +74,10 @@ def manage(proposal_id: int):
     if not form.validate_on_submit():
         return _manage_page(proposal, form)
     data, filename = _read_upload(form.photo.data)
-    try:
-        with keeping_refusals():
-            services.add_photo(proposal, current_user, data, filename, form.alt_text.data)
-    except DomainError as error:
-        db.session.rollback()
-        return _manage_page(proposal, form, error)
+    with attempt() as adding:
+        services.add_photo(proposal, current_user, data, filename, form.alt_text.data)
+    if adding.refusal:
+        return _manage_page(proposal, form, adding.refusal)
     db.session.commit()
     flash("The photo has been added.", "success")
     return redirect(url_for("pictures.manage", proposal_id=proposal.id))
@@ -92,11 +89,9 @@ def remove(photo_id: int):
     """Remove a photo from its proposal."""
     photo = services.get_photo(photo_id, current_user)
     proposal_id = photo.proposal_id
-    if ButtonForm().validate_on_submit():
-        with keeping_refusals():
-            services.remove_photo(photo, current_user)
-        db.session.commit()
-        flash("The photo has been removed.", "success")
+    services.remove_photo(photo, current_user)
+    db.session.commit()
+    flash("The photo has been removed.", "success")
     return redirect(url_for("pictures.manage", proposal_id=proposal_id))
 
 

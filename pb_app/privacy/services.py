@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import String, cast, delete, func, literal, or_, select, update
 
 from pb_app.accounts.models import ADMINISTRATOR, RecoveryCode, RoleGrant, SignInFailure, User
-from pb_app.accounts.services import authenticate, end_sessions
+from pb_app.accounts.services import SignInFailed, authenticate, end_sessions
 from pb_app.audit.services import record_event
 from pb_app.errors import Conflict, InvalidInput
 from pb_app.extensions import db
@@ -153,14 +153,14 @@ def close_account(user: User, password: str, address: str, now: datetime,
     votes twice (a published round's key is replaced).
 
     The password is checked as a sign-in is (``device_cookie`` as there), so guessing it here
-    is throttled too. Raises InvalidInput for a wrong password (counted as a failed sign-in,
-    which the caller commits), the sign-in throttle's refusal while it holds, and Conflict for
+    is throttled too. Raises SignInFailed for a wrong password (counted, and kept, as a failed
+    sign-in), the sign-in throttle's refusal while it holds, and Conflict for
     the last administrator.
     """
     try:
         authenticate(user.email, password, address, now, device_cookie=device_cookie)
-    except InvalidInput:
-        raise InvalidInput("That is not your password. Enter the password you sign in "
+    except SignInFailed:
+        raise SignInFailed("That is not your password. Enter the password you sign in "
                            "with.") from None
     if user.has_role(ADMINISTRATOR) and not _other_administrators(user):
         raise Conflict("You are the only administrator. Make someone else an administrator "

@@ -9,9 +9,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, logout_user
 
 from pb_app.accounts.tokens import DEVICE_COOKIE
-from pb_app.errors import DomainError
 from pb_app.extensions import db
-from pb_app.layout import download, form_page, refused_form_page
+from pb_app.layout import attempt, download, form_page, refused_form_page
 from pb_app.privacy import forms, services
 from pb_app.privacy.cli import purge_command
 
@@ -47,14 +46,13 @@ def close():
     """Close the account after the password is confirmed, then sign out."""
     form = forms.CloseAccountForm()
     if form.validate_on_submit():
-        try:
+        with attempt() as closing:  # a wrong password is kept, to throttle guessing
             # The user itself, not the proxy: the audit entry records the subject's type.
             services.close_account(current_user._get_current_object(), form.password.data,
                                    request.remote_addr or "unknown", _now(),
                                    device_cookie=request.cookies.get(DEVICE_COOKIE))
-        except DomainError as error:
-            db.session.commit()  # only the failed attempt, which throttles password guessing
-            return refused_form_page("privacy/close.html", form, error, form.password)
+        if closing.refusal:
+            return refused_form_page("privacy/close.html", form, closing.refusal, form.password)
         db.session.commit()
         logout_user()
         flash("Your account is closed and you have been signed out.", "success")

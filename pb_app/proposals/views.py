@@ -8,14 +8,12 @@ from wtforms.fields.choices import SelectChoice
 
 from pb_app.accounts.models import RESIDENT
 from pb_app.accounts.services import check_can_manage_locality
-from pb_app.errors import DomainError
 from pb_app.extensions import db
-from pb_app.layout import ButtonForm, add_navigation_link, form_page, refused_form_page
+from pb_app.layout import ButtonForm, add_navigation_link, attempt, form_page, refused_form_page
 from pb_app.money import pounds_input
 from pb_app.proposals import forms, services
 from pb_app.proposals.models import FEASIBILITY, FIT, OUTCOMES, Status
 from pb_app.rounds.services import get_visible_round
-from pb_app.rounds.views import keeping_refusals
 
 bp = Blueprint("proposals", __name__, template_folder="templates")
 add_navigation_link(bp, "Your proposals", "proposals.mine", role=RESIDENT)
@@ -32,16 +30,13 @@ def _save(round_, proposal=None):
     form = _proposal_form(round_, _form_data(proposal) if proposal else None)
     if not form.validate_on_submit():
         return form_page("proposals/edit.html", form, round_=round_, proposal=proposal)
-    try:
-        with keeping_refusals():
-            proposal = services.save_proposal(round_, current_user, form.to_input(), proposal)
-    except services.InvalidProposal as error:
-        db.session.rollback()
-        form.show_problems(error.problems)
+    with attempt() as saving:
+        proposal = services.save_proposal(round_, current_user, form.to_input(), proposal)
+    if isinstance(saving.refusal, services.InvalidProposal):
+        form.show_problems(saving.refusal.problems)
         return form_page("proposals/edit.html", form, round_=round_, proposal=proposal)
-    except DomainError as error:
-        db.session.rollback()
-        return refused_form_page("proposals/edit.html", form, error, round_=round_,
+    if saving.refusal:
+        return refused_form_page("proposals/edit.html", form, saving.refusal, round_=round_,
                                  proposal=proposal)
     db.session.commit()
     flash("Your proposal has been saved. Submit it when it is ready.", "success")
@@ -103,17 +98,13 @@ def _show_context(proposal) -> dict:
 def submit(proposal_id: int):
     """Run the automatic checks and send the proposal for review; failures shown at once."""
     proposal = services.get_proposal(proposal_id, current_user)
-    form = ButtonForm()
-    if form.validate_on_submit():
-        try:
-            with keeping_refusals():
-                services.submit_proposal(proposal, current_user)
-        except DomainError as error:
-            db.session.rollback()
-            return refused_form_page("proposals/show.html", form, error,
-                                     **_show_context(proposal))
-        db.session.commit()
-        flash("Your proposal has passed its checks and been sent for review.", "success")
+    with attempt() as submitting:
+        services.submit_proposal(proposal, current_user)
+    if submitting.refusal:
+        return refused_form_page("proposals/show.html", ButtonForm(), submitting.refusal,
+                                 **_show_context(proposal))
+    db.session.commit()
+    flash("Your proposal has passed its checks and been sent for review.", "success")
     return redirect(url_for("proposals.show", proposal_id=proposal.id))
 
 
@@ -122,11 +113,9 @@ def submit(proposal_id: int):
 def withdraw(proposal_id: int):
     """Withdraw one's own proposal before voting opens."""
     proposal = services.get_proposal(proposal_id, current_user)
-    if ButtonForm().validate_on_submit():
-        with keeping_refusals():
-            services.withdraw_proposal(proposal, current_user)
-        db.session.commit()
-        flash("Your proposal has been withdrawn.", "success")
+    services.withdraw_proposal(proposal, current_user)
+    db.session.commit()
+    flash("Your proposal has been withdrawn.", "success")
     return redirect(url_for("proposals.show", proposal_id=proposal.id))
 
 
@@ -182,12 +171,10 @@ def _act(proposal, form_name: str, form, action, done: str):
     context = _review_context(proposal, **{form_name: form})
     if not form.validate_on_submit():
         return form_page("proposals/review.html", form, **context)
-    try:
-        with keeping_refusals():
-            action(form)
-    except DomainError as error:
-        db.session.rollback()
-        return refused_form_page("proposals/review.html", form, error, **context)
+    with attempt() as acting:
+        action(form)
+    if acting.refusal:
+        return refused_form_page("proposals/review.html", form, acting.refusal, **context)
     db.session.commit()
     flash(done, "success")
     return redirect(url_for("proposals.review_list", round_id=proposal.round_id))

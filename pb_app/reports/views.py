@@ -6,7 +6,7 @@ from flask import Blueprint, render_template
 
 from pb_app.errors import NotFound
 from pb_app.extensions import db
-from pb_app.layout import download
+from pb_app.layout import attempt, download
 from pb_app.reports.cli import export_command, render_report
 from pb_app.reports.services import (
     NoRoundsThatYear,
@@ -55,10 +55,10 @@ def _no_report(message: str):
 @bp.route("/year/<int:year>.<fmt>")
 def year(year: int, fmt: str):
     """The oversight report for a financial year across all localities."""
-    try:
+    with attempt(NoRoundsThatYear) as reporting:
         report = year_report(year)
-    except NoRoundsThatYear as error:
-        return _no_report(error.message)
+    if reporting.refusal:
+        return _no_report(reporting.refusal.message)
     return _respond(report, fmt, f"oversight-report-{financial_year_label(year)}")
 
 

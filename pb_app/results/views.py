@@ -17,6 +17,7 @@ from pb_app.extensions import db
 from pb_app.layout import (
     ButtonForm,
     add_navigation_link,
+    attempt,
     database_id,
     download,
     form_page,
@@ -52,12 +53,6 @@ for _command in (count_command, sign_off_command, publish_command):
 add_navigation_link(bp, "Results", "results.index")
 add_navigation_link(bp, "Ledger", "results.ledger_page", FINANCE_OFFICER)
 STAFF = (GROUP_LEAD, FINANCE_OFFICER, ADMINISTRATOR)
-
-
-def _require_button() -> None:
-    """Refuse a POST whose form (and so its CSRF token) does not validate."""
-    if not ButtonForm().validate_on_submit():
-        raise InvalidInput("This page has expired. Go back, reload it and try again.")
 
 
 @bp.get("/")
@@ -121,13 +116,13 @@ def snapshot_log(snapshot_id: int):
 @login_required
 def count(round_id: int):
     """Run the count (a group lead of the locality)."""
-    _require_button()
     round_ = get_round(round_id)
-    try:
+    # Batches that do not add up, or voting not closed after all:
+    with attempt(Conflict) as counting:
         snapshot = services.count_round(round_, current_user)
-    except Conflict as refused:  # batches that do not add up, or voting not closed after all
-        db.session.rollback()
-        return _count_page(round_, status=refused.status, refusal=refused.message)
+    if counting.refusal:
+        return _count_page(round_, status=counting.refusal.status,
+                           refusal=counting.refusal.message)
     db.session.commit()
     flash(f"Count {snapshot.sequence} stored. A finance officer must now sign it off.")
     return redirect(url_for("results.count_page", round_id=round_id))
@@ -141,12 +136,11 @@ def withdraw(round_id: int):
     form = _withdraw_form(round_)
     if not form.validate_on_submit():
         return _count_page(round_, status=422, withdraw_form=form)
-    try:
+    with attempt(InvalidInput, Conflict) as withdrawing:
         services.withdraw_after_vote(round_, current_user, form.project.data, form.reason.data)
-    except (InvalidInput, Conflict) as refused:
-        db.session.rollback()
-        form.project.errors.append(refused.message)
-        return _count_page(round_, status=refused.status, withdraw_form=form)
+    if withdrawing.refusal:
+        form.project.errors.append(withdrawing.refusal.message)
+        return _count_page(round_, status=withdrawing.refusal.status, withdraw_form=form)
     db.session.commit()
     flash("The project is withdrawn from the count. Run the count again to count without it.")
     return redirect(url_for("results.count_page", round_id=round_id))
@@ -172,7 +166,6 @@ def _withdrawn_titles(round_) -> list[tuple[str, str]]:
 @login_required
 def sign_off(snapshot_id: int):
     """Sign the count off (a finance officer who did not run it)."""
-    _require_button()
     snapshot = services.get_snapshot(snapshot_id)
     services.sign_off(snapshot, current_user)
     db.session.commit()
@@ -186,12 +179,12 @@ def return_(snapshot_id: int):
     """Return the count to the group lead with a reason."""
     form = ReturnForm()
     snapshot = services.get_snapshot(snapshot_id)
-    try:
+    with attempt(InvalidInput) as returning:
         services.return_result(snapshot, current_user, form.reason.data if form.validate() else "")
-    except InvalidInput as error:
+    if returning.refusal:
         if not form.errors:
-            form.reason.errors.append(error.message)
-        return _count_page(snapshot.round, return_form=form, status=error.status)
+            form.reason.errors.append(returning.refusal.message)
+        return _count_page(snapshot.round, return_form=form, status=returning.refusal.status)
     db.session.commit()
     flash("Result returned to the group lead with your reason.")
     return redirect(url_for("results.count_page", round_id=snapshot.round_id))
@@ -201,7 +194,6 @@ def return_(snapshot_id: int):
 @login_required
 def publish(round_id: int):
     """Publish the signed-off result (a group lead of the locality)."""
-    _require_button()
     services.publish_result(get_round(round_id), current_user)
     db.session.commit()
     flash("Result published.")
@@ -298,10 +290,11 @@ def receipt(round_id: int):
     round_, publication = _published(round_id)
     form, found = ReceiptForm(), False
     if form.validate_on_submit():
-        try:
+        with attempt(InvalidInput, NotFound) as checking:
             services.check_receipt(publication, form.code.data)
-        except (InvalidInput, NotFound) as error:
-            return refused_form_page("results/receipt.html", form, error, form.code, round=round_)
+        if checking.refusal:
+            return refused_form_page("results/receipt.html", form, checking.refusal, form.code,
+                                     round=round_)
         found = True
     return form_page("results/receipt.html", form, found=found, round=round_)
 
@@ -373,7 +366,7 @@ def allocation(allocation_id: int):
     form = EntryForm()
     if not form.validate_on_submit():
         return _allocation_page(allocation, form)
-    try:
+    with attempt(InvalidInput) as adding:
         ledger.add_entry(
             allocation,
             current_user,
@@ -383,8 +376,8 @@ def allocation(allocation_id: int):
             entry_on=form.entry_on.data,
             today=datetime.now(UTC).date(),
         )
-    except InvalidInput as error:
-        return _allocation_page(allocation, form, error)
+    if adding.refusal:
+        return _allocation_page(allocation, form, adding.refusal)
     db.session.commit()
     flash("Added to the ledger.")
     return redirect(url_for("results.allocation", allocation_id=allocation_id))
@@ -411,12 +404,12 @@ def delivery_update(allocation_id: int):
     form = DeliveryUpdateForm()
     if not form.validate_on_submit():
         return form_page("results/delivery_update.html", form, allocation=allocation)
-    try:
+    with attempt(InvalidInput) as adding:
         add_delivery_update(allocation, current_user, note=form.note.data,
                             noted_on=form.noted_on.data, today=datetime.now(UTC).date())
-    except InvalidInput as error:
-        field = form.noted_on if isinstance(error, UpdateDateRefused) else form.note
-        return refused_form_page("results/delivery_update.html", form, error, field,
+    if adding.refusal:
+        field = form.noted_on if isinstance(adding.refusal, UpdateDateRefused) else form.note
+        return refused_form_page("results/delivery_update.html", form, adding.refusal, field,
                                  allocation=allocation)
     db.session.commit()
     flash("Update added. Everyone can read it on the round's results page.")

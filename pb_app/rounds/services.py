@@ -46,9 +46,11 @@ MIN_ELIGIBLE_PROPOSALS = 2
 class RulesFrozen(Conflict):
     """The round's budget, rules or ballot list are frozen because voting has opened.
 
-    The service has recorded the refused attempt in the audit trail: the view commits that
-    entry before the error is shown.
+    The service has recorded the refused attempt in the audit trail, and that entry is
+    committed when the refusal is shown (``errors.settle_refusal``).
     """
+
+    recorded = True
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
@@ -14,7 +11,7 @@ from pb_app.accounts.models import ADMINISTRATOR, GROUP_LEAD
 from pb_app.accounts.services import check_can_manage_locality, manageable_localities
 from pb_app.errors import Conflict, DomainError, InvalidInput, NotFound
 from pb_app.extensions import db
-from pb_app.layout import add_navigation_link, form_page
+from pb_app.layout import add_navigation_link, attempt, form_page
 from pb_app.rounds import forms, services
 from pb_app.rounds.cli import advance_command
 from pb_app.rounds.models import Phase
@@ -23,16 +20,6 @@ bp = Blueprint("rounds", __name__, template_folder="templates", url_prefix="/rou
                cli_group="rounds")
 bp.cli.add_command(advance_command)
 add_navigation_link(bp, "Funding rounds", "rounds.index")
-
-
-@contextmanager
-def keeping_refusals() -> Iterator[None]:
-    """Commit the audit entry of a change refused because the rules are frozen, then re-raise."""
-    try:
-        yield
-    except services.RulesFrozen:
-        db.session.commit()
-        raise
 
 
 @bp.get("/")
@@ -102,10 +89,10 @@ def create():
         form = forms.RoundForm()
     form.locality.choices = [SelectChoice(loc.id, loc.name) for loc in localities.values()]
     if request.method == "POST" and (settings := _checked_settings(form)):
-        try:
+        with attempt() as creating:
             round_ = services.create_round(localities[form.locality.data], current_user, settings)
-        except DomainError as error:
-            return _settings_page(form, None, error)
+        if creating.refusal:
+            return _settings_page(form, None, creating.refusal)
         db.session.commit()
         flash(f"{round_.title} has been created as a draft.", "success")
         return redirect(url_for("rounds.show", round_id=round_.id))
@@ -140,12 +127,10 @@ def edit(round_id: int):
     form = forms.RoundForm(data=_edit_data(round_, rules))
     del form.locality
     if request.method == "POST" and (settings := _checked_settings(form)):
-        try:
-            with keeping_refusals():
-                services.update_round(round_, current_user, settings)
-        except DomainError as error:
-            db.session.rollback()
-            return _settings_page(form, round_, error)
+        with attempt() as updating:
+            services.update_round(round_, current_user, settings)
+        if updating.refusal:
+            return _settings_page(form, round_, updating.refusal)
         db.session.commit()
         flash("The round's settings have been saved.", "success")
         return redirect(url_for("rounds.show", round_id=round_.id))
@@ -200,11 +185,10 @@ def advance(round_id: int):
     form = forms.AdvanceForm()
     if not form.validate_on_submit() or form.target.data not in {p.value for p in Phase}:
         raise NotFound("There is no such phase")
-    try:
+    with attempt(Conflict, InvalidInput) as moving:  # not ready, or moved on meanwhile
         services.move_round(round_, current_user, Phase(form.target.data))
-    except (Conflict, InvalidInput) as error:  # not ready, or moved on meanwhile
-        db.session.rollback()
-        return _round_page(round_, error)
+    if moving.refusal:
+        return _round_page(round_, moving.refusal)
     db.session.commit()
     flash(f"{round_.title} is now: {round_.current_phase.label.lower()}.", "success")
     return redirect(url_for("rounds.show", round_id=round_.id))

@@ -77,6 +77,11 @@ class TooManyCodeAttempts(DomainError):
     title = "Too many attempts"
 
 
+class WrongCode(InvalidInput):
+    """A voting code that is not recognised; the attempt is recorded, and kept, for the rate
+    limit of its address."""
+
+    recorded = True
 
 
 def voting_state(round_: Round, now: datetime) -> str:
@@ -230,8 +235,8 @@ def voter_for_code(round_: Round, typed_code: str, postcode: str, date_of_birth:
     A valid code is never throttled, so residents behind one address (a library, a care
     home) are not locked out by a neighbour's mistakes: a code has about 75 bits, so only
     wrong guesses need slowing. Raises Conflict when voting is not open, TooManyCodeAttempts
-    for a wrong code after repeated wrong codes from ``address``, InvalidInput for a code
-    that is unknown (the failure is recorded: the caller commits it) and NotEligible for a
+    for a wrong code after repeated wrong codes from ``address``, WrongCode for a code
+    that is unknown (the failure is recorded and kept) and NotEligible for a
     code already used.
     """
     if round_.voter_verification != "voting-code":
@@ -256,7 +261,7 @@ def voter_for_code(round_: Round, typed_code: str, postcode: str, date_of_birth:
 def _refuse_wrong_code(address: str, now: datetime) -> None:
     """Record a wrong code from ``address`` and refuse it: TooManyCodeAttempts once the
     address has made too many lately (that refusal is not recorded, so the wait ends),
-    InvalidInput before."""
+    WrongCode before."""
     since = now - CODE_ATTEMPT_WINDOW
     db.session.execute(delete(CodeAttempt).where(CodeAttempt.attempted_at <= since))
     recent = db.session.scalar(select(func.count()).select_from(CodeAttempt).where(
@@ -270,7 +275,7 @@ def _refuse_wrong_code(address: str, now: datetime) -> None:
         )
     db.session.add(CodeAttempt(address=address, attempted_at=now))
     db.session.flush()
-    raise InvalidInput("We do not recognise that voting code. Check it against your letter: "
+    raise WrongCode("We do not recognise that voting code. Check it against your letter: "
                        "it has 15 letters and numbers, in three groups of five.")
 
 

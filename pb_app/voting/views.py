@@ -22,9 +22,9 @@ from flask_login import current_user, login_required, user_logged_out
 from werkzeug.datastructures import MultiDict
 
 from pb_app.accounts.models import User
-from pb_app.errors import Conflict, DomainError, InvalidInput, NotEligible, NotFound
+from pb_app.errors import Conflict, InvalidInput, NotEligible, NotFound
 from pb_app.extensions import db
-from pb_app.layout import ButtonForm, download, form_page, refused_form_page
+from pb_app.layout import ButtonForm, attempt, download, form_page, refused_form_page
 from pb_app.links import external_url
 from pb_app.monitoring.services import issue_ticket
 from pb_app.rounds.models import Phase, Round
@@ -216,10 +216,9 @@ def start(round_id: int):
     state, problem, eligibility = services.voting_state(round_, _now()), "", None
     signed_in = current_user.is_authenticated
     if not state and signed_in and round_.voter_verification == "self-declared":
-        try:
+        with attempt() as checking:
             eligibility = check_eligibility(round_, services.voter_for_user(round_, current_user))
-        except DomainError as error:
-            problem = error.message
+        problem = checking.refusal.message if checking.refusal else ""
     closes_on = round_.voting_close_at and voting_closes_on(round_)
     return render_template(
         "voting/start.html", round=round_, state=state, problem=problem, eligibility=eligibility,
@@ -278,13 +277,12 @@ CODE_PAGE_ORDER = "code-page"
 def _code_casting(round_: Round, form: forms.CodeForm) -> Casting | None:
     """The code's holder, checked against the round's rules and kept in the session for the
     rest of the vote; None (with the reason on the form) for a code that is not recognised."""
-    try:
+    with attempt(InvalidInput) as finding:  # a wrong code's record is kept, for the rate limit
         voter = services.voter_for_code(round_, form.code.data, form.postcode.data,
                                         form.date_of_birth.data, request.remote_addr or "unknown",
                                         _now())
-    except InvalidInput as error:
-        db.session.commit()  # keep the failed attempt, for the rate limit
-        form.code.errors.append(error.message)
+    if finding.refusal:
+        form.code.errors.append(finding.refusal.message)
         return None
     eligibility = require_eligible(round_, voter)
     session["code_voter"] = {"round_id": round_.id, "code_id": voter.voting_code_id,
@@ -420,23 +418,25 @@ def desk(round_id: int):
         return form_page("voting/desk.html", form, round=round_)
     session.pop(BALLOT_DRAFT, None)  # a new voter: the last one's choices go
     session.pop(REVIEWED_BALLOT, None)
-    try:
+    with attempt() as checking:  # the person or the round: staff keep the form
         casting = _desk_casting(round_, _desk_fields(form))
         if form.channel.data == PAPER:
-            return _hand_out(round_, casting.voter)
-        services.check_voting_open(round_, _now())
-        require_eligible(round_, casting.voter)
-    except DomainError as error:  # the person or the round: staff keep the form
-        return refused_form_page("voting/desk.html", form, error, round=round_)
+            resembling = services.resembling_participation(round_, casting.voter)
+            services.hand_out_paper_ballot(round_, casting.voter, current_user, _now())
+        else:
+            services.check_voting_open(round_, _now())
+            require_eligible(round_, casting.voter)
+    if checking.refusal:
+        return refused_form_page("voting/desk.html", form, checking.refusal, round=round_)
+    if form.channel.data == PAPER:
+        db.session.commit()
+        return _handed_out(round_, resembling)
     return _choose_page(round_, casting, MultiDict())
 
 
-def _hand_out(round_: Round, voter: Voter):
-    """Record the ballot paper given to ``voter`` and go back to the desk for the next one,
-    naming anyone else who gave the same postcode and date of birth."""
-    resembling = services.resembling_participation(round_, voter)
-    services.hand_out_paper_ballot(round_, voter, current_user, _now())
-    db.session.commit()
+def _handed_out(round_: Round, resembling):
+    """Back to the desk for the next person after a ballot paper was given out, naming anyone
+    else who gave the same postcode and date of birth."""
     flash("Recorded: give the person a ballot paper. It is counted when its batch is keyed.",
           "success")
     if resembling is not None:
@@ -481,13 +481,13 @@ def add_batch(round_id: int):
     form = forms.PaperBatchForm()
     if not form.validate_on_submit():
         return _manage_page(round_, batch_form=form, status=422)
-    try:
+    with attempt(InvalidInput, Conflict) as adding:  # a bad label, or voting has closed
         services.create_paper_batch(round_, current_user, form.label.data,
                                     form.declared_count.data)
-    except (InvalidInput, Conflict) as error:  # a bad label, or voting has closed
-        (form.label.errors if isinstance(error, InvalidInput) else form.form_errors).append(
-            error.message)
-        return _manage_page(round_, batch_form=form, status=error.status)
+    if refusal := adding.refusal:
+        (form.label.errors if isinstance(refusal, InvalidInput) else form.form_errors).append(
+            refusal.message)
+        return _manage_page(round_, batch_form=form, status=refusal.status)
     db.session.commit()
     flash(f"Batch {form.label.data!r} added.", "success")
     return redirect(url_for("voting.manage", round_id=round_.id))
@@ -505,11 +505,11 @@ def correct_batch(round_id: int, batch_id: int):
     page = {"round": round_, "batch": batch}
     if not form.validate_on_submit():
         return form_page("voting/correct_batch.html", form, **page)
-    try:
+    with attempt(InvalidInput, Conflict) as correcting:
         services.correct_paper_batch_count(round_, batch, current_user,
                                            form.declared_count.data, form.reason.data)
-    except (InvalidInput, Conflict) as error:
-        return refused_form_page("voting/correct_batch.html", form, error, **page)
+    if correcting.refusal:
+        return refused_form_page("voting/correct_batch.html", form, correcting.refusal, **page)
     db.session.commit()
     flash(f"The count of batch {batch.label!r} is now {batch.declared_count}.", "success")
     return redirect(url_for("voting.manage", round_id=round_.id))
