@@ -9,7 +9,6 @@ import ast
 from pathlib import Path
 
 import pytest
-from rounds.fixtures import eildon, lead, make_proposal, make_round, resident  # noqa: F401
 from sqlalchemy import func, select
 
 from pb_app.audit.models import AuditEntry
@@ -19,8 +18,9 @@ from pb_app.layout import attempt
 from pb_app.localities.models import Locality
 from pb_app.proposals.models import Status
 from pb_app.rounds.models import Phase
+from rounds.fixtures import make_proposal, make_round
 
-VIEWS = sorted((Path(__file__).resolve().parents[1] / "pb_app").glob("*/views.py"))
+VIEWS = sorted((Path(__file__).resolve().parents[2] / "pb_app").glob("*/views.py"))
 
 
 class Recorded(Conflict):
