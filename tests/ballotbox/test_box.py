@@ -248,6 +248,7 @@ def test_the_count_waits_for_the_box(round_in_voting):
 
 def test_key_holders_set_up_their_key_and_a_recovery_key_on_their_page(client, sign_in):
     officer = finance_officer()
+    db.session.commit()  # a refusal below undoes everything since the last commit
     sign_in(officer)
     page = client.get("/ballot-box/keys")
     assert page.status_code == 200 and "no key holders yet" in page.get_data(True)
@@ -286,6 +287,7 @@ def test_the_box_page_says_where_the_box_stands(client, sign_in, round_in_voting
     page = client.get(f"/rounds/{round_in_voting.id}/ballot-box").get_data(True)
     assert "The box holds 2 sealed ballots" in page and "Open the ballot box" not in page
     close(round_in_voting)
+    db.session.commit()  # a refusal below undoes everything since the last commit
     page = client.get(f"/rounds/{round_in_voting.id}/ballot-box").get_data(True)
     assert "Open the ballot box" in page
     holder = get_box(round_in_voting).shares[1].holder

@@ -16,10 +16,13 @@ TODAY = date(2026, 12, 7)
 
 
 def key_batch(round_, batch, clerk, number, typed: list[str], rule: str | None = None):
-    """Key ``typed`` as sheets 1..n of keying ``number`` (choosing ``rule`` first if given)."""
+    """Key ``typed`` as sheets 1..n of keying ``number`` (choosing ``rule`` first if given),
+    and commit, as the pages do."""
     if rule is not None:
         choose_keying_rule(round_, batch, clerk, rule)
-    return key_sheets(round_, batch, clerk, number, list(enumerate(typed, 1)))
+    keyed = key_sheets(round_, batch, clerk, number, list(enumerate(typed, 1)))
+    db.session.commit()
+    return keyed
 
 
 def took_paper(round_, count: int) -> None:

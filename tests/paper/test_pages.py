@@ -11,7 +11,7 @@ from voting.builders import lead_of, place, resident
 from pb_app.audit.models import AuditEntry
 from pb_app.extensions import db
 from pb_app.paper.models import DOUBLE, SINGLE, KeyedSheet
-from pb_app.paper.services import choose_keying_rule
+from pb_app.paper.services import choose_keying_rule as choose_rule
 
 from .helpers import envelopes_in, key_batch, keyed_entries, took_paper
 
@@ -22,6 +22,13 @@ def address(batch, tail: str = "") -> str:
 
 def sheets_keyed() -> int:
     return db.session.scalar(select(func.count()).select_from(KeyedSheet))
+
+
+def rule_chosen(paper_round, batch, clerk, rule: str) -> None:
+    """Choose the batch's keying rule and commit it, as the page would: a refused request
+    undoes everything since the last commit."""
+    choose_rule(paper_round, batch, clerk, rule)
+    db.session.commit()
 
 
 def upload(client, batch, number: int, body: str):
@@ -71,7 +78,7 @@ def test_a_clerk_goes_back_to_a_sheet_and_keys_it_again(sign_in, paper_round, ba
 
 def test_a_file_with_one_bad_row_writes_nothing_and_names_the_line(sign_in, paper_round,
                                                                    batch, clerks):
-    choose_keying_rule(paper_round, batch, clerks[0], SINGLE)
+    rule_chosen(paper_round, batch, clerks[0], SINGLE)
     client = sign_in(clerks[0])
     refused = upload(client, batch, 1, 'sheet,projects\n1,"1 2"\n2,3\n3,"1 7"\n4,2\n')
     html = refused.get_data(as_text=True)
@@ -82,7 +89,7 @@ def test_a_file_with_one_bad_row_writes_nothing_and_names_the_line(sign_in, pape
 
 
 def test_a_file_names_every_bad_row_and_any_gap(sign_in, paper_round, batch, clerks):
-    choose_keying_rule(paper_round, batch, clerks[0], SINGLE)
+    rule_chosen(paper_round, batch, clerks[0], SINGLE)
     client = sign_in(clerks[0])
     html = upload(client, batch, 1, 'sheet,projects\nx,1\n2,9\n2,1\n').get_data(as_text=True)
     assert "Line 2: Sheet number missing" in html
@@ -94,7 +101,7 @@ def test_a_file_names_every_bad_row_and_any_gap(sign_in, paper_round, batch, cle
 
 
 def test_a_good_file_keys_the_whole_batch(sign_in, paper_round, batch, clerks):
-    choose_keying_rule(paper_round, batch, clerks[0], SINGLE)
+    rule_chosen(paper_round, batch, clerks[0], SINGLE)
     client = sign_in(clerks[0])
     done = upload(client, batch, 1, 'sheet,projects\r\n4,2\r\n3,"5 4 1"\r\n1,1 2\r\n2,3\r\n')
     assert done.status_code == 302

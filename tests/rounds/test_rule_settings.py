@@ -111,6 +111,7 @@ def test_a_minimum_in_votes_must_be_a_whole_number(client, sign_in, lead, draft)
 
 def test_a_new_round_cannot_name_projects_that_cannot_both_be_funded(
         client, sign_in, eildon, lead):
+    db.session.commit()  # a refused round undoes everything since the last commit
     sign_in(lead)
     form = round_form(eildon.id, tally_rule="greedy", conflicts="1, 2")
     response = client.post("/rounds/new", data=form)
