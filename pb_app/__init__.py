@@ -12,10 +12,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import CONFIGS
-
-
-class ConfigurationError(RuntimeError):
-    """The app was asked to start with settings that are unsafe or incomplete."""
+from pb_app.errors import ConfigurationError
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:

@@ -1,4 +1,5 @@
-"""Domain errors and their one mapping to HTML pages and JSON bodies."""
+"""The app's errors (settings it cannot start with, and domain errors), and the one mapping of
+domain errors to HTML pages and JSON bodies."""
 
 from __future__ import annotations
 
@@ -7,6 +8,10 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from pb_app.extensions import db
+
+
+class ConfigurationError(RuntimeError):
+    """The app was asked to start with settings that are unsafe or incomplete."""
 
 
 class DomainError(Exception):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from flask import request
 
-from pb_app import ConfigurationError, create_app
+from pb_app import create_app
+from pb_app.errors import ConfigurationError
 
 STRONG_KEY = "k" * 12 + "9f2c1e7a5b3d4f6e8a0c2b4d6f8e0a1c"
 

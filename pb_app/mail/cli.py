@@ -10,7 +10,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy.exc import SQLAlchemyError
 
-from pb_app import ConfigurationError
+from pb_app.errors import ConfigurationError
 from pb_app.extensions import db
 from pb_app.mail.services import check_mail_settings, deliver_due
 

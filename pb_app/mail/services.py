@@ -29,8 +29,8 @@ from nacl.exceptions import CryptoError
 from nacl.secret import SecretBox
 from sqlalchemy import delete, select
 
-from pb_app import ConfigurationError
 from pb_app.after_commit import after_commit
+from pb_app.errors import ConfigurationError
 from pb_app.extensions import db
 from pb_app.mail.models import MailMessage, MailStatus
 

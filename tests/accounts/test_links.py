@@ -7,7 +7,8 @@ import pytest
 from factories import UserFactory
 
 from accounts.sent_mail import emails, links
-from pb_app import ConfigurationError, create_app, trust_proxies
+from pb_app import create_app, trust_proxies
+from pb_app.errors import ConfigurationError
 from pb_app.extensions import db
 from pb_app.links import external_url
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from pb_app import ConfigurationError, create_app
+from pb_app import create_app
+from pb_app.errors import ConfigurationError
 
 BAD_SETTINGS = [
     ("MAIL_BACKEND", "stmp", "MAIL_BACKEND must be 'log', 'smtp' or 'none', not 'stmp'"),
