@@ -91,8 +91,8 @@ def init_extensions(app: Flask) -> None:
     """Bind the unbound extensions of ``pb_app.extensions`` to this app."""
     from pb_app.errors import register_error_handlers
     from pb_app.extensions import csrf, db, lock_sqlite_for_writes, login_manager, migrate
-    from pb_app.layout import init_layout
-    from pb_app.security_headers import init_security_headers
+    from pb_app.web.layout import init_layout
+    from pb_app.web.security_headers import init_security_headers
 
     app.before_request(lock_sqlite_for_writes)
     db.init_app(app)

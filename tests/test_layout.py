@@ -18,7 +18,7 @@ from pb_app import create_app
 from pb_app.accounts.models import ADMINISTRATOR, RoleGrant, User
 from pb_app.errors import Conflict, InvalidInput, PermissionDenied
 from pb_app.extensions import db
-from pb_app.layout import add_navigation_link, database_id, error_page, has_endpoint
+from pb_app.web.layout import add_navigation_link, database_id, error_page, has_endpoint
 
 BUILD = Path(__file__).resolve().parents[1] / "pb_app" / "static" / "build"
 SERVICE = "Community Participatory Budgeting"

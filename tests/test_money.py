@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from flask import Flask, render_template_string
 
-from pb_app.layout import init_layout
 from pb_app.money import MAX_PENCE, format_pounds
+from pb_app.web.layout import init_layout
 
 
 @pytest.mark.parametrize(("pence", "text"), [

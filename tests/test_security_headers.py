@@ -11,7 +11,7 @@ from factories import UserFactory, administrator, finance_officer
 
 from pb_app import create_app
 from pb_app.extensions import db
-from pb_app.security_headers import CONTENT_SECURITY_POLICY
+from pb_app.web.security_headers import CONTENT_SECURITY_POLICY
 
 PB_APP = Path(__file__).parents[1] / "pb_app"
 

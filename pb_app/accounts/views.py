@@ -31,7 +31,8 @@ from pb_app.accounts.tokens import (
     remember_device,
 )
 from pb_app.extensions import db
-from pb_app.layout import (
+from pb_app.localities.services import get_locality_by_slug, list_localities
+from pb_app.web.layout import (
     ButtonForm,
     add_navigation_link,
     attempt,
@@ -39,7 +40,6 @@ from pb_app.layout import (
     pagination_links,
     refused_form_page,
 )
-from pb_app.localities.services import get_locality_by_slug, list_localities
 
 bp = Blueprint("accounts", __name__, template_folder="templates", cli_group="accounts")
 bp.cli.add_command(make_admin_command)

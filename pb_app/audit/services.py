@@ -33,7 +33,7 @@ from sqlalchemy import Select, delete, false, inspect, select, text, tuple_
 from pb_app.audit.models import GENESIS_HASH, AuditCheckpoint, AuditEntry
 from pb_app.errors import DomainError
 from pb_app.extensions import db
-from pb_app.layout import MAX_DATABASE_ID, database_id
+from pb_app.web.layout import MAX_DATABASE_ID, database_id
 
 # Distinguishes the audit key derived from SECRET_KEY from every other use of that secret.
 DERIVED_KEY_LABEL = b"pb_app audit trail MAC key v1"

@@ -15,7 +15,7 @@ from pb_app.audit.services import (
     page_boundaries,
     verify_chain,
 )
-from pb_app.layout import add_navigation_link, database_id, form_page
+from pb_app.web.layout import add_navigation_link, database_id, form_page
 
 bp = Blueprint("audit", __name__, template_folder="templates", url_prefix="/audit")
 bp.add_app_template_global(checkpoint_of, "audit_checkpoint_of")

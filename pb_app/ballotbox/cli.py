@@ -12,8 +12,8 @@ from pb_app.accounts.models import User
 from pb_app.ballotbox import services
 from pb_app.errors import DomainError
 from pb_app.extensions import db
-from pb_app.layout import MAX_DATABASE_ID
 from pb_app.rounds.services import get_round
+from pb_app.web.layout import MAX_DATABASE_ID
 
 ballot_box_cli = AppGroup("ballot-box", help="The sealed ballot box and its key holders.")
 ROW_ID = click.IntRange(1, MAX_DATABASE_ID)

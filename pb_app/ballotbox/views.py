@@ -14,8 +14,8 @@ from pb_app.ballotbox import services
 from pb_app.ballotbox.cli import ballot_box_cli
 from pb_app.ballotbox.forms import KeyHolderForm, open_box_form
 from pb_app.extensions import db
-from pb_app.layout import ButtonForm, add_navigation_link, attempt, form_page, refused_form_page
 from pb_app.rounds.services import get_visible_round
+from pb_app.web.layout import ButtonForm, add_navigation_link, attempt, form_page, refused_form_page
 
 bp = Blueprint("ballotbox", __name__, template_folder="templates", cli_group=None)
 bp.cli.add_command(ballot_box_cli)

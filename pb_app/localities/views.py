@@ -6,11 +6,11 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from pb_app.errors import InvalidInput
-from pb_app.layout import attempt
 from pb_app.localities.cli import import_command
 from pb_app.localities.services import find_locality, get_locality_by_slug, list_localities
 from pb_app.rounds.models import Phase
 from pb_app.rounds.services import list_rounds
+from pb_app.web.layout import attempt
 
 bp = Blueprint("localities", __name__, template_folder="templates", cli_group="localities")
 bp.cli.add_command(import_command)

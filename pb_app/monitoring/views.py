@@ -8,7 +8,6 @@ from flask import Blueprint, redirect, render_template, url_for
 
 from pb_app.errors import InvalidInput
 from pb_app.extensions import db
-from pb_app.layout import attempt, form_page, refused_form_page
 from pb_app.monitoring.forms import QuestionnaireForm
 from pb_app.monitoring.services import (
     minimum_age,
@@ -16,6 +15,7 @@ from pb_app.monitoring.services import (
     record_response,
     skip_questionnaire,
 )
+from pb_app.web.layout import attempt, form_page, refused_form_page
 
 bp = Blueprint("monitoring", __name__, url_prefix="/equalities", template_folder="templates")
 TEMPLATE = "monitoring/questionnaire.html"

@@ -10,7 +10,6 @@ from flask_login import current_user, login_required
 
 from pb_app.errors import Conflict, InvalidInput, NotFound
 from pb_app.extensions import db
-from pb_app.layout import ButtonForm, attempt, form_page, refused_form_page
 from pb_app.paper import forms, services
 from pb_app.paper.entry import how_to_key, in_numbers, project_numbers
 from pb_app.paper.models import KEYING_RULES
@@ -26,6 +25,7 @@ from pb_app.voting.services import (
     paper_batches,
 )
 from pb_app.voting.wording import count_of
+from pb_app.web.layout import ButtonForm, attempt, form_page, refused_form_page
 
 bp = Blueprint("paper", __name__, template_folder="templates")
 

@@ -7,13 +7,13 @@ from flask_login import current_user, login_required
 
 from pb_app.errors import DomainError, InvalidInput, NotFound
 from pb_app.extensions import db
-from pb_app.layout import ButtonForm, attempt, form_page, refused_form_page
 from pb_app.pictures import services
 from pb_app.pictures.forms import PhotoForm
 from pb_app.pictures.images import MAX_UPLOAD_BYTES, check_upload_size
 from pb_app.pictures.models import MAX_ALT_TEXT, MAX_PHOTOS
 from pb_app.pictures.storage import check_name, photo_storage
 from pb_app.proposals.services import get_proposal
+from pb_app.web.layout import ButtonForm, attempt, form_page, refused_form_page
 
 bp = Blueprint("pictures", __name__, template_folder="templates")
 # The photo and the form's few short fields; a larger request is refused unread.

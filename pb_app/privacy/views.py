@@ -10,9 +10,9 @@ from flask_login import current_user, login_required, logout_user
 
 from pb_app.accounts.tokens import DEVICE_COOKIE
 from pb_app.extensions import db
-from pb_app.layout import attempt, download, form_page, refused_form_page
 from pb_app.privacy import forms, services
 from pb_app.privacy.cli import purge_command
+from pb_app.web.layout import attempt, download, form_page, refused_form_page
 
 bp = Blueprint("privacy", __name__, url_prefix="/account", template_folder="templates",
                cli_group="data")

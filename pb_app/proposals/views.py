@@ -9,11 +9,11 @@ from wtforms.fields.choices import SelectChoice
 from pb_app.accounts.models import RESIDENT
 from pb_app.accounts.services import check_can_manage_locality
 from pb_app.extensions import db
-from pb_app.layout import ButtonForm, add_navigation_link, attempt, form_page, refused_form_page
 from pb_app.money import pounds_input
 from pb_app.proposals import forms, services
 from pb_app.proposals.models import FEASIBILITY, FIT, OUTCOMES, Status
 from pb_app.rounds.services import get_visible_round
+from pb_app.web.layout import ButtonForm, add_navigation_link, attempt, form_page, refused_form_page
 
 bp = Blueprint("proposals", __name__, template_folder="templates")
 add_navigation_link(bp, "Your proposals", "proposals.mine", role=RESIDENT)

@@ -10,7 +10,6 @@ from flask.cli import with_appcontext
 
 from pb_app.errors import DomainError
 from pb_app.extensions import db
-from pb_app.reports.charts import to_svg
 from pb_app.reports.export import report_csv
 from pb_app.reports.figures import (
     RECORDED,
@@ -30,6 +29,7 @@ from pb_app.reports.services import (
 )
 from pb_app.rounds.services import get_round
 from pb_app.voting.cli import ROW_ID
+from pb_app.web.charts import to_svg
 
 
 def render_report(report, fmt: str) -> bytes:

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 from pb_app.money import format_pounds
 from pb_app.monitoring.suppression import HIDDEN_MARK, HIDDEN_NOTE, hidden_text
-from pb_app.reports.charts import BarChart, bar_chart
 from pb_app.reports.services import ALL_AGES, ALL_LOCALITIES, OversightReport, Tally
 from pb_app.results.explanation import support_text
 from pb_app.results.ledger import financial_year_label
+from pb_app.web.charts import BarChart, bar_chart
 
 NOT_KNOWN = "not known"
 RECORDED = ("Recorded: counted from the voting records, with each voter's age as checked "

@@ -18,7 +18,6 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from pb_app.reports.charts import to_drawing
 from pb_app.reports.figures import (
     RECORDED,
     SELF_REPORTED,
@@ -30,6 +29,7 @@ from pb_app.reports.figures import (
     summary_figures,
 )
 from pb_app.reports.services import OversightReport
+from pb_app.web.charts import to_drawing
 
 STYLES = getSampleStyleSheet()
 BODY = STYLES["BodyText"]

@@ -6,7 +6,6 @@ from flask import Blueprint, render_template
 
 from pb_app.errors import NotFound
 from pb_app.extensions import db
-from pb_app.layout import attempt, download
 from pb_app.reports.cli import export_command, render_report
 from pb_app.reports.services import (
     NoRoundsThatYear,
@@ -18,6 +17,7 @@ from pb_app.reports.services import (
 )
 from pb_app.results.ledger import financial_year_label
 from pb_app.rounds.services import get_round
+from pb_app.web.layout import attempt, download
 
 bp = Blueprint(
     "reports", __name__, url_prefix="/reports", template_folder="templates", cli_group="reports"

@@ -10,7 +10,6 @@ from sqlalchemy import select
 
 from pb_app.extensions import db
 from pb_app.proposals.models import Proposal
-from pb_app.reports.charts import bar_chart, to_svg
 from pb_app.results.explanation import (
     Sentence,
     count_in_sentences,
@@ -22,6 +21,7 @@ from pb_app.results.models import CountSnapshot
 from pb_app.results.spending import SpendingRow, spending_rows, spending_summary, spending_svg
 from pb_app.rounds.models import TALLY_RULES
 from pb_app.tally.explain import describe_rule, spec_from_dict
+from pb_app.web.charts import bar_chart, to_svg
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from html import escape
 
 from pb_app.money import format_pounds
-from pb_app.reports.charts import BAR_COLOUR, TEXT_COLOUR
+from pb_app.web.charts import BAR_COLOUR, TEXT_COLOUR
 
 WIDTH = 290
 BAR_START = 6

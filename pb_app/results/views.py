@@ -14,15 +14,6 @@ from pb_app.accounts.models import ADMINISTRATOR, FINANCE_OFFICER, GROUP_LEAD
 from pb_app.ballotbox.services import sealed_count
 from pb_app.errors import Conflict, InvalidInput, NotFound
 from pb_app.extensions import db
-from pb_app.layout import (
-    ButtonForm,
-    add_navigation_link,
-    attempt,
-    database_id,
-    download,
-    form_page,
-    refused_form_page,
-)
 from pb_app.money import parse_pounds
 from pb_app.reports.figures import percent_text
 from pb_app.reports.services import eligible_residents, turnout_hundredths
@@ -42,6 +33,15 @@ from pb_app.results.models import ENTRY_KINDS
 from pb_app.rounds.services import get_round
 from pb_app.voting.models import CHANNELS
 from pb_app.voting.services import ballot_proposals, reconcile_ballots, turnout_by_channel
+from pb_app.web.layout import (
+    ButtonForm,
+    add_navigation_link,
+    attempt,
+    database_id,
+    download,
+    form_page,
+    refused_form_page,
+)
 
 bp = Blueprint(
     "results", __name__, url_prefix="/results", template_folder="templates", cli_group="results"

@@ -11,10 +11,10 @@ from pb_app.accounts.models import ADMINISTRATOR, GROUP_LEAD
 from pb_app.accounts.services import check_can_manage_locality, manageable_localities
 from pb_app.errors import Conflict, DomainError, InvalidInput, NotFound
 from pb_app.extensions import db
-from pb_app.layout import add_navigation_link, attempt, form_page
 from pb_app.rounds import forms, services
 from pb_app.rounds.cli import advance_command
 from pb_app.rounds.models import Phase
+from pb_app.web.layout import add_navigation_link, attempt, form_page
 
 bp = Blueprint("rounds", __name__, template_folder="templates", url_prefix="/rounds",
                cli_group="rounds")

@@ -13,12 +13,12 @@ from sqlalchemy import select
 from pb_app.accounts.models import User
 from pb_app.errors import DomainError
 from pb_app.extensions import db
-from pb_app.layout import MAX_DATABASE_ID
 from pb_app.rounds.services import get_round
 from pb_app.voting import services
 from pb_app.voting.eligibility import voting_closes_on
 from pb_app.voting.letters import render_letters
 from pb_app.voting.wording import count_of
+from pb_app.web.layout import MAX_DATABASE_ID
 
 voting_cli = AppGroup("voting", help="Voting codes, paper ballots and closing.")
 ROW_ID = click.IntRange(1, MAX_DATABASE_ID)  # a larger id is a usage error, not a database one

@@ -24,7 +24,6 @@ from werkzeug.datastructures import MultiDict
 from pb_app.accounts.models import User
 from pb_app.errors import Conflict, InvalidInput, NotEligible, NotFound
 from pb_app.extensions import db
-from pb_app.layout import ButtonForm, attempt, download, form_page, refused_form_page
 from pb_app.links import external_url
 from pb_app.monitoring.services import issue_ticket
 from pb_app.rounds.models import Phase, Round
@@ -50,6 +49,7 @@ from pb_app.voting.eligibility import (
 from pb_app.voting.letters import render_letters
 from pb_app.voting.models import ASSISTED, CHANNELS, CODE, ONLINE, PAPER
 from pb_app.voting.wording import count_of, was_or_were
+from pb_app.web.layout import ButtonForm, attempt, download, form_page, refused_form_page
 
 bp = Blueprint("voting", __name__, template_folder="templates", cli_group=None)
 bp.cli.add_command(voting_cli)

@@ -12,7 +12,6 @@ import pytest
 from factories import UserFactory
 
 from pb_app.extensions import db
-from pb_app.reports.charts import BAR_COLOUR
 from pb_app.results.explanation import (
     Figures,
     StoredCount,
@@ -25,6 +24,7 @@ from pb_app.results.spending import BAR_LENGTH
 from pb_app.tally.engine import run_tally
 from pb_app.tally.explain import result_to_dict
 from pb_app.tally.model import Ballot, Election, Project, RuleSpec, TieBreak, VoteType
+from pb_app.web.charts import BAR_COLOUR
 from results.builders import cast, make_projects, make_round, staff
 
 # The tally's log writes money in pence and its own workings; none of it belongs on a page.

@@ -14,10 +14,10 @@ from sqlalchemy import func, select
 from pb_app.audit.models import AuditEntry
 from pb_app.errors import Conflict, DomainError, InvalidInput, NotFound
 from pb_app.extensions import db
-from pb_app.layout import attempt
 from pb_app.localities.models import Locality
 from pb_app.proposals.models import Status
 from pb_app.rounds.models import Phase
+from pb_app.web.layout import attempt
 from rounds.fixtures import make_proposal, make_round
 
 VIEWS = sorted((Path(__file__).resolve().parents[2] / "pb_app").glob("*/views.py"))
