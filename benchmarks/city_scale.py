@@ -42,7 +42,7 @@ from sqlalchemy import create_engine, func, select, text  # noqa: E402
 from pb_app import create_app  # noqa: E402
 from pb_app.accounts.models import FINANCE_OFFICER, GROUP_LEAD, RoleGrant, User  # noqa: E402
 from pb_app.ballotbox import crypto  # noqa: E402
-from pb_app.ballotbox.models import BallotEnvelope  # noqa: E402
+from pb_app.ballotbox.models import BallotEnvelope, new_ballot_id  # noqa: E402
 from pb_app.ballotbox.services import add_key_holder, get_box, open_box, seal_box  # noqa: E402
 from pb_app.extensions import db  # noqa: E402
 from pb_app.localities.models import Locality  # noqa: E402
@@ -54,7 +54,7 @@ from pb_app.tally.model import Ballot, Election, RuleSpec, VoteType  # noqa: E40
 from pb_app.tally.pabulib import read_pb, write_pb  # noqa: E402
 from pb_app.tally.rulenames import spec_for_election  # noqa: E402
 from pb_app.voting.ballots import Choices  # noqa: E402
-from pb_app.voting.models import Participation, new_ballot_id  # noqa: E402
+from pb_app.voting.models import Participation  # noqa: E402
 from pb_app.voting.services import close_voting  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "pabulib"

@@ -43,8 +43,9 @@ from pb_app.paper.models import DOUBLE, SINGLE  # noqa: E402
 from pb_app.paper.services import accept_batch, choose_keying_rule, key_sheets  # noqa: E402
 from pb_app.proposals.models import Proposal, Status  # noqa: E402
 from pb_app.rounds.models import Round  # noqa: E402
+from pb_app.rounds.rules import Channel  # noqa: E402
 from pb_app.voting.ballots import Choices  # noqa: E402
-from pb_app.voting.models import PAPER, PaperBatch  # noqa: E402
+from pb_app.voting.models import PaperBatch  # noqa: E402
 from pb_app.voting.services import cast_ballot, voter_at_desk  # noqa: E402
 
 SERVER = "postgresql://postgres@127.0.0.1:5432"
@@ -155,7 +156,7 @@ def one_at_a_time(round_: Round, lead: User, count: int, rng: random.Random) -> 
         voter = voter_at_desk(f"Voter {number}", "TD1 1AA",
                               date(1950, 1, 1) + timedelta(days=number))
         chosen = tuple(sorted(rng.sample(projects, rng.randint(1, 3))))
-        cast_ballot(round_, voter, Choices(chosen), channel=PAPER, now=datetime.now(UTC),
+        cast_ballot(round_, voter, Choices(chosen), channel=Channel.PAPER, now=datetime.now(UTC),
                     helper=lead, batch=batch)
         db.session.commit()
     seconds = time.perf_counter() - started

@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pb_app import create_app  # noqa: E402
 from pb_app.accounts.models import FINANCE_OFFICER, GROUP_LEAD, RoleGrant, User  # noqa: E402
+from pb_app.ballotbox.models import Ballot  # noqa: E402
 from pb_app.extensions import db  # noqa: E402
 from pb_app.localities.models import Locality  # noqa: E402
 from pb_app.proposals.models import Proposal, Status  # noqa: E402
@@ -34,7 +35,7 @@ from pb_app.reports.cli import render_report  # noqa: E402
 from pb_app.reports.services import round_report  # noqa: E402
 from pb_app.results.services import count_round, publish_result, sign_off  # noqa: E402
 from pb_app.rounds.models import Round  # noqa: E402
-from pb_app.voting.models import Ballot, Participation  # noqa: E402
+from pb_app.voting.models import Participation  # noqa: E402
 
 CHANNELS = ("online", "online", "online", "code", "paper", "assisted")
 

@@ -1,12 +1,20 @@
-"""Key holders, each round's ballot box and its key shares, and the sealed ballots in it.
+"""Key holders, each round's ballot box and its key shares, the sealed ballots in it, and the
+ballots it gives up when it is opened.
 
 While voting is open a ballot exists only inside a ``BallotEnvelope``: ciphertext sealed to
 the round's public key. The round's private key is stored nowhere; its shares are, each sealed to
 one key holder, whose own key is encrypted under a passphrase the database never sees.
+
+A ``Ballot`` row is an opened ballot: written when the box is opened, all of a round's in one
+transaction, in the order of new random ids, with the choices and nothing else (no person,
+channel, day, paper batch, receipt or sequence), so that even a lone voter of a channel, a
+day or an event cannot be picked out. On SQLite the ballot table has no rowid, so even its
+storage order is the random id's order.
 """
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -15,6 +23,7 @@ from sqlalchemy import (
     Index,
     LargeBinary,
     String,
+    Text,
     UniqueConstraint,
     text,
 )
@@ -23,7 +32,22 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from pb_app.accounts.models import User
 from pb_app.extensions import UTCDateTime, db
 from pb_app.rounds.models import utcnow
-from pb_app.voting.models import CHANNEL_CHECK
+from pb_app.rounds.rules import CHANNEL_CHECK
+
+
+def new_ballot_id() -> str:
+    """A random ballot id (128 bits), so that ids carry no order."""
+    return secrets.token_hex(16)
+
+
+class Ballot(db.Model):
+    """What one anonymous voter chose in one round; see the module docstring."""
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_ballot_id)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), index=True)
+    choices_json: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
 
 class KeyHolder(db.Model):

@@ -29,12 +29,18 @@ from pb_app.accounts.models import ADMINISTRATOR, FINANCE_OFFICER, User
 from pb_app.accounts.services import can_manage_locality
 from pb_app.audit.services import audit_key, record_event
 from pb_app.ballotbox import crypto
-from pb_app.ballotbox.models import BallotBox, BallotEnvelope, KeyHolder, KeyShare
+from pb_app.ballotbox.models import (
+    Ballot,
+    BallotBox,
+    BallotEnvelope,
+    KeyHolder,
+    KeyShare,
+    new_ballot_id,
+)
 from pb_app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from pb_app.extensions import db
 from pb_app.rounds.models import Phase, Round
 from pb_app.rounds.services import round_moved
-from pb_app.voting.models import Ballot, new_ballot_id
 
 MIN_PASSPHRASE_LENGTH = 12
 RECOVERY_CODE_BYTES = 20  # 160 bits, written as 32 base32 characters in 8 groups of 4

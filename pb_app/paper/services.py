@@ -26,15 +26,16 @@ from sqlalchemy.exc import IntegrityError
 from pb_app.accounts.models import User
 from pb_app.audit.services import audit_key, record_event
 from pb_app.ballotbox import crypto
-from pb_app.ballotbox.models import BallotBox, BallotEnvelope
+from pb_app.ballotbox.models import BallotBox, BallotEnvelope, new_ballot_id
 from pb_app.ballotbox.services import taking_box
 from pb_app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from pb_app.extensions import db
 from pb_app.paper.entry import read_keyed
 from pb_app.paper.models import DOUBLE, KEYING_RULES, KeyedSheet, Keying
 from pb_app.rounds.models import Phase, Round
+from pb_app.rounds.rules import Channel
 from pb_app.voting.ballots import Choices
-from pb_app.voting.models import PAPER, PaperBatch, new_ballot_id
+from pb_app.voting.models import PaperBatch
 from pb_app.voting.receipts import new_receipt
 from pb_app.voting.services import ballot_rules, check_can_run_voting
 
@@ -223,7 +224,7 @@ def accept_batch(round_: Round, batch: PaperBatch, actor: User, today: date) -> 
                        "Check those sheets on paper and key them again until they agree.")
     sealed = db.session.scalars(select(KeyedSheet.sealed_choices)
                                 .where(KeyedSheet.keying_id == keyings[0].id)).all()
-    envelopes = sorted(({"id": new_ballot_id(), "round_id": round_.id, "channel": PAPER,
+    envelopes = sorted(({"id": new_ballot_id(), "round_id": round_.id, "channel": Channel.PAPER,
                          "cast_on": today, "paper_batch_id": batch.id,
                          "receipt_hash": new_receipt()[1], "sealed_choices": choices}
                         for choices in sealed), key=lambda row: row["id"])

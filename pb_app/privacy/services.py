@@ -30,8 +30,8 @@ from pb_app.links import external_url
 from pb_app.proposals.models import Proposal, Status
 from pb_app.results.models import Allocation, Publication
 from pb_app.rounds.models import Round, RoundFollower
+from pb_app.rounds.rules import CHANNELS
 from pb_app.voting.models import (
-    CHANNELS,
     CodeAttempt,
     Participation,
     VotingCode,

@@ -51,15 +51,16 @@ from pb_app.results.ledger import (
 )
 from pb_app.results.models import SIGNED_OFF, CountSnapshot, Delivery, Publication, SnapshotReview
 from pb_app.rounds.models import IJB_PRIORITIES, Round
+from pb_app.rounds.rules import CHANNELS, Channel
 from pb_app.tally.explain import describe_rule, spec_from_dict
-from pb_app.voting.models import CHANNELS, PAPER, Participation
+from pb_app.voting.models import Participation
 from pb_app.voting.services import ballot_proposals
 
 OPEN_BAND_LAST_AGE = 89  # the open top band counts as 75 to 89 when split pro rata
 FIRST_YEAR, LAST_YEAR = 1000, 9998  # financial years a report can be asked for
 ALL_LOCALITIES = "All localities"
 ALL_AGES = "All ages"
-IN_PERSON_CHANNELS = frozenset({PAPER, "assisted"})
+IN_PERSON_CHANNELS = frozenset({Channel.PAPER, Channel.ASSISTED})
 
 
 @dataclass(frozen=True)

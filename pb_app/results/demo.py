@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from pb_app.accounts.models import FINANCE_OFFICER, GROUP_LEAD, RoleGrant, User
 from pb_app.ballotbox.demo import demo_passphrases
-from pb_app.ballotbox.models import BallotEnvelope
+from pb_app.ballotbox.models import Ballot, BallotEnvelope, new_ballot_id
 from pb_app.ballotbox.services import open_box
 from pb_app.extensions import db
 from pb_app.localities.models import Locality
@@ -25,7 +25,7 @@ from pb_app.results.ledger import add_entry, financial_year_of, ledger_lines, se
 from pb_app.results.services import count_round, publish_result, sign_off
 from pb_app.rounds.models import Round
 from pb_app.voting.ballots import Choices
-from pb_app.voting.models import Ballot, PaperBatch, Participation, new_ballot_id
+from pb_app.voting.models import PaperBatch, Participation
 from pb_app.voting.receipts import new_receipt
 
 VOTERS = 160

@@ -30,8 +30,8 @@ from pb_app.results.forms import (
     WithdrawForm,
 )
 from pb_app.results.models import ENTRY_KINDS
+from pb_app.rounds.rules import CHANNELS
 from pb_app.rounds.services import get_round
-from pb_app.voting.models import CHANNELS
 from pb_app.voting.services import ballot_proposals, reconcile_ballots, turnout_by_channel
 from pb_app.web.layout import (
     ButtonForm,

@@ -38,9 +38,9 @@ from pb_app.rounds.models import (
     IJB_PRIORITIES,
     TALLY_RULES,
     TIE_BREAKS,
-    VOTER_VERIFICATIONS,
     Round,
 )
+from pb_app.rounds.rules import VOTER_VERIFICATIONS, Verification
 from pb_app.rounds.services import DATE_NAMES, RoundSettings
 
 UK = ZoneInfo("Europe/London")
@@ -224,7 +224,8 @@ class RoundForm(FlaskForm):
                                       invalid_value_message="Enter the minimum voting age "
                                                             "as a whole number of years",
                                       validators=[Optional()])
-    voter_verification = RadioField("How voters are verified", default="self-declared",
+    voter_verification = RadioField("How voters are verified",
+                                    default=Verification.SELF_DECLARED.value,
                                     choices=[SelectChoice(*item)
                                              for item in VOTER_VERIFICATIONS.items()],
                                     widget=GovRadioInput())

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pb_app.extensions import UTCDateTime, db
 from pb_app.localities.models import Locality
+from pb_app.rounds.rules import VOTER_VERIFICATIONS, Verification
 
 
 def utcnow() -> datetime:
@@ -67,12 +68,6 @@ IJB_PRIORITIES = (
     "Engaging local communities on an ongoing basis",
 )
 
-VOTER_VERIFICATIONS = {
-    "self-declared": "Self-declared: the voter confirms their address and age",
-    "voting-code": "Voting code: a code posted to the voter's address",
-    "in-person": "In person: checked by staff at a community event",
-}
-
 # Ballot type -> its parameters and their defaults (the voting issue validates ballots).
 BALLOT_TYPES = {
     "approval": ("Approve up to k projects", {"max_choices": 3}),
@@ -116,7 +111,8 @@ class Round(db.Model):
     is_group_proposals_allowed: Mapped[bool] = mapped_column(default=False)
     is_ballot_order_fixed: Mapped[bool] = mapped_column(default=False)
     minimum_voting_age: Mapped[int] = mapped_column(default=16)
-    voter_verification: Mapped[str] = mapped_column(String(32), default="self-declared")
+    voter_verification: Mapped[str] = mapped_column(String(32),
+                                                    default=Verification.SELF_DECLARED.value)
     ballot_type: Mapped[str] = mapped_column(String(32), default="approval")
     ballot_params: Mapped[dict] = mapped_column(JSON, default=dict)
     tally_rule: Mapped[str] = mapped_column(String(32), default="greedy")

@@ -33,12 +33,12 @@ from pb_app.rounds.models import (
     MES_COMPLETIONS,
     TALLY_RULES,
     TIE_BREAKS,
-    VOTER_VERIFICATIONS,
     Phase,
     Round,
     RoundFollower,
     utcnow,
 )
+from pb_app.rounds.rules import VOTER_VERIFICATIONS, Verification
 
 MIN_ELIGIBLE_PROPOSALS = 2
 
@@ -65,7 +65,7 @@ class RoundSettings:
     priorities: tuple[str, ...] = ()
     is_group_proposals_allowed: bool = False
     minimum_voting_age: int = 16
-    voter_verification: str = "self-declared"
+    voter_verification: str = Verification.SELF_DECLARED.value
     ballot_type: str = "approval"
     ballot_params: dict = field(default_factory=dict)
     is_ballot_order_fixed: bool = False

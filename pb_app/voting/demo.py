@@ -15,10 +15,10 @@ from pb_app.accounts.models import GROUP_LEAD, RoleGrant, User
 from pb_app.extensions import db
 from pb_app.localities.models import Locality
 from pb_app.rounds.models import Phase, Round
+from pb_app.rounds.rules import Channel
 from pb_app.voting import services
 from pb_app.voting.ballots import Choices, read_choices
 from pb_app.voting.eligibility import Voter
-from pb_app.voting.models import ASSISTED, ONLINE, PAPER
 
 PAPER_EVENTS = (("Galashiels Library, Saturday coffee morning", 90),
                 ("Selkirk Market Place stall", 70))
@@ -40,15 +40,15 @@ def load_demo(echo: Callable[[str], None]) -> None:
             User.email != NEWCOMER_EMAIL).order_by(User.id)):
         services.confirm_email(resident, resident.email)
         services.cast_ballot(round_, services.voter_for_user(round_, resident), ballot(),
-                             channel=ONLINE, now=now)
+                             channel=Channel.ONLINE, now=now)
         online += 1
     for label, count in PAPER_EVENTS:
         batch = services.create_paper_batch(round_, lead, label, count)
         for _ in range(count):
-            services.cast_ballot(round_, _person(rng, now), ballot(), channel=PAPER, now=now,
-                                 helper=lead, batch=batch)
+            services.cast_ballot(round_, _person(rng, now), ballot(), channel=Channel.PAPER,
+                                 now=now, helper=lead, batch=batch)
     for _ in range(ASSISTED_COUNT):
-        services.cast_ballot(round_, _person(rng, now), ballot(), channel=ASSISTED, now=now,
+        services.cast_ballot(round_, _person(rng, now), ballot(), channel=Channel.ASSISTED, now=now,
                              helper=lead)
     paper = sum(count for _, count in PAPER_EVENTS)
     echo(f"Ballots in {round_.title}: {online} online, {paper} on paper in "

@@ -21,7 +21,8 @@ from pb_app.errors import InvalidInput, NotEligible
 from pb_app.extensions import db
 from pb_app.localities.services import find_locality, normalise_postcode
 from pb_app.rounds.models import Round
-from pb_app.voting.models import CHANNELS, Participation
+from pb_app.rounds.rules import CHANNELS
+from pb_app.voting.models import Participation
 
 
 @dataclass(frozen=True)

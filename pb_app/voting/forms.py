@@ -23,7 +23,7 @@ from wtforms.fields import (
 from wtforms.validators import InputRequired, Length, NumberRange
 
 from pb_app.accounts.forms import PlainDateField
-from pb_app.voting.models import ASSISTED, PAPER
+from pb_app.rounds.rules import Channel
 
 MAX_BATCH_SIZE = 100_000  # far above any event, and well inside an INTEGER column
 
@@ -75,8 +75,8 @@ class DeskVoterForm(FlaskForm):
     postcode = _postcode_field("The voter's home postcode.")
     date_of_birth = _date_of_birth_field("For example, 27 3 1958.")
     channel = RadioField("How is this person voting?", widget=GovRadioInput(),
-                         choices=[(PAPER, "On a ballot paper, keyed later with its batch"),
-                                  (ASSISTED, "On this screen, with help from staff")],
+                         choices=[(Channel.PAPER, "On a ballot paper, keyed later with its batch"),
+                                  (Channel.ASSISTED, "On this screen, with help from staff")],
                          validators=[InputRequired("Choose how the person is voting")])
     submit = SubmitField("Check and continue", widget=GovSubmitInput())
 

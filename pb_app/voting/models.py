@@ -1,41 +1,20 @@
-"""Who voted (Participation) kept apart from what was chosen (Ballot), plus codes and batches.
+"""Who voted (Participation), kept apart from what was chosen, plus codes and batches.
 
-A participation row says *that* a person voted in a round, on which channel and day. While
-voting is open, what they chose exists only sealed in its envelope (``pb_app.ballotbox``). A
-ballot row here is an opened ballot: written when the box is opened, all of a round's in one
-transaction, in the order of new random ids, with the choices and nothing else (no person,
-channel, day, paper batch, receipt or sequence), so that even a lone voter of a channel, a
-day or an event cannot be picked out. On SQLite the ballot table has no rowid, so even its
-storage order is the random id's order.
+A participation row says *that* a person voted in a round, on which channel and day. What they
+chose exists only sealed in its envelope until the box is opened, and then as an anonymous
+ballot (both in ``pb_app.ballotbox``).
 """
 
 from __future__ import annotations
 
-import secrets
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pb_app.extensions import UTCDateTime, db
 from pb_app.rounds.models import utcnow
-
-ONLINE = "online"
-CODE = "code"
-PAPER = "paper"
-ASSISTED = "assisted"
-CHANNELS = {
-    ONLINE: "Online",
-    CODE: "Online with a voting code",
-    PAPER: "On paper, at a community event",
-    ASSISTED: "With help from staff",
-}
-CHANNEL_CHECK = "channel IN ('online', 'code', 'paper', 'assisted')"
-
-
-def new_ballot_id() -> str:
-    """A random ballot id (128 bits), so that ids carry no order."""
-    return secrets.token_hex(16)
+from pb_app.rounds.rules import CHANNEL_CHECK
 
 
 class Participation(db.Model):
@@ -61,16 +40,6 @@ class Participation(db.Model):
         CheckConstraint("(channel = 'assisted') = (helper_id IS NOT NULL)",
                         name="helper_iff_assisted"),
     )
-
-
-class Ballot(db.Model):
-    """What one anonymous voter chose in one round; see the module docstring."""
-
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_ballot_id)
-    round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), index=True)
-    choices_json: Mapped[str] = mapped_column(Text)
-
-    __table_args__ = ({"sqlite_with_rowid": False},)
 
 
 class PaperBatch(db.Model):

@@ -23,7 +23,7 @@ from pb_app.accounts.services import check_can_manage_locality
 from pb_app.accounts.tokens import user_of
 from pb_app.audit.models import AuditEntry
 from pb_app.audit.services import record_event
-from pb_app.ballotbox.models import BallotEnvelope
+from pb_app.ballotbox.models import Ballot, BallotEnvelope
 from pb_app.ballotbox.services import check_box_opened, seal_ballot
 from pb_app.errors import Conflict, DomainError, InvalidInput, NotEligible, NotFound
 from pb_app.extensions import db
@@ -31,6 +31,7 @@ from pb_app.localities.services import normalise_postcode
 from pb_app.mail import send_mail
 from pb_app.proposals.models import Proposal, Status
 from pb_app.rounds.models import Phase, Round
+from pb_app.rounds.rules import CHANNELS, Channel, Verification
 from pb_app.rounds.services import move_round
 from pb_app.tokens import TokenKind
 from pb_app.voting import codes
@@ -44,10 +45,6 @@ from pb_app.voting.eligibility import (
     resemblance_key,
 )
 from pb_app.voting.models import (
-    ASSISTED,
-    CHANNELS,
-    PAPER,
-    Ballot,
     CodeAttempt,
     PaperBatch,
     Participation,
@@ -210,7 +207,7 @@ def voter_for_user(round_: Round, user: User) -> Voter:
     Raises NotEligible when the round needs another kind of verification, or the resident's
     email is not confirmed, or their postcode and date of birth are not recorded.
     """
-    if round_.voter_verification != "self-declared":
+    if round_.voter_verification != Verification.SELF_DECLARED:
         raise NotEligible(_VERIFICATION_NEEDED.get(round_.voter_verification, ""))
     if not is_email_confirmed(user):
         raise NotEligible("Confirm your email address before you vote: we will send you a link.")
@@ -221,9 +218,9 @@ def voter_for_user(round_: Round, user: User) -> Voter:
 
 
 _VERIFICATION_NEEDED = {
-    "voting-code": "This round asks for the voting code posted to your home. "
+    Verification.VOTING_CODE: "This round asks for the voting code posted to your home. "
                    "Use the code, with your postcode, to vote.",
-    "in-person": "This round's vote takes place in person at community events. "
+    Verification.IN_PERSON: "This round's vote takes place in person at community events. "
                  "Ask your Community Integration Group where and when.",
 }
 
@@ -239,7 +236,7 @@ def voter_for_code(round_: Round, typed_code: str, postcode: str, date_of_birth:
     that is unknown (the failure is recorded and kept) and NotEligible for a
     code already used.
     """
-    if round_.voter_verification != "voting-code":
+    if round_.voter_verification != Verification.VOTING_CODE:
         raise NotEligible("This round does not use voting codes.")
     check_voting_open(round_, now)
     normalise_postcode(postcode)
@@ -296,7 +293,7 @@ def hand_out_paper_ballot(round_: Round, voter: Voter, staff: User, now: datetim
     check_can_run_voting(staff, round_)
     check_voting_open(round_, now)
     eligibility = require_eligible(round_, voter)
-    _record_participation(round_, voter, eligibility, PAPER, now, None)
+    _record_participation(round_, voter, eligibility, Channel.PAPER, now, None)
 
 
 def cast_ballot(round_: Round, voter: Voter, choices: Choices, *, channel: str, now: datetime,
@@ -332,7 +329,7 @@ def _record_participation(round_: Round, voter: Voter, eligibility: Eligibility,
         round_id=round_.id, person_key=voter.person_key,
         resemblance_key=resemblance_key(voter.postcode, voter.date_of_birth), user_id=voter.user_id,
         voting_code_id=voter.voting_code_id, channel=channel, age_years=eligibility.age,
-        helper_id=helper.id if helper is not None and channel == ASSISTED else None,
+        helper_id=helper.id if helper is not None and channel == Channel.ASSISTED else None,
         voted_on=now.date(),
     ).returning(Participation.id)).scalar()
     if inserted is None:
@@ -593,7 +590,7 @@ def generate_voting_codes(round_: Round, actor: User, count: int) -> list[str]:
     use codes, Conflict once voting has closed.
     """
     check_can_run_voting(actor, round_)
-    if round_.voter_verification != "voting-code":
+    if round_.voter_verification != Verification.VOTING_CODE:
         raise InvalidInput("This round does not use voting codes: change its voter verification.")
     if not 1 <= count <= MAX_CODES_PER_BATCH:
         raise InvalidInput(f"Make between 1 and {MAX_CODES_PER_BATCH} codes at a time")

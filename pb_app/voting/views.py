@@ -27,6 +27,7 @@ from pb_app.extensions import db
 from pb_app.links import external_url
 from pb_app.monitoring.services import issue_ticket
 from pb_app.rounds.models import Phase, Round
+from pb_app.rounds.rules import CHANNELS, Channel, Verification
 from pb_app.rounds.services import get_visible_round
 from pb_app.voting import forms, services
 from pb_app.voting.ballots import (
@@ -47,13 +48,13 @@ from pb_app.voting.eligibility import (
     voting_closes_on,
 )
 from pb_app.voting.letters import render_letters
-from pb_app.voting.models import ASSISTED, CHANNELS, CODE, ONLINE, PAPER
 from pb_app.voting.wording import count_of, was_or_were
 from pb_app.web.layout import ButtonForm, attempt, download, form_page, refused_form_page
 
 bp = Blueprint("voting", __name__, template_folder="templates", cli_group=None)
 bp.cli.add_command(voting_cli)
 bp.add_app_template_global(CHANNELS, "channels_in_words")
+bp.add_app_template_global(Verification, "Verification")
 
 DESK_FIELDS = ("desk_full_name", "desk_postcode", "desk_date_of_birth")
 # The session key of the choices kept while a voter reads about a project. Choices are secret,
@@ -160,11 +161,11 @@ def _online_casting(round_: Round) -> Casting:
                       date_of_birth=date.fromisoformat(held["date_of_birth"]),
                       voting_code_id=held["code_id"])
         checked = Eligibility(reasons=(), age=held["age"]) if "age" in held else None
-        return Casting(voter, CODE, eligibility=checked)  # checked as the code was entered
+        return Casting(voter, Channel.CODE, eligibility=checked)  # checked as the code was entered
     if not current_user.is_authenticated:
         raise NotEligible(
             "Sign in to vote, or use the voting code from your letter if you have one.")
-    return Casting(services.voter_for_user(round_, current_user), ONLINE)
+    return Casting(services.voter_for_user(round_, current_user), Channel.ONLINE)
 
 
 def _desk_casting(round_: Round, carried: dict[str, str]) -> Casting:
@@ -176,7 +177,7 @@ def _desk_casting(round_: Round, carried: dict[str, str]) -> Casting:
     except ValueError:
         raise InvalidInput("The voter's date of birth is missing: start again.") from None
     voter = services.voter_at_desk(carried["desk_full_name"], carried["desk_postcode"], born)
-    return Casting(voter, ASSISTED, helper=current_user, carried=carried)
+    return Casting(voter, Channel.ASSISTED, helper=current_user, carried=carried)
 
 
 def _casting(round_: Round, desk: bool, fields: MultiDict | None = None) -> Casting:
@@ -215,7 +216,7 @@ def start(round_id: int):
     round_ = get_visible_round(round_id, current_user)
     state, problem, eligibility = services.voting_state(round_, _now()), "", None
     signed_in = current_user.is_authenticated
-    if not state and signed_in and round_.voter_verification == "self-declared":
+    if not state and signed_in and round_.voter_verification == Verification.SELF_DECLARED:
         with attempt() as checking:
             eligibility = check_eligibility(round_, services.voter_for_user(round_, current_user))
         problem = checking.refusal.message if checking.refusal else ""
@@ -288,7 +289,7 @@ def _code_casting(round_: Round, form: forms.CodeForm) -> Casting | None:
     session["code_voter"] = {"round_id": round_.id, "code_id": voter.voting_code_id,
                              "postcode": voter.postcode, "age": eligibility.age,
                              "date_of_birth": voter.date_of_birth.isoformat()}
-    return Casting(voter, CODE, eligibility=eligibility)
+    return Casting(voter, Channel.CODE, eligibility=eligibility)
 
 
 def _code_page(round_: Round, form: forms.CodeForm, ballot: dict, values, error: str = "",
@@ -391,7 +392,7 @@ def confirm(round_id: int, desk: bool):
     receipt = services.cast_ballot(round_, casting.voter, _reviewed_choices(round_, casting),
                                    channel=casting.channel, now=_now(), helper=casting.helper,
                                    eligibility=eligibility)
-    if form.email_receipt.data and casting.channel == ONLINE:
+    if form.email_receipt.data and casting.channel == Channel.ONLINE:
         services.send_receipt(current_user.email, round_, receipt)
     questionnaire = None if casting.is_desk else url_for(
         "monitoring.questionnaire", token=issue_ticket(round_))
@@ -420,7 +421,7 @@ def desk(round_id: int):
     session.pop(REVIEWED_BALLOT, None)
     with attempt() as checking:  # the person or the round: staff keep the form
         casting = _desk_casting(round_, _desk_fields(form))
-        if form.channel.data == PAPER:
+        if form.channel.data == Channel.PAPER:
             resembling = services.resembling_participation(round_, casting.voter)
             services.hand_out_paper_ballot(round_, casting.voter, current_user, _now())
         else:
@@ -428,7 +429,7 @@ def desk(round_id: int):
             require_eligible(round_, casting.voter)
     if checking.refusal:
         return refused_form_page("voting/desk.html", form, checking.refusal, round=round_)
-    if form.channel.data == PAPER:
+    if form.channel.data == Channel.PAPER:
         db.session.commit()
         return _handed_out(round_, resembling)
     return _choose_page(round_, casting, MultiDict())

@@ -15,7 +15,7 @@ from voting.builders import lead_of, make_round, place, project_ids, resident
 from ballotbox.builders import PASSPHRASE, key_holders, open_sealed
 from pb_app.audit.models import AuditEntry
 from pb_app.ballotbox import crypto
-from pb_app.ballotbox.models import BallotBox, BallotEnvelope, KeyHolder, KeyShare
+from pb_app.ballotbox.models import Ballot, BallotBox, BallotEnvelope, KeyHolder, KeyShare
 from pb_app.ballotbox.services import (
     add_key_holder,
     get_box,
@@ -30,7 +30,6 @@ from pb_app.extensions import db
 from pb_app.rounds.models import Phase
 from pb_app.rounds.services import move_round
 from pb_app.voting.ballots import Choices
-from pb_app.voting.models import Ballot
 from pb_app.voting.services import cast_ballot, receipt_status, voter_at_desk
 
 NOW = datetime.now(UTC)

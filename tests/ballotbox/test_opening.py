@@ -15,13 +15,12 @@ from voting.builders import lead_of, make_round, place, project_ids
 
 from ballotbox.builders import open_sealed
 from pb_app.ballotbox import services
-from pb_app.ballotbox.models import BallotEnvelope
+from pb_app.ballotbox.models import Ballot, BallotEnvelope
 from pb_app.ballotbox.services import seal_ballot, sealed_count
 from pb_app.extensions import db
 from pb_app.rounds.models import Phase
 from pb_app.rounds.services import move_round
 from pb_app.voting.ballots import Choices
-from pb_app.voting.models import Ballot
 from pb_app.voting.services import close_voting
 
 NOW = datetime.now(UTC)

@@ -10,7 +10,8 @@ from pb_app.audit.models import AuditEntry
 from pb_app.ballotbox.models import BallotEnvelope
 from pb_app.extensions import db
 from pb_app.paper.services import KEYED_ACTION, choose_keying_rule, key_sheets
-from pb_app.voting.models import PAPER, Participation
+from pb_app.rounds.rules import Channel
+from pb_app.voting.models import Participation
 
 TODAY = date(2026, 12, 7)
 
@@ -28,7 +29,7 @@ def key_batch(round_, batch, clerk, number, typed: list[str], rule: str | None =
 def took_paper(round_, count: int) -> None:
     """Record ``count`` people as having taken a paper ballot (as the desk does)."""
     db.session.add_all([Participation(round_id=round_.id, person_key=f"paper-{n}",
-                                      channel=PAPER, age_years=40, voted_on=TODAY)
+                                      channel=Channel.PAPER, age_years=40, voted_on=TODAY)
                         for n in range(count)])
     db.session.commit()
 

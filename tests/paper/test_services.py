@@ -28,9 +28,10 @@ from pb_app.paper.services import (
     rekey_sheet,
 )
 from pb_app.rounds.models import Phase
+from pb_app.rounds.rules import Channel
 from pb_app.rounds.services import move_round
 from pb_app.voting.ballots import Choices
-from pb_app.voting.models import PAPER, PaperBatch
+from pb_app.voting.models import PaperBatch
 from pb_app.voting.services import reconcile_ballots
 
 from .helpers import TODAY, envelopes_in, key_batch, keyed_entries, took_paper
@@ -59,7 +60,7 @@ def test_single_keying_accepted_writes_one_envelope_a_sheet_and_one_audit_entry(
     assert reconcile_ballots(paper_round) == []
     rows = db.session.scalars(select(BallotEnvelope).where(
         BallotEnvelope.paper_batch_id == batch.id)).all()
-    assert {(row.channel, row.cast_on) for row in rows} == {(PAPER, TODAY)}
+    assert {(row.channel, row.cast_on) for row in rows} == {(Channel.PAPER, TODAY)}
     assert len({row.receipt_hash for row in rows}) == 4 and all(
         len(row.receipt_hash) == 64 for row in rows)
     ids = project_ids(paper_round)

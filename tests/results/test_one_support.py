@@ -12,6 +12,7 @@ import re
 from pypdf import PdfReader
 from sqlalchemy import select, update
 
+from pb_app.ballotbox.models import Ballot
 from pb_app.extensions import db
 from pb_app.results.explanation import support_unit
 from pb_app.results.models import CountSnapshot
@@ -19,7 +20,6 @@ from pb_app.results.presentation import explain, support_chart
 from pb_app.results.services import count_round, store_snapshot, verify_snapshot
 from pb_app.tally.explain import result_from_dict, result_to_json
 from pb_app.voting.ballots import Choices
-from pb_app.voting.models import Ballot
 from results.builders import cast, make_projects, make_round, publish, staff
 
 COSTS = {"Lunch club": 600_000, "Community transport": 500_000, "Walking group": 300_000}

@@ -18,13 +18,13 @@ from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from pb_app.accounts.models import User
-from pb_app.ballotbox.models import BallotEnvelope
+from pb_app.ballotbox.models import Ballot, BallotEnvelope
 from pb_app.ballotbox.services import get_box
 from pb_app.extensions import db
 from pb_app.rounds.models import Phase, Round
 from pb_app.rounds.services import move_round
 from pb_app.voting.ballots import Choices
-from pb_app.voting.models import Ballot, Participation, VotingCode
+from pb_app.voting.models import Participation, VotingCode
 from pb_app.voting.services import cast_ballot, generate_voting_codes, voter_at_desk
 from voting.builders import lead_of, make_round, place, project_ids
 

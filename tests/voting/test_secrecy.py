@@ -18,11 +18,11 @@ from ballotbox.builders import open_sealed
 from sqlalchemy import DateTime, Integer, LargeBinary, select, text
 
 from pb_app.audit.models import AuditEntry
-from pb_app.ballotbox.models import BallotEnvelope, KeyShare
+from pb_app.ballotbox.models import Ballot, BallotEnvelope, KeyShare
 from pb_app.extensions import db
 from pb_app.rounds.services import advance_due_rounds
 from pb_app.voting.ballots import Choices
-from pb_app.voting.models import Ballot, Participation
+from pb_app.voting.models import Participation
 from pb_app.voting.receipts import receipt_hash
 from voting.builders import lead_of, project_ids, resident
 from voting.helpers import receipt_in, vote
