@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
@@ -422,6 +422,15 @@ def list_users(search: str = "", page: int = 1, per_page: int = USERS_PER_PAGE):
     query = query.order_by(User.full_name, User.email, User.id)
     return db.paginate(query, page=min(max(page, 1), last_page), per_page=per_page,
                        error_out=False)
+
+
+def full_names(user_ids: Iterable[int | None]) -> dict[int, str]:
+    """The full names of the users with these ids (None, an entry with no person, is left
+    out), by id, in one query."""
+    ids = {user_id for user_id in user_ids if user_id is not None}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).all())
 
 
 def get_user(user_id: int) -> User:

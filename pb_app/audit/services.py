@@ -532,13 +532,3 @@ def list_entries(*, round_id: int | None = None, actor_id: int | None = None,
     if actor_id is not None:
         query = query.where(AuditEntry.actor_id == actor_id)
     return list(db.session.scalars(query))
-
-
-def actor_names(entries: Iterable[AuditEntry]) -> dict[int, str]:
-    """The full names of the people who made ``entries``, by user id."""
-    from pb_app.accounts.models import User
-
-    ids = {entry.actor_id for entry in entries if entry.actor_id is not None}
-    if not ids:
-        return {}
-    return dict(db.session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).all())

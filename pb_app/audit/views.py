@@ -6,9 +6,9 @@ from flask import Blueprint, request
 
 from pb_app.accounts.decorators import role_required
 from pb_app.accounts.models import ADMINISTRATOR, FINANCE_OFFICER
+from pb_app.accounts.services import full_names
 from pb_app.audit.forms import VerifyForm
 from pb_app.audit.services import (
-    actor_names,
     checkpoint_of,
     current_checkpoint,
     entries_page,
@@ -30,7 +30,7 @@ def _page(form: VerifyForm, report=None):
     found = entries_page(round_id=round_id, actor_id=actor_id, before=before, after=after)
     filters = {key: value for key, value in (("round", round_id), ("actor", actor_id)) if value}
     return form_page("audit/index.html", form, found=found, filters=filters, round_id=round_id,
-                     actor_id=actor_id, names=actor_names(found.entries),
+                     actor_id=actor_id, names=full_names(entry.actor_id for entry in found.entries),
                      end=current_checkpoint(), report=report)
 
 
