@@ -6,9 +6,10 @@ Services flush, never commit, write the audit entry and raise domain errors.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from pb_app.accounts.services import check_can_manage_locality
@@ -30,9 +31,18 @@ from pb_app.proposals.models import (
     Status,
 )
 from pb_app.rounds.models import Phase, Round, utcnow
-from pb_app.rounds.services import can_manage, refuse_if_frozen
+from pb_app.rounds.services import (
+    GUARDS,
+    RECORDS,
+    SETTINGS_CHECKS,
+    RoundSettings,
+    adds_to,
+    can_manage,
+    refuse_if_frozen,
+)
 
 MAX_COST_LINES = 20
+MIN_ELIGIBLE_PROPOSALS = 2
 AUDITED_FIELDS = ("title", "summary", "description", "location", "location_postcode",
                   "organisation", "conflict_of_interest", "outcomes", "priorities", "cost_pence",
                   "status")
@@ -484,3 +494,49 @@ def declare_interest(proposal: Proposal, lead, reason: str) -> DeclaredInterest:
     record_event("proposal.interest_declared", actor=lead, subject=proposal,
                  after={"reason": interest.reason})
     return interest
+
+
+# ----- what a round's settings and moves ask of its proposals --------------------------------
+
+
+@adds_to(SETTINGS_CHECKS)
+def conflict_problems(round_: Round, settings: RoundSettings) -> dict[str, str]:
+    """Conflict groups (projects that cannot both be funded) must name the round's own
+    proposals."""
+    groups = settings.tally_params.get("conflicts") or []
+    named = {int(n) for group in groups for n in group}
+    if not named:
+        return {}
+    found = set(db.session.scalars(select(Proposal.id).where(
+        Proposal.round_id == round_.id, Proposal.id.in_(named))))
+    if missing := sorted(named - found):
+        return {"conflicts": f"This round has no project number {missing[0]}"}
+    return {}
+
+
+@adds_to(GUARDS[Phase.VOTING])
+def undecided_proposals(round_: Round, now: datetime) -> list[tuple[str, str, None]]:
+    """Undecided proposals, and too few accepted ones, stop voting opening."""
+    counts = dict(db.session.execute(
+        select(Proposal.status, func.count()).where(Proposal.round_id == round_.id)
+        .group_by(Proposal.status)).all())
+    problems = []
+    waiting = counts.get(Status.SUBMITTED, 0) + counts.get(Status.CHANGES_REQUESTED, 0)
+    if waiting:
+        which = "1 proposal still waits" if waiting == 1 else f"{waiting} proposals still wait"
+        problems.append((f"{which} for a decision: accept, reject or merge each one before"
+                         " voting opens, so the ballot list is fixed", "proposals", None))
+    accepted = counts.get(Status.ACCEPTED, 0)
+    if accepted < MIN_ELIGIBLE_PROPOSALS:
+        problems.append((f"Voting needs at least {MIN_ELIGIBLE_PROPOSALS} eligible proposals on"
+                         f" the ballot; this round has {accepted}", "proposals", None))
+    return problems
+
+
+@adds_to(RECORDS[Phase.VOTING])
+def fix_ballot_list(round_: Round, now: datetime) -> dict:
+    """Fix the ballot list as voting opens; returns it for the audit entry."""
+    ballot = db.session.scalars(select(Proposal.id).where(
+        Proposal.round_id == round_.id, Proposal.status == Status.ACCEPTED).order_by(Proposal.id))
+    round_.ballot_fixed_at = now
+    return {"ballot": list(ballot)}

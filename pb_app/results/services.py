@@ -31,7 +31,7 @@ from pb_app.results.models import (
     SnapshotReview,
 )
 from pb_app.rounds.models import Phase, Round
-from pb_app.rounds.services import move_round
+from pb_app.rounds.services import GUARDS, adds_to, move_round
 from pb_app.tally.engine import TallyError, run_tally
 from pb_app.tally.explain import render_text, result_to_json
 from pb_app.tally.model import Election, Result, RuleSpec
@@ -483,3 +483,36 @@ def check_receipt(publication: Publication, typed: str) -> None:
         raise NotFound(
             "No counted ballot in this round has that receipt code. Check the code, and the round."
         )
+
+
+# ----- what a round's moves ask of its count ---------------------------------------------------
+
+
+@adds_to(GUARDS[Phase.COUNTED])
+def uncounted(round_: Round, now: datetime) -> list:
+    """A round is counted only by running the count, and only once its paper ballots
+    reconcile: each short or long batch is put right on its own correction page, anything else
+    on the voting page."""
+    problems = []
+    if not _exists(CountSnapshot, round_):
+        problems.append(("A round is counted by running its count, on the count page",
+                         "count", None))
+    for mismatch in reconcile_ballots(round_):
+        problems.append((mismatch, "paper-batch", mismatch.batch_id) if mismatch.batch_id
+                        else (mismatch, "voting", None))
+    return problems
+
+
+@adds_to(GUARDS[Phase.PUBLISHED])
+def unpublished(round_: Round, now: datetime) -> list:
+    """A result is public only once it is published, from the count page after sign-off."""
+    if _exists(Publication, round_):
+        return []
+    return [("A result is published from the count page, once a finance officer has signed "
+             "the count off", "count", None)]
+
+
+def _exists(model, round_: Round) -> bool:
+    """True when a row of ``model`` (a count, a publication) belongs to the round."""
+    return db.session.scalar(select(model.id).where(model.round_id == round_.id).limit(1)) \
+        is not None

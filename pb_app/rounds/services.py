@@ -12,7 +12,7 @@ from datetime import datetime
 
 from flask import current_app, g
 from flask.signals import Namespace
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -39,8 +39,6 @@ from pb_app.rounds.models import (
     utcnow,
 )
 from pb_app.rounds.rules import VOTER_VERIFICATIONS, Verification
-
-MIN_ELIGIBLE_PROPOSALS = 2
 
 
 class RulesFrozen(Conflict):
@@ -177,20 +175,6 @@ def _conflict_problem(groups: list[list[str]]) -> str | None:
     return None
 
 
-def conflict_problems(round_: Round, groups: list[list[str]]) -> dict[str, str]:
-    """Conflict groups must name the round's own proposals."""
-    from pb_app.proposals.models import Proposal
-
-    named = {int(n) for group in groups for n in group}
-    if not named:
-        return {}
-    found = set(db.session.scalars(select(Proposal.id).where(
-        Proposal.round_id == round_.id, Proposal.id.in_(named))))
-    if missing := sorted(named - found):
-        return {"conflicts": f"This round has no project number {missing[0]}"}
-    return {}
-
-
 def _money_problems(settings: RoundSettings) -> dict[str, str]:
     """What is wrong with the budget and the project cost limits (None: not given)."""
     problems = {}
@@ -300,7 +284,8 @@ def update_round(round_: Round, actor, settings: RoundSettings) -> Round:
     check_can_manage_locality(actor, round_.locality)
     refuse_if_frozen(round_, actor, "changing the round's settings")
     clean = validate_settings(settings)
-    problems = conflict_problems(round_, clean.tally_params.get("conflicts") or [])
+    problems = {name: message for check in SETTINGS_CHECKS for name, message
+                in check(round_, clean).items()}
     if round_.current_phase is not Phase.DRAFT:
         problems.update(date_problems(asdict(clean), required=True))
     raise_problems(problems)
@@ -345,84 +330,36 @@ def _guard_open_proposals(round_: Round, now: datetime) -> list:
     return _setting_problems(date_problems(asdict(settings), required=True))
 
 
-def _proposal_problems(round_: Round) -> list[tuple[str, str, None]]:
-    """Undecided proposals, and too few accepted ones, stop voting opening."""
-    from pb_app.proposals.models import Proposal, Status
-
-    counts = dict(db.session.execute(
-        select(Proposal.status, func.count()).where(Proposal.round_id == round_.id)
-        .group_by(Proposal.status)).all())
-    problems = []
-    waiting = counts.get(Status.SUBMITTED, 0) + counts.get(Status.CHANGES_REQUESTED, 0)
-    if waiting:
-        which = "1 proposal still waits" if waiting == 1 else f"{waiting} proposals still wait"
-        problems.append((f"{which} for a decision: accept, reject or merge each one before"
-                         " voting opens, so the ballot list is fixed", "proposals", None))
-    accepted = counts.get(Status.ACCEPTED, 0)
-    if accepted < MIN_ELIGIBLE_PROPOSALS:
-        problems.append((f"Voting needs at least {MIN_ELIGIBLE_PROPOSALS} eligible proposals on"
-                         f" the ballot; this round has {accepted}", "proposals", None))
-    return problems
-
-
 def _guard_open_voting(round_: Round, now: datetime) -> list:
     """Voting opens only with a budget, every date in order and a decided ballot list."""
     values = _settings_of(round_)
     return (_setting_problems(_money_problems(RoundSettings(**values)))
-            + _setting_problems(date_problems(values, required=True))
-            + _proposal_problems(round_))
+            + _setting_problems(date_problems(values, required=True)))
 
 
-def _fix_ballot_list(round_: Round, now: datetime) -> dict:
-    """Fix the ballot list as voting opens; returns it for the audit entry."""
-    from pb_app.proposals.models import Proposal, Status
-
-    ballot = db.session.scalars(select(Proposal.id).where(
-        Proposal.round_id == round_.id, Proposal.status == Status.ACCEPTED).order_by(Proposal.id))
-    round_.ballot_fixed_at = now
-    return {"ballot": list(ballot)}
-
-
-def _guard_counted(round_: Round, now: datetime) -> list:
-    """A round is counted only by running the count, and only once its paper ballots
-    reconcile: each short or long batch is put right on its own correction page, anything else
-    on the voting page."""
-    from pb_app.results.models import CountSnapshot
-    from pb_app.voting.services import reconcile_ballots
-
-    problems = []
-    if not _exists(CountSnapshot, round_):
-        problems.append(("A round is counted by running its count, on the count page",
-                         "count", None))
-    for mismatch in reconcile_ballots(round_):
-        problems.append((mismatch, "paper-batch", mismatch.batch_id) if mismatch.batch_id
-                        else (mismatch, "voting", None))
-    return problems
+# What a move to a phase asks, in lists that the domains above the rounds' add to with
+# ``adds_to``, so that the rounds import none of them. A guard gives every problem that stops a
+# round moving to the phase, each as (message, where it is put right, the id there), so that
+# all are shown at once. A record gives what the move's audit entry keeps (and may set the
+# round's own fields as it moves).
+Guard = Callable[[Round, datetime], list]
+Record = Callable[[Round, datetime], dict]
+GUARDS: dict[Phase, list[Guard]] = {phase: [] for phase in Phase}
+GUARDS[Phase.PROPOSALS_OPEN].append(_guard_open_proposals)
+GUARDS[Phase.VOTING].append(_guard_open_voting)
+RECORDS: dict[Phase, list[Record]] = {phase: [] for phase in Phase}
+# Checks of a round's settings against what other domains hold (the projects that conflict
+# groups name), each giving problems by setting name.
+SETTINGS_CHECKS: list[Callable[[Round, RoundSettings], dict[str, str]]] = []
 
 
-def _guard_published(round_: Round, now: datetime) -> list:
-    """A result is public only once it is published, from the count page after sign-off."""
-    from pb_app.results.models import Publication
-
-    if _exists(Publication, round_):
-        return []
-    return [("A result is published from the count page, once a finance officer has signed "
-             "the count off", "count", None)]
-
-
-def _exists(model, round_: Round) -> bool:
-    """True when a row of ``model`` (a count, a publication) belongs to the round."""
-    return db.session.scalar(select(model.id).where(model.round_id == round_.id).limit(1)) \
-        is not None
-
-
-# Phase -> what stops a round moving to it (every problem, so all are shown at once).
-GUARDS: dict[Phase, Callable[[Round, datetime], list]] = {
-    Phase.PROPOSALS_OPEN: _guard_open_proposals,
-    Phase.VOTING: _guard_open_voting,
-    Phase.COUNTED: _guard_counted,
-    Phase.PUBLISHED: _guard_published,
-}
+def adds_to(hooks: list) -> Callable:
+    """Decorator: add the function to ``hooks`` (a list of ``GUARDS``, ``RECORDS`` or
+    ``SETTINGS_CHECKS``) and leave it as it is."""
+    def add(function: Callable) -> Callable:
+        hooks.append(function)
+        return function
+    return add
 
 
 # Sent after a round has moved to a new phase, by hand or at its dates, with ``target``: the
@@ -445,10 +382,11 @@ def move_round(round_: Round, actor, target: Phase, *, now: datetime | None = No
         raise Conflict(f"{round_.title} is {current.label.lower()}: it cannot move to"
                        f" {target.label.lower()}")
     now = now or utcnow()
-    guard = GUARDS.get(target)
-    if guard and (problems := guard(round_, now)):
+    if problems := [problem for guard in GUARDS[target] for problem in guard(round_, now)]:
         raise RoundNotReady(target, problems)
-    details = _fix_ballot_list(round_, now) if target is Phase.VOTING else {}
+    details = {}
+    for record in RECORDS[target]:
+        details.update(record(round_, now))
     round_.phase = target.value
     if target is Phase.VOTING:
         details["lottery_seed_sha256"] = round_.lottery_seed_sha256
