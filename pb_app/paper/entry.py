@@ -13,16 +13,8 @@ from werkzeug.datastructures import MultiDict
 
 from pb_app.errors import InvalidInput
 from pb_app.money import format_pounds
-from pb_app.voting.ballots import (
-    APPROVAL,
-    CUMULATIVE,
-    KNAPSACK,
-    RANKED,
-    SCORE,
-    BallotRules,
-    Choices,
-    read_choices,
-)
+from pb_app.rounds.rules import BallotKind
+from pb_app.voting.ballots import BallotRules, Choices, read_choices
 from pb_app.voting.wording import count_of
 
 POINTS_SEPARATOR = "="
@@ -36,17 +28,17 @@ def project_numbers(rules: BallotRules) -> dict[str, int]:
 
 def how_to_key(rules: BallotRules) -> str:
     """What to type for a sheet of this ballot, with its limit, in one sentence."""
-    if rules.ballot_type == CUMULATIVE:
+    if rules.ballot_type == BallotKind.CUMULATIVE:
         return (f"Type each project's number and its points, {count_of(rules.points or 0, 'point')}"
                 " at most in all: for example 3=5 7=2.")
-    if rules.ballot_type == SCORE:
+    if rules.ballot_type == BallotKind.SCORING:
         return (f"Type each scored project's number and its score, from 0 to {rules.max_score}: "
                 "for example 3=5 7=2.")
-    if rules.ballot_type == RANKED:
+    if rules.ballot_type == BallotKind.ORDINAL:
         return (f"Type the numbers in the order ranked, first choice first, up to "
                 f"{rules.rank_count}: for example 7 3 12.")
-    limit = {APPROVAL: f"up to {rules.total_limit}",
-             KNAPSACK: f"costing {format_pounds(rules.budget_pence or 0)} at most"}
+    limit = {BallotKind.APPROVAL: f"up to {rules.total_limit}",
+             BallotKind.KNAPSACK: f"costing {format_pounds(rules.budget_pence or 0)} at most"}
     return (f"Type the numbers of the projects marked, {limit[rules.ballot_type]}: "
             "for example 3 7 12.")
 
@@ -64,7 +56,7 @@ def in_numbers(rules: BallotRules, choices: Choices) -> str:
                        for project, value in zip(choices.projects, choices.points, strict=True))
         return " ".join(f"{number}{POINTS_SEPARATOR}{value}" for number, value in pairs)
     keyed = [numbers[project] for project in choices.projects]
-    return " ".join(str(number) for number in (keyed if rules.ballot_type == RANKED
+    return " ".join(str(number) for number in (keyed if rules.ballot_type == BallotKind.ORDINAL
                                                else sorted(keyed)))
 
 
@@ -78,7 +70,7 @@ def _ballot_form(rules: BallotRules, typed: str) -> MultiDict:
         return MultiDict([(f"points-{_project(projects, number)}", value)
                           for number, value in pairs])
     chosen = [_project(projects, item) for item in items]
-    if rules.ballot_type == RANKED:
+    if rules.ballot_type == BallotKind.ORDINAL:
         return MultiDict([(f"rank-{rank}", project) for rank, project in enumerate(chosen, 1)])
     return MultiDict([("project", project) for project in chosen])
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from itertools import repeat
 
 from pb_app.rounds.models import GREEDY_RULES, Round
+from pb_app.rounds.rules import BALLOT_TYPES
 from pb_app.tally.model import Ballot, Election, Project, RuleSpec, TieBreak, VoteType
-from pb_app.voting.ballots import TALLY_VOTE_TYPES
 from pb_app.voting.services import ballot_proposals, opened_ballots
 
 LOTTERY_TIE_BREAK = "support-cost-lottery"
@@ -46,7 +46,7 @@ def build_count_input(round_: Round) -> CountInput:
         ballots=tuple(Ballot(projects=choices.projects, points=choices.points, weight=count)
                       for choices, count in opened),
         budget=round_.budget_pence,
-        vote_type=VoteType(TALLY_VOTE_TYPES[round_.ballot_type]),
+        vote_type=VoteType(BALLOT_TYPES[round_.ballot_type].tally_vote_type),
         meta=_meta(round_),
     )
     return CountInput(election, _ballots_csv(election.ballots))

@@ -16,13 +16,12 @@ from decimal import Decimal
 from fractions import Fraction
 
 from pb_app.money import format_pounds
+from pb_app.rounds.rules import BALLOT_TYPES, BallotKind
 from pb_app.tally.engine import run_tally
 from pb_app.tally.explain import result_to_dict, spec_from_dict
 from pb_app.tally.model import RuleSpec
 from pb_app.tally.pabulib import read_pb
-from pb_app.voting.ballots import RANKED
 
-VOTE_BALLOTS = ("approval", "knapsack")
 DECIDED_BY = {
     "support": "as it had more {unit}",
     "cost": "as it cost less",
@@ -113,9 +112,9 @@ def ballot_unit(ballot_type: str, rule: dict) -> str:
     """What the tally counts as support, as a plural word: "votes" on approval and knapsack
     ballots, "points" on cumulative and score ballots, "ranking points" on ranked ballots (the
     Borda count: points by place), or "votes" if each ranked project counts once."""
-    if ballot_type == RANKED:
-        return "votes" if rule.get("ordinal_scheme") == "approval" else "ranking points"
-    return "votes" if ballot_type in VOTE_BALLOTS else "points"
+    if ballot_type == BallotKind.ORDINAL and rule.get("ordinal_scheme") == "approval":
+        return "votes"
+    return ballot.support if (ballot := BALLOT_TYPES.get(ballot_type)) else "points"
 
 
 def support_unit(snapshot) -> str:

@@ -34,32 +34,19 @@ from pb_app.accounts.forms import PlainDateField
 from pb_app.errors import InvalidInput
 from pb_app.money import parse_pounds, pounds_input
 from pb_app.rounds.models import (
-    BALLOT_TYPES,
     IJB_PRIORITIES,
     TALLY_RULES,
     TIE_BREAKS,
     Round,
 )
-from pb_app.rounds.rules import VOTER_VERIFICATIONS, Verification
+from pb_app.rounds.rules import BALLOT_TYPES, VOTER_VERIFICATIONS, Verification
 from pb_app.rounds.services import DATE_NAMES, RoundSettings
 
 UK = ZoneInfo("Europe/London")
-BALLOT_PARAMS = ("max_choices", "min_share_percent", "points", "max_score", "top_k")
-
-# The choices of the first step in plain words: value -> (label, hint). The stored values
-# are those of rounds.models (BALLOT_TYPES, TALLY_RULES); only the words differ.
-BALLOT_WORDS = {
-    "approval": ("Choose projects",
-                 "Each voter ticks the projects they support, up to a number you set."),
-    "knapsack": ("Choose projects that fit the budget",
-                 "Each voter picks projects whose costs add up to no more than the budget."),
-    "cumulative": ("Share out points",
-                   "Each voter shares out a number of points among the projects they support."),
-    "scoring": ("Give each project a score",
-                "Each voter gives every project a score, from 0 up to a highest score you set."),
-    "ordinal": ("Put favourite projects in order",
-                "Each voter ranks their favourite projects, up to a number you set."),
-}
+# The choices of the first step in plain words: value -> (label, hint). The ballot types' are
+# the catalogue's (rounds.rules); the stored values of the rules are those of rounds.models
+# (TALLY_RULES), and only the words differ.
+BALLOT_WORDS = {kind: (ballot.label, ballot.hint) for kind, ballot in BALLOT_TYPES.items()}
 RULE_WORDS = {
     "mes": ("Equal shares (recommended)",
             "Every voter gets an equal share of the budget to spend on the projects they"
@@ -94,8 +81,7 @@ COMPARISON_WORDS = {
     "exhaustive": ("Stop raising shares as soon as no other project fits",
                    "No comparison is made."),
 }
-# Ballot type -> the one field its settings need; counting rule -> the fields it needs.
-BALLOT_FIELD = dict(zip(BALLOT_TYPES, BALLOT_PARAMS, strict=True))
+# Counting rule -> the fields its settings need (a ballot type needs its one setting's).
 RULE_FIELDS = {"greedy": ("conflicts",), "greedy-no-skip": ("conflicts",),
                "greedy-threshold": ("threshold_percent", "threshold_votes", "stop_at_first",
                                     "conflicts"),
@@ -107,13 +93,8 @@ FIELD_OF_SETTING = {"budget_pence": "budget", "min_project_cost_pence": "min_cos
 
 
 # How a round's page names each ballot's setting, after the ballot's own words.
-BALLOT_SETTING_WORDS = {
-    "max_choices": "each voter may choose up to {}",
-    "min_share_percent": "each voter's choices must add up to at least {}% of the budget",
-    "points": "{} points for each voter",
-    "max_score": "scores from 0 to {}",
-    "top_k": "each voter puts up to {} in order",
-}
+BALLOT_SETTING_WORDS = {ballot.setting.name: ballot.setting.in_words
+                        for ballot in BALLOT_TYPES.values()}
 
 
 def _plain(words: dict[str, tuple[str, str]], value: str | None) -> str:
@@ -199,7 +180,8 @@ def chosen_rules_data(ballot_type: str, tally_rule: str) -> dict:
     and the default of each of their settings."""
     tally_defaults = TALLY_RULES.get(tally_rule, ("", {}))[1]
     return {"ballot_type": ballot_type, "tally_rule": tally_rule,
-            **BALLOT_TYPES.get(ballot_type, ("", {}))[1],
+            **({ballot.setting.name: ballot.setting.default}
+               if (ballot := BALLOT_TYPES.get(ballot_type)) else {}),
             **{FIELD_OF_SETTING.get(name, name): value for name, value in tally_defaults.items()}}
 
 
@@ -273,8 +255,9 @@ class RoundForm(FlaskForm):
 
     def chosen_fields(self) -> tuple[list[str], list[str]]:
         """The names of the fields the chosen ballot type and counting rule need."""
-        ballot = BALLOT_FIELD.get(self.ballot_type.data)
-        return [ballot] if ballot else [], list(RULE_FIELDS.get(self.tally_rule.data, ()))
+        ballot = BALLOT_TYPES.get(self.ballot_type.data)
+        return ([ballot.setting.name] if ballot else [],
+                list(RULE_FIELDS.get(self.tally_rule.data, ())))
 
     def chosen_words(self) -> tuple[str, str]:
         """The chosen ballot type and counting rule in words."""
@@ -327,7 +310,8 @@ def settings_from_form(form: RoundForm) -> tuple[RoundSettings, dict[str, str]]:
         is_group_proposals_allowed=bool(form.allow_groups.data),
         minimum_voting_age=form.minimum_voting_age.data,
         voter_verification=form.voter_verification.data, ballot_type=form.ballot_type.data,
-        ballot_params={name: getattr(form, name).data for name in BALLOT_PARAMS},
+        ballot_params={ballot.setting.name: getattr(form, ballot.setting.name).data
+                       for ballot in BALLOT_TYPES.values()},
         is_ballot_order_fixed=bool(form.fixed_order.data),
         tally_rule=form.tally_rule.data, tie_break=form.tie_break.data,
         tally_params={"threshold_percent": form.threshold_percent.data,

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pb_app.extensions import UTCDateTime, db
 from pb_app.localities.models import Locality
-from pb_app.rounds.rules import VOTER_VERIFICATIONS, Verification
+from pb_app.rounds.rules import BALLOT_TYPES, VOTER_VERIFICATIONS, BallotKind, Verification
 
 
 def utcnow() -> datetime:
@@ -68,15 +68,6 @@ IJB_PRIORITIES = (
     "Engaging local communities on an ongoing basis",
 )
 
-# Ballot type -> its parameters and their defaults (the voting issue validates ballots).
-BALLOT_TYPES = {
-    "approval": ("Approve up to k projects", {"max_choices": 3}),
-    "knapsack": ("Choose projects within the budget", {"min_share_percent": 0}),
-    "cumulative": ("Share N points among projects", {"points": 10}),
-    "scoring": ("Score each project from 0 to S", {"max_score": 5}),
-    "ordinal": ("Rank your top k projects", {"top_k": 3}),
-}
-
 # Tally rule -> its parameters and their defaults, named as in the tally core. The greedy
 # rules may also have ``threshold_votes`` (a minimum number of votes; with ``threshold_percent``
 # for greedy-no-skip too) and ``conflicts`` (groups of proposal ids, at most one funded).
@@ -113,7 +104,7 @@ class Round(db.Model):
     minimum_voting_age: Mapped[int] = mapped_column(default=16)
     voter_verification: Mapped[str] = mapped_column(String(32),
                                                     default=Verification.SELF_DECLARED.value)
-    ballot_type: Mapped[str] = mapped_column(String(32), default="approval")
+    ballot_type: Mapped[str] = mapped_column(String(32), default=BallotKind.APPROVAL.value)
     ballot_params: Mapped[dict] = mapped_column(JSON, default=dict)
     tally_rule: Mapped[str] = mapped_column(String(32), default="greedy")
     tally_params: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -163,8 +154,8 @@ class Round(db.Model):
         return {
             "verification": VOTER_VERIFICATIONS.get(self.voter_verification,
                                                     self.voter_verification),
-            "ballot": with_params(BALLOT_TYPES.get(self.ballot_type, (self.ballot_type,))[0],
-                                  self.ballot_params),
+            "ballot": with_params(ballot.summary if (ballot := BALLOT_TYPES.get(
+                self.ballot_type)) else self.ballot_type, self.ballot_params),
             "tally": with_params(TALLY_RULES.get(self.tally_rule, (self.tally_rule,))[0],
                                  self.tally_params),
             "tie_break": TIE_BREAKS.get(self.tie_break, self.tie_break),

@@ -1,10 +1,85 @@
-"""The catalogue of how votes reach a round: the ways voters are verified, and the channels a
-vote comes by, each with the words people read. Every domain that stores or shows them names
-them from here, never as string literals."""
+"""The catalogue of how a round takes votes: its ballot types, the ways voters are verified,
+and the channels a vote comes by, each with the words people read. Every domain that stores,
+checks or shows them names them from here, never as string literals. Adding a ballot type
+means adding it here, to the ballot pages' template (``voting/_ballot_fields.html``), to the
+reading of its form (``voting.ballots``) and to their tests."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
+
+
+class BallotKind(StrEnum):
+    """What voters do on the ballot, as stored on the round."""
+
+    APPROVAL = "approval"
+    KNAPSACK = "knapsack"
+    CUMULATIVE = "cumulative"
+    SCORING = "scoring"
+    ORDINAL = "ordinal"
+
+
+@dataclass(frozen=True)
+class BallotSetting:
+    """The one number a ballot type needs: its name in ``ballot_params``, its default, the
+    whole numbers it may take, what it is called in an error, and how a round's page says it
+    (``{}`` is the value)."""
+
+    name: str
+    default: int
+    low: int
+    high: int
+    called: str
+    in_words: str
+
+
+@dataclass(frozen=True)
+class BallotType:
+    """A ballot type: its summary in a round's settings, its label and hint where a lead
+    chooses it, its setting, how the tally core and pabulib files write its votes, and what
+    its support is counted in."""
+
+    kind: BallotKind
+    summary: str
+    label: str
+    hint: str
+    setting: BallotSetting
+    tally_vote_type: str
+    support: str
+
+
+BALLOT_TYPES = {ballot.kind: ballot for ballot in (
+    BallotType(
+        BallotKind.APPROVAL, "Approve up to k projects", "Choose projects",
+        "Each voter ticks the projects they support, up to a number you set.",
+        BallotSetting("max_choices", 3, 1, 100, "The number of projects a voter may choose",
+                      "each voter may choose up to {}"),
+        tally_vote_type="approval", support="votes"),
+    BallotType(
+        BallotKind.KNAPSACK, "Choose projects within the budget",
+        "Choose projects that fit the budget",
+        "Each voter picks projects whose costs add up to no more than the budget.",
+        BallotSetting("min_share_percent", 0, 0, 100, "The smallest share of the budget",
+                      "each voter's choices must add up to at least {}% of the budget"),
+        tally_vote_type="approval", support="votes"),
+    BallotType(
+        BallotKind.CUMULATIVE, "Share N points among projects", "Share out points",
+        "Each voter shares out a number of points among the projects they support.",
+        BallotSetting("points", 10, 1, 1000, "The number of points", "{} points for each voter"),
+        tally_vote_type="cumulative", support="points"),
+    BallotType(
+        BallotKind.SCORING, "Score each project from 0 to S", "Give each project a score",
+        "Each voter gives every project a score, from 0 up to a highest score you set.",
+        BallotSetting("max_score", 5, 1, 100, "The highest score", "scores from 0 to {}"),
+        tally_vote_type="scoring", support="points"),
+    BallotType(
+        BallotKind.ORDINAL, "Rank your top k projects", "Put favourite projects in order",
+        "Each voter ranks their favourite projects, up to a number you set.",
+        BallotSetting("top_k", 3, 1, 100, "The number of projects a voter ranks",
+                      "each voter puts up to {} in order"),
+        tally_vote_type="ordinal", support="ranking points"),
+)}
 
 
 class Verification(StrEnum):

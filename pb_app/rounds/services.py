@@ -27,7 +27,6 @@ from pb_app.extensions import db
 from pb_app.localities.models import Locality
 from pb_app.mail import send_mail
 from pb_app.rounds.models import (
-    BALLOT_TYPES,
     GREEDY_RULES,
     MES_COMPARISONS,
     MES_COMPLETIONS,
@@ -38,7 +37,7 @@ from pb_app.rounds.models import (
     RoundFollower,
     utcnow,
 )
-from pb_app.rounds.rules import VOTER_VERIFICATIONS, Verification
+from pb_app.rounds.rules import BALLOT_TYPES, VOTER_VERIFICATIONS, BallotKind, Verification
 
 
 class RulesFrozen(Conflict):
@@ -64,7 +63,7 @@ class RoundSettings:
     is_group_proposals_allowed: bool = False
     minimum_voting_age: int = 16
     voter_verification: str = Verification.SELF_DECLARED.value
-    ballot_type: str = "approval"
+    ballot_type: str = BallotKind.APPROVAL.value
     ballot_params: dict = field(default_factory=dict)
     is_ballot_order_fixed: bool = False
     tally_rule: str = "greedy"
@@ -98,26 +97,16 @@ def _int_problem(value, low: int, high: int, label: str) -> str | None:
     return None
 
 
-# Ballot type -> its one parameter, the range it may take, and its name in words.
-BALLOT_CHECKS = {
-    "approval": ("max_choices", 1, 100, "The number of projects a voter may choose"),
-    "knapsack": ("min_share_percent", 0, 100, "The smallest share of the budget"),
-    "cumulative": ("points", 1, 1000, "The number of points"),
-    "scoring": ("max_score", 1, 100, "The highest score"),
-    "ordinal": ("top_k", 1, 100, "The number of projects a voter ranks"),
-}
-
-
 def _check_ballot(settings: RoundSettings, problems: dict[str, str]) -> dict:
     """The chosen ballot's parameters; adds what is wrong to ``problems``."""
     if settings.ballot_type not in BALLOT_TYPES:
         problems["ballot_type"] = "Choose a ballot type"
         return {}
-    name, low, high, label = BALLOT_CHECKS[settings.ballot_type]
-    value = settings.ballot_params.get(name)
-    if problem := _int_problem(value, low, high, label):
-        problems[name] = problem
-    return {name: value}
+    setting = BALLOT_TYPES[settings.ballot_type].setting
+    value = settings.ballot_params.get(setting.name)
+    if problem := _int_problem(value, setting.low, setting.high, setting.called):
+        problems[setting.name] = problem
+    return {setting.name: value}
 
 
 def _check_tally(settings: RoundSettings, problems: dict[str, str]) -> dict:

@@ -7,7 +7,7 @@
 - scoring: give each project a whole score from 0 to ``max_score``;
 - ordinal: put up to ``top_k`` projects in order, most preferred first.
 
-The names and parameters are those of ``pb_app.rounds.models.BALLOT_TYPES``.
+The names and parameters are those of the catalogue, ``pb_app.rounds.rules.BALLOT_TYPES``.
 
 ``read_choices`` turns a submitted form into ``Choices`` or raises ``InvalidInput`` with a
 message a voter can act on. Nothing here touches the database.
@@ -23,23 +23,8 @@ from werkzeug.datastructures import MultiDict
 
 from pb_app.errors import InvalidInput
 from pb_app.money import format_pounds as pounds
+from pb_app.rounds.rules import BallotKind
 from pb_app.voting.wording import count_of
-
-APPROVAL = "approval"
-KNAPSACK = "knapsack"
-CUMULATIVE = "cumulative"
-SCORE = "scoring"
-RANKED = "ordinal"
-BALLOT_TYPES = (APPROVAL, KNAPSACK, CUMULATIVE, SCORE, RANKED)
-
-# How each ballot type is written for the tally core and in pabulib files.
-TALLY_VOTE_TYPES = {
-    APPROVAL: "approval",
-    KNAPSACK: "approval",
-    CUMULATIVE: "cumulative",
-    SCORE: "scoring",
-    RANKED: "ordinal",
-}
 
 NOT_ON_BALLOT = "One of your choices is not a project on this ballot. Choose again from the list."
 
@@ -60,7 +45,7 @@ class BallotRules:
     @property
     def uses_points(self) -> bool:
         """True for the types where a voter gives each project a number."""
-        return self.ballot_type in (CUMULATIVE, SCORE)
+        return self.ballot_type in (BallotKind.CUMULATIVE, BallotKind.SCORING)
 
     @property
     def rank_count(self) -> int:
@@ -71,8 +56,9 @@ class BallotRules:
     def total_limit(self) -> int | None:
         """What a voter's running total counts up to: the most projects on an approval ballot,
         the budget in pence on a knapsack ballot, the points on a cumulative one; else None."""
-        return {APPROVAL: self.max_choices or len(self.costs), KNAPSACK: self.budget_pence or 0,
-                CUMULATIVE: self.points or 0}.get(self.ballot_type)
+        return {BallotKind.APPROVAL: self.max_choices or len(self.costs),
+                BallotKind.KNAPSACK: self.budget_pence or 0,
+                BallotKind.CUMULATIVE: self.points or 0}.get(self.ballot_type)
 
 
 @dataclass(frozen=True)
@@ -101,12 +87,12 @@ class Choices:
 
     def as_form(self, ballot_type: str) -> MultiDict:
         """The form fields that would submit these choices (to carry them to the next step)."""
-        if ballot_type in (CUMULATIVE, SCORE):
+        if ballot_type in (BallotKind.CUMULATIVE, BallotKind.SCORING):
             return MultiDict(
                 [(f"points-{project}", str(value))
                  for project, value in zip(self.projects, self.points, strict=True)]
             )
-        if ballot_type == RANKED:
+        if ballot_type == BallotKind.ORDINAL:
             return MultiDict([(f"rank-{n}", project) for n, project in enumerate(self.projects, 1)])
         return MultiDict([("project", project) for project in self.projects])
 
@@ -120,10 +106,10 @@ def total_in_words(rules: BallotRules, used: int) -> str:
     """
     limit = rules.total_limit or 0
     over = used - limit
-    if rules.ballot_type == KNAPSACK:
+    if rules.ballot_type == BallotKind.KNAPSACK:
         words = f"{pounds(used)} of {pounds(limit)} spent"
         return f"{words}, {pounds(over)} over budget" if over > 0 else words
-    if rules.ballot_type == CUMULATIVE:
+    if rules.ballot_type == BallotKind.CUMULATIVE:
         words = f"{used:,} of {count_of(limit, 'point')} used"
     else:
         words = f"{used:,} of {limit:,} chosen"
@@ -134,8 +120,9 @@ def total_of(rules: BallotRules, choices: Choices) -> str:
     """The running total of valid ``choices`` in words, or "" for ballots that keep none."""
     if rules.total_limit is None:
         return ""
-    used = {APPROVAL: len(choices.projects), CUMULATIVE: sum(choices.points),
-            KNAPSACK: sum(rules.costs[project] for project in choices.projects)}
+    used = {BallotKind.APPROVAL: len(choices.projects),
+            BallotKind.CUMULATIVE: sum(choices.points),
+            BallotKind.KNAPSACK: sum(rules.costs[project] for project in choices.projects)}
     return total_in_words(rules, used[rules.ballot_type])
 
 
@@ -143,7 +130,7 @@ def draft_fields(rules: BallotRules, form: MultiDict) -> list[tuple[str, str]]:
     """The choices of a ballot still being filled in, as (name, value) fields to keep while
     the voter reads about a project. Only this ballot's fields and projects are kept, so a
     draft is never bigger than its ballot; the limits are checked later, at review."""
-    if rules.ballot_type in (APPROVAL, KNAPSACK):
+    if rules.ballot_type in (BallotKind.APPROVAL, BallotKind.KNAPSACK):
         chosen = dict.fromkeys(form.getlist("project"))
         return [("project", project) for project in chosen if project in rules.costs]
     if rules.uses_points:
@@ -162,11 +149,11 @@ def read_choices(rules: BallotRules, form: MultiDict) -> Choices:
     a duplicate, too many choices, over budget, points that are not whole numbers or are
     negative, too many points, a score out of range, ranks out of order.
     """
-    if rules.ballot_type in (APPROVAL, KNAPSACK):
+    if rules.ballot_type in (BallotKind.APPROVAL, BallotKind.KNAPSACK):
         return _read_selection(rules, form)
     if rules.uses_points:
         return _read_points(rules, form)
-    if rules.ballot_type == RANKED:
+    if rules.ballot_type == BallotKind.ORDINAL:
         return _read_ranking(rules, form)
     raise InvalidInput(f"This round has an unknown ballot type: {rules.ballot_type}.")
 
@@ -183,7 +170,7 @@ def _read_selection(rules: BallotRules, form: MultiDict) -> Choices:
     _check_known(rules, projects)
     if not projects:
         raise InvalidInput("Choose at least one project.")
-    if rules.ballot_type == APPROVAL:
+    if rules.ballot_type == BallotKind.APPROVAL:
         limit = rules.max_choices or len(rules.costs)
         if len(projects) > limit:
             raise InvalidInput(
@@ -233,7 +220,7 @@ def _read_points(rules: BallotRules, form: MultiDict) -> Choices:
     _check_known(rules, projects)
     given = {project: _whole_number(value) for project, (_, value) in zip(projects, fields,
                                                                           strict=True)}
-    if rules.ballot_type == CUMULATIVE:
+    if rules.ballot_type == BallotKind.CUMULATIVE:
         limit = rules.points or 0
         if sum(given.values()) > limit:
             raise InvalidInput(

@@ -27,7 +27,7 @@ from pb_app.extensions import db
 from pb_app.links import external_url
 from pb_app.monitoring.services import issue_ticket
 from pb_app.rounds.models import Phase, Round
-from pb_app.rounds.rules import CHANNELS, Channel, Verification
+from pb_app.rounds.rules import CHANNELS, BallotKind, Channel, Verification
 from pb_app.rounds.services import get_visible_round
 from pb_app.voting import forms, services
 from pb_app.voting.ballots import (
@@ -376,8 +376,9 @@ def _reviewed_choices(round_: Round, casting: Casting) -> Choices:
 def _review_rows(titles: dict[str, str], rules: BallotRules,
                  choices: Choices) -> list[tuple[str, str]]:
     numbers = choices.points or tuple(range(1, len(choices.projects) + 1))
-    return [(titles[project], str(number) if (choices.points or rules.ballot_type == "ordinal")
-             else "") for project, number in zip(choices.projects, numbers, strict=True)]
+    numbered = bool(choices.points) or rules.ballot_type == BallotKind.ORDINAL
+    return [(titles[project], str(number) if numbered else "")
+            for project, number in zip(choices.projects, numbers, strict=True)]
 
 
 @bp.post("/rounds/<int:round_id>/vote/confirm", defaults={"desk": False})

@@ -11,13 +11,13 @@ from sqlalchemy import func, select
 
 from pb_app.extensions import db
 from pb_app.rounds.models import (
-    BALLOT_TYPES,
     MES_COMPARISONS,
     MES_COMPLETIONS,
     TALLY_RULES,
     Phase,
     Round,
 )
+from pb_app.rounds.rules import BALLOT_TYPES
 from rounds.fixtures import live_round, round_form
 
 # Each ballot type's one setting, and the settings of the counting rules that have any.

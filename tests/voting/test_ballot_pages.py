@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
 from pb_app.extensions import db
-from pb_app.voting.ballots import RANKED, Choices
+from pb_app.rounds.rules import BallotKind
+from pb_app.voting.ballots import Choices
 from voting.builders import make_round, project_ids, resident
 from voting.helpers import counts, vote
 from voting.strategies import PROJECTS, ROUND_PARAMS, RULES, defect, valid_ballot
@@ -32,7 +33,7 @@ def translate(fields: MultiDict, ids: dict[str, str]) -> MultiDict:
 
 def stored_as(choices: Choices, ballot_type: str):
     """Choices compared without regard to the order of ids that sort differently as strings."""
-    if ballot_type == RANKED:
+    if ballot_type == BallotKind.ORDINAL:
         return choices.projects
     return dict(zip(choices.projects, choices.points or [1] * len(choices.projects),
                     strict=True))
