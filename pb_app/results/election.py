@@ -13,12 +13,10 @@ import io
 from dataclasses import dataclass
 from itertools import repeat
 
-from pb_app.rounds.models import GREEDY_RULES, Round
-from pb_app.rounds.rules import BALLOT_TYPES
+from pb_app.rounds.models import Round
+from pb_app.rounds.rules import BALLOT_TYPES, GREEDY_RULES, LOTTERY_TIE_BREAK, RuleKind
 from pb_app.tally.model import Ballot, Election, Project, RuleSpec, TieBreak, VoteType
 from pb_app.voting.services import ballot_proposals, opened_ballots
-
-LOTTERY_TIE_BREAK = "support-cost-lottery"
 
 
 @dataclass(frozen=True)
@@ -93,9 +91,9 @@ def rule_spec_for(round_: Round) -> RuleSpec:
     if round_.tally_rule in GREEDY_RULES:
         return RuleSpec(tie_break=tie_break, withdrawn=withdrawn,
                         **round_.greedy_options(on_ballot))
-    if round_.tally_rule == "mes":
+    if round_.tally_rule == RuleKind.MES:
         return RuleSpec(
-            rule="mes",
+            rule=RuleKind.MES.value,
             completion=params.get("completion", "add1"),
             comparison=params.get("comparison") == "satisfaction",
             exhaustive_stop=params.get("comparison") == "exhaustive",

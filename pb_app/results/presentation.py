@@ -19,7 +19,7 @@ from pb_app.results.explanation import (
 )
 from pb_app.results.models import CountSnapshot
 from pb_app.results.spending import SpendingRow, spending_rows, spending_summary, spending_svg
-from pb_app.rounds.models import TALLY_RULES
+from pb_app.rounds.rules import TALLY_RULES
 from pb_app.tally.explain import describe_rule, spec_from_dict
 from pb_app.web.charts import bar_chart, to_svg
 
@@ -107,7 +107,7 @@ def support_chart(outcomes: list[ProjectOutcome]) -> str:
 def rule_name(snapshot: CountSnapshot) -> str:
     """The rule's name as the round's settings offer it."""
     rule = json.loads(snapshot.rule_json)["rule"]
-    return TALLY_RULES[rule][0] if rule in TALLY_RULES else rule
+    return TALLY_RULES[rule].summary if rule in TALLY_RULES else rule
 
 
 def rule_in_words(snapshot: CountSnapshot) -> str:

@@ -33,59 +33,24 @@ from wtforms.validators import InputRequired, Optional
 from pb_app.accounts.forms import PlainDateField
 from pb_app.errors import InvalidInput
 from pb_app.money import parse_pounds, pounds_input
-from pb_app.rounds.models import (
-    IJB_PRIORITIES,
+from pb_app.rounds.models import IJB_PRIORITIES, Round
+from pb_app.rounds.rules import (
+    BALLOT_TYPES,
+    LOTTERY_TIE_BREAK,
+    MES_COMPARISONS,
+    MES_COMPLETIONS,
     TALLY_RULES,
     TIE_BREAKS,
-    Round,
+    VOTER_VERIFICATIONS,
+    Verification,
 )
-from pb_app.rounds.rules import BALLOT_TYPES, VOTER_VERIFICATIONS, Verification
 from pb_app.rounds.services import DATE_NAMES, RoundSettings
 
 UK = ZoneInfo("Europe/London")
-# The choices of the first step in plain words: value -> (label, hint). The ballot types' are
-# the catalogue's (rounds.rules); the stored values of the rules are those of rounds.models
-# (TALLY_RULES), and only the words differ.
+# The choices of the first step in plain words, as the catalogue (rounds.rules) gives them:
+# value -> (label, hint).
 BALLOT_WORDS = {kind: (ballot.label, ballot.hint) for kind, ballot in BALLOT_TYPES.items()}
-RULE_WORDS = {
-    "mes": ("Equal shares (recommended)",
-            "Every voter gets an equal share of the budget to spend on the projects they"
-            " support. A project is funded when its supporters' shares cover its cost."),
-    "greedy": ("Most votes first",
-               "Projects are funded in order of votes, skipping any that no longer fit in the"
-               " money left."),
-    "greedy-no-skip": ("Most votes first, stopping at the first that does not fit",
-                       "Projects are funded in order of votes until one does not fit in the"
-                       " money left. No project after it is funded."),
-    "greedy-threshold": ("Most votes first, for projects with enough support",
-                         "As most votes first, but a project needs the support of at least a"
-                         " share of voters that you set, a number of votes, or both. The count"
-                         " can also stop at the first project that does not fit."),
-    "phragmen": ("Evenly shared cost (Phragmén's method)",
-                 "Projects are chosen one at a time, so that their cost is spread as evenly as"
-                 " possible over the voters who support them."),
-}
-COMPLETION_WORDS = {
-    "add1": ("Give every voter a little more, until no more money can be used (recommended)",
-             "Equal shares alone often leaves money unspent. Each voter's share is raised step"
-             " by step, and the last result that stays within the budget is kept."),
-    "add1-greedy": ("As above, then fund the projects that still fit, by votes",
-                    "Spends more of the budget, but the extra projects are chosen by votes"
-                    " alone."),
-}
-COMPARISON_WORDS = {
-    "satisfaction": ("Compare with most votes first, and keep the result more voters prefer"
-                     " (recommended)",
-                     "Most voters must have as many of their projects funded as they would by"
-                     " most votes first, or that result is used instead."),
-    "exhaustive": ("Stop raising shares as soon as no other project fits",
-                   "No comparison is made."),
-}
-# Counting rule -> the fields its settings need (a ballot type needs its one setting's).
-RULE_FIELDS = {"greedy": ("conflicts",), "greedy-no-skip": ("conflicts",),
-               "greedy-threshold": ("threshold_percent", "threshold_votes", "stop_at_first",
-                                    "conflicts"),
-               "mes": ("mes_completion", "mes_comparison")}
+RULE_WORDS = {kind: (rule.label, rule.hint) for kind, rule in TALLY_RULES.items()}
 # A setting's name (as the services name it) -> its field, where the two differ.
 FIELD_OF_SETTING = {"budget_pence": "budget", "min_project_cost_pence": "min_cost",
                     "max_project_cost_pence": "max_cost", "completion": "mes_completion",
@@ -120,9 +85,9 @@ def rules_in_plain_words(round_: Round) -> dict[str, str]:
         count.append("only one of projects " + ", ".join(group) + " can be funded")
     if params.get("completion"):
         count.append("when money is left unspent: "
-                     + _plain(COMPLETION_WORDS, params["completion"]).lower())
+                     + _plain(MES_COMPLETIONS, params["completion"]).lower())
     if params.get("comparison"):
-        count.append("then: " + _plain(COMPARISON_WORDS, params["comparison"]).lower())
+        count.append("then: " + _plain(MES_COMPARISONS, params["comparison"]).lower())
     return {"ballot": "; ".join(ballot), "count": "; ".join(count)}
 
 
@@ -178,7 +143,7 @@ class RulesForm(FlaskForm):
 def chosen_rules_data(ballot_type: str, tally_rule: str) -> dict:
     """The second step's starting values for a ballot type and counting rule: their choice
     and the default of each of their settings."""
-    tally_defaults = TALLY_RULES.get(tally_rule, ("", {}))[1]
+    tally_defaults = rule.defaults if (rule := TALLY_RULES.get(tally_rule)) else {}
     return {"ballot_type": ballot_type, "tally_rule": tally_rule,
             **({ballot.setting.name: ballot.setting.default}
                if (ballot := BALLOT_TYPES.get(ballot_type)) else {}),
@@ -241,10 +206,10 @@ class RoundForm(FlaskForm):
                                           " Leave this empty if there are none.",
                               widget=GovTextArea())
     # Shown only for equal shares: the services check the choice, as for every rule's setting.
-    mes_completion = _radios("When equal shares leaves money unspent", COMPLETION_WORDS,
+    mes_completion = _radios("When equal shares leaves money unspent", MES_COMPLETIONS,
                              validate_choice=False)
-    mes_comparison = _radios("Checking the result", COMPARISON_WORDS, validate_choice=False)
-    tie_break = RadioField("How ties are broken", default="support-cost-lottery",
+    mes_comparison = _radios("Checking the result", MES_COMPARISONS, validate_choice=False)
+    tie_break = RadioField("How ties are broken", default=LOTTERY_TIE_BREAK,
                            widget=GovRadioInput(),
                            choices=[SelectChoice(*item) for item in TIE_BREAKS.items()])
     proposals_open_at = _date("Proposals open")
@@ -257,7 +222,7 @@ class RoundForm(FlaskForm):
         """The names of the fields the chosen ballot type and counting rule need."""
         ballot = BALLOT_TYPES.get(self.ballot_type.data)
         return ([ballot.setting.name] if ballot else [],
-                list(RULE_FIELDS.get(self.tally_rule.data, ())))
+                list(rule.fields) if (rule := TALLY_RULES.get(self.tally_rule.data)) else [])
 
     def chosen_words(self) -> tuple[str, str]:
         """The chosen ballot type and counting rule in words."""

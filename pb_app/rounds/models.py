@@ -11,7 +11,16 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pb_app.extensions import UTCDateTime, db
 from pb_app.localities.models import Locality
-from pb_app.rounds.rules import BALLOT_TYPES, VOTER_VERIFICATIONS, BallotKind, Verification
+from pb_app.rounds.rules import (
+    BALLOT_TYPES,
+    LOTTERY_TIE_BREAK,
+    TALLY_RULES,
+    TIE_BREAKS,
+    VOTER_VERIFICATIONS,
+    BallotKind,
+    RuleKind,
+    Verification,
+)
 
 
 def utcnow() -> datetime:
@@ -68,25 +77,6 @@ IJB_PRIORITIES = (
     "Engaging local communities on an ongoing basis",
 )
 
-# Tally rule -> its parameters and their defaults, named as in the tally core. The greedy
-# rules may also have ``threshold_votes`` (a minimum number of votes; with ``threshold_percent``
-# for greedy-no-skip too) and ``conflicts`` (groups of proposal ids, at most one funded).
-TALLY_RULES = {
-    "greedy": ("Greedy by votes, skipping projects that do not fit", {}),
-    "greedy-no-skip": ("Greedy by votes, stopping at the first that does not fit", {}),
-    "greedy-threshold": ("Greedy by votes, above a minimum support", {"threshold_percent": 10}),
-    "mes": ("Method of Equal Shares", {"completion": "add1", "comparison": "satisfaction"}),
-    "phragmen": ("Sequential Phragmen", {}),
-}
-GREEDY_RULES = ("greedy", "greedy-no-skip", "greedy-threshold")
-MES_COMPLETIONS = ("add1", "add1-greedy")
-MES_COMPARISONS = ("satisfaction", "exhaustive")
-
-TIE_BREAKS = {
-    "support-cost-lottery": "More support first, then lower cost, then a lottery from a seed",
-    "lexico": "More support first, then lower cost, then by project number",
-}
-
 
 class Round(db.Model):
     """One funding round of one locality: budget, rules, phase and dates."""
@@ -106,9 +96,9 @@ class Round(db.Model):
                                                     default=Verification.SELF_DECLARED.value)
     ballot_type: Mapped[str] = mapped_column(String(32), default=BallotKind.APPROVAL.value)
     ballot_params: Mapped[dict] = mapped_column(JSON, default=dict)
-    tally_rule: Mapped[str] = mapped_column(String(32), default="greedy")
+    tally_rule: Mapped[str] = mapped_column(String(32), default=RuleKind.GREEDY.value)
     tally_params: Mapped[dict] = mapped_column(JSON, default=dict)
-    tie_break: Mapped[str] = mapped_column(String(32), default="support-cost-lottery")
+    tie_break: Mapped[str] = mapped_column(String(32), default=LOTTERY_TIE_BREAK)
     lottery_seed: Mapped[str] = mapped_column(String(64))
     phase: Mapped[str] = mapped_column(String(20), default=Phase.DRAFT.value, index=True)
     proposals_open_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -156,8 +146,8 @@ class Round(db.Model):
                                                     self.voter_verification),
             "ballot": with_params(ballot.summary if (ballot := BALLOT_TYPES.get(
                 self.ballot_type)) else self.ballot_type, self.ballot_params),
-            "tally": with_params(TALLY_RULES.get(self.tally_rule, (self.tally_rule,))[0],
-                                 self.tally_params),
+            "tally": with_params(rule.summary if (rule := TALLY_RULES.get(
+                self.tally_rule)) else self.tally_rule, self.tally_params),
             "tie_break": TIE_BREAKS.get(self.tie_break, self.tie_break),
         }
 
@@ -176,17 +166,17 @@ class Round(db.Model):
                   for group in params.get("conflicts") or ())
         options = {"rule": self.tally_rule,
                    "conflicts": tuple(tuple(g) for g in groups if len(set(g)) > 1)}
-        if self.tally_rule == "greedy-threshold":
+        if self.tally_rule == RuleKind.GREEDY_THRESHOLD:
             options["threshold"] = int(params.get("threshold_votes") or 0)
             options["threshold_percent"] = int(params.get("threshold_percent") or 0)
             if params.get("stop_at_first"):
-                options["rule"] = "greedy-no-skip"
+                options["rule"] = RuleKind.GREEDY_NO_SKIP.value
         return options
 
     @property
     def lottery_seed_sha256(self) -> str | None:
         """SHA-256 of the tie-break lottery seed, published once voting opens."""
-        if self.tie_break != "support-cost-lottery" or not self.is_frozen:
+        if self.tie_break != LOTTERY_TIE_BREAK or not self.is_frozen:
             return None
         return hashlib.sha256(self.lottery_seed.encode("utf-8")).hexdigest()
 

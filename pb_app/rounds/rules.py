@@ -1,5 +1,6 @@
-"""The catalogue of how a round takes votes: its ballot types, the ways voters are verified,
-and the channels a vote comes by, each with the words people read. Every domain that stores,
+"""The catalogue of how a round takes and counts votes: its ballot types, its counting rules
+and their options, the ways voters are verified, and the channels a vote comes by, each with
+the words people read. Every domain that stores,
 checks or shows them names them from here, never as string literals. Adding a ballot type
 means adding it here, to the ballot pages' template (``voting/_ballot_fields.html``), to the
 reading of its form (``voting.ballots``) and to their tests."""
@@ -80,6 +81,89 @@ BALLOT_TYPES = {ballot.kind: ballot for ballot in (
                       "each voter puts up to {} in order"),
         tally_vote_type="ordinal", support="ranking points"),
 )}
+
+
+class RuleKind(StrEnum):
+    """How the votes are counted, as stored on the round."""
+
+    MES = "mes"
+    GREEDY = "greedy"
+    GREEDY_NO_SKIP = "greedy-no-skip"
+    GREEDY_THRESHOLD = "greedy-threshold"
+    PHRAGMEN = "phragmen"
+
+
+@dataclass(frozen=True)
+class TallyRule:
+    """A counting rule: its summary in a round's settings, its label and hint where a lead
+    chooses it, the defaults of its options (as the tally core names them), the fields of the
+    round form its options need, and whether it is one of the greedy rules (which also take a
+    minimum number of votes and groups of projects that cannot both be funded)."""
+
+    kind: RuleKind
+    summary: str
+    label: str
+    hint: str
+    defaults: dict
+    fields: tuple[str, ...]
+    is_greedy: bool = False
+
+
+# In the order the round form offers them, the recommended rule first.
+TALLY_RULES = {rule.kind: rule for rule in (
+    TallyRule(
+        RuleKind.MES, "Method of Equal Shares", "Equal shares (recommended)",
+        "Every voter gets an equal share of the budget to spend on the projects they support."
+        " A project is funded when its supporters' shares cover its cost.",
+        {"completion": "add1", "comparison": "satisfaction"},
+        ("mes_completion", "mes_comparison")),
+    TallyRule(
+        RuleKind.GREEDY, "Greedy by votes, skipping projects that do not fit",
+        "Most votes first",
+        "Projects are funded in order of votes, skipping any that no longer fit in the money"
+        " left.", {}, ("conflicts",), is_greedy=True),
+    TallyRule(
+        RuleKind.GREEDY_NO_SKIP, "Greedy by votes, stopping at the first that does not fit",
+        "Most votes first, stopping at the first that does not fit",
+        "Projects are funded in order of votes until one does not fit in the money left. No"
+        " project after it is funded.", {}, ("conflicts",), is_greedy=True),
+    TallyRule(
+        RuleKind.GREEDY_THRESHOLD, "Greedy by votes, above a minimum support",
+        "Most votes first, for projects with enough support",
+        "As most votes first, but a project needs the support of at least a share of voters"
+        " that you set, a number of votes, or both. The count can also stop at the first"
+        " project that does not fit.", {"threshold_percent": 10},
+        ("threshold_percent", "threshold_votes", "stop_at_first", "conflicts"), is_greedy=True),
+    TallyRule(
+        RuleKind.PHRAGMEN, "Sequential Phragmen", "Evenly shared cost (Phragmén's method)",
+        "Projects are chosen one at a time, so that their cost is spread as evenly as possible"
+        " over the voters who support them.", {}, ()),
+)}
+GREEDY_RULES = frozenset(kind for kind, rule in TALLY_RULES.items() if rule.is_greedy)
+
+# Equal shares' options: value -> (label, hint).
+MES_COMPLETIONS = {
+    "add1": ("Give every voter a little more, until no more money can be used (recommended)",
+             "Equal shares alone often leaves money unspent. Each voter's share is raised step"
+             " by step, and the last result that stays within the budget is kept."),
+    "add1-greedy": ("As above, then fund the projects that still fit, by votes",
+                    "Spends more of the budget, but the extra projects are chosen by votes"
+                    " alone."),
+}
+MES_COMPARISONS = {
+    "satisfaction": ("Compare with most votes first, and keep the result more voters prefer"
+                     " (recommended)",
+                     "Most voters must have as many of their projects funded as they would by"
+                     " most votes first, or that result is used instead."),
+    "exhaustive": ("Stop raising shares as soon as no other project fits",
+                   "No comparison is made."),
+}
+
+LOTTERY_TIE_BREAK = "support-cost-lottery"
+TIE_BREAKS = {
+    LOTTERY_TIE_BREAK: "More support first, then lower cost, then a lottery from a seed",
+    "lexico": "More support first, then lower cost, then by project number",
+}
 
 
 class Verification(StrEnum):

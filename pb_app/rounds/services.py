@@ -26,18 +26,20 @@ from pb_app.errors import Conflict, InvalidInput, NotFound
 from pb_app.extensions import db
 from pb_app.localities.models import Locality
 from pb_app.mail import send_mail
-from pb_app.rounds.models import (
+from pb_app.rounds.models import Phase, Round, RoundFollower, utcnow
+from pb_app.rounds.rules import (
+    BALLOT_TYPES,
     GREEDY_RULES,
+    LOTTERY_TIE_BREAK,
     MES_COMPARISONS,
     MES_COMPLETIONS,
     TALLY_RULES,
     TIE_BREAKS,
-    Phase,
-    Round,
-    RoundFollower,
-    utcnow,
+    VOTER_VERIFICATIONS,
+    BallotKind,
+    RuleKind,
+    Verification,
 )
-from pb_app.rounds.rules import BALLOT_TYPES, VOTER_VERIFICATIONS, BallotKind, Verification
 
 
 class RulesFrozen(Conflict):
@@ -66,9 +68,9 @@ class RoundSettings:
     ballot_type: str = BallotKind.APPROVAL.value
     ballot_params: dict = field(default_factory=dict)
     is_ballot_order_fixed: bool = False
-    tally_rule: str = "greedy"
+    tally_rule: str = RuleKind.GREEDY.value
     tally_params: dict = field(default_factory=dict)
-    tie_break: str = "support-cost-lottery"
+    tie_break: str = LOTTERY_TIE_BREAK
     proposals_open_at: datetime | None = None
     proposals_close_at: datetime | None = None
     voting_open_at: datetime | None = None
@@ -119,7 +121,7 @@ def _check_tally(settings: RoundSettings, problems: dict[str, str]) -> dict:
         return {}
     if settings.tally_rule in GREEDY_RULES:
         return _check_greedy(settings.tally_rule, params, problems)
-    if settings.tally_rule != "mes":
+    if settings.tally_rule != RuleKind.MES:
         return {}
     if params.get("completion") not in MES_COMPLETIONS:
         problems["completion"] = "Choose how Equal Shares completes its choice of projects"
@@ -133,7 +135,7 @@ def _check_greedy(rule: str, params: dict, problems: dict[str, str]) -> dict:
     project that does not fit (greedy-threshold), and its conflict groups; only what is set
     is kept."""
     kept = {}
-    if rule == "greedy-threshold":
+    if rule == RuleKind.GREEDY_THRESHOLD:
         value = params.get("threshold_percent")
         if problem := _int_problem(value, 0, 100, "The minimum support"):
             problems["threshold_percent"] = problem

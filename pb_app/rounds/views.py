@@ -14,7 +14,7 @@ from pb_app.extensions import db
 from pb_app.rounds import forms, services
 from pb_app.rounds.cli import advance_command
 from pb_app.rounds.models import Phase
-from pb_app.rounds.rules import BallotKind
+from pb_app.rounds.rules import BallotKind, RuleKind
 from pb_app.web.layout import add_navigation_link, attempt, form_page
 
 bp = Blueprint("rounds", __name__, template_folder="templates", url_prefix="/rounds",
@@ -32,7 +32,7 @@ def index():
 
 
 # The first step's choice for a new round: equal shares is recommended (see rules.html).
-DEFAULT_RULES = {"ballot_type": BallotKind.APPROVAL, "tally_rule": "mes"}
+DEFAULT_RULES = {"ballot_type": BallotKind.APPROVAL, "tally_rule": RuleKind.MES}
 
 
 def _first_step(defaults: dict, *, start_here: bool) -> tuple[forms.RulesForm, bool]:

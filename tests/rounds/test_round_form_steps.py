@@ -10,14 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from pb_app.extensions import db
-from pb_app.rounds.models import (
-    MES_COMPARISONS,
-    MES_COMPLETIONS,
-    TALLY_RULES,
-    Phase,
-    Round,
-)
-from pb_app.rounds.rules import BALLOT_TYPES
+from pb_app.rounds.models import Phase, Round
+from pb_app.rounds.rules import BALLOT_TYPES, MES_COMPARISONS, MES_COMPLETIONS, TALLY_RULES
 from rounds.fixtures import live_round, round_form
 
 # Each ballot type's one setting, and the settings of the counting rules that have any.

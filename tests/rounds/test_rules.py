@@ -13,9 +13,12 @@ from pb_app.rounds.rules import (
     BALLOT_TYPES,
     CHANNEL_CHECK,
     CHANNELS,
+    GREEDY_RULES,
+    TALLY_RULES,
     VOTER_VERIFICATIONS,
     BallotKind,
     Channel,
+    RuleKind,
     Verification,
 )
 from pb_app.tally.model import VoteType
@@ -24,6 +27,7 @@ from pb_app.voting.ballots import BallotRules, read_choices
 
 def test_every_kind_has_its_entry_and_words():
     assert set(BALLOT_TYPES) == set(BallotKind)
+    assert set(TALLY_RULES) == set(RuleKind)
     assert set(CHANNELS) == set(Channel)
     assert set(VOTER_VERIFICATIONS) == set(Verification)
     assert all(words for words in (*CHANNELS.values(), *VOTER_VERIFICATIONS.values()))
@@ -48,6 +52,22 @@ def test_the_round_form_offers_each_ballot_type_with_its_setting(app, kind):
     assert offered[kind] == BALLOT_TYPES[kind].label
     assert form.chosen_fields()[0] == [BALLOT_TYPES[kind].setting.name]
     assert getattr(form, BALLOT_TYPES[kind].setting.name).data == BALLOT_TYPES[kind].setting.default
+
+
+@pytest.mark.parametrize("kind", list(RuleKind))
+def test_the_round_form_offers_each_rule_with_its_fields_and_defaults(app, kind):
+    rule = TALLY_RULES[kind]
+    with app.test_request_context():
+        offered = {value: label for value, label, *_ in RulesForm().tally_rule.choices}
+        form = RoundForm(data=chosen_rules_data(BallotKind.APPROVAL, kind))
+    assert offered[kind] == rule.label
+    assert form.chosen_fields()[1] == list(rule.fields)
+    assert all(hasattr(form, name) for name in rule.fields)
+    assert ("conflicts" in rule.fields) is (kind in GREEDY_RULES) is rule.is_greedy
+
+
+def test_the_recommended_rule_comes_first():
+    assert next(iter(TALLY_RULES.values())).label.endswith("(recommended)")
 
 
 @pytest.mark.parametrize("kind", list(BallotKind))
