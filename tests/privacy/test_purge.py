@@ -13,7 +13,7 @@ from results.builders import cast, make_projects, make_round, paper_batch, publi
 from sqlalchemy import func, select
 
 from pb_app.audit.models import AuditEntry
-from pb_app.ballotbox.models import BallotEnvelope
+from pb_app.ballotbox.models import Ballot, BallotEnvelope
 from pb_app.extensions import db
 from pb_app.privacy.services import PURGED_PREFIX, plan_purge, purge_personal_data
 from pb_app.reports.services import round_report
@@ -22,7 +22,6 @@ from pb_app.results.services import verify_snapshot
 from pb_app.rounds.models import Round, RoundFollower
 from pb_app.voting.eligibility import code_key, identity_key
 from pb_app.voting.models import (
-    Ballot,
     CodeAttempt,
     Participation,
     VotingCode,

@@ -6,27 +6,22 @@ from __future__ import annotations
 from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
-from pb_app.voting.ballots import (
-    APPROVAL,
-    CUMULATIVE,
-    KNAPSACK,
-    RANKED,
-    SCORE,
-    BallotRules,
-    Choices,
-)
+from pb_app.rounds.rules import BallotKind
+from pb_app.voting.ballots import BallotRules, Choices
+
+APPROVAL, KNAPSACK, CUMULATIVE, SCORING, ORDINAL = BallotKind
 
 COSTS = {"11": 300_000, "12": 450_000, "13": 250_000, "14": 500_000, "15": 150_000}
 RULES = {
     APPROVAL: BallotRules(APPROVAL, COSTS, max_choices=3),
     KNAPSACK: BallotRules(KNAPSACK, COSTS, budget_pence=1_000_000, min_share_percent=50),
     CUMULATIVE: BallotRules(CUMULATIVE, COSTS, points=10),
-    SCORE: BallotRules(SCORE, COSTS, max_score=5),
-    RANKED: BallotRules(RANKED, COSTS, top_k=3),
+    SCORING: BallotRules(SCORING, COSTS, max_score=5),
+    ORDINAL: BallotRules(ORDINAL, COSTS, top_k=3),
 }
 # The same limits as round settings (``Round.ballot_params``).
 ROUND_PARAMS = {APPROVAL: {"max_choices": 3}, KNAPSACK: {"min_share_percent": 50},
-                CUMULATIVE: {"points": 10}, SCORE: {"max_score": 5}, RANKED: {"top_k": 3}}
+                CUMULATIVE: {"points": 10}, SCORING: {"max_score": 5}, ORDINAL: {"top_k": 3}}
 
 
 def form(*pairs: tuple[str, str]) -> MultiDict:
@@ -48,16 +43,16 @@ def valid_ballot(draw, ballot_type: str) -> tuple[MultiDict, Choices]:
         chosen = draw(st.lists(st.sampled_from(PROJECTS), min_size=1, unique=True).filter(
             lambda c: 500_000 <= sum(COSTS[p] for p in c) <= 1_000_000))
         return form(*[("project", p) for p in chosen]), Choices(tuple(sorted(chosen)))
-    if ballot_type in (CUMULATIVE, SCORE):
+    if ballot_type in (CUMULATIVE, SCORING):
         top = rules.points if ballot_type == CUMULATIVE else rules.max_score
         given_points = draw(st.dictionaries(st.sampled_from(PROJECTS), st.integers(0, top),
                                             min_size=1).filter(
-            lambda d: any(d.values()) and (ballot_type == SCORE or sum(d.values()) <= top)))
+            lambda d: any(d.values()) and (ballot_type == SCORING or sum(d.values()) <= top)))
         kept = sorted((p, v) for p, v in given_points.items() if v)
         fields = [(f"points-{p}", str(v)) for p, v in given_points.items()]
         return form(*fields), Choices(tuple(p for p, _ in kept), tuple(v for _, v in kept))
     ranked = draw(st.lists(st.sampled_from(PROJECTS), min_size=1, max_size=3, unique=True))
-    return Choices(tuple(ranked)).as_form(RANKED), Choices(tuple(ranked))
+    return Choices(tuple(ranked)).as_form(ORDINAL), Choices(tuple(ranked))
 
 
 def defect(ballot_type: str):
@@ -78,13 +73,13 @@ def defect(ballot_type: str):
 
     common = [st.just(duplicate_first), st.sampled_from(["9999", "0", "-1", "<script>"]).map(
         lambda bad: add("project" if ballot_type in (APPROVAL, KNAPSACK) else
-                        ("rank-1" if ballot_type == RANKED else f"points-{bad}"), bad))]
+                        ("rank-1" if ballot_type == ORDINAL else f"points-{bad}"), bad))]
     if ballot_type == APPROVAL:
         return st.one_of(*common, st.just(lambda f: form(*[("project", p) for p in PROJECTS])))
     if ballot_type == KNAPSACK:
         return st.one_of(*common, st.just(lambda f: form(("project", "12"), ("project", "14"),
                                                          ("project", "15"))))
-    if ballot_type in (CUMULATIVE, SCORE):
+    if ballot_type in (CUMULATIVE, SCORING):
         return st.one_of(*common, st.integers(-50, -1).map(lambda n: first_to(str(n))),
                          st.sampled_from(["1.5", "x", "1e3", "⁵"]).map(first_to),
                          st.integers(11, 10**6).map(lambda n: first_to(str(n))))

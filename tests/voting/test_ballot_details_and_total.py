@@ -11,12 +11,8 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from pb_app.extensions import db
+from pb_app.rounds.rules import BallotKind
 from pb_app.voting.ballots import (
-    APPROVAL,
-    CUMULATIVE,
-    KNAPSACK,
-    RANKED,
-    SCORE,
     BallotRules,
     draft_fields,
     total_in_words,
@@ -28,13 +24,15 @@ from voting.builders import lead_of, make_round, project_ids, resident
 from voting.helpers import counts, vote
 from voting.strategies import COSTS, ROUND_PARAMS, RULES
 
+APPROVAL, KNAPSACK, CUMULATIVE, SCORING, ORDINAL = BallotKind
+
 # One half-filled ballot of each type, in the strategies' ids ("11".."15").
 EXAMPLES = {
     APPROVAL: [("project", "11"), ("project", "13")],
     KNAPSACK: [("project", "12"), ("project", "15")],
     CUMULATIVE: [("points-11", "4"), ("points-14", "6")],
-    SCORE: [("points-12", "5"), ("points-15", "1")],
-    RANKED: [("rank-1", "14"), ("rank-2", "11")],
+    SCORING: [("points-12", "5"), ("points-15", "1")],
+    ORDINAL: [("rank-1", "14"), ("rank-2", "11")],
 }
 
 
@@ -247,7 +245,7 @@ def test_a_kept_draft_holds_only_this_ballots_fields_and_projects():
     assert draft_fields(RULES[CUMULATIVE], points) == [("points-11", "4"),
                                                        ("points-13", "1" * 10)]
     ranks = MultiDict([("rank-1", "14"), ("rank-2", "99"), ("rank-3", "12"), ("rank-4", "11")])
-    assert draft_fields(RULES[RANKED], ranks) == [("rank-1", "14"), ("rank-3", "12")]
+    assert draft_fields(RULES[ORDINAL], ranks) == [("rank-1", "14"), ("rank-3", "12")]
 
 
 @pytest.mark.parametrize(("rules", "used", "words"), [
@@ -282,8 +280,8 @@ def test_the_review_page_shows_the_running_total(client, sign_in, eildon, ballot
 
 @pytest.mark.parametrize(("ballot_type", "params", "limit"), [
     (APPROVAL, {"max_choices": 4}, "4"), (KNAPSACK, {}, "1000000"),
-    (CUMULATIVE, {"points": 12}, "12"), (SCORE, {"max_score": 5}, None),
-    (RANKED, {"top_k": 3}, None)])
+    (CUMULATIVE, {"points": 12}, "12"), (SCORING, {"max_score": 5}, None),
+    (ORDINAL, {"top_k": 3}, None)])
 def test_the_ballot_page_holds_a_polite_live_total_for_scripts_to_fill(
         client, sign_in, eildon, ballot_type, params, limit):
     round_ = make_round(eildon, ballot_type=ballot_type, ballot_params=params)

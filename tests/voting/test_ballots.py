@@ -8,16 +8,14 @@ from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
 from pb_app.errors import InvalidInput
+from pb_app.rounds.rules import BallotKind
 from pb_app.voting.ballots import (
-    APPROVAL,
-    CUMULATIVE,
-    KNAPSACK,
-    RANKED,
-    SCORE,
     Choices,
     read_choices,
 )
 from voting.strategies import COSTS, PROJECTS, RULES, defect, form, valid_ballot
+
+APPROVAL, KNAPSACK, CUMULATIVE, SCORING, ORDINAL = BallotKind
 
 
 @pytest.mark.parametrize(("ballot_type", "fields", "expected"), [
@@ -27,9 +25,9 @@ from voting.strategies import COSTS, PROJECTS, RULES, defect, form, valid_ballot
     (KNAPSACK, [("project", "14")], Choices(("14",))),
     (CUMULATIVE, [("points-12", "7"), ("points-11", "3"), ("points-13", "0")],
      Choices(("11", "12"), (3, 7))),
-    (SCORE, [("points-15", "5"), ("points-11", " 2 "), ("points-12", "")],
+    (SCORING, [("points-15", "5"), ("points-11", " 2 "), ("points-12", "")],
      Choices(("11", "15"), (2, 5))),
-    (RANKED, [("rank-1", "14"), ("rank-2", "11"), ("rank-3", "")], Choices(("14", "11"))),
+    (ORDINAL, [("rank-1", "14"), ("rank-2", "11"), ("rank-3", "")], Choices(("14", "11"))),
 ])
 def test_valid_ballots_are_read_canonically(ballot_type, fields, expected):
     assert read_choices(RULES[ballot_type], form(*fields)) == expected
@@ -51,16 +49,16 @@ def test_valid_ballots_are_read_canonically(ballot_type, fields, expected):
     (CUMULATIVE, [("points-11", "2.5")], "'2.5' is not a whole number"),
     (CUMULATIVE, [("points-11", "٣")], "is not a whole number"),
     (CUMULATIVE, [("points-11", "9" * 5000)], "more points than any ballot allows"),
-    (SCORE, [("points-11", "1" + "0" * 10)], "more points than any ballot allows"),
+    (SCORING, [("points-11", "1" + "0" * 10)], "more points than any ballot allows"),
     (CUMULATIVE, [("points-99", "3")], "not a project on this ballot"),
     (CUMULATIVE, [("points-11", "3"), ("points-11", "3")], "the same project more than once"),
-    (SCORE, [("points-11", "6")], "Scores go from 0 to 5."),
-    (SCORE, [("points-11", "0")], "Give at least one project more than 0."),
-    (RANKED, [("rank-1", "11"), ("rank-2", "11")], "the same project more than once"),
-    (RANKED, [("rank-1", "11"), ("rank-4", "12")], "You can rank up to 3 projects."),
-    (RANKED, [("rank-1", ""), ("rank-2", "12")], "without gaps"),
-    (RANKED, [("rank-1", "11"), ("rank-1", "12")], "Each rank holds one project."),
-    (RANKED, [("rank-1", "77")], "not a project on this ballot"),
+    (SCORING, [("points-11", "6")], "Scores go from 0 to 5."),
+    (SCORING, [("points-11", "0")], "Give at least one project more than 0."),
+    (ORDINAL, [("rank-1", "11"), ("rank-2", "11")], "the same project more than once"),
+    (ORDINAL, [("rank-1", "11"), ("rank-4", "12")], "You can rank up to 3 projects."),
+    (ORDINAL, [("rank-1", ""), ("rank-2", "12")], "without gaps"),
+    (ORDINAL, [("rank-1", "11"), ("rank-1", "12")], "Each rank holds one project."),
+    (ORDINAL, [("rank-1", "77")], "not a project on this ballot"),
 ])
 def test_invalid_ballots_are_refused_with_a_clear_message(ballot_type, fields, message):
     with pytest.raises(InvalidInput) as refused:
@@ -108,7 +106,7 @@ def test_hypothesis_any_form_is_refused_cleanly_or_obeys_every_limit(ballot_type
         assert 500_000 <= sum(COSTS[p] for p in choices.projects) <= 1_000_000
     if ballot_type == CUMULATIVE:
         assert 0 < sum(choices.points) <= 10 and min(choices.points) > 0
-    if ballot_type == SCORE:
+    if ballot_type == SCORING:
         assert all(0 < score <= 5 for score in choices.points)
-    if ballot_type == RANKED:
+    if ballot_type == ORDINAL:
         assert len(choices.projects) <= 3 and not choices.points
