@@ -33,26 +33,20 @@ def localities() -> list[str]:
     return list(db.session.scalars(select(Locality.slug).order_by(Locality.slug)))
 
 
-def test_a_refused_change_is_undone_and_its_refusal_kept_for_the_page():
+@pytest.mark.parametrize(("refusal", "kept"), [
+    (InvalidInput("No such place"), []),  # undone
+    (Recorded("Refused, and the refusal recorded"), ["written"]),  # committed, not only left
+])
+def test_a_refused_change_is_undone_unless_recorded_and_the_refusal_kept_for_the_page(
+        refusal, kept):
     db.session.commit()
     with attempt() as adding:
-        db.session.add(Locality(name="Refused", slug="refused", population=1))
+        db.session.add(Locality(name="Written", slug="written", population=1))
         db.session.flush()
-        raise InvalidInput("No such place")
-    assert isinstance(adding.refusal, InvalidInput)
-    assert adding.refusal.message == "No such place"
-    assert localities() == []
-
-
-def test_a_refusal_the_service_recorded_is_kept():
-    db.session.commit()
-    with attempt() as adding:
-        db.session.add(Locality(name="Recorded", slug="recorded", population=1))
-        db.session.flush()
-        raise Recorded("Refused, and the refusal recorded")
-    assert isinstance(adding.refusal, Recorded)
-    db.session.rollback()  # what was kept was committed, not merely left in the session
-    assert localities() == ["recorded"]
+        raise refusal
+    assert adding.refusal is refusal
+    db.session.rollback()
+    assert localities() == kept
 
 
 def test_a_change_that_is_made_is_left_for_the_view_to_commit():
