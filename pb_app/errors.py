@@ -19,7 +19,8 @@ class DomainError(Exception):
 
     status = 400
     title = "There is a problem"
-    # True when the service wrote the refused attempt to the audit trail: that entry is kept.
+    # True when the service recorded the refused attempt (an audit entry, a failed sign-in, a
+    # wrong voting code): that record is kept when the refusal is shown.
     recorded = False
 
     def __init__(self, message: str):
@@ -63,7 +64,7 @@ class Conflict(DomainError):
 
 def settle_refusal(error: DomainError) -> None:
     """End the request's changes after a refusal: undo them, or keep them when the refusal
-    itself was recorded (the audit entry of an attempt to change frozen rules)."""
+    itself was recorded (``DomainError.recorded``)."""
     if error.recorded:
         db.session.commit()
     else:
