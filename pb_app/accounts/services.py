@@ -22,6 +22,7 @@ from sqlalchemy.orm import selectinload
 
 from pb_app.accounts.models import (
     ADMINISTRATOR,
+    FINANCE_OFFICER,
     GRANTABLE_ROLES,
     GROUP_LEAD,
     AccountSetting,
@@ -388,6 +389,13 @@ def can_manage_locality(user: User, locality: Locality) -> bool:
     """True if the user is an administrator or a group lead of ``locality``."""
     return is_administrator(user) or bool(user.is_authenticated
                                           and user.has_role(GROUP_LEAD, locality))
+
+
+def oversees_locality(user: User, locality: Locality) -> bool:
+    """True if the user may see and keep ``locality``'s counts, ballot boxes and money: a
+    finance officer, an administrator or a group lead of ``locality``."""
+    return bool(user.is_authenticated and user.has_role(FINANCE_OFFICER)) or \
+        can_manage_locality(user, locality)
 
 
 def manageable_localities(user: User) -> list[Locality]:

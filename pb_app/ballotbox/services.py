@@ -26,7 +26,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from pb_app.accounts.models import ADMINISTRATOR, FINANCE_OFFICER, User
-from pb_app.accounts.services import can_manage_locality
+from pb_app.accounts.services import oversees_locality
 from pb_app.audit.services import audit_key, record_event
 from pb_app.ballotbox import crypto
 from pb_app.ballotbox.models import (
@@ -355,8 +355,7 @@ def _write_ballots(round_: Round, ballots: list[tuple[str, str]]) -> None:
 def check_can_open(user: User, round_: Round) -> None:
     """Raise PermissionDenied unless ``user`` is staff who may open this round's box: a
     finance officer, an administrator or a lead of its locality (the passphrases decide)."""
-    if user.is_authenticated and (user.has_role(FINANCE_OFFICER)
-                                  or can_manage_locality(user, round_.locality)):
+    if oversees_locality(user, round_.locality):
         return
     raise PermissionDenied("Only finance officers, administrators and the round's group lead "
                            "can open its ballot box")

@@ -18,7 +18,8 @@ from decimal import Decimal
 
 from sqlalchemy import case, func, select
 
-from pb_app.accounts.models import ADMINISTRATOR, FINANCE_OFFICER, GROUP_LEAD, User
+from pb_app.accounts.models import User
+from pb_app.accounts.services import oversees_locality
 from pb_app.audit.services import record_event
 from pb_app.errors import InvalidInput, NotFound, PermissionDenied
 from pb_app.extensions import db
@@ -105,11 +106,7 @@ def can_record(user: User, allocation: Allocation) -> bool:
 
 def check_can_record(user: User, allocation: Allocation) -> None:
     """Raise PermissionDenied unless the user leads the locality or is finance or admin."""
-    if user.is_authenticated and (
-        user.has_role(FINANCE_OFFICER)
-        or user.has_role(ADMINISTRATOR)
-        or user.has_role(GROUP_LEAD, allocation.locality)
-    ):
+    if oversees_locality(user, allocation.locality):
         return
     raise PermissionDenied(
         f"Only the group lead of {allocation.locality.name} or a finance officer can do this"

@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from pb_app.accounts.models import ADMINISTRATOR, FINANCE_OFFICER, GROUP_LEAD, User
-from pb_app.accounts.services import check_can_manage_locality
+from pb_app.accounts.models import FINANCE_OFFICER, User
+from pb_app.accounts.services import check_can_manage_locality, oversees_locality
 from pb_app.audit.models import AuditEntry
 from pb_app.audit.services import canonical_json, record_checkpoint, record_event
 from pb_app.ballotbox.models import BallotEnvelope
@@ -258,11 +258,7 @@ def store_snapshot(snapshot: CountSnapshot, actor: User) -> CountSnapshot:
 
 def check_can_see_count(user: User, round_: Round) -> None:
     """Raise PermissionDenied unless the user leads the locality, or is finance or admin."""
-    if user.is_authenticated and (
-        user.has_role(FINANCE_OFFICER)
-        or user.has_role(ADMINISTRATOR)
-        or user.has_role(GROUP_LEAD, round_.locality)
-    ):
+    if oversees_locality(user, round_.locality):
         return
     raise PermissionDenied("Only the locality's group lead or a finance officer can see this count")
 

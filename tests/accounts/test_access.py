@@ -13,7 +13,7 @@ from factories import (
 from flask_login import AnonymousUserMixin
 
 from pb_app.accounts.models import FINANCE_OFFICER, RoleGrant
-from pb_app.accounts.services import check_can_manage_locality
+from pb_app.accounts.services import check_can_manage_locality, oversees_locality
 from pb_app.accounts.tokens import make_reset_token
 from pb_app.errors import PermissionDenied
 from pb_app.extensions import db
@@ -110,6 +110,19 @@ def test_only_an_administrator_or_the_localitys_own_lead_manages_it(people, who,
         name = people[locality].name
         with pytest.raises(PermissionDenied, match=f"Only the group lead of {name}"):
             check_can_manage_locality(user, people[locality])
+
+
+@pytest.mark.parametrize(("who", "locality", "allowed"), [
+    ("administrator", "eildon", True),
+    ("finance_officer", "cheviot", True),
+    ("group_lead", "eildon", True),
+    ("group_lead", "cheviot", False),
+    ("resident", "eildon", False),
+    ("anonymous", "eildon", False),
+])
+def test_counts_boxes_and_money_are_overseen_by_finance_administrators_and_the_own_lead(
+        people, who, locality, allowed):
+    assert oversees_locality(people[who] or AnonymousUserMixin(), people[locality]) is allowed
 
 
 def test_a_lead_of_two_localities_manages_both_and_lists_them(people):
