@@ -55,6 +55,7 @@ bp = Blueprint("voting", __name__, template_folder="templates", cli_group=None)
 bp.cli.add_command(voting_cli)
 bp.add_app_template_global(CHANNELS, "channels_in_words")
 bp.add_app_template_global(Verification, "Verification")
+bp.add_app_template_global(BallotKind, "BallotKind")
 
 DESK_FIELDS = ("desk_full_name", "desk_postcode", "desk_date_of_birth")
 # The session key of the choices kept while a voter reads about a project. Choices are secret,
