@@ -424,22 +424,20 @@ def desk(round_id: int):
     with attempt() as checking:  # the person or the round: staff keep the form
         casting = _desk_casting(round_, _desk_fields(form))
         if form.channel.data == Channel.PAPER:
-            resembling = services.resembling_participation(round_, casting.voter)
-            services.hand_out_paper_ballot(round_, casting.voter, current_user, _now())
-        else:
-            services.check_voting_open(round_, _now())
-            require_eligible(round_, casting.voter)
+            return _hand_out(round_, casting.voter)
+        services.check_voting_open(round_, _now())
+        require_eligible(round_, casting.voter)
     if checking.refusal:
         return refused_form_page("voting/desk.html", form, checking.refusal, round=round_)
-    if form.channel.data == Channel.PAPER:
-        db.session.commit()
-        return _handed_out(round_, resembling)
     return _choose_page(round_, casting, MultiDict())
 
 
-def _handed_out(round_: Round, resembling):
-    """Back to the desk for the next person after a ballot paper was given out, naming anyone
-    else who gave the same postcode and date of birth."""
+def _hand_out(round_: Round, voter: Voter):
+    """Record the ballot paper given to ``voter`` and go back to the desk for the next one,
+    naming anyone else who gave the same postcode and date of birth."""
+    resembling = services.resembling_participation(round_, voter)
+    services.hand_out_paper_ballot(round_, voter, current_user, _now())
+    db.session.commit()
     flash("Recorded: give the person a ballot paper. It is counted when its batch is keyed.",
           "success")
     if resembling is not None:
