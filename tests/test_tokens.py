@@ -14,8 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
-from factories import UserFactory
-from results.builders import make_round
+from factories import RoundFactory, UserFactory
 
 from pb_app.accounts import tokens as account_tokens
 from pb_app.errors import InvalidInput
@@ -44,7 +43,7 @@ FOREIGN_KEY = "another secret key, long enough to sign with HS256"
 def made(app) -> dict[str, str]:
     """One genuine token of each purpose, made by its own maker for one resident and round."""
     user = UserFactory(email="morag@example.org", full_name="Morag Elliot")
-    round_ = make_round()
+    round_ = RoundFactory(to_count=True)
     db.session.flush()
     links: list[str] = []
     voting.request_email_confirmation(user, round_, links.append, datetime.now(UTC))
@@ -95,7 +94,7 @@ def test_a_token_lives_as_long_as_its_purpose_allows(app, made, purpose):
         assert claims["exp"] - claims["iat"] == lifetime.total_seconds()
     else:  # a ticket names no issue time: issue one between two readings of the clock
         before = int(datetime.now(UTC).timestamp())
-        claims = _claims(monitoring.issue_ticket(make_round()))
+        claims = _claims(monitoring.issue_ticket(RoundFactory(to_count=True)))
         after = int(datetime.now(UTC).timestamp())
         assert before <= claims["exp"] - lifetime.total_seconds() <= after
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from voting.builders import lead_of, make_round, place, resident
+from voting.builders import lead_of, place, resident, voting_round
 
 from pb_app.voting.services import generate_voting_codes
 
@@ -34,8 +34,8 @@ def _random_form(rng: random.Random, fields: dict[str, list]) -> dict[str, list[
 @pytest.fixture
 def eildon_rounds():
     eildon = place("Eildon", "TD1")
-    online = make_round(eildon, title="Eildon Fund")
-    by_code = make_round(eildon, title="Eildon Code Vote", verification="voting-code")
+    online = voting_round(eildon, title="Eildon Fund")
+    by_code = voting_round(eildon, title="Eildon Code Vote", voter_verification="voting-code")
     lead = lead_of(eildon)
     code, = generate_voting_codes(by_code, lead, 1)
     return online, by_code, lead, code

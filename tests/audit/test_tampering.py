@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import re
 
-from results.builders import cast, make_projects, make_round, publish
+from factories import RoundFactory
+from results.builders import cast, make_projects, publish
 
 from audit.tamper import append_forged, as_dba, chain, guessed_mac, rewrite_from
 from pb_app.audit.services import parse_checkpoint, verify_chain
@@ -15,7 +16,7 @@ from pb_app.extensions import db
 
 def _published_round(client):
     """A round counted, signed off and published; the checkpoint its public page shows."""
-    round_ = make_round()
+    round_ = RoundFactory(to_count=True)
     (lunch,) = make_projects(round_, {"Kelso lunch club": 300_000})
     cast(round_, [lunch], times=3)
     publish(round_)

@@ -7,10 +7,10 @@ import re
 from datetime import UTC, date, datetime
 
 import pytest
-from factories import finance_officer
+from factories import RoundFactory, finance_officer
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
-from voting.builders import lead_of, make_round, place, project_ids, resident
+from voting.builders import lead_of, place, project_ids, resident, voting_round
 
 from ballotbox.builders import PASSPHRASE, key_holders, open_sealed
 from pb_app.audit.models import AuditEntry
@@ -60,7 +60,7 @@ def close(round_) -> None:
 @pytest.fixture
 def round_in_voting():
     """An Eildon round in voting, its box sealed for two key holders (threshold 1)."""
-    return make_round(place("Eildon", "TD1"))
+    return voting_round(place("Eildon", "TD1"))
 
 
 # The cryptography --------------------------------------------------------------------------
@@ -92,9 +92,8 @@ def test_a_wrapped_key_opens_only_with_its_passphrase():
 # Sealing as voting opens --------------------------------------------------------------------
 
 def test_voting_cannot_open_without_a_spare_key_holder(app):
-    from rounds.fixtures import make_round as make_draft
 
-    round_ = make_draft(place("Eildon", "TD1"), Phase.REVIEW)
+    round_ = RoundFactory(locality=place("Eildon", "TD1"), phase=Phase.REVIEW)
     with pytest.raises(Conflict, match="at least 2 key holders"):
         seal_box(round_)
     key_holders(1)
@@ -126,7 +125,7 @@ def test_a_threshold_of_two_takes_two_passphrases_and_any_two_of_three_will_do(a
     app.config["BALLOT_KEY_THRESHOLD"] = 2
     try:
         key_holders(3)
-        round_ = make_round(place("Eildon", "TD1"))
+        round_ = voting_round(place("Eildon", "TD1"))
         box = get_box(round_)
         assert box.threshold == 2 and len(box.shares) == 3
         cast_some(round_, 3)
@@ -172,7 +171,7 @@ def test_a_lost_passphrase_loses_nothing_the_recovery_key_opens_the_box(app):
     add_key_holder(officer, PASSPHRASE, PASSPHRASE)
     code = make_recovery_key(officer, date(2026, 12, 6))
     assert re.fullmatch(r"([A-Z2-7]{4}-){7}[A-Z2-7]{4}", code)
-    round_ = make_round(place("Eildon", "TD1"))
+    round_ = voting_round(place("Eildon", "TD1"))
     receipts = cast_some(round_, 3)
     close(round_)
     recovery = db.session.scalar(select(KeyHolder).where(KeyHolder.user_id.is_(None)))
@@ -212,7 +211,7 @@ def test_retired_holders_get_no_share_of_new_boxes(app):
     retire_key_holder(first.user, first, NOW)
     with pytest.raises(Conflict, match="already retired"):
         retire_key_holder(first.user, first, NOW)
-    round_ = make_round(place("Eildon", "TD1"))
+    round_ = voting_round(place("Eildon", "TD1"))
     assert {share.holder_id for share in get_box(round_).shares} == {second.id, third.id}
 
 
@@ -399,7 +398,7 @@ def test_the_demo_sets_up_enough_key_holders_for_the_threshold_and_can_open_a_bo
         printed = []
         load_demo(printed.append)
         assert count(KeyHolder) == needed + 1 and "recovery key" in printed[0]
-        round_ = make_round(place("Eildon", "TD1"))
+        round_ = voting_round(place("Eildon", "TD1"))
         cast_some(round_, 2)
         close(round_)
         officer = get_box(round_).shares[0].holder.user
@@ -431,7 +430,7 @@ def test_a_key_holder_key_swapped_in_the_database_gets_no_share(app):
                        .values(public_key=own_public))
     db.session.expire_all()
     with pytest.raises(Conflict, match="is not the one they set up"):
-        make_round(place("Eildon", "TD1"))
+        voting_round(place("Eildon", "TD1"))
     assert count(BallotBox) == 0
 
 
@@ -443,7 +442,7 @@ def test_a_key_holder_copied_onto_another_gets_no_second_share(app):
         label=first.label, public_key=first.public_key, public_key_mac=first.public_key_mac))
     db.session.expire_all()
     with pytest.raises(Conflict, match="two key holders have the same key"):
-        make_round(place("Eildon", "TD1"))
+        voting_round(place("Eildon", "TD1"))
     assert count(BallotBox) == 0
 
 

@@ -11,7 +11,7 @@ from secrets import token_hex
 import pytest
 from sql_sent import sql_sent
 from sqlalchemy import func, select, text
-from voting.builders import lead_of, make_round, place, project_ids
+from voting.builders import lead_of, place, project_ids, voting_round
 
 from ballotbox.builders import open_sealed
 from pb_app.ballotbox import services
@@ -42,7 +42,7 @@ def seal_some(round_, how_many: int) -> Counter[str]:
 
 def closed_round_with(how_many: int, postcode_area: str):
     """A round with ``how_many`` sealed ballots whose voting has closed."""
-    round_ = make_round(place(f"Locality {postcode_area}", postcode_area))
+    round_ = voting_round(place(f"Locality {postcode_area}", postcode_area))
     sealed = seal_some(round_, how_many)
     move_round(round_, lead_of(round_.locality), Phase.CLOSED, now=NOW)
     return round_, sealed
@@ -50,7 +50,7 @@ def closed_round_with(how_many: int, postcode_area: str):
 
 def test_closing_voting_reads_no_ballot_only_counts_the_envelopes():
     for how_many, area in ((2, "TD1"), (30, "TD2")):
-        round_ = make_round(place(f"Locality {area}", area))
+        round_ = voting_round(place(f"Locality {area}", area))
         seal_some(round_, how_many)
         lead = lead_of(round_.locality)
         with sql_sent() as sent:

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from journeys import sign_in
 from playwright.sync_api import expect
-from voting.builders import lead_of, make_round, place, resident
+from voting.builders import lead_of, place, resident, voting_round
 
 from pb_app.extensions import db
 from pb_app.voting.services import create_paper_batch, generate_voting_codes
@@ -24,14 +24,15 @@ def eildon_rounds(app):
     with app.app_context():
         eildon = place("Eildon", "TD1")
         rounds = {
-            "approval": make_round(eildon, title="Eildon Fund"),
-            "knapsack": make_round(eildon, title="Eildon Budget", ballot_type="knapsack",
-                                   ballot_params={}),
-            "cumulative": make_round(eildon, title="Eildon Points", ballot_type="cumulative",
-                                     ballot_params={"points": 10}),
-            "code": make_round(eildon, title="Eildon Code Vote", verification="voting-code"),
-            "ranked": make_round(eildon, title="Eildon Ranks", ballot_type="ordinal",
-                                 ballot_params={"top_k": 3}),
+            "approval": voting_round(eildon, title="Eildon Fund"),
+            "knapsack": voting_round(eildon, title="Eildon Budget", ballot_type="knapsack",
+                                     ballot_params={}),
+            "cumulative": voting_round(eildon, title="Eildon Points", ballot_type="cumulative",
+                                       ballot_params={"points": 10}),
+            "code": voting_round(eildon, title="Eildon Code Vote",
+                                 voter_verification="voting-code"),
+            "ranked": voting_round(eildon, title="Eildon Ranks", ballot_type="ordinal",
+                                   ballot_params={"top_k": 3}),
         }
         lead = lead_of(eildon)
         batch = create_paper_batch(rounds["approval"], lead, "Melrose Wynd Hall", 1)

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 from browser.journeys import sign_in
-from results.builders import cast, make_projects, make_round, staff
+from factories import RoundFactory
+from results.builders import cast, make_projects, staff
 
 from pb_app.extensions import db
 from pb_app.results.services import count_round, publish_result, sign_off
@@ -20,7 +21,7 @@ LONG_TITLE = "Ettrick and Yarrow valleys community transport for hospital appoin
 def published_round(app):
     """A published greedy round: lunch club and the long-named transport funded, walks not."""
     with app.app_context():
-        round_ = make_round(budget_pence=1_000_000, title="Eildon Community Chest")
+        round_ = RoundFactory(to_count=True, budget_pence=1_000_000, title="Eildon Community Chest")
         lunch, bus, walks = make_projects(
             round_, {"Lunch club": 400_000, LONG_TITLE: 500_000, "Walking group": 200_000}
         )

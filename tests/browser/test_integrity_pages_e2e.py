@@ -27,7 +27,7 @@ from browser.journeys import sign_in, sign_out
 from factories import DEFAULT_PASSWORD, administrator, finance_officer
 from playwright.sync_api import expect
 from sqlalchemy import select
-from voting.builders import lead_of, make_round, place, project_ids, resident
+from voting.builders import lead_of, place, project_ids, resident, voting_round
 
 from pb_app.accounts.models import User
 from pb_app.ballotbox.models import BallotBox
@@ -84,7 +84,7 @@ def run_voting(app, locality_id: int) -> tuple[int, str]:
     now = datetime.now(UTC)
     with app.app_context():
         eildon = db.session.get(Locality, locality_id)
-        round_ = make_round(eildon, title="Eildon Community Chest")
+        round_ = voting_round(eildon, title="Eildon Community Chest")
         lead, ids = lead_of(eildon), project_ids(round_)
         agnes = resident("Agnes Hogg", "TD1 3HW", date(1941, 3, 9))
         receipt = cast_ballot(round_, voter_for_user(round_, agnes), Choices((ids[0],)),
@@ -304,7 +304,7 @@ def test_staff_set_up_a_second_factor_and_sign_in_with_a_code(page, staff, look_
 def round_in_voting(app):
     """An Eildon round in voting."""
     with app.app_context():
-        round_id = make_round(place("Eildon", "TD1"), title="Eildon Community Chest").id
+        round_id = voting_round(place("Eildon", "TD1"), title="Eildon Community Chest").id
         db.session.remove()
     return round_id
 

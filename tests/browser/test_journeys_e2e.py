@@ -26,13 +26,12 @@ from pathlib import Path
 import pytest
 from ballotbox.builders import key_holders
 from browser.journeys import sign_in, sign_out
-from factories import DEFAULT_PASSWORD, UserFactory, administrator, finance_officer
+from factories import DEFAULT_PASSWORD, RoundFactory, UserFactory, administrator, finance_officer
 from playwright.sync_api import expect
 from pypdf import PdfReader
-from results.builders import cast, make_projects, make_round, paper_batch, publish
+from results.builders import cast, make_projects, paper_batch, publish
 from sqlalchemy import select
-from voting.builders import lead_of, place
-from voting.builders import make_round as make_voting_round
+from voting.builders import lead_of, place, voting_round
 
 from pb_app.extensions import db
 from pb_app.proposals.models import Proposal
@@ -72,7 +71,8 @@ def published(app):
     """Cheviot's published round: three projects, six ballots (two on paper)."""
     with app.app_context():
         cheviot = place("Cheviot", "TD5")
-        round_ = make_round(cheviot, title="Cheviot Community Chest", budget_pence=1_000_000)
+        round_ = RoundFactory(to_count=True, locality=cheviot, title="Cheviot Community Chest",
+                              budget_pence=1_000_000)
         lunch, bus, walks = make_projects(round_, {
             "Kelso lunch club": 400_000, "Jedburgh bus": 500_000, "Walking group": 200_000})
         cast(round_, [lunch, bus], times=3)
@@ -130,10 +130,11 @@ def eildon(app):
     """Eildon with a round in voting and another taking ideas."""
     with app.app_context():
         locality = place("Eildon", "TD1")
-        voting = make_voting_round(locality, title="Eildon Community Fund")
-        ideas = make_round(locality, phase=Phase.PROPOSALS_OPEN, title="Eildon Small Grants",
-                           proposals_open_at=datetime.now(UTC) - timedelta(days=1),
-                           proposals_close_at=datetime.now(UTC) + timedelta(days=20))
+        voting = voting_round(locality, title="Eildon Community Fund")
+        ideas = RoundFactory(to_count=True, locality=locality, phase=Phase.PROPOSALS_OPEN,
+                             title="Eildon Small Grants",
+                             proposals_open_at=datetime.now(UTC) - timedelta(days=1),
+                             proposals_close_at=datetime.now(UTC) + timedelta(days=20))
         db.session.commit()
         found = {"voting": voting.id, "ideas": ideas.id}
         db.session.remove()
@@ -215,11 +216,12 @@ def round_in_review(app):
     """Teviot's round in review with three submitted proposals, and its ballot box keys."""
     with app.app_context():
         teviot = place("Teviot", "TD9")
-        round_ = make_round(teviot, phase=Phase.REVIEW, title="Teviot Fund",
-                            proposals_open_at=datetime.now(UTC) - timedelta(days=30),
-                            proposals_close_at=datetime.now(UTC) - timedelta(days=2),
-                            voting_open_at=datetime.now(UTC) + timedelta(days=1),
-                            voting_close_at=datetime.now(UTC) + timedelta(days=20))
+        round_ = RoundFactory(to_count=True, locality=teviot, phase=Phase.REVIEW,
+                              title="Teviot Fund",
+                              proposals_open_at=datetime.now(UTC) - timedelta(days=30),
+                              proposals_close_at=datetime.now(UTC) - timedelta(days=2),
+                              voting_open_at=datetime.now(UTC) + timedelta(days=1),
+                              voting_close_at=datetime.now(UTC) + timedelta(days=20))
         projects = make_projects(round_, {"Hawick walks": 200_000, "Newcastleton cafe": 300_000,
                                           "Denholm bus": 400_000})
         for project in projects:

@@ -7,7 +7,7 @@ import pytest
 from journeys import sign_in
 from playwright.sync_api import expect
 from sqlalchemy import func, select
-from voting.builders import lead_of, make_round, place
+from voting.builders import lead_of, place, voting_round
 
 from pb_app.extensions import db
 from pb_app.paper.models import KeyedSheet
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.browser
 def keying_batch(app):
     """A committed batch of three sheets in an Eildon round in voting, and its lead's email."""
     with app.app_context():
-        round_ = make_round(place("Eildon", "TD1"))
+        round_ = voting_round(place("Eildon", "TD1"))
         lead = lead_of(round_.locality)
         batch = PaperBatch(round_id=round_.id, label="Melrose hall", declared_count=3,
                            created_by_id=lead.id)

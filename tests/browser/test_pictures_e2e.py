@@ -9,14 +9,13 @@ import io
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from factories import ProposalFactory, RoundFactory
 from journeys import sign_in, sign_out
 from PIL import Image
 from playwright.sync_api import expect
 from results.builders import cast, make_projects, publish
-from results.builders import make_round as make_closed_round
-from rounds.fixtures import live_round, make_proposal, make_user
-from voting.builders import make_round as make_voting_round
-from voting.builders import place, resident
+from rounds.fixtures import live_round, make_user
+from voting.builders import place, resident, voting_round
 
 from pb_app.accounts.models import GROUP_LEAD
 from pb_app.extensions import db
@@ -51,8 +50,9 @@ def draft(app):
     with app.app_context():
         locality = place("Eildon", "TD1")
         proposer = make_user("Rab Resident", locality)
-        proposal = make_proposal(live_round(locality, Phase.PROPOSALS_OPEN), proposer,
-                                 Status.DRAFT, title="Galashiels soup lunch")
+        proposal = ProposalFactory(round=live_round(locality, Phase.PROPOSALS_OPEN),
+                                   proposer=proposer, status=Status.DRAFT,
+                                   title="Galashiels soup lunch")
         db.session.commit()
         found = (proposal.id, proposer.email)
         db.session.remove()
@@ -103,7 +103,7 @@ def ballot(app):
     """A round in voting whose first project has a photo; (round id, a voter's email)."""
     with app.app_context():
         locality = place("Cheviot", "TD5")
-        round_ = make_voting_round(locality, costs=(300_000, 200_000))
+        round_ = voting_round(locality, costs=(300_000, 200_000))
         first = min(round_ballot(round_), key=lambda p: p.id)
         lead = make_user("Cheviot Lead", locality, GROUP_LEAD, locality)
         store_photo(first, lead, _jpeg(), "soup.jpg", ALT)
@@ -138,7 +138,8 @@ def test_the_ballot_shows_the_photo_beside_its_project(page, ballot, assert_acce
 def published(app):
     """A published round whose funded lunch club has spend and two public updates."""
     with app.app_context():
-        round_ = make_closed_round(budget_pence=1_000_000, title="Cheviot Community Chest")
+        round_ = RoundFactory(to_count=True, budget_pence=1_000_000,
+                              title="Cheviot Community Chest")
         lunch, bus = make_projects(round_, {"Kelso lunch club with a rather long name for a"
                                             " narrow screen": 333_333, "Jedburgh bus": 500_000})
         cast(round_, [lunch, bus], times=3)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 from browser.journeys import sign_in, sign_out
+from factories import RoundFactory
 from playwright.sync_api import expect
-from results.builders import cast, make_projects, make_round, paper_batch, staff
+from results.builders import cast, make_projects, paper_batch, staff
 
 from pb_app.extensions import db
 
@@ -17,7 +18,8 @@ pytestmark = pytest.mark.browser
 def closed_round(app):
     """A closed round with six ballots (two on paper), its lead and a finance officer."""
     with app.app_context():
-        round_ = make_round(budget_pence=1_000_000, title="Cheviot Community Chest")
+        round_ = RoundFactory(to_count=True, budget_pence=1_000_000,
+                              title="Cheviot Community Chest")
         lunch, bus, walks = make_projects(
             round_, {"Kelso lunch club": 400_000, "Jedburgh bus": 500_000, "Walking group": 200_000}
         )

@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from browser.journeys import sign_in
+from factories import ProposalFactory
 from playwright.sync_api import expect
-from rounds.fixtures import live_round, make_locality, make_proposal, make_user
+from rounds.fixtures import live_round, make_locality, make_user
 from sqlalchemy import select
 
 from pb_app.accounts.models import GROUP_LEAD
@@ -31,7 +32,7 @@ def people(app):
         lead = make_user("Lena Lead", eildon, GROUP_LEAD, eildon)
         resident = make_user("Rab Resident", eildon)
         round_ = live_round(eildon, Phase.PROPOSALS_OPEN, title="Eildon Community Fund 2026")
-        proposal = make_proposal(round_, resident)
+        proposal = ProposalFactory(round=round_, proposer=resident)
         db.session.commit()
         found = {"lead": lead.email, "resident": resident.email, "round": round_.id,
                  "proposal": proposal.id}

@@ -11,7 +11,7 @@ from ballotbox.builders import peek
 from factories import DEFAULT_PASSWORD
 from playwright.sync_api import expect
 from sqlalchemy import select
-from voting.builders import lead_of, make_round, place
+from voting.builders import lead_of, place, voting_round
 
 from pb_app.ballotbox.models import BallotEnvelope
 from pb_app.extensions import db
@@ -29,8 +29,8 @@ def rounds(app):
     """Two Eildon rounds in voting: one self-declared, one with voting codes (and a code)."""
     with app.app_context():
         eildon = place("Eildon", "TD1")
-        online = make_round(eildon, title="Eildon Fund")
-        by_code = make_round(eildon, title="Eildon Code Vote", verification="voting-code")
+        online = voting_round(eildon, title="Eildon Fund")
+        by_code = voting_round(eildon, title="Eildon Code Vote", voter_verification="voting-code")
         code, = generate_voting_codes(by_code, lead_of(eildon), 1)
         db.session.commit()
         ids = (online.id, by_code.id)

@@ -12,7 +12,7 @@ import re
 from datetime import date
 
 import voting.builders as voting
-from rounds.fixtures import make_proposal, make_round
+from factories import ProposalFactory, RoundFactory
 from voting.helpers import receipt_in, vote
 from werkzeug.datastructures import MultiDict
 
@@ -24,7 +24,8 @@ from pb_app.rounds.models import Phase
 
 def test_a_lead_s_decision_is_saved_and_its_email_waits_for_the_server(
         client, sign_in, eildon, lead, resident, smtp_down, runner):
-    proposal = make_proposal(make_round(eildon, Phase.REVIEW), resident)
+    proposal = ProposalFactory(round=RoundFactory(locality=eildon, phase=Phase.REVIEW),
+                               proposer=resident)
     db.session.commit()
     sign_in(lead)
     response = client.post(f"/proposals/{proposal.id}/decide", data={
@@ -60,7 +61,7 @@ def test_a_reset_request_answers_the_same_for_existing_and_unknown_accounts(
 
 def test_a_voter_who_asks_for_an_emailed_receipt_sees_it_on_screen_while_mail_is_down(
         client, sign_in, smtp_down, runner):
-    round_ = voting.make_round(voting.place("Eildon", "TD1"))
+    round_ = voting.voting_round(voting.place("Eildon", "TD1"))
     voter = voting.resident("Voter", "TD1 3AB", date(1986, 4, 1))
     sign_in(voter)
     choice = [("project", voting.project_ids(round_)[0])]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from results.builders import make_round
+from factories import RoundFactory
 from sqlalchemy import func, select
 
 from pb_app.extensions import db
@@ -15,7 +15,7 @@ def _responses() -> int:
 
 
 def test_answer_the_questionnaire_then_the_link_is_spent(client):
-    token = issue_ticket(make_round())
+    token = issue_ticket(RoundFactory(to_count=True))
     page = client.get(f"/equalities/{token}").get_data(as_text=True)
     assert "Prefer not to say" in page and "not linked to your vote" in page
     response = client.post(
@@ -41,7 +41,7 @@ def test_answer_the_questionnaire_then_the_link_is_spent(client):
 
 
 def test_skipping_stores_no_answers(client):
-    token = issue_ticket(make_round())
+    token = issue_ticket(RoundFactory(to_count=True))
     response = client.post(f"/equalities/{token}", data={"sex": "male", "skip": "Skip"})
     assert response.status_code == 302
     assert _responses() == 0
@@ -49,7 +49,7 @@ def test_skipping_stores_no_answers(client):
 
 
 def test_bad_answers_and_forged_links_are_refused(client):
-    token = issue_ticket(make_round())
+    token = issue_ticket(RoundFactory(to_count=True))
     db.session.commit()  # a refused answer undoes everything since the last commit
     bad = client.post(f"/equalities/{token}", data={"sex": "robot", "send": "Send"})
     assert bad.status_code == 422 and "Choose one of the answers" in bad.get_data(as_text=True)
@@ -63,7 +63,7 @@ def test_bad_answers_and_forged_links_are_refused(client):
 
 
 def test_page_titles_name_the_service_once(client, app):
-    token = issue_ticket(make_round())
+    token = issue_ticket(RoundFactory(to_count=True))
     service = app.config["SERVICE_NAME"]
     for url, own in ((f"/equalities/{token}", "Equalities questions (optional)"),
                      ("/equalities/thank-you", "Thank you")):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from results.builders import make_round
+from factories import RoundFactory
 from sqlalchemy import func, inspect, select
 
 from pb_app.errors import Conflict, InvalidInput
@@ -25,7 +25,7 @@ DAY = date(2026, 11, 20)
 @pytest.fixture
 def round_():
     """A round for the responses to belong to."""
-    return make_round()
+    return RoundFactory(to_count=True)
 
 
 def _responses() -> int:
@@ -114,13 +114,14 @@ def _answer(round_, times: int, **answers: str) -> None:
 
 
 def test_aggregate_suppresses_small_groups_and_what_would_reveal_them():
-    cheviot, eildon = make_round(), make_round()
+    cheviot, eildon = RoundFactory(to_count=True), RoundFactory(to_count=True)
     _answer(cheviot, 6, sex="female")
     _answer(cheviot, 7, sex="male")
     _answer(cheviot, 2, sex="prefer_not_to_say")
     _answer(eildon, 8, sex="female")
     _answer(eildon, 9, sex="male")
-    _answer(make_round(eildon.locality), 3, sex="male")  # another round: not counted
+    _answer(RoundFactory(to_count=True,
+                         locality=eildon.locality), 3, sex="male")  # another round: not counted
     columns = [(cheviot.locality_id, "Cheviot"), (eildon.locality_id, "Eildon")]
     voters = {cheviot.locality_id: 20, eildon.locality_id: 25}  # 5 and 8 did not answer
     tables = {
@@ -145,7 +146,7 @@ def test_aggregate_suppresses_small_groups_and_what_would_reveal_them():
 
 
 def test_no_age_band_below_the_rounds_minimum_age_is_offered_or_accepted(client):
-    round_ = make_round(minimum_voting_age=16)
+    round_ = RoundFactory(to_count=True, minimum_voting_age=16)
     token = issue_ticket(round_)
     page = client.get(f"/equalities/{token}").get_data(as_text=True)
     assert "16 to 24" in page and "Under 16" not in page
@@ -154,7 +155,7 @@ def test_no_age_band_below_the_rounds_minimum_age_is_offered_or_accepted(client)
     assert "Choose one of the answers offered for: What is your age?" in refused.get_data(
         as_text=True)
     assert _responses() == 0
-    younger = issue_ticket(make_round(minimum_voting_age=12))
+    younger = issue_ticket(RoundFactory(to_count=True, minimum_voting_age=12))
     assert "Under 16" in client.get(f"/equalities/{younger}").get_data(as_text=True)
     record_response(younger, {"age_band": "under_16"}, None, DAY)
     assert _responses() == 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from voting.builders import lead_of, make_round, place
+from voting.builders import lead_of, place, voting_round
 
 from pb_app.accounts.models import User
 from pb_app.extensions import db
@@ -14,7 +14,7 @@ from pb_app.voting.models import PaperBatch
 @pytest.fixture
 def paper_round() -> Round:
     """An approval round (up to 3 of 5 projects) in Eildon, in voting, its box sealed."""
-    return make_round(place("Eildon", "TD1"))
+    return voting_round(place("Eildon", "TD1"))
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import func, select
-from voting.builders import lead_of, make_round, place
+from voting.builders import lead_of, place, voting_round
 from voting.test_concurrency import race, server, session_cookie  # noqa: F401  (fixture)
 
 from pb_app.extensions import db
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.committing
 
 def test_two_requests_keying_the_same_sheet_at_once_leave_one_row(app, server):  # noqa: F811
     with app.app_context():
-        round_ = make_round(place("Eildon", "TD1"))
+        round_ = voting_round(place("Eildon", "TD1"))
         clerk = lead_of(round_.locality)
         batch = PaperBatch(round_id=round_.id, label="Selkirk", declared_count=3,
                            created_by_id=clerk.id)

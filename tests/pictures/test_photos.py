@@ -7,8 +7,8 @@ import io
 from datetime import UTC, date, datetime
 
 import pytest
-from factories import DEFAULT_PASSWORD
-from rounds.fixtures import live_round, make_proposal, make_user
+from factories import DEFAULT_PASSWORD, ProposalFactory
+from rounds.fixtures import live_round, make_user
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
@@ -43,7 +43,7 @@ def _upload(client, proposal_id: int, data: bytes, name: str = "soup.jpg", alt: 
 def draft(eildon, resident):
     """A draft proposal of Eildon's resident in a round taking proposals (committed)."""
     round_ = live_round(eildon, Phase.PROPOSALS_OPEN)
-    proposal = make_proposal(round_, resident, Status.DRAFT)
+    proposal = ProposalFactory(round=round_, proposer=resident, status=Status.DRAFT)
     db.session.commit()
     return proposal
 
@@ -251,13 +251,13 @@ def test_a_lead_adds_until_voting_opens_and_removes_at_any_time(
 ])
 def test_the_ballot_shows_a_thumbnail_next_to_each_project(client, sign_in, photo_dir,
                                                            ballot_type, params, field):
-    from voting.builders import make_round, place, resident
+    from voting.builders import place, resident, voting_round
 
     from pb_app.pictures.services import add_photo
 
     locality = place("Cheviot", "TD5")
-    round_ = make_round(locality, costs=(300_000, 200_000), ballot_type=ballot_type,
-                        ballot_params=params)
+    round_ = voting_round(locality, costs=(300_000, 200_000), ballot_type=ballot_type,
+                          ballot_params=params)
     first, second = sorted(round_proposals(round_), key=lambda p: p.id)
     lead = make_user("Cheviot Lead", locality, GROUP_LEAD, locality)
     round_.phase = Phase.REVIEW.value  # photos are added before voting opens

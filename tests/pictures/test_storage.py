@@ -6,8 +6,9 @@ from __future__ import annotations
 import io
 
 import pytest
+from factories import ProposalFactory
 from moto import mock_aws
-from rounds.fixtures import live_round, make_proposal
+from rounds.fixtures import live_round
 from sqlalchemy import select
 
 from pb_app.extensions import db
@@ -94,7 +95,7 @@ def test_the_s3_backend_reports_a_missing_bucket(app, s3, monkeypatch):
 def test_photos_go_to_and_come_from_the_bucket_through_the_pages(
         client, sign_in, s3, eildon, resident, photo_dir):
     round_ = live_round(eildon, Phase.PROPOSALS_OPEN)
-    proposal = make_proposal(round_, resident, Status.DRAFT)
+    proposal = ProposalFactory(round=round_, proposer=resident, status=Status.DRAFT)
     db.session.commit()
     sign_in(resident)
     added = client.post(f"/proposals/{proposal.id}/photos",

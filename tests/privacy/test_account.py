@@ -8,8 +8,15 @@ import re
 from datetime import UTC, date, datetime
 
 import pytest
-from factories import DEFAULT_PASSWORD, LocalityFactory, RoleGrantFactory, UserFactory
-from results.builders import VOTING_DAY, make_projects, make_round, publish
+from factories import (
+    DEFAULT_PASSWORD,
+    VOTING_DAY,
+    LocalityFactory,
+    RoleGrantFactory,
+    RoundFactory,
+    UserFactory,
+)
+from results.builders import make_projects, publish
 from sqlalchemy import func, select
 
 from pb_app.accounts.models import ADMINISTRATOR, FINANCE_OFFICER, SignInFailure, User
@@ -60,9 +67,10 @@ def morag():
     teviot = LocalityFactory(name="Teviot and Liddesdale")
     morag = _resident("Morag Elliot", "TD9 7AA", teviot)
     angus = _resident("Angus Scott", "TD9 8BB", teviot)
-    open_round = make_round(teviot, phase=Phase.VOTING, title="Teviot Fund 2027")
+    open_round = RoundFactory(to_count=True, locality=teviot, phase=Phase.VOTING,
+                              title="Teviot Fund 2027")
     make_projects(open_round, {"Lunch club": 300_000})
-    past_round = make_round(teviot, title="Teviot Fund 2026")
+    past_round = RoundFactory(to_count=True, locality=teviot, title="Teviot Fund 2026")
     make_projects(past_round, {"Minibus": 300_000})
     _vote(past_round, angus, "user:angus")
     _vote(past_round, morag, "user:morag")
@@ -70,7 +78,8 @@ def morag():
     _vote(open_round, morag, identity_key("Morag Elliot", "TD9 7AA", BORN))
     _vote(open_round, angus, identity_key("Angus Scott", "TD9 8BB", BORN))
     on_ballot = _proposal(open_round, morag, "Benches by the Teviot", Status.ACCEPTED)
-    draft_round = make_round(teviot, phase=Phase.PROPOSALS_OPEN, title="Teviot Fund 2028")
+    draft_round = RoundFactory(to_count=True, locality=teviot, phase=Phase.PROPOSALS_OPEN,
+                               title="Teviot Fund 2028")
     _proposal(draft_round, morag, "A community fridge", Status.DRAFT)
     rejected = _proposal(draft_round, morag, "A new road", Status.REJECTED)
     rejected.reviews.append(ProposalReview(reviewer_id=UserFactory().id, decision="reject",

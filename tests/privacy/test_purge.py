@@ -8,8 +8,8 @@ import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from factories import UserFactory
-from results.builders import cast, make_projects, make_round, paper_batch, publish
+from factories import RoundFactory, UserFactory
+from results.builders import cast, make_projects, paper_batch, publish
 from sqlalchemy import func, select
 
 from pb_app.audit.models import AuditEntry
@@ -36,7 +36,7 @@ def _published_round(days_ago: int) -> Round:
     """A round published ``days_ago`` days ago, voted in on every channel: 3 online voters
     with accounts, 2 assisted, 2 on paper (one identified at the desk by name, postcode and
     date of birth), 2 with voting codes (of 5 made), and 2 people following it."""
-    round_ = make_round()
+    round_ = RoundFactory(to_count=True)
     lunch, bus = make_projects(round_, {"Lunch club": 300_000, "Minibus": 500_000})
     cast(round_, [lunch], times=3, age=30)
     cast(round_, [bus], times=2, channel="assisted", age=82)
@@ -218,7 +218,7 @@ def test_a_round_is_purged_only_once_its_retention_period_has_passed(rounds):
 
 
 def test_a_round_not_yet_published_is_never_purged(runner):
-    round_ = make_round()
+    round_ = RoundFactory(to_count=True)
     (lunch,) = make_projects(round_, {"Lunch club": 300_000})
     cast(round_, [lunch], times=2)
     db.session.commit()

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from rounds.fixtures import make_proposal, make_round, make_user
+from factories import ProposalFactory, RoundFactory
+from rounds.fixtures import make_user
 from sqlalchemy import func, insert, select
 
 from pb_app.accounts.models import GROUP_LEAD
@@ -56,7 +57,7 @@ def test_parse_pounds_refuses_what_is_not_money(text, message):
 
 
 def test_save_creates_a_private_draft_whose_cost_is_the_sum_of_its_lines(eildon, resident):
-    round_ = make_round(eildon, Phase.PROPOSALS_OPEN)
+    round_ = RoundFactory(locality=eildon, phase=Phase.PROPOSALS_OPEN)
     proposal = save_proposal(round_, resident, LUNCH)
     assert (proposal.status, proposal.cost_pence) == ("draft", 150_050)
     assert [(line.position, line.item, line.amount_pence) for line in proposal.cost_lines] == [
@@ -70,7 +71,7 @@ def test_save_creates_a_private_draft_whose_cost_is_the_sum_of_its_lines(eildon,
 
 
 def test_only_the_proposer_may_change_a_proposal(eildon, resident):
-    round_ = make_round(eildon, Phase.PROPOSALS_OPEN)
+    round_ = RoundFactory(locality=eildon, phase=Phase.PROPOSALS_OPEN)
     proposal = save_proposal(round_, resident, LUNCH)
     with pytest.raises(PermissionDenied):
         save_proposal(round_, make_user("Other", eildon), LUNCH, proposal)
@@ -82,7 +83,7 @@ def test_only_the_proposer_may_change_a_proposal(eildon, resident):
     ((("Food", "5000.01"),), "over this round's limit of £5,000"),
 ])
 def test_bad_cost_lines_write_nothing(eildon, resident, lines, message):
-    round_ = make_round(eildon, Phase.PROPOSALS_OPEN)
+    round_ = RoundFactory(locality=eildon, phase=Phase.PROPOSALS_OPEN)
     with pytest.raises(InvalidInput, match=message):
         save_proposal(round_, resident, ProposalInput(title="Bus", cost_lines=lines))
     assert (_count(Proposal), _count(AuditEntry)) == (0, 0)
@@ -90,7 +91,7 @@ def test_bad_cost_lines_write_nothing(eildon, resident, lines, message):
 
 def test_only_residents_propose_unless_groups_are_allowed(eildon, tweeddale):
     outsider = make_user("Outsider", tweeddale)
-    round_ = make_round(eildon, Phase.PROPOSALS_OPEN)
+    round_ = RoundFactory(locality=eildon, phase=Phase.PROPOSALS_OPEN)
     group = ProposalInput(title="Bus", organisation="Borders Community Transport")
     with pytest.raises(NotEligible, match="Only residents of Eildon may propose"):
         save_proposal(round_, outsider, group)
@@ -101,7 +102,7 @@ def test_only_residents_propose_unless_groups_are_allowed(eildon, tweeddale):
 
 
 def test_submission_runs_the_checks_and_refuses_failures_without_saving(eildon, resident):
-    round_ = make_round(eildon, Phase.PROPOSALS_OPEN)
+    round_ = RoundFactory(locality=eildon, phase=Phase.PROPOSALS_OPEN)
     proposal = save_proposal(round_, resident, ProposalInput(
         title="Tiny", cost_lines=(("Stamps", "20"),)))
     with pytest.raises(InvalidInput) as caught:
@@ -113,7 +114,7 @@ def test_submission_runs_the_checks_and_refuses_failures_without_saving(eildon, 
 
 
 def test_submission_records_passed_checks(eildon, resident):
-    round_ = make_round(eildon, Phase.PROPOSALS_OPEN)
+    round_ = RoundFactory(locality=eildon, phase=Phase.PROPOSALS_OPEN)
     proposal = save_proposal(round_, resident, LUNCH)
     results = submit_proposal(proposal, resident)
     assert [r.passed for r in results] == [True, True, True]
@@ -124,12 +125,15 @@ def test_submission_records_passed_checks(eildon, resident):
 
 
 def test_public_list_searches_and_filters(eildon, resident):
-    round_ = make_round(eildon, Phase.REVIEW)
-    make_proposal(round_, resident, Status.ACCEPTED, "Lunch club", 80_000)
-    bus = make_proposal(round_, resident, Status.SUBMITTED, "Community bus", 450_000)
+    round_ = RoundFactory(locality=eildon, phase=Phase.REVIEW)
+    ProposalFactory(round=round_, proposer=resident, status=Status.ACCEPTED, title="Lunch club",
+                    cost_pence=80_000)
+    bus = ProposalFactory(round=round_, proposer=resident, status=Status.SUBMITTED,
+                          title="Community bus", cost_pence=450_000)
     bus.outcomes, bus.priorities, bus.summary = [2], [round_.priorities[1]], "Door to door."
-    make_proposal(round_, resident, Status.DRAFT, "Secret draft")
-    make_proposal(round_, resident, Status.WITHDRAWN, "Withdrawn walk")
+    ProposalFactory(round=round_, proposer=resident, status=Status.DRAFT, title="Secret draft")
+    ProposalFactory(round=round_, proposer=resident, status=Status.WITHDRAWN,
+                    title="Withdrawn walk")
 
     def titles(**filters) -> list[str]:
         return [p.title for p in list_public_proposals(round_, **filters)]
@@ -148,8 +152,8 @@ def test_public_list_searches_and_filters(eildon, resident):
 
 
 def test_review_decisions_email_the_proposer_with_the_reason(eildon, lead, resident, outbox):
-    round_ = make_round(eildon, Phase.REVIEW)
-    proposal = make_proposal(round_, resident)
+    round_ = RoundFactory(locality=eildon, phase=Phase.REVIEW)
+    proposal = ProposalFactory(round=round_, proposer=resident)
     review_proposal(proposal, lead, "request-changes", "conditions", "partial",
                     "Please cost the hall hire.")
     db.session.commit()  # mail goes out when the decision is saved
@@ -173,20 +177,23 @@ def test_review_decisions_email_the_proposer_with_the_reason(eildon, lead, resid
     (("accept", "not-feasible", "none", "x"), InvalidInput, "not feasible"),
 ])
 def test_bad_review_input_writes_nothing(eildon, lead, resident, args, error, message):
-    proposal = make_proposal(make_round(eildon, Phase.REVIEW), resident)
+    proposal = ProposalFactory(round=RoundFactory(locality=eildon, phase=Phase.REVIEW),
+                               proposer=resident)
     with pytest.raises(error, match=message):
         review_proposal(proposal, lead, *args)
     assert (proposal.status, _count(ProposalReview), _count(AuditEntry)) == ("submitted", 0, 0)
 
 
 def test_accepting_a_proposal_that_fails_its_checks_is_refused(eildon, lead, resident):
-    proposal = make_proposal(make_round(eildon, Phase.REVIEW), resident, cost_pence=10_000)
+    proposal = ProposalFactory(round=RoundFactory(locality=eildon, phase=Phase.REVIEW),
+                               proposer=resident, cost_pence=10_000)
     with pytest.raises(InvalidInput, match="fails its checks"):
         review_proposal(proposal, lead, "accept", "feasible", "strong", "Fine")
 
 
 def test_a_lead_who_declared_an_interest_cannot_review(eildon, lead, resident):
-    proposal = make_proposal(make_round(eildon, Phase.REVIEW), resident)
+    proposal = ProposalFactory(round=RoundFactory(locality=eildon, phase=Phase.REVIEW),
+                               proposer=resident)
     declare_interest(proposal, lead, "My sister runs the lunch club.")
     with pytest.raises(NotEligible, match="declared an interest"):
         review_proposal(proposal, lead, "accept", "feasible", "strong", "Fine")
@@ -198,7 +205,8 @@ def test_a_lead_who_declared_an_interest_cannot_review(eildon, lead, resident):
 
 
 def test_an_interest_declared_meanwhile_by_another_request_is_a_conflict(eildon, lead, resident):
-    proposal = make_proposal(make_round(eildon, Phase.REVIEW), resident)
+    proposal = ProposalFactory(round=RoundFactory(locality=eildon, phase=Phase.REVIEW),
+                               proposer=resident)
     assert proposal.interests == []  # what this request has read, before the other one commits
     db.session.execute(insert(DeclaredInterest).values(
         proposal_id=proposal.id, user_id=lead.id, reason="First click"))
@@ -208,13 +216,15 @@ def test_an_interest_declared_meanwhile_by_another_request_is_a_conflict(eildon,
 
 
 def test_a_lead_cannot_review_their_own_proposal(eildon, lead):
-    proposal = make_proposal(make_round(eildon, Phase.REVIEW), lead)
+    proposal = ProposalFactory(round=RoundFactory(locality=eildon, phase=Phase.REVIEW),
+                               proposer=lead)
     with pytest.raises(NotEligible, match="You made this proposal"):
         review_proposal(proposal, lead, "reject", "feasible", "none", "No")
 
 
 def test_a_lead_of_another_locality_cannot_review(eildon, other_lead, resident):
-    proposal = make_proposal(make_round(eildon, Phase.REVIEW), resident)
+    proposal = ProposalFactory(round=RoundFactory(locality=eildon, phase=Phase.REVIEW),
+                               proposer=resident)
     with pytest.raises(PermissionDenied):
         review_proposal(proposal, other_lead, "reject", "feasible", "none", "No")
     with pytest.raises(PermissionDenied):
@@ -223,15 +233,17 @@ def test_a_lead_of_another_locality_cannot_review(eildon, other_lead, resident):
 
 
 def test_merging_duplicates(eildon, lead, resident, outbox):
-    round_ = make_round(eildon, Phase.REVIEW)
-    original = make_proposal(round_, resident, title="Lunch club")
-    duplicate = make_proposal(round_, make_user("Other", eildon), title="Lunch group")
+    round_ = RoundFactory(locality=eildon, phase=Phase.REVIEW)
+    original = ProposalFactory(round=round_, proposer=resident, title="Lunch club")
+    duplicate = ProposalFactory(round=round_, proposer=make_user("Other", eildon),
+                                title="Lunch group")
     merge_proposals(duplicate, original, lead, "Same lunch, same hall.")
     db.session.commit()
     assert (duplicate.status, duplicate.merged_into, original.status) == (
         "merged", original, "submitted")
     assert "merged with a similar proposal" in outbox[-1].get_content()
-    other_round = make_proposal(make_round(eildon, Phase.REVIEW, title="Other"), resident)
+    other_round = ProposalFactory(
+        round=RoundFactory(locality=eildon, phase=Phase.REVIEW, title="Other"), proposer=resident)
     with pytest.raises(InvalidInput, match="same round"):
         merge_proposals(original, other_round, lead, "No")
     with pytest.raises(Conflict):
@@ -239,8 +251,8 @@ def test_merging_duplicates(eildon, lead, resident, outbox):
 
 
 def test_ballot_list_is_frozen_once_voting_opens(eildon, lead, resident):
-    round_ = make_round(eildon, Phase.VOTING)
-    proposal = make_proposal(round_, resident, Status.ACCEPTED)
+    round_ = RoundFactory(locality=eildon, phase=Phase.VOTING)
+    proposal = ProposalFactory(round=round_, proposer=resident, status=Status.ACCEPTED)
     for attempt in (lambda: withdraw_proposal(proposal, resident),
                     lambda: save_proposal(round_, resident, LUNCH, proposal),
                     lambda: review_proposal(proposal, lead, "reject", "feasible", "none", "x")):
@@ -251,7 +263,8 @@ def test_ballot_list_is_frozen_once_voting_opens(eildon, lead, resident):
 
 
 def test_withdrawing_before_voting(eildon, resident):
-    proposal = make_proposal(make_round(eildon, Phase.REVIEW), resident)
+    proposal = ProposalFactory(round=RoundFactory(locality=eildon, phase=Phase.REVIEW),
+                               proposer=resident)
     withdraw_proposal(proposal, resident)
     assert proposal.status == "withdrawn"
     with pytest.raises(Conflict):
@@ -259,7 +272,7 @@ def test_withdrawing_before_voting(eildon, resident):
 
 
 def test_changing_an_accepted_proposal_sends_it_back_for_review(eildon, lead, resident):
-    round_ = make_round(eildon, Phase.PROPOSALS_OPEN)
+    round_ = RoundFactory(locality=eildon, phase=Phase.PROPOSALS_OPEN)
     proposal = save_proposal(round_, resident, LUNCH)
     submit_proposal(proposal, resident)
     review_proposal(proposal, lead, "accept", "feasible", "strong", "Good plan.")

@@ -8,9 +8,9 @@ import io
 from datetime import UTC, datetime
 
 import pytest
-from factories import LocalityFactory
+from factories import LocalityFactory, RoundFactory
 from pypdf import PdfReader
-from results.builders import cast, make_projects, make_round, publish
+from results.builders import cast, make_projects, publish
 
 from pb_app.localities.models import AGE_BANDS, LocalityPopulation
 from pb_app.reports.export import report_csv
@@ -31,7 +31,8 @@ def _published_round(name: str, voters: dict[int, int], minimum_age: int = 16):
         LocalityPopulation(age_band=label, min_age=low, max_age=high, population=population)
         for (low, high, label), population in zip(AGE_BANDS, POPULATIONS, strict=True)
     ]
-    round_ = make_round(locality, title=f"{name} Fund", minimum_voting_age=minimum_age)
+    round_ = RoundFactory(to_count=True, locality=locality, title=f"{name} Fund",
+                          minimum_voting_age=minimum_age)
     (project,) = make_projects(round_, {"Lunch club": 300_000})
     for age, times in voters.items():
         cast(round_, [project], times=times, age=age)
@@ -80,7 +81,8 @@ def test_residents_old_enough_to_vote_are_whole_people_rounded_half_up_per_band(
                            population=population + (4 if low == 0 else 0))
         for (low, high, label), population in zip(AGE_BANDS, POPULATIONS, strict=True)
     ]
-    round_ = make_round(locality, title="Burnside Fund", minimum_voting_age=14)
+    round_ = RoundFactory(to_count=True, locality=locality, title="Burnside Fund",
+                          minimum_voting_age=14)
     (project,) = make_projects(round_, {"Lunch club": 300_000})
     cast(round_, [project], times=5, age=70)
     publish(round_, SIGNED)
@@ -98,7 +100,7 @@ def test_small_voter_counts_are_suppressed_with_their_turnout():
 
 def test_localities_without_age_band_figures_are_named():
     locality = LocalityFactory(name="Moorside", population=1000)
-    round_ = make_round(locality, title="Moorside Fund")
+    round_ = RoundFactory(to_count=True, locality=locality, title="Moorside Fund")
     (project,) = make_projects(round_, {"Lunch club": 300_000})
     cast(round_, [project], times=6, age=70)
     publish(round_, SIGNED)

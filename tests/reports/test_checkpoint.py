@@ -6,9 +6,9 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime
 
-from factories import finance_officer
+from factories import RoundFactory, finance_officer
 from pypdf import PdfReader
-from results.builders import cast, make_projects, make_round, publish
+from results.builders import cast, make_projects, publish
 from sqlalchemy import select
 
 from pb_app.audit.models import AuditCheckpoint
@@ -19,7 +19,7 @@ SIGNED = datetime(2026, 6, 1, 12, tzinfo=UTC)
 
 
 def _published():
-    round_ = make_round()
+    round_ = RoundFactory(to_count=True)
     (lunch,) = make_projects(round_, {"Kelso lunch club": 300_000})
     cast(round_, [lunch], times=2)
     lead, snapshot = publish(round_, SIGNED)

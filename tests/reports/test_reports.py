@@ -7,9 +7,9 @@ import io
 from datetime import UTC, date, datetime
 
 import pytest
-from factories import LocalityFactory
+from factories import LocalityFactory, RoundFactory
 from pypdf import PdfReader
-from results.builders import cast, make_projects, make_round, paper_batch, publish, staff
+from results.builders import cast, make_projects, paper_batch, publish, staff
 
 from pb_app.monitoring.services import issue_ticket, record_response
 from pb_app.reports.export import report_csv
@@ -32,14 +32,16 @@ def _two_localities():
     cheviot = LocalityFactory(name="Cheviot", population=2_000)
     eildon = LocalityFactory(name="Eildon", population=4_000)
     LocalityFactory(name="Tweeddale")
-    first = make_round(cheviot, budget_pence=500_000, title="Cheviot Chest")
+    first = RoundFactory(to_count=True, locality=cheviot, budget_pence=500_000,
+                         title="Cheviot Chest")
     lunch, bus = make_projects(
         first, {"Kelso lunch club": 300_000, "Jedburgh bus": 250_000}, outcomes=(1, 4)
     )
     batch = paper_batch(first, declared=3)
     cast(first, [lunch], times=3, channel="paper", batch=batch, age=80)
     cast(first, [bus], times=2, age=17)
-    second = make_round(eildon, budget_pence=1_000_000, title="Eildon Fund")
+    second = RoundFactory(to_count=True, locality=eildon, budget_pence=1_000_000,
+                          title="Eildon Fund")
     (carers,) = make_projects(second, {"Carers' respite": 700_050}, outcomes=(6,))
     cast(second, [carers], times=4, channel="assisted", age=45)
     cast(second, [carers], times=6, age=30)
@@ -180,11 +182,13 @@ def test_export_command_writes_the_pdf(runner, tmp_path):
 
 def test_year_report_holds_only_that_years_published_rounds():
     first, second, _ = _two_localities()
-    earlier = make_round(first.locality, budget_pence=300_000, title="Cheviot 2025")
+    earlier = RoundFactory(to_count=True, locality=first.locality, budget_pence=300_000,
+                           title="Cheviot 2025")
     (hall,) = make_projects(earlier, {"Hall": 100_000})
     cast(earlier, [hall], times=5)
     publish(earlier, datetime(2026, 3, 31, tzinfo=UTC))
-    unpublished = make_round(second.locality, budget_pence=900_000, title="Eildon extra")
+    unpublished = RoundFactory(to_count=True, locality=second.locality, budget_pence=900_000,
+                               title="Eildon extra")
     (garden,) = make_projects(unpublished, {"Garden": 100_000})
     cast(unpublished, [garden], times=5)
     counter, _, officer = staff(unpublished)

@@ -7,8 +7,8 @@ from __future__ import annotations
 import random
 from datetime import UTC, date, datetime
 
-from factories import LocalityFactory
-from results.builders import cast, make_projects, make_round, paper_batch, publish
+from factories import LocalityFactory, RoundFactory
+from results.builders import cast, make_projects, paper_batch, publish
 
 from pb_app.extensions import db
 from pb_app.localities.models import AGE_BANDS, LocalityPopulation
@@ -42,8 +42,8 @@ def published_round(locality, title: str, voters: dict[int, int], rng: random.Ra
                     minimum_age: int = 16, answering: float = 0.55):
     """A published round: its voters on every channel, a share of them answering the
     questionnaire as people of their recorded age would."""
-    round_ = make_round(locality, title=title, minimum_voting_age=minimum_age,
-                        budget_pence=2_000_000)
+    round_ = RoundFactory(to_count=True, locality=locality, title=title,
+                          minimum_voting_age=minimum_age, budget_pence=2_000_000)
     projects = make_projects(round_, {f"{title} lunch club": 630_000,
                                       f"{title} transport": 1_130_050,
                                       f"{title} respite": 620_000})

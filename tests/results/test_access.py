@@ -5,14 +5,21 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from factories import LocalityFactory, UserFactory, administrator, finance_officer, group_lead
+from factories import (
+    LocalityFactory,
+    RoundFactory,
+    UserFactory,
+    administrator,
+    finance_officer,
+    group_lead,
+)
 from sqlalchemy import func, select
 
 from pb_app.audit.models import AuditEntry
 from pb_app.extensions import db
 from pb_app.results.models import Allocation
 from pb_app.rounds.models import Phase
-from results.builders import cast, make_projects, make_round, publish, stored_snapshot
+from results.builders import cast, make_projects, publish, stored_snapshot
 
 WHO = ["anonymous", "resident", "lead", "other_lead", "finance", "admin"]
 SIGN_IN = 302  # an anonymous visitor is sent to sign in
@@ -64,17 +71,17 @@ CASES = [
 def world():
     """A published round, a counted one awaiting sign-off and a live one, one user per role."""
     locality = LocalityFactory(population=1000)
-    published = make_round(locality, title="Published Fund")
+    published = RoundFactory(to_count=True, locality=locality, title="Published Fund")
     lunch, transport = make_projects(published, {"Lunch club": 400_000, "Transport": 500_000})
     cast(published, [lunch, transport], times=3)
     publish(published, when=datetime(2026, 6, 1, tzinfo=UTC))
-    counted = make_round(locality, title="Counted Fund")
+    counted = RoundFactory(to_count=True, locality=locality, title="Counted Fund")
     (walks,) = make_projects(counted, {"Walking group": 200_000})
     counter = finance_officer()
     snapshot = stored_snapshot(counted, counter, [(walks, 200_000)])
-    live = make_round(locality, phase=Phase.VOTING, title="Live Fund",
-                      voter_verification="voting-code",
-                      voting_close_at=datetime(2099, 1, 1, tzinfo=UTC))
+    live = RoundFactory(to_count=True, locality=locality, phase=Phase.VOTING, title="Live Fund",
+                        voter_verification="voting-code",
+                        voting_close_at=datetime(2099, 1, 1, tzinfo=UTC))
     make_projects(live, {"Men's shed": 300_000})
     users = {"anonymous": None, "resident": UserFactory(), "lead": group_lead(locality),
              "other_lead": group_lead(LocalityFactory()), "finance": finance_officer(),

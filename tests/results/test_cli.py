@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from factories import RoundFactory
+
 from pb_app.rounds.models import Phase
-from results.builders import cast, make_projects, make_round, staff
+from results.builders import cast, make_projects, staff
 
 
 def test_count_sign_off_and_publish_from_the_command_line(runner):
-    round_ = make_round()
+    round_ = RoundFactory(to_count=True)
     (lunch,) = make_projects(round_, {"Lunch club": 400_000})
     cast(round_, [lunch], times=2)
     lead, _, officer = staff(round_)

@@ -6,7 +6,14 @@ import hashlib
 import json
 
 import pytest
-from factories import LocalityFactory, RoleGrantFactory, UserFactory, finance_officer, group_lead
+from factories import (
+    LocalityFactory,
+    RoleGrantFactory,
+    RoundFactory,
+    UserFactory,
+    finance_officer,
+    group_lead,
+)
 from sqlalchemy import func, select, text
 
 from pb_app.accounts.models import FINANCE_OFFICER, GROUP_LEAD
@@ -25,12 +32,12 @@ from pb_app.results.services import (
     verify_snapshot,
 )
 from pb_app.rounds.models import Phase
-from results.builders import cast, make_projects, make_round, paper_batch, staff
+from results.builders import cast, make_projects, paper_batch, staff
 
 
 def _voted_round(**overrides):
     """Budget £10,000; lunch club £4,000 (5 votes), transport £5,000 (4), walks £2,000 (3)."""
-    round_ = make_round(budget_pence=1_000_000, **overrides)
+    round_ = RoundFactory(to_count=True, budget_pence=1_000_000, **overrides)
     lunch, transport, walks = make_projects(
         round_, {"Lunch club": 400_000, "Community transport": 500_000, "Walking group": 200_000}
     )

@@ -8,6 +8,7 @@ from secrets import token_hex
 
 import pytest
 from ballotbox.builders import open_sealed, sealed
+from factories import VOTING_DAY, RoundFactory
 from tally.real_elections import ELECTIONS
 
 from pb_app.ballotbox.services import seal_ballot
@@ -19,7 +20,7 @@ from pb_app.tally.model import Election, VoteType
 from pb_app.tally.pabulib import read_pb
 from pb_app.voting.ballots import Choices
 from pb_app.voting.models import Participation
-from results.builders import VOTING_DAY, make_projects, make_round, staff
+from results.builders import make_projects, staff
 
 # One file a ballot type, each counted by greedy without a tie (so project ids never decide).
 FILES = {
@@ -32,9 +33,9 @@ FILES = {
 def round_of(election: Election, ballot_type: str):
     """A round in voting with the election's projects, its box sealed; returns the round and
     the map from the file's project ids to the round's."""
-    round_ = make_round(phase=Phase.VOTING, ballot_type=ballot_type, tie_break="lexico",
-                        budget_pence=election.budget,
-                        max_project_cost_pence=max(p.cost for p in election.projects))
+    round_ = RoundFactory(to_count=True, phase=Phase.VOTING, ballot_type=ballot_type,
+                          tie_break="lexico", budget_pence=election.budget,
+                          max_project_cost_pence=max(p.cost for p in election.projects))
     projects = make_projects(round_, {f"{p.id} {p.name}"[:200]: p.cost
                                       for p in election.projects})
     sealed(round_)

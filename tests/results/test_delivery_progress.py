@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from factories import UserFactory, finance_officer, group_lead
+from factories import RoundFactory, UserFactory, finance_officer, group_lead
 from sqlalchemy import func, select
 
 from pb_app.audit.models import AuditEntry
@@ -14,7 +14,7 @@ from pb_app.extensions import db
 from pb_app.results.delivery import DeliveryUpdate, delivery_progress
 from pb_app.results.ledger import add_entry, set_delivery
 from pb_app.results.models import Allocation
-from results.builders import cast, make_projects, make_round, publish
+from results.builders import cast, make_projects, publish
 
 TODAY = datetime.now(UTC).date()
 
@@ -22,7 +22,7 @@ TODAY = datetime.now(UTC).date()
 @pytest.fixture
 def published():
     """A published round that funded a lunch club (£3,333.33) and a bus (£5,000), not walks."""
-    round_ = make_round(budget_pence=1_000_000, title="Cheviot Chest")
+    round_ = RoundFactory(to_count=True, budget_pence=1_000_000, title="Cheviot Chest")
     lunch, bus, walks = make_projects(
         round_, {"Kelso lunch club": 333_333, "Jedburgh bus": 500_000, "Walking group": 300_000})
     cast(round_, [lunch, bus], times=3)
@@ -120,7 +120,7 @@ def test_only_the_localitys_lead_and_finance_officers_write_updates(client, sign
     round_, _, allocations = published
     page = f"/results/allocation/{allocations['Jedburgh bus'].id}/updates/new"
     data = {"noted_on": TODAY.isoformat(), "note": "Bus ordered."}
-    resident, stranger_lead = UserFactory(), group_lead(make_round().locality)
+    resident, stranger_lead = UserFactory(), group_lead(RoundFactory(to_count=True).locality)
     officer = finance_officer()
     db.session.commit()
     for person in (resident, stranger_lead):
@@ -138,4 +138,4 @@ def test_only_the_localitys_lead_and_finance_officers_write_updates(client, sign
 
 
 def test_a_round_with_nothing_funded_yet_shows_no_progress():
-    assert delivery_progress(make_round()) == []
+    assert delivery_progress(RoundFactory(to_count=True)) == []

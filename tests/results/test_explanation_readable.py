@@ -9,7 +9,7 @@ import re
 from fractions import Fraction
 
 import pytest
-from factories import UserFactory
+from factories import RoundFactory, UserFactory
 
 from pb_app.extensions import db
 from pb_app.results.explanation import (
@@ -25,7 +25,7 @@ from pb_app.tally.engine import run_tally
 from pb_app.tally.explain import result_to_dict
 from pb_app.tally.model import Ballot, Election, Project, RuleSpec, TieBreak, VoteType
 from pb_app.web.charts import BAR_COLOUR
-from results.builders import cast, make_projects, make_round, staff
+from results.builders import cast, make_projects, staff
 
 # The tally's log writes money in pence and its own workings; none of it belongs on a page.
 INTERNALS = ("1,000,000", "400,000", "500,000", "600,000", "900,000", "raises checked",
@@ -34,7 +34,8 @@ INTERNALS = ("1,000,000", "400,000", "500,000", "600,000", "900,000", "raises ch
 
 def _round(rule: str = "greedy", **params):
     """Budget £10,000; lunch club £4,000 (5 votes), transport £5,000 (4), walks £2,000 (3)."""
-    round_ = make_round(budget_pence=1_000_000, tally_rule=rule, tally_params=params)
+    round_ = RoundFactory(to_count=True, budget_pence=1_000_000, tally_rule=rule,
+                          tally_params=params)
     lunch, transport, walks = make_projects(
         round_, {"Lunch club": 400_000, "Community transport": 500_000, "Walking group": 200_000}
     )

@@ -7,7 +7,7 @@ import io
 from datetime import UTC, date, datetime
 
 import pytest
-from factories import LocalityFactory, UserFactory, group_lead
+from factories import LocalityFactory, RoundFactory, UserFactory, group_lead
 from sqlalchemy import func, select
 
 from pb_app.errors import InvalidInput, PermissionDenied
@@ -25,7 +25,7 @@ from pb_app.results.ledger import (
 )
 from pb_app.results.models import LedgerEntry
 from pb_app.results.services import sign_off
-from results.builders import make_projects, make_round, staff, stored_snapshot
+from results.builders import make_projects, staff, stored_snapshot
 
 TODAY = date(2026, 11, 22)
 
@@ -55,7 +55,7 @@ def test_financial_year_runs_april_to_march(day, year, label):
 
 
 def test_sign_off_creates_one_allocation_per_funded_project():
-    round_ = make_round(budget_pence=1_000_000)
+    round_ = RoundFactory(to_count=True, budget_pence=1_000_000)
     _, allocations = _signed(round_, [250_050, 400_000], datetime(2026, 6, 1, tzinfo=UTC))
     assert {title: a.amount_pence for title, a in allocations.items()} == {
         "Project 0": 250_050,
@@ -66,7 +66,7 @@ def test_sign_off_creates_one_allocation_per_funded_project():
 
 
 def test_spend_returns_balance_and_flags():
-    round_ = make_round()
+    round_ = RoundFactory(to_count=True)
     lead, allocations = _signed(
         round_, [100_000, 200_000, 300_000], datetime(2026, 6, 1, tzinfo=UTC)
     )
@@ -114,13 +114,14 @@ def test_totals_per_locality_and_year_reconcile_to_the_penny():
     cheviot = LocalityFactory(name="Cheviot")
     eildon = LocalityFactory(name="Eildon")
     lead, first = _signed(
-        make_round(cheviot, budget_pence=1_000_000),
+        RoundFactory(to_count=True, locality=cheviot, budget_pence=1_000_000),
         [333_333, 333_333],
         datetime(2026, 3, 30, tzinfo=UTC),
     )
-    _signed(make_round(cheviot, budget_pence=500_000), [499_999], datetime(2026, 4, 2, tzinfo=UTC))
+    _signed(RoundFactory(to_count=True, locality=cheviot,
+                         budget_pence=500_000), [499_999], datetime(2026, 4, 2, tzinfo=UTC))
     _signed(
-        make_round(eildon, budget_pence=2_000_001),
+        RoundFactory(to_count=True, locality=eildon, budget_pence=2_000_001),
         [1_000_000, 999_999, 1],
         datetime(2026, 9, 9, tzinfo=UTC),
     )
@@ -171,7 +172,8 @@ def test_totals_per_locality_and_year_reconcile_to_the_penny():
     ],
 )
 def test_bad_entries_are_refused_and_nothing_written(kind, description, amount, day, message):
-    lead, allocations = _signed(make_round(), [100_000], datetime(2026, 6, 1, tzinfo=UTC))
+    lead, allocations = _signed(RoundFactory(to_count=True), [100_000],
+                                datetime(2026, 6, 1, tzinfo=UTC))
     with pytest.raises(InvalidInput, match=message):
         add_entry(
             allocations["Project 0"],
@@ -186,7 +188,8 @@ def test_bad_entries_are_refused_and_nothing_written(kind, description, amount, 
 
 
 def test_only_the_locality_lead_or_finance_can_record():
-    _, allocations = _signed(make_round(), [100_000], datetime(2026, 6, 1, tzinfo=UTC))
+    _, allocations = _signed(RoundFactory(to_count=True), [100_000],
+                             datetime(2026, 6, 1, tzinfo=UTC))
     allocation = allocations["Project 0"]
     for outsider in (UserFactory(), group_lead(LocalityFactory())):
         with pytest.raises(PermissionDenied):
@@ -206,7 +209,7 @@ def test_only_the_locality_lead_or_finance_can_record():
 
 
 def test_ledger_csv_is_safe_against_formula_injection():
-    round_ = make_round(title='=HYPERLINK("http://evil","x")')
+    round_ = RoundFactory(to_count=True, title='=HYPERLINK("http://evil","x")')
     lead, allocations = _signed(round_, [100_000], datetime(2026, 6, 1, tzinfo=UTC))
     allocations["Project 0"].proposal.title = "+SUM(A1:A9)"
     add_entry(

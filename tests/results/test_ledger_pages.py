@@ -5,19 +5,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from factories import UserFactory
+from factories import RoundFactory, UserFactory
 from sqlalchemy import func, select
 
 from pb_app.extensions import db
 from pb_app.results.models import Allocation, LedgerEntry
 from pb_app.results.services import sign_off
-from results.builders import make_projects, make_round, staff, stored_snapshot
+from results.builders import make_projects, staff, stored_snapshot
 
 
 @pytest.fixture
 def allocation():
     """A signed-off allocation of £1,000 and the locality's lead."""
-    round_ = make_round(title="Cheviot Chest")
+    round_ = RoundFactory(to_count=True, title="Cheviot Chest")
     lead, counter, officer = staff(round_)
     (project,) = make_projects(round_, {"Kelso lunch club": 100_000})
     snapshot = stored_snapshot(round_, counter, [(project, 100_000)])
@@ -133,7 +133,7 @@ def test_a_bad_ledger_filter_is_refused(client, sign_in_as, allocation, page, qu
 def test_the_ledger_filters_by_year_and_locality_and_the_csv_follows(
         client, sign_in_as, allocation):
     round_, _, officer = allocation
-    other = make_round(title="Tweed Trust")
+    other = RoundFactory(to_count=True, title="Tweed Trust")
     other_lead, other_counter, _ = staff(other)
     (project,) = make_projects(other, {"Peebles walking group": 40_000})
     snapshot = stored_snapshot(other, other_counter, [(project, 40_000)])

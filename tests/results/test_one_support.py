@@ -9,6 +9,7 @@ import io
 import json
 import re
 
+from factories import RoundFactory
 from pypdf import PdfReader
 from sqlalchemy import select, update
 
@@ -20,7 +21,7 @@ from pb_app.results.presentation import explain, support_chart
 from pb_app.results.services import count_round, store_snapshot, verify_snapshot
 from pb_app.tally.explain import result_from_dict, result_to_json
 from pb_app.voting.ballots import Choices
-from results.builders import cast, make_projects, make_round, publish, staff
+from results.builders import cast, make_projects, publish, staff
 
 COSTS = {"Lunch club": 600_000, "Community transport": 500_000, "Walking group": 300_000}
 
@@ -44,8 +45,8 @@ def _cumulative_round():
     """Budget £10,000, 10 points each: two voters give transport 9 and the lunch club 1, one
     gives the walking group 8 and the lunch club 2. So transport has 18 points from 2
     voters, the lunch club 4 points from 3 voters, the walking group 8 points from 1."""
-    round_ = make_round(ballot_type="cumulative", ballot_params={"points": 10},
-                        title="Teviot Community Fund")
+    round_ = RoundFactory(to_count=True, ballot_type="cumulative", ballot_params={"points": 10},
+                          title="Teviot Community Fund")
     lunch, transport, walks = make_projects(round_, COSTS)
     _cast_as(round_, {lunch: 1, transport: 9}, times=2)
     _cast_as(round_, {lunch: 2, walks: 8}, times=1)
@@ -105,7 +106,7 @@ def test_a_cumulative_round_shows_the_tallys_points_everywhere(client, sign_in_a
 
 def test_an_approval_round_is_unchanged():
     """Lunch club 5 votes, transport 4, walks 3: the voters who chose each."""
-    round_ = make_round()
+    round_ = RoundFactory(to_count=True)
     lunch, transport, walks = make_projects(
         round_, {"Lunch club": 400_000, "Community transport": 500_000, "Walking group": 200_000})
     cast(round_, [lunch, transport], times=3)
@@ -123,7 +124,7 @@ def test_an_approval_round_is_unchanged():
 
 def test_a_ranked_round_counts_ranking_points_and_says_so():
     """Borda on ballots of up to 3 places: first 3 points, second 2, third 1."""
-    round_ = make_round(ballot_type="ordinal", ballot_params={"top_k": 3})
+    round_ = RoundFactory(to_count=True, ballot_type="ordinal", ballot_params={"top_k": 3})
     lunch, transport, walks = make_projects(round_, COSTS)
     _cast_as(round_, {transport: None, lunch: None}, times=2)
     _cast_as(round_, {lunch: None, walks: None, transport: None}, times=1)
@@ -177,8 +178,8 @@ def test_a_count_stored_before_is_shown_as_stored_and_still_verifies(runner, tmp
 
 def test_a_share_of_the_voters_counts_voters_on_a_points_ballot():
     # Half of the 3 voters is 2 of them: the walking group has 8 points but 1 voter.
-    round_ = make_round(ballot_type="cumulative", ballot_params={"points": 10},
-                        tally_rule="greedy-threshold", tally_params={"threshold_percent": 50})
+    round_ = RoundFactory(to_count=True, ballot_type="cumulative", ballot_params={"points": 10},
+                          tally_rule="greedy-threshold", tally_params={"threshold_percent": 50})
     lunch, transport, walks = make_projects(round_, COSTS)
     _cast_as(round_, {lunch: 1, transport: 9}, times=2)
     _cast_as(round_, {lunch: 2, walks: 8}, times=1)

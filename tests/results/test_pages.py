@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from factories import LocalityFactory, UserFactory, group_lead
+from factories import LocalityFactory, RoundFactory, UserFactory, group_lead
 from pabutools.election import Cost_Sat, parse_pabulib
 from pabutools.rules import greedy_utilitarian_welfare
 from pypdf import PdfReader
@@ -21,14 +21,15 @@ from pb_app.reports.figures import percent_text
 from pb_app.reports.services import eligible_residents, turnout_hundredths
 from pb_app.results.models import CountSnapshot
 from pb_app.rounds.models import Phase
-from results.builders import cast, make_projects, make_round, paper_batch, staff
+from results.builders import cast, make_projects, paper_batch, staff
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _published_round(client, sign_in_as):
     """A round voted, closed, counted, signed off and published, each step through a page."""
-    round_ = make_round(phase=Phase.VOTING, budget_pence=1_000_000, title="Cheviot Community Fund")
+    round_ = RoundFactory(to_count=True, phase=Phase.VOTING, budget_pence=1_000_000,
+                          title="Cheviot Community Fund")
     lunch, transport, walks = make_projects(
         round_, {"Lunch club": 400_000, "Community transport": 500_000, "Walking group": 200_000}
     )
@@ -172,7 +173,7 @@ def _fingerprint(round_) -> str:
 
 
 def test_staff_pages_refuse_outsiders(client, sign_in_as):
-    round_ = make_round()
+    round_ = RoundFactory(to_count=True)
     assert client.get(f"/results/round/{round_.id}/count").status_code == 302  # to sign in
     sign_in_as(UserFactory())
     db.session.commit()  # a refused request rolls back what it did: keep the set-up
@@ -183,8 +184,8 @@ def test_staff_pages_refuse_outsiders(client, sign_in_as):
 
 
 def test_staff_see_the_rounds_waiting_for_a_result(client, sign_in_as):
-    closed = make_round(title="Closed round")
-    make_round(phase=Phase.VOTING, title="Still voting")
+    closed = RoundFactory(to_count=True, title="Closed round")
+    RoundFactory(to_count=True, phase=Phase.VOTING, title="Still voting")
     lead, _, officer = staff(closed)
     outsider = group_lead(LocalityFactory())
     db.session.commit()
@@ -196,7 +197,7 @@ def test_staff_see_the_rounds_waiting_for_a_result(client, sign_in_as):
 
 
 def test_finance_returns_a_count_with_a_reason_through_the_page(client, sign_in_as):
-    round_ = make_round(title="Returned round")
+    round_ = RoundFactory(to_count=True, title="Returned round")
     (lunch,) = make_projects(round_, {"Lunch club": 400_000})
     cast(round_, [lunch], times=2)
     lead, _, officer = staff(round_)
@@ -217,7 +218,7 @@ def test_finance_returns_a_count_with_a_reason_through_the_page(client, sign_in_
 
 
 def test_a_count_held_up_by_paper_ballots_says_what_to_put_right_where(client, sign_in_as):
-    round_ = make_round(phase=Phase.CLOSED, title="Cheviot Community Fund")
+    round_ = RoundFactory(to_count=True, phase=Phase.CLOSED, title="Cheviot Community Fund")
     walks, = make_projects(round_, {"Walking group": 200_000})
     batch = paper_batch(round_, declared=3, label="Kelso library")
     cast(round_, [walks], times=2, channel="paper", batch=batch)

@@ -7,6 +7,7 @@ import json
 import threading
 
 import pytest
+from factories import RoundFactory
 from sqlalchemy import select
 
 from pb_app.accounts.models import User
@@ -15,7 +16,7 @@ from pb_app.extensions import db
 from pb_app.results.presentation import explain
 from pb_app.results.services import count_round, publish_result, sign_off, withdraw_after_vote
 from pb_app.rounds.models import Phase, Round
-from results.builders import cast, make_projects, make_round, staff
+from results.builders import cast, make_projects, staff
 
 REASON = "The hall it needed has closed."
 
@@ -23,7 +24,7 @@ REASON = "The hall it needed has closed."
 @pytest.fixture
 def closed():
     """Lunch club £4,000 (5 votes), transport £5,000 (4), walks £2,000 (3); £10,000."""
-    round_ = make_round(budget_pence=1_000_000)
+    round_ = RoundFactory(to_count=True, budget_pence=1_000_000)
     lunch, transport, walks = make_projects(
         round_, {"Lunch club": 400_000, "Community transport": 500_000, "Walking group": 200_000})
     cast(round_, [lunch, transport], times=3)
@@ -114,7 +115,7 @@ def test_two_withdrawals_at_once_both_count(app):
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         pytest.skip("SQLite serialises writers; the row lock is PostgreSQL's")
     with app.app_context():
-        round_ = make_round(budget_pence=1_000_000)
+        round_ = RoundFactory(to_count=True, budget_pence=1_000_000)
         projects = make_projects(round_, {"Lunch club": 400_000, "Community transport": 500_000,
                                           "Walking group": 200_000})
         lead = staff(round_)[0]

@@ -8,15 +8,12 @@ from email.message import EmailMessage
 
 import pytest
 from ballotbox.builders import key_holders
-from factories import PostcodeAreaFactory, RoleGrantFactory, UserFactory
+from factories import PostcodeAreaFactory, RoleGrantFactory, RoundFactory, UserFactory
 
 from pb_app.accounts.models import ADMINISTRATOR, FINANCE_OFFICER, GROUP_LEAD, User
 from pb_app.extensions import db
 from pb_app.localities.models import Locality
-from pb_app.proposals.models import CostLine, Proposal, Status
 from pb_app.rounds.models import IJB_PRIORITIES, Phase, Round
-
-NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
 
 def make_locality(name: str, prefix: str) -> Locality:
@@ -34,42 +31,6 @@ def make_user(name: str, locality: Locality | None = None, role: str | None = No
         RoleGrantFactory(user=user, role=role,
                          locality=role_locality if role == GROUP_LEAD else None)
     return user
-
-
-def make_round(locality: Locality, phase: Phase = Phase.DRAFT, **overrides) -> Round:
-    """A round with sensible settings and dates a month apart from ``NOW``.
-
-    Draft by default, with no proposals, flushed but not committed. For a round already in
-    voting, with accepted proposals and a sealed ballot box, committed, use
-    ``voting.builders.make_round``; for a closed round to count, ``results.builders.make_round``.
-    """
-    values = dict(
-        title=f"{locality.name} Community Fund", description="Small grants.",
-        budget_pence=2_000_000, min_project_cost_pence=50_000, max_project_cost_pence=500_000,
-        priorities=["Early intervention and prevention", "Engaging local communities on an"
-                    " ongoing basis"],
-        ballot_params={"max_choices": 3}, lottery_seed="seed-" + locality.slug,
-        proposals_open_at=NOW - timedelta(days=30), proposals_close_at=NOW + timedelta(days=30),
-        voting_open_at=NOW + timedelta(days=60), voting_close_at=NOW + timedelta(days=90),
-        phase=phase.value)
-    round_ = Round(locality=locality, **{**values, **overrides})
-    db.session.add(round_)
-    db.session.flush()
-    return round_
-
-
-def make_proposal(round_: Round, proposer: User, status: Status = Status.SUBMITTED,
-                  title: str = "Lunch club", cost_pence: int = 120_000) -> Proposal:
-    """A complete proposal that passes every automatic check."""
-    proposal = Proposal(
-        round=round_, proposer_id=proposer.id, title=title, summary="A weekly lunch.",
-        description="Hot lunch and company for older people.", location="Galashiels",
-        location_postcode="TD1 1AA", outcomes=[1, 4], priorities=[round_.priorities[0]],
-        cost_pence=cost_pence, status=status.value,
-        cost_lines=[CostLine(position=1, item="Food", amount_pence=cost_pence)])
-    db.session.add(proposal)
-    db.session.flush()
-    return proposal
 
 
 def _day(days: int) -> list[str]:
@@ -105,10 +66,11 @@ def live_round(locality, phase: Phase = Phase.DRAFT, **changes) -> Round:
     which rolls its session back, does not take the setup with it.
     """
     now = datetime.now(UTC)
-    round_ = make_round(locality, phase, proposals_open_at=now - timedelta(days=1),
-                        proposals_close_at=now + timedelta(days=30),
-                        voting_open_at=now + timedelta(days=45),
-                        voting_close_at=now + timedelta(days=60), **changes)
+    round_ = RoundFactory(locality=locality, phase=phase,
+                          proposals_open_at=now - timedelta(days=1),
+                          proposals_close_at=now + timedelta(days=30),
+                          voting_open_at=now + timedelta(days=45),
+                          voting_close_at=now + timedelta(days=60), **changes)
     db.session.commit()
     return round_
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from factories import ProposalFactory
 from sqlalchemy import func, select
 
 from pb_app.audit.models import AuditEntry
 from pb_app.extensions import db
 from pb_app.rounds.models import Phase
-from rounds.fixtures import live_round, make_proposal, make_user, proposal_form, round_form
+from rounds.fixtures import live_round, make_user, proposal_form, round_form
 
 WHO = ["anonymous", "resident", "proposer", "lead", "other_lead", "finance", "admin"]
 SIGN_IN = 302  # an anonymous visitor is sent to sign in
@@ -52,8 +53,8 @@ def world(eildon, tweeddale, lead, other_lead, resident, finance, admin):
     """A round of Eildon taking proposals, two submitted proposals, one user per role."""
     round_ = live_round(eildon, Phase.PROPOSALS_OPEN)
     proposer = make_user("Pat Proposer", eildon)
-    proposal = make_proposal(round_, proposer)
-    other = make_proposal(round_, resident, title="Lunch club in Melrose")
+    proposal = ProposalFactory(round=round_, proposer=proposer)
+    other = ProposalFactory(round=round_, proposer=resident, title="Lunch club in Melrose")
     db.session.commit()
     return {"round": round_, "proposal": proposal, "other": other, "anonymous": None,
             "resident": resident, "proposer": proposer, "lead": lead, "other_lead": other_lead,

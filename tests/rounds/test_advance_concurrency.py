@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from ballotbox.builders import key_holders
+from factories import ProposalFactory, RoundFactory
 from sqlalchemy import func, select
 from voting.test_concurrency import server  # noqa: F401
 
@@ -22,7 +23,7 @@ from pb_app.mail.models import MailMessage
 from pb_app.proposals.models import Status
 from pb_app.rounds.models import Phase, Round
 from pb_app.rounds.services import follow_round
-from rounds.fixtures import make_locality, make_proposal, make_round, make_user
+from rounds.fixtures import make_locality, make_user
 
 pytestmark = pytest.mark.committing
 
@@ -41,13 +42,14 @@ def due_round(app) -> Iterator[tuple[int, list[str]]]:
 
 def _committed_due_round(now: datetime) -> tuple[int, list[str]]:
     eildon = make_locality("Eildon", "TD1")
-    round_ = make_round(eildon, Phase.REVIEW, proposals_open_at=now - timedelta(days=60),
-                        proposals_close_at=now - timedelta(days=30),
-                        voting_open_at=now - timedelta(minutes=1),
-                        voting_close_at=now + timedelta(days=30))
+    round_ = RoundFactory(locality=eildon, phase=Phase.REVIEW,
+                          proposals_open_at=now - timedelta(days=60),
+                          proposals_close_at=now - timedelta(days=30),
+                          voting_open_at=now - timedelta(minutes=1),
+                          voting_close_at=now + timedelta(days=30))
     proposer = make_user("Rab Resident", eildon)
-    make_proposal(round_, proposer, Status.ACCEPTED)
-    make_proposal(round_, proposer, Status.ACCEPTED, title="Two")
+    ProposalFactory(round=round_, proposer=proposer, status=Status.ACCEPTED)
+    ProposalFactory(round=round_, proposer=proposer, status=Status.ACCEPTED, title="Two")
     key_holders()
     followers = [make_user(f"Follower {number}", eildon) for number in range(FOLLOWERS)]
     for user in followers:

@@ -7,6 +7,8 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from factories import ROUND_DAY as NOW  # the draft rounds' dates lie around it
+from factories import ProposalFactory, RoundFactory
 from results.builders import stored_snapshot
 from sqlalchemy import func, select
 
@@ -27,7 +29,7 @@ from pb_app.rounds.services import (
     move_round,
     update_round,
 )
-from rounds.fixtures import NOW, make_proposal, make_round, make_user
+from rounds.fixtures import make_user
 
 SETTINGS = RoundSettings(
     title="Eildon Community Fund 2026", budget_pence=2_500_000, min_project_cost_pence=50_000,
@@ -59,7 +61,7 @@ def test_lead_of_another_locality_cannot_create_or_manage(eildon, lead, other_le
     with pytest.raises(PermissionDenied):
         create_round(eildon, other_lead, SETTINGS)
     assert _count(Round) == 0
-    round_ = make_round(eildon)
+    round_ = RoundFactory(locality=eildon)
     with pytest.raises(PermissionDenied):
         update_round(round_, other_lead, replace(SETTINGS, budget_pence=1))
     with pytest.raises(PermissionDenied):
@@ -114,7 +116,7 @@ def test_open_proposals_needs_every_date(eildon, lead):
 
 
 def test_phases_cannot_be_skipped_or_reversed(eildon, lead):
-    round_ = make_round(eildon, Phase.PROPOSALS_OPEN)
+    round_ = RoundFactory(locality=eildon, phase=Phase.PROPOSALS_OPEN)
     for target in (Phase.VOTING, Phase.DRAFT, Phase.PROPOSALS_OPEN):
         with pytest.raises(Conflict):
             move_round(round_, lead, target)
@@ -123,12 +125,13 @@ def test_phases_cannot_be_skipped_or_reversed(eildon, lead):
 
 def test_every_transition_from_draft_to_archived_writes_an_audit_entry(eildon, lead, resident,
                                                                       box_keys):
-    round_ = make_round(eildon)
+    round_ = RoundFactory(locality=eildon)
     move_round(round_, lead, Phase.PROPOSALS_OPEN)
     move_round(round_, lead, Phase.REVIEW)
-    first = make_proposal(round_, resident, Status.ACCEPTED)
-    second = make_proposal(round_, resident, Status.ACCEPTED, title="Walking group")
-    make_proposal(round_, resident, Status.REJECTED, title="Rejected")
+    first = ProposalFactory(round=round_, proposer=resident, status=Status.ACCEPTED)
+    second = ProposalFactory(round=round_, proposer=resident, status=Status.ACCEPTED,
+                             title="Walking group")
+    ProposalFactory(round=round_, proposer=resident, status=Status.REJECTED, title="Rejected")
     for target in list(Phase)[3:]:
         if target is Phase.COUNTED:
             stored_snapshot(round_, lead, [(first, first.cost_pence)])
@@ -159,8 +162,8 @@ def published(round_: Round, lead) -> Publication:
 
 
 def test_a_round_is_counted_and_published_only_on_the_count_page(eildon, lead, resident):
-    round_ = make_round(eildon, Phase.CLOSED)
-    project = make_proposal(round_, resident, Status.ACCEPTED)
+    round_ = RoundFactory(locality=eildon, phase=Phase.CLOSED)
+    project = ProposalFactory(round=round_, proposer=resident, status=Status.ACCEPTED)
     with pytest.raises(RoundNotReady, match="counted by running its count") as refused:
         move_round(round_, lead, Phase.COUNTED)
     assert [place for _, place, _ in refused.value.problems] == ["count"]
@@ -172,28 +175,28 @@ def test_a_round_is_counted_and_published_only_on_the_count_page(eildon, lead, r
 
 
 def test_voting_needs_two_eligible_proposals(eildon, lead, resident):
-    round_ = make_round(eildon, Phase.REVIEW)
-    make_proposal(round_, resident, Status.ACCEPTED)
-    make_proposal(round_, resident, Status.REJECTED, title="No")
+    round_ = RoundFactory(locality=eildon, phase=Phase.REVIEW)
+    ProposalFactory(round=round_, proposer=resident, status=Status.ACCEPTED)
+    ProposalFactory(round=round_, proposer=resident, status=Status.REJECTED, title="No")
     with pytest.raises(Conflict, match="at least 2 eligible proposals.*has 1"):
         move_round(round_, lead, Phase.VOTING)
     assert (round_.phase, round_.ballot_fixed_at) == ("review", None)
 
 
 def test_voting_needs_every_proposal_decided(eildon, lead, resident):
-    round_ = make_round(eildon, Phase.REVIEW)
-    make_proposal(round_, resident, Status.ACCEPTED)
-    make_proposal(round_, resident, Status.ACCEPTED, title="Two")
-    make_proposal(round_, resident, Status.CHANGES_REQUESTED, title="Three")
+    round_ = RoundFactory(locality=eildon, phase=Phase.REVIEW)
+    ProposalFactory(round=round_, proposer=resident, status=Status.ACCEPTED)
+    ProposalFactory(round=round_, proposer=resident, status=Status.ACCEPTED, title="Two")
+    ProposalFactory(round=round_, proposer=resident, status=Status.CHANGES_REQUESTED, title="Three")
     with pytest.raises(Conflict, match="1 proposal"):
         move_round(round_, lead, Phase.VOTING)
     assert round_.phase == "review"
 
 
 def test_voting_needs_a_positive_budget_and_ordered_dates(eildon, lead, resident):
-    round_ = make_round(eildon, Phase.REVIEW, voting_close_at=NOW)
-    make_proposal(round_, resident, Status.ACCEPTED)
-    make_proposal(round_, resident, Status.ACCEPTED, title="Two")
+    round_ = RoundFactory(locality=eildon, phase=Phase.REVIEW, voting_close_at=NOW)
+    ProposalFactory(round=round_, proposer=resident, status=Status.ACCEPTED)
+    ProposalFactory(round=round_, proposer=resident, status=Status.ACCEPTED, title="Two")
     with pytest.raises(RoundNotReady, match="voting closes must be after"):
         move_round(round_, lead, Phase.VOTING)
     round_.voting_close_at, round_.budget_pence = NOW + timedelta(days=99), 0
@@ -203,9 +206,9 @@ def test_voting_needs_a_positive_budget_and_ordered_dates(eildon, lead, resident
 
 
 def test_followers_are_emailed_when_voting_opens(eildon, lead, resident, outbox, box_keys):
-    round_ = make_round(eildon, Phase.REVIEW)
-    make_proposal(round_, resident, Status.ACCEPTED)
-    make_proposal(round_, resident, Status.ACCEPTED, title="Two")
+    round_ = RoundFactory(locality=eildon, phase=Phase.REVIEW)
+    ProposalFactory(round=round_, proposer=resident, status=Status.ACCEPTED)
+    ProposalFactory(round=round_, proposer=resident, status=Status.ACCEPTED, title="Two")
     assert follow_round(round_, resident) is True
     assert follow_round(round_, resident) is False
     move_round(round_, lead, Phase.VOTING)
@@ -217,7 +220,7 @@ def test_followers_are_emailed_when_voting_opens(eildon, lead, resident, outbox,
 
 @pytest.mark.parametrize("phase", [Phase.VOTING, Phase.CLOSED, Phase.PUBLISHED])
 def test_frozen_rules_refuse_changes_with_409_and_an_audit_entry(eildon, lead, phase):
-    round_ = make_round(eildon, phase)
+    round_ = RoundFactory(locality=eildon, phase=phase)
     settings = RoundSettings(**{n: getattr(round_, n) for n in RoundSettings.__dataclass_fields__})
     with pytest.raises(RulesFrozen, match="can no longer change") as caught:
         update_round(round_, lead, replace(settings, budget_pence=9_000_000))
@@ -236,11 +239,11 @@ def test_editing_before_voting_records_what_changed(eildon, lead):
 
 
 def test_schedule_moves_rounds_at_their_dates(eildon, resident, box_keys):
-    round_ = make_round(eildon, Phase.PROPOSALS_OPEN)
+    round_ = RoundFactory(locality=eildon, phase=Phase.PROPOSALS_OPEN)
     assert advance_due(round_, now=NOW) is None
     assert round_.phase == "proposals-open"
-    make_proposal(round_, resident, Status.ACCEPTED)
-    make_proposal(round_, resident, Status.ACCEPTED, title="Two")
+    ProposalFactory(round=round_, proposer=resident, status=Status.ACCEPTED)
+    ProposalFactory(round=round_, proposer=resident, status=Status.ACCEPTED, title="Two")
     assert advance_due(round_, now=NOW + timedelta(days=61)) is None
     assert round_.phase == "voting"
     assert _actions()[-3:] == ["round.phase.review", "round.phase.voting", "ballot_box.sealed"]
@@ -251,16 +254,16 @@ def test_schedule_moves_rounds_at_their_dates(eildon, resident, box_keys):
 
 def test_voting_does_not_open_without_ballot_box_key_holders_and_says_why(eildon, lead,
                                                                          resident):
-    round_ = make_round(eildon, Phase.REVIEW)
-    make_proposal(round_, resident, Status.ACCEPTED)
-    make_proposal(round_, resident, Status.ACCEPTED, title="Two")
+    round_ = RoundFactory(locality=eildon, phase=Phase.REVIEW)
+    ProposalFactory(round=round_, proposer=resident, status=Status.ACCEPTED)
+    ProposalFactory(round=round_, proposer=resident, status=Status.ACCEPTED, title="Two")
     reason = advance_due(round_, now=NOW + timedelta(days=61))
     assert "needs at least 2 key holders" in reason and "'Ballot box keys'" in reason
     assert round_.phase == "review" and "round.phase.voting" not in _actions()
 
 
 def test_schedule_leaves_a_round_whose_guard_fails_and_says_why(eildon):
-    round_ = make_round(eildon, Phase.REVIEW)
+    round_ = RoundFactory(locality=eildon, phase=Phase.REVIEW)
     reason = advance_due(round_, now=NOW + timedelta(days=61))
     assert "at least 2 eligible proposals" in reason
     assert round_.phase == "review"
@@ -268,8 +271,9 @@ def test_schedule_leaves_a_round_whose_guard_fails_and_says_why(eildon):
 
 def test_cli_advance_moves_due_rounds(app, runner, eildon, resident, monkeypatch):
     monkeypatch.setattr("pb_app.rounds.services.utcnow", lambda: NOW + timedelta(days=31))
-    due = make_round(eildon, Phase.PROPOSALS_OPEN)
-    later = make_round(eildon, Phase.PROPOSALS_OPEN, proposals_close_at=NOW + timedelta(days=40))
+    due = RoundFactory(locality=eildon, phase=Phase.PROPOSALS_OPEN)
+    later = RoundFactory(locality=eildon, phase=Phase.PROPOSALS_OPEN,
+                         proposals_close_at=NOW + timedelta(days=40))
     result = runner.invoke(args=["rounds", "advance"])
     assert result.exit_code == 0, result.output
     assert f"Round {due.id} (Eildon Community Fund) is now review" in result.output
@@ -279,7 +283,7 @@ def test_cli_advance_moves_due_rounds(app, runner, eildon, resident, monkeypatch
 
 
 def test_users_of_no_locality_can_follow(eildon):
-    round_ = make_round(eildon, Phase.PROPOSALS_OPEN)
+    round_ = RoundFactory(locality=eildon, phase=Phase.PROPOSALS_OPEN)
     assert follow_round(round_, make_user("Visitor")) is True
 
 
@@ -288,7 +292,8 @@ def test_concurrent_page_loads_move_a_due_round_once(app):
     with app.app_context():
         from rounds.fixtures import make_locality
 
-        round_id = make_round(make_locality("Eildon", "TD1"), Phase.PROPOSALS_OPEN).id
+        round_id = RoundFactory(locality=make_locality("Eildon", "TD1"),
+                                phase=Phase.PROPOSALS_OPEN).id
         db.session.commit()
         db.session.remove()
     barrier, errors = threading.Barrier(4), []

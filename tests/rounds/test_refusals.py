@@ -9,6 +9,7 @@ import ast
 from pathlib import Path
 
 import pytest
+from factories import ProposalFactory, RoundFactory
 from sqlalchemy import func, select
 
 from pb_app.audit.models import AuditEntry
@@ -18,7 +19,6 @@ from pb_app.localities.models import Locality
 from pb_app.proposals.models import Status
 from pb_app.rounds.models import Phase
 from pb_app.web.layout import attempt
-from rounds.fixtures import make_proposal, make_round
 
 VIEWS = sorted((Path(__file__).resolve().parents[2] / "pb_app").glob("*/views.py"))
 
@@ -67,7 +67,8 @@ def test_a_refusal_not_asked_for_goes_on_to_the_error_pages(raised):
 def test_a_refusal_shown_as_an_error_page_keeps_its_record(client, sign_in, eildon, resident):
     """Withdrawing a project once voting has opened: the app's error page, not a form, shows
     the refusal, and the audit entry of the refused change is kept."""
-    proposal = make_proposal(make_round(eildon, Phase.VOTING), resident, Status.ACCEPTED)
+    proposal = ProposalFactory(round=RoundFactory(locality=eildon, phase=Phase.VOTING),
+                               proposer=resident, status=Status.ACCEPTED)
     db.session.commit()
     sign_in(resident)
     response = client.post(f"/proposals/{proposal.id}/withdraw")
@@ -79,7 +80,8 @@ def test_a_refusal_shown_as_an_error_page_keeps_its_record(client, sign_in, eild
 
 def test_a_refusal_not_recorded_leaves_nothing_through_the_error_page(client, sign_in, eildon,
                                                                       resident):
-    proposal = make_proposal(make_round(eildon, Phase.REVIEW), resident, Status.WITHDRAWN)
+    proposal = ProposalFactory(round=RoundFactory(locality=eildon, phase=Phase.REVIEW),
+                               proposer=resident, status=Status.WITHDRAWN)
     db.session.commit()
     sign_in(resident)
     assert client.post(f"/proposals/{proposal.id}/withdraw").status_code == 409

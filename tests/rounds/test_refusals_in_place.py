@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from factories import ProposalFactory
 from sqlalchemy import select
 
 from pb_app.audit.models import AuditEntry
@@ -13,7 +14,7 @@ from pb_app.extensions import db
 from pb_app.proposals.models import Status
 from pb_app.rounds.models import Phase
 from pb_app.voting.models import PaperBatch
-from rounds.fixtures import live_round, make_proposal
+from rounds.fixtures import live_round
 
 
 def _advance(client, round_id: int, target: Phase):
@@ -41,7 +42,7 @@ def _is_round_page(page: str, round_) -> bool:
 def test_opening_voting_with_no_eligible_proposal_is_refused_on_the_round_page(
         client, sign_in, eildon, lead, resident, box_keys):
     round_ = live_round(eildon, Phase.REVIEW)
-    make_proposal(round_, resident, Status.REJECTED)
+    ProposalFactory(round=round_, proposer=resident, status=Status.REJECTED)
     db.session.commit()
     sign_in(lead)
     response = _advance(client, round_.id, Phase.VOTING)
@@ -62,7 +63,7 @@ def test_every_problem_stopping_voting_is_listed_with_where_to_fix_it(
     round_ = live_round(eildon, Phase.REVIEW, budget_pence=0, max_project_cost_pence=0,
                         min_project_cost_pence=0)
     round_.voting_close_at = round_.voting_open_at
-    make_proposal(round_, resident, Status.SUBMITTED)
+    ProposalFactory(round=round_, proposer=resident, status=Status.SUBMITTED)
     db.session.commit()
     sign_in(lead)
     page = _advance(client, round_.id, Phase.VOTING).text
@@ -125,8 +126,8 @@ def test_a_move_already_made_is_refused_on_the_round_page(client, sign_in, eildo
 def test_voting_without_ballot_box_keys_is_refused_on_the_round_page(
         client, sign_in, eildon, lead, resident):
     round_ = live_round(eildon, Phase.REVIEW)
-    make_proposal(round_, resident, Status.ACCEPTED)
-    make_proposal(round_, resident, Status.ACCEPTED, title="Walking group")
+    ProposalFactory(round=round_, proposer=resident, status=Status.ACCEPTED)
+    ProposalFactory(round=round_, proposer=resident, status=Status.ACCEPTED, title="Walking group")
     db.session.commit()
     sign_in(lead)
     response = _advance(client, round_.id, Phase.VOTING)

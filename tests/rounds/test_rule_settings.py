@@ -5,8 +5,8 @@ both be funded; stored with the round, counted by the tally and explained in sen
 from __future__ import annotations
 
 import pytest
+from factories import ProposalFactory, RoundFactory
 from results.builders import cast, make_projects, staff
-from results.builders import make_round as make_closed_round
 
 from pb_app.extensions import db
 from pb_app.results.explanation import (
@@ -21,7 +21,7 @@ from pb_app.rounds.models import Phase, Round
 from pb_app.tally.engine import run_tally
 from pb_app.tally.explain import result_to_dict
 from pb_app.tally.model import Ballot, Election, Project, RuleSpec, VoteType
-from rounds.fixtures import live_round, make_proposal, round_form
+from rounds.fixtures import live_round, round_form
 
 NEW_FIELDS = ("threshold_votes", "stop_at_first", "conflicts")
 
@@ -52,7 +52,7 @@ def draft(eildon, lead):
     """A draft round with three proposals: the lunch club, the garden at the hall and the
     garden's other plan (a car park on the same site)."""
     round_ = live_round(eildon, Phase.DRAFT)
-    projects = [make_proposal(round_, lead, title=title)
+    projects = [ProposalFactory(round=round_, proposer=lead, title=title)
                 for title in ("Lunch club", "Hall garden", "Hall car park")]
     db.session.commit()
     return round_, [str(p.id) for p in projects]
@@ -122,7 +122,8 @@ def test_a_new_round_cannot_name_projects_that_cannot_both_be_funded(
 
 def _counted(rule: str, **params):
     """Budget £10,000; lunch club £4,000 (5 votes), transport £5,000 (4), walks £2,000 (3)."""
-    round_ = make_closed_round(budget_pence=1_000_000, tally_rule=rule, tally_params=params)
+    round_ = RoundFactory(to_count=True, budget_pence=1_000_000, tally_rule=rule,
+                          tally_params=params)
     lunch, transport, walks = make_projects(
         round_, {"Lunch club": 400_000, "Community transport": 500_000, "Walking group": 200_000})
     cast(round_, [lunch, transport], times=3)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from factories import ProposalFactory
 from sqlalchemy import func, select
 
 from pb_app.audit.models import AuditEntry
@@ -12,7 +13,7 @@ from pb_app.audit.services import verify_chain
 from pb_app.extensions import db
 from pb_app.proposals.models import Proposal, Status
 from pb_app.rounds.models import IJB_PRIORITIES, Phase, Round
-from rounds.fixtures import live_round, make_proposal, proposal_form, round_form
+from rounds.fixtures import live_round, proposal_form, round_form
 
 
 def _advance(client, round_id: int, target: Phase):
@@ -118,7 +119,7 @@ def test_a_number_field_given_words_says_so_in_plain_words(client, sign_in, eild
 
 def test_ids_too_large_for_the_database_name_nothing(client, sign_in, eildon, admin, resident):
     round_ = live_round(eildon, Phase.PROPOSALS_OPEN)
-    make_proposal(round_, resident)
+    ProposalFactory(round=round_, proposer=resident)
     db.session.commit()
     sign_in(admin)
     huge = "9" * 25
@@ -169,7 +170,7 @@ def test_the_round_page_gives_its_rules_in_plain_words(client, eildon):
 
 
 def test_the_cost_table_of_a_proposal_has_column_headers(client, eildon, resident):
-    proposal = make_proposal(live_round(eildon, Phase.REVIEW), resident)
+    proposal = ProposalFactory(round=live_round(eildon, Phase.REVIEW), proposer=resident)
     db.session.commit()
     page = client.get(f"/proposals/{proposal.id}").text
     table = page[page.index('<caption class="govuk-table__caption govuk-table__caption--m">Cost'):]
@@ -180,8 +181,9 @@ def test_the_cost_table_of_a_proposal_has_column_headers(client, eildon, residen
 def test_refused_reviews_and_submissions_show_the_page_again_with_the_reason(
         client, sign_in, eildon, lead, resident):
     round_ = live_round(eildon, Phase.PROPOSALS_OPEN)
-    proposal = make_proposal(round_, resident)
-    draft = make_proposal(round_, resident, Status.DRAFT, title="Half an idea")
+    proposal = ProposalFactory(round=round_, proposer=resident)
+    draft = ProposalFactory(round=round_, proposer=resident, status=Status.DRAFT,
+                            title="Half an idea")
     draft.summary = ""
     db.session.commit()
     sign_in(lead)
@@ -300,7 +302,7 @@ def test_audit_page_is_for_finance_officers_and_filters(
 def test_every_page_renders_for_the_people_who_use_it(
         client, sign_in, eildon, lead, resident, finance):
     round_ = live_round(eildon, Phase.REVIEW)
-    proposal = make_proposal(round_, resident)
+    proposal = ProposalFactory(round=round_, proposer=resident)
     db.session.commit()
     pages = {
         lead: ["/rounds/", f"/rounds/{round_.id}", f"/rounds/{round_.id}/edit", "/rounds/new",

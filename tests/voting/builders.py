@@ -6,21 +6,19 @@ error page's rollback in a later request cannot undo the test's own data.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 
 from ballotbox.builders import sealed
-from factories import DEFAULT_PASSWORD_HASH
+from factories import DEFAULT_PASSWORD_HASH, VOTING_CLOSES_AT, ProposalFactory, RoundFactory
 
 from pb_app.accounts.models import GROUP_LEAD, RoleGrant, User
 from pb_app.extensions import db
 from pb_app.localities.models import Locality, PostcodeArea
-from pb_app.proposals.models import Proposal, Status
+from pb_app.proposals.models import Proposal
 from pb_app.rounds.models import Round
 from pb_app.voting.services import confirm_email
 
-NOW = datetime.now(UTC)
-CLOSES_AT = (NOW + timedelta(days=10)).replace(hour=20, minute=0, second=0, microsecond=0)
-CLOSES_ON = CLOSES_AT.date()
+CLOSES_ON = VOTING_CLOSES_AT.date()
 COSTS = (300_000, 450_000, 250_000, 500_000, 150_000)  # pence
 
 
@@ -32,31 +30,15 @@ def place(name: str, prefix: str) -> Locality:
     return locality
 
 
-def make_round(locality: Locality, *, ballot_type: str = "approval", ballot_params=None,
-               verification: str = "self-declared", minimum_age: int = 16,
-               budget_pence: int = 1_000_000, costs=COSTS, title: str = "Eildon 2026") -> Round:
-    """A round in voting (opened yesterday, closing in ten days) with accepted proposals and
-    a sealed ballot box, committed.
-
-    Unlike ``rounds.fixtures.make_round`` (a draft, flushed) and ``results.builders.make_round``
-    (closed, flushed), it commits, and it makes the proposals and the box itself.
-    """
-    round_ = Round(
-        locality=locality, title=title, budget_pence=budget_pence,
-        max_project_cost_pence=budget_pence, minimum_voting_age=minimum_age,
-        voter_verification=verification, ballot_type=ballot_type,
-        ballot_params={"max_choices": 3} if ballot_params is None else ballot_params,
-        lottery_seed="seed", phase="voting", voting_open_at=NOW - timedelta(days=1),
-        voting_close_at=CLOSES_AT,
-    )
-    db.session.add(round_)
-    db.session.flush()
+def voting_round(locality: Locality, *, costs=COSTS, **overrides) -> Round:
+    """A round of ``locality`` in voting (``RoundFactory.in_voting``), with its sealed ballot
+    box and one accepted project per cost in ``costs``, "Project 1" onwards, committed."""
+    round_ = RoundFactory(in_voting=True, locality=locality, **overrides)
     sealed(round_)
     proposer = resident("proposer", "TD1 1AA", date(1970, 1, 1))
     for number, cost in enumerate(costs, 1):
-        db.session.add(Proposal(round_id=round_.id, proposer_id=proposer.id,
-                                title=f"Project {number}", summary=f"Summary {number}",
-                                cost_pence=cost, status=Status.ACCEPTED.value))
+        ProposalFactory(accepted=True, round=round_, proposer=proposer, title=f"Project {number}",
+                        summary=f"Summary {number}", cost_pence=cost)
     db.session.commit()
     return round_
 

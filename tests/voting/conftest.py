@@ -10,7 +10,7 @@ from rounds.fixtures import outbox  # noqa: F401  (the emails the app sends)
 from pb_app.accounts.models import User
 from pb_app.localities.models import Locality
 from pb_app.rounds.models import Round
-from voting.builders import make_round, place, resident
+from voting.builders import place, resident, voting_round
 
 
 @pytest.fixture
@@ -23,7 +23,7 @@ def eildon() -> Locality:
 @pytest.fixture
 def approval_round(eildon) -> Round:
     """An approval round (up to 3) in Eildon, self-declared, minimum age 16."""
-    return make_round(eildon)
+    return voting_round(eildon)
 
 
 @pytest.fixture

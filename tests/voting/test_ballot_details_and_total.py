@@ -20,7 +20,7 @@ from pb_app.voting.ballots import (
 from pb_app.voting.services import create_paper_batch, generate_voting_codes, reconcile_ballots
 from pb_app.voting.views import BALLOT_DRAFT
 from pb_app.voting.wording import count_of, there_are, was_or_were
-from voting.builders import lead_of, make_round, project_ids, resident
+from voting.builders import lead_of, project_ids, resident, voting_round
 from voting.helpers import counts, vote
 from voting.strategies import COSTS, ROUND_PARAMS, RULES
 
@@ -72,7 +72,7 @@ def back_link(page: str) -> str | None:
 @pytest.mark.parametrize("ballot_type", list(RULES))
 def test_every_project_on_every_ballot_has_a_read_more_button_that_posts_the_choices(
         client, sign_in, eildon, ballot_type):
-    round_ = make_round(eildon, ballot_type=ballot_type, ballot_params=ROUND_PARAMS[ballot_type])
+    round_ = voting_round(eildon, ballot_type=ballot_type, ballot_params=ROUND_PARAMS[ballot_type])
     sign_in(resident("Voter", "TD1 3AB", date(1980, 1, 1)))
     page = client.get(f"/rounds/{round_.id}/vote/ballot").get_data(as_text=True)
     for number, project in enumerate(project_ids(round_), 1):
@@ -90,7 +90,7 @@ def test_every_project_on_every_ballot_has_a_read_more_button_that_posts_the_cho
 @pytest.mark.parametrize("ballot_type", list(RULES))
 def test_reading_about_a_project_keeps_the_choices_and_the_way_back_restores_them(
         client, sign_in, eildon, ballot_type):
-    round_ = make_round(eildon, ballot_type=ballot_type, ballot_params=ROUND_PARAMS[ballot_type])
+    round_ = voting_round(eildon, ballot_type=ballot_type, ballot_params=ROUND_PARAMS[ballot_type])
     ids = dict(zip(sorted(COSTS), project_ids(round_), strict=True))
     sign_in(resident("Voter", "TD1 3AB", date(1980, 1, 1)))
     fields = translated(ballot_type, ids)
@@ -108,7 +108,7 @@ def test_reading_about_a_project_keeps_the_choices_and_the_way_back_restores_the
 
 def test_the_way_back_is_offered_only_on_the_pages_of_the_same_rounds_projects(
         client, sign_in, eildon):
-    round_, other = make_round(eildon), make_round(eildon, title="Eildon Youth")
+    round_, other = voting_round(eildon), voting_round(eildon, title="Eildon Youth")
     first, second, *_ = project_ids(round_)
     sign_in(resident("Voter", "TD1 3AB", date(1980, 1, 1)))
     assert back_link(client.get(f"/proposals/{first}").get_data(as_text=True)) is None
@@ -120,7 +120,7 @@ def test_the_way_back_is_offered_only_on_the_pages_of_the_same_rounds_projects(
 
 def test_a_project_that_is_not_on_this_ballot_is_refused_and_nothing_is_kept(
         client, sign_in, eildon):
-    round_, other = make_round(eildon), make_round(eildon, title="Eildon Youth")
+    round_, other = voting_round(eildon), voting_round(eildon, title="Eildon Youth")
     first = project_ids(round_)[0]
     sign_in(resident("Voter", "TD1 3AB", date(1980, 1, 1)))
     for proposal_id in (project_ids(other)[0], "999999"):
@@ -173,7 +173,7 @@ def test_casting_the_ballot_forgets_the_kept_choices(client, sign_in, approval_r
 
 def test_a_voting_code_holder_reads_about_a_project_and_comes_back(client, sign_in, sign_out,
                                                                     eildon):
-    round_ = make_round(eildon, verification="voting-code")
+    round_ = voting_round(eildon, voter_verification="voting-code")
     code, = generate_voting_codes(round_, lead_of(eildon), 1)
     db.session.commit()
     sign_out()
@@ -270,7 +270,7 @@ def test_the_running_total_in_words(rules, used, words):
 ])
 def test_the_review_page_shows_the_running_total(client, sign_in, eildon, ballot_type, params,
                                                  total):
-    round_ = make_round(eildon, ballot_type=ballot_type, ballot_params=params)
+    round_ = voting_round(eildon, ballot_type=ballot_type, ballot_params=params)
     ids = dict(zip(sorted(COSTS), project_ids(round_), strict=True))
     sign_in(resident("Voter", "TD1 3AB", date(1980, 1, 1)))
     review = client.post(f"/rounds/{round_.id}/vote/review",
@@ -284,7 +284,7 @@ def test_the_review_page_shows_the_running_total(client, sign_in, eildon, ballot
     (ORDINAL, {"top_k": 3}, None)])
 def test_the_ballot_page_holds_a_polite_live_total_for_scripts_to_fill(
         client, sign_in, eildon, ballot_type, params, limit):
-    round_ = make_round(eildon, ballot_type=ballot_type, ballot_params=params)
+    round_ = voting_round(eildon, ballot_type=ballot_type, ballot_params=params)
     sign_in(resident("Voter", "TD1 3AB", date(1980, 1, 1)))
     page = client.get(f"/rounds/{round_.id}/vote/ballot").get_data(as_text=True)
     region = re.search(r'<p [^>]*id="ballot-total"[^>]*>', page)
@@ -303,7 +303,7 @@ def test_counts_are_worded_in_the_singular_for_one():
 
 
 def test_the_voting_pages_say_1_ballot_and_1_project(client, sign_in, eildon):
-    round_ = make_round(eildon, ballot_params={"max_choices": 1})
+    round_ = voting_round(eildon, ballot_params={"max_choices": 1})
     lead = lead_of(eildon)
     batch = create_paper_batch(round_, lead, "Kelso library", 1)
     db.session.commit()

@@ -15,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 from pb_app.extensions import db
 from pb_app.rounds.rules import BallotKind
 from pb_app.voting.ballots import Choices
-from voting.builders import make_round, project_ids, resident
+from voting.builders import project_ids, resident, voting_round
 from voting.helpers import counts, vote
 from voting.strategies import PROJECTS, ROUND_PARAMS, RULES, defect, valid_ballot
 
@@ -44,7 +44,7 @@ def stored_as(choices: Choices, ballot_type: str):
 @given(data=st.data())
 def test_every_ballot_type_accepts_valid_and_refuses_defective_ballots(
         client, sign_in, eildon, ballot_type, data):
-    round_ = make_round(eildon, ballot_type=ballot_type, ballot_params=ROUND_PARAMS[ballot_type])
+    round_ = voting_round(eildon, ballot_type=ballot_type, ballot_params=ROUND_PARAMS[ballot_type])
     ids = dict(zip(PROJECTS, project_ids(round_), strict=True))
     fields, expected = data.draw(valid_ballot(ballot_type))
     broken = data.draw(defect(ballot_type))(fields)
@@ -77,7 +77,7 @@ WIDGETS = {"approval": 'type="checkbox"', "knapsack": 'type="checkbox"',
 @pytest.mark.parametrize("ballot_type", list(RULES))
 def test_each_ballot_type_is_shown_reviewed_and_can_be_changed(client, sign_in, eildon,
                                                                 ballot_type):
-    round_ = make_round(eildon, ballot_type=ballot_type, ballot_params=ROUND_PARAMS[ballot_type])
+    round_ = voting_round(eildon, ballot_type=ballot_type, ballot_params=ROUND_PARAMS[ballot_type])
     ids = dict(zip(PROJECTS, project_ids(round_), strict=True))
     sign_in(resident("Voter", "TD1 3AB", date(1980, 1, 1)))
     page = client.get(f"/rounds/{round_.id}/vote/ballot").get_data(as_text=True)

@@ -15,7 +15,7 @@ from pb_app.extensions import db
 from pb_app.voting.ballots import Choices
 from pb_app.voting.codes import hash_code
 from pb_app.voting.models import Participation
-from voting.builders import CLOSES_ON, make_round, place, project_ids, resident
+from voting.builders import CLOSES_ON, place, project_ids, resident, voting_round
 from voting.helpers import counts, receipt_in, vote
 
 
@@ -64,7 +64,7 @@ def test_tampered_confirmations_are_refused_and_store_nothing(client, sign_in, e
                                                               approval_round, voter):
     """Confirming casts the choices the review page showed, never what the confirmation
     posts: without a review nothing is cast, and fields changed after it are ignored."""
-    other = make_round(place("Cheviot", "TD5"), title="Cheviot 2026")
+    other = voting_round(place("Cheviot", "TD5"), title="Cheviot 2026")
     sign_in(voter)
     ours = project_ids(approval_round)
     for fields in ([("project", project_ids(other)[0])], [("project", p) for p in ours[:4]],
@@ -85,7 +85,7 @@ def test_tampered_confirmations_are_refused_and_store_nothing(client, sign_in, e
 
 def test_a_review_for_one_round_or_voter_does_not_confirm_another(client, sign_in, eildon,
                                                                   approval_round, voter):
-    other = make_round(eildon, title="Eildon Small Grants")
+    other = voting_round(eildon, title="Eildon Small Grants")
     sign_in(voter)
     client.post(f"/rounds/{other.id}/vote/review",
                 data=MultiDict([("project", project_ids(other)[0])]))
@@ -211,7 +211,7 @@ def test_the_database_itself_refuses_a_second_participation(approval_round, vote
 
 def test_in_person_rounds_take_no_online_ballots_and_drafts_are_hidden(client, sign_in, eildon,
                                                                        voter):
-    in_person = make_round(eildon, verification="in-person", title="At events only")
+    in_person = voting_round(eildon, voter_verification="in-person", title="At events only")
     sign_in(voter)
     start = client.get(f"/rounds/{in_person.id}/vote").get_data(as_text=True)
     assert "This vote takes place in person at community events" in start

@@ -29,7 +29,7 @@ from pb_app.voting.services import (
     suspected_duplicates,
     voter_at_desk,
 )
-from voting.builders import lead_of, make_round, place, project_ids, resident
+from voting.builders import lead_of, place, project_ids, resident, voting_round
 from voting.helpers import counts, receipt_in, vote
 
 CODE_RE = re.compile(r"\b[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}\b")
@@ -53,7 +53,7 @@ def letters(client, sign_in, sign_out, round_, count: int) -> list[str]:
 
 def code_round(eildon):
     """A voting-code round in Eildon."""
-    return make_round(eildon, verification="voting-code")
+    return voting_round(eildon, voter_verification="voting-code")
 
 
 def enter(client, round_, code: str, postcode: str = "TD1 2XY", born=("1", "2", "1960"),

@@ -7,11 +7,11 @@ from sqlalchemy import func, select
 
 from pb_app.extensions import db
 from pb_app.voting.models import PaperBatch, VotingCode
-from voting.builders import lead_of, make_round
+from voting.builders import lead_of, voting_round
 
 
 def test_letters_are_written_to_a_pdf_by_a_lead(runner, eildon, tmp_path):
-    round_ = make_round(eildon, verification="voting-code")
+    round_ = voting_round(eildon, voter_verification="voting-code")
     lead = lead_of(eildon)
     out = tmp_path / "letters.pdf"
     result = runner.invoke(args=["voting", "letters", str(round_.id), "4", "--lead", lead.email,
@@ -24,7 +24,7 @@ def test_letters_are_written_to_a_pdf_by_a_lead(runner, eildon, tmp_path):
 
 
 def test_only_a_lead_of_the_locality_makes_letters(runner, eildon, voter, tmp_path):
-    round_ = make_round(eildon, verification="voting-code")
+    round_ = voting_round(eildon, voter_verification="voting-code")
     result = runner.invoke(args=["voting", "letters", str(round_.id), "4", "--lead", voter.email,
                                  "--out", str(tmp_path / "x.pdf")])
     assert result.exit_code == 1

@@ -26,7 +26,7 @@ from pb_app.rounds.services import move_round
 from pb_app.voting.ballots import Choices
 from pb_app.voting.models import Participation, VotingCode
 from pb_app.voting.services import cast_ballot, generate_voting_codes, voter_at_desk
-from voting.builders import lead_of, make_round, place, project_ids
+from voting.builders import lead_of, place, project_ids, voting_round
 
 pytestmark = pytest.mark.committing
 
@@ -119,7 +119,7 @@ def stored(round_id: int) -> tuple[int, int]:
 def race_round(app):
     """A committed approval round in Eildon; yields (round id, a project id)."""
     with app.app_context():
-        round_ = make_round(place("Eildon", "TD1"))
+        round_ = voting_round(place("Eildon", "TD1"))
         yield round_.id, project_ids(round_)[0]
 
 
@@ -162,7 +162,7 @@ def test_500_different_people_casting_at_once_store_500_ballots(app, server, rac
 def test_200_simultaneous_casts_with_one_voting_code_store_exactly_one_ballot(app, server):
     with app.app_context():
         eildon = place("Eildon", "TD1")
-        round_ = make_round(eildon, verification="voting-code")
+        round_ = voting_round(eildon, voter_verification="voting-code")
         generate_voting_codes(round_, lead_of(eildon), 1)
         db.session.commit()
         round_id, project = round_.id, project_ids(round_)[0]

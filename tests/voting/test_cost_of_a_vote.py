@@ -17,7 +17,7 @@ from sqlalchemy import select
 from pb_app.extensions import db
 from pb_app.voting.models import Participation
 from pb_app.voting.services import generate_voting_codes
-from voting.builders import lead_of, make_round, project_ids
+from voting.builders import lead_of, project_ids, voting_round
 from voting.helpers import counts, receipt_in
 
 # Code page: the round, the projects. Code and choices: the round, the code (and whether it was
@@ -38,7 +38,7 @@ def request_alone(send):
 
 def code_round(eildon):
     """A voting-code round in Eildon, and one code for it."""
-    round_ = make_round(eildon, verification="voting-code")
+    round_ = voting_round(eildon, voter_verification="voting-code")
     code, = generate_voting_codes(round_, lead_of(eildon), 1)
     db.session.commit()
     return round_.id, code, project_ids(round_)

@@ -7,7 +7,7 @@ import re
 from datetime import date
 
 from pb_app.extensions import db
-from voting.builders import make_round, place, project_ids, resident
+from voting.builders import place, project_ids, resident, voting_round
 from voting.helpers import vote
 
 
@@ -22,7 +22,7 @@ def test_the_home_page_and_the_round_page_lead_to_the_vote(client, approval_roun
 def test_a_signed_in_resident_sees_their_own_locality_and_whether_they_voted(
         client, sign_in, approval_round):
     tweeddale = place("Borders Elsewhere", "EH46")
-    elsewhere = make_round(tweeddale, title="Elsewhere Fund")
+    elsewhere = voting_round(tweeddale, title="Elsewhere Fund")
     voter = resident("Ailsa", "TD1 4AB", date(1980, 3, 3))
     voter.locality_id = approval_round.locality_id  # as saving the profile decides
     db.session.commit()
@@ -47,11 +47,11 @@ def test_the_home_page_says_when_nothing_is_open(client):
 
 def test_the_locality_page_leads_to_the_vote_the_ideas_and_the_results(client, approval_round):
     eildon = approval_round.locality
-    proposing = make_round(eildon, title="Eildon ideas")
+    proposing = voting_round(eildon, title="Eildon ideas")
     proposing.phase, proposing.voting_open_at = "proposals-open", None
-    published = make_round(eildon, title="Eildon 2025")
+    published = voting_round(eildon, title="Eildon 2025")
     published.phase = "published"
-    elsewhere = make_round(place("Faraway", "KW1"), title="Faraway 2026")
+    elsewhere = voting_round(place("Faraway", "KW1"), title="Faraway 2026")
     db.session.commit()
 
     home = client.get("/").get_data(as_text=True)
