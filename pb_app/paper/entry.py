@@ -4,10 +4,14 @@ Projects are numbered 1..N in the ballot's fixed order (by proposal id). A clerk
 numbers marked on the sheet, separated by spaces or commas: "3 7 12" (for a ranked ballot, in
 rank order), or for points and scores a number for each project, "3=5 7=2". The typed text
 becomes the ballot form that ``read_choices`` checks, so paper sheets meet exactly the rules
-of every other channel. Nothing here touches the database.
+of every other channel. A sheet that holds no vote is keyed as a word instead: "blank" when
+nothing is marked, "spoilt" when its marks cannot be counted (more than the ballot allows,
+unclear, or naming the voter). Nothing here touches the database.
 """
 
 from __future__ import annotations
+
+from enum import StrEnum
 
 from werkzeug.datastructures import MultiDict
 
@@ -19,6 +23,19 @@ from pb_app.voting.wording import count_of
 
 POINTS_SEPARATOR = "="
 MAX_NUMBER_DIGITS = 6  # far above any ballot's length; int() refuses 4,300 digits
+
+
+class SetAside(StrEnum):
+    """Why a sheet holds no vote; it is keyed as this word and counted on its batch."""
+
+    BLANK = "blank"
+    SPOILT = "spoilt"
+
+
+# What a clerk may type for a sheet set aside (either spelling of spoilt).
+SET_ASIDE_WORDS = {"blank": SetAside.BLANK, "spoilt": SetAside.SPOILT, "spoiled": SetAside.SPOILT}
+HOW_TO_SET_ASIDE = ("If nothing is marked, type blank; if the marks cannot be counted (too "
+                    "many, unclear, or naming the voter), type spoilt.")
 
 
 def project_numbers(rules: BallotRules) -> dict[str, int]:
@@ -43,13 +60,20 @@ def how_to_key(rules: BallotRules) -> str:
             "for example 3 7 12.")
 
 
-def read_keyed(rules: BallotRules, typed: str) -> Choices:
-    """The choices of one sheet as typed; raises InvalidInput naming what is wrong."""
+def read_keyed(rules: BallotRules, typed: str) -> Choices | SetAside:
+    """The choices of one sheet as typed, or why it is set aside; raises InvalidInput naming
+    what is wrong."""
+    set_aside = SET_ASIDE_WORDS.get(typed.strip().lower())
+    if set_aside is not None:
+        return set_aside
     return read_choices(rules, _ballot_form(rules, typed))
 
 
-def in_numbers(rules: BallotRules, choices: Choices) -> str:
-    """Choices as a clerk would type them: "3 7 12", or "3=5 7=2" for points and scores."""
+def in_numbers(rules: BallotRules, choices: Choices | SetAside) -> str:
+    """Choices as a clerk would type them: "3 7 12", or "3=5 7=2" for points and scores; a
+    sheet set aside as its word."""
+    if isinstance(choices, SetAside):
+        return str(choices)
     numbers = project_numbers(rules)
     if rules.uses_points:
         pairs = sorted((numbers[project], value)
@@ -63,7 +87,8 @@ def in_numbers(rules: BallotRules, choices: Choices) -> str:
 def _ballot_form(rules: BallotRules, typed: str) -> MultiDict:
     items = typed.replace(",", " ").split()
     if not items:
-        raise InvalidInput("Type the numbers of the projects marked on the sheet, such as 3 7 12.")
+        raise InvalidInput("Type the numbers of the projects marked on the sheet, such as 3 7 12,"
+                           " or blank if nothing is marked.")
     projects = list(rules.costs)
     if rules.uses_points:
         pairs = [_points_pair(item) for item in items]

@@ -3,8 +3,10 @@
 A batch is keyed once (single keying) or twice by two different people (double keying). A
 keyed sheet holds the choices sealed to the round's box key, as an envelope does, and an HMAC
 of (batch, sheet number, canonical choices) under the audit key, so that two keyings can be
-compared without any plaintext in the database. Accepting the batch turns its sheets into
-ballot envelopes and deletes them.
+compared without any plaintext in the database. A sheet that holds no vote (blank, or spoilt)
+is keyed as such: it has no sealed choices, and its MAC covers the word instead. Accepting the
+batch turns its voting sheets into ballot envelopes, counts the others on the batch, and
+deletes them all.
 """
 
 from __future__ import annotations
@@ -23,6 +25,11 @@ SINGLE = "single"
 DOUBLE = "double"
 KEYING_RULES = {SINGLE: "Single keying: one person keys every sheet",
                 DOUBLE: "Double keying: two people each key every sheet, and the two must agree"}
+
+# A keyed sheet holds sealed choices, or else the reason it was set aside: never both.
+SHEET_HOLDS_CHOICES_OR_A_REASON = (
+    "(sealed_choices IS NOT NULL AND set_aside IS NULL) OR "
+    "(sealed_choices IS NULL AND set_aside IN ('blank', 'spoilt'))")
 
 
 class Keying(db.Model):
@@ -49,17 +56,20 @@ class Keying(db.Model):
 
 
 class KeyedSheet(db.Model):
-    """One paper sheet as one keying read it: sealed choices and their MAC, no plaintext."""
+    """One paper sheet as one keying read it: sealed choices and their MAC, no plaintext; or,
+    for a sheet set aside, the word for why ("blank" or "spoilt") and no choices."""
 
     __tablename__ = "keyed_sheet"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     keying_id: Mapped[int] = mapped_column(ForeignKey("paper_keying.id"))
     sheet_number: Mapped[int]
-    sealed_choices: Mapped[bytes] = mapped_column(LargeBinary)
+    sealed_choices: Mapped[bytes | None] = mapped_column(LargeBinary)
+    set_aside: Mapped[str | None] = mapped_column(String(8))
     choices_mac: Mapped[str] = mapped_column(String(64))
 
     __table_args__ = (
         UniqueConstraint("keying_id", "sheet_number"),
         CheckConstraint("sheet_number >= 1", name="sheet_number_positive"),
+        CheckConstraint(SHEET_HOLDS_CHOICES_OR_A_REASON, name="choices_or_set_aside"),
     )

@@ -3,8 +3,10 @@ two keyings, and accepting a batch into the ballot box.
 
 A sheet is read with the round's ballot rules (``entry.read_keyed``), sealed to the round's
 box key as an envelope is, and MACed under the audit key with its batch and sheet number, so
-that two keyings are compared by their MACs alone. Accepting a batch writes one envelope per
-sheet (in the order of their new random ids, not the sheets' order), deletes the sheets and
+that two keyings are compared by their MACs alone. A sheet set aside (blank or spoilt) holds
+its word instead of sealed choices, MACed the same way, so two keyings must agree on it too.
+Accepting a batch writes one envelope per voting sheet (in the order of their new random ids,
+not the sheets' order), counts the sheets set aside on the batch, deletes the sheets and
 writes one audit entry for the whole batch.
 
 Services flush and never commit. They raise PermissionDenied (not someone who runs the
@@ -30,7 +32,7 @@ from pb_app.ballotbox.models import BallotBox, BallotEnvelope, new_ballot_id
 from pb_app.ballotbox.services import taking_box
 from pb_app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from pb_app.extensions import db
-from pb_app.paper.entry import read_keyed
+from pb_app.paper.entry import SetAside, read_keyed
 from pb_app.paper.models import DOUBLE, KEYING_RULES, KeyedSheet, Keying
 from pb_app.rounds.models import Phase, Round
 from pb_app.rounds.rules import Channel
@@ -150,11 +152,11 @@ def key_sheets(round_: Round, batch: PaperBatch, actor: User, number: int,
 
 
 def enter_sheet(round_: Round, batch: PaperBatch, actor: User, number: int, sheet: int,
-                typed: str) -> Choices:
+                typed: str) -> Choices | SetAside:
     """Key one sheet from the entry page: a new sheet, or again one the keying holds.
 
-    Returns the choices read. Raises as ``key_sheets`` and ``rekey_sheet`` do, with the
-    entry's reason alone as the message.
+    Returns the choices read, or why the sheet is set aside. Raises as ``key_sheets`` and
+    ``rekey_sheet`` do, with the entry's reason alone as the message.
     """
     if sheet in keyed_numbers(batch, number):
         return rekey_sheet(round_, batch, actor, number, sheet, typed)
@@ -166,19 +168,20 @@ def enter_sheet(round_: Round, batch: PaperBatch, actor: User, number: int, shee
 
 
 def rekey_sheet(round_: Round, batch: PaperBatch, actor: User, number: int, sheet: int,
-                typed: str) -> Choices:
+                typed: str) -> Choices | SetAside:
     """Replace a sheet of ``actor``'s own keying with what they typed again; returns the
-    choices. Raises InvalidInput for choices the ballot does not allow, NotFound for a sheet
-    the keying does not hold, and as ``key_sheets`` for the rest."""
+    choices, or why it is set aside. Raises InvalidInput for choices the ballot does not
+    allow, NotFound for a sheet the keying does not hold, and as ``key_sheets`` for the
+    rest."""
     keying = _clerk_keying(round_, batch, actor, number)
     row = db.session.scalar(select(KeyedSheet).where(KeyedSheet.keying_id == keying.id,
                                                      KeyedSheet.sheet_number == sheet))
     if row is None:
         raise NotFound(f"Keying {number} has no sheet {sheet} to key again.")
     choices = read_keyed(ballot_rules(round_), typed)
-    box = _taking_box(round_)
-    row.sealed_choices, row.choices_mac = _sealed_and_mac(box, batch, sheet, choices,
-                                                          audit_key())
+    for column, value in _sheet_values(_taking_box(round_), batch, sheet, choices,
+                                       audit_key()).items():
+        setattr(row, column, value)
     db.session.flush()
     return choices
 
@@ -207,9 +210,10 @@ def accept_batch(round_: Round, batch: PaperBatch, actor: User, today: date) -> 
     """Put the batch's keyed sheets in the ballot box as envelopes; returns how many.
 
     Every keying the rule asks for must hold exactly sheets 1..declared count, and two
-    keyings must agree on every sheet. One envelope is written per sheet (its sealed choices,
-    channel paper, the batch, cast today, the hash of a receipt nobody holds: the paper voter
-    has none), the sheets are deleted and ONE audit entry records the batch. Raises
+    keyings must agree on every sheet. One envelope is written per sheet that holds a vote
+    (its sealed choices, channel paper, the batch, cast today, the hash of a receipt nobody
+    holds: the paper voter has none); the sheets set aside are counted on the batch, blank and
+    spoilt. The sheets are deleted and ONE audit entry records the batch. Raises
     PermissionDenied, Conflict (box not taking ballots, round counted, batch already
     entered, keyings incomplete or disagreeing: nothing written).
     """
@@ -222,8 +226,9 @@ def accept_batch(round_: Round, batch: PaperBatch, actor: User, today: date) -> 
     if not comparison.agree:
         raise Conflict(f"The two keyings disagree on {_sheets_in_words(comparison.differ)}. "
                        "Check those sheets on paper and key them again until they agree.")
-    sealed = db.session.scalars(select(KeyedSheet.sealed_choices)
-                                .where(KeyedSheet.keying_id == keyings[0].id)).all()
+    sealed = db.session.scalars(select(KeyedSheet.sealed_choices).where(
+        KeyedSheet.keying_id == keyings[0].id, KeyedSheet.sealed_choices.is_not(None))).all()
+    _count_set_aside(batch, keyings[0])
     envelopes = sorted(({"id": new_ballot_id(), "round_id": round_.id, "channel": Channel.PAPER,
                          "cast_on": today, "paper_batch_id": batch.id,
                          "receipt_hash": new_receipt()[1], "sealed_choices": choices}
@@ -233,10 +238,21 @@ def accept_batch(round_: Round, batch: PaperBatch, actor: User, today: date) -> 
     db.session.execute(delete(KeyedSheet).where(
         KeyedSheet.keying_id.in_([keying.id for keying in keyings])))
     record_event(KEYED_ACTION, actor=actor, subject=batch, after={
-        "ballots": len(envelopes), "keying_rule": batch.keying_rule,
+        "ballots": len(envelopes), "blank": batch.blank_count, "spoilt": batch.spoilt_count,
+        "keying_rule": batch.keying_rule,
         "keyed_by": [{"keying": keying.number, "clerk_id": keying.clerk_id,
                       "clerk": keying.clerk.full_name} for keying in keyings]})
     return len(envelopes)
+
+
+def _count_set_aside(batch: PaperBatch, keying: Keying) -> None:
+    """Count on the batch the sheets ``keying`` set aside, by why."""
+    counts = dict(db.session.execute(
+        select(KeyedSheet.set_aside, func.count()).where(
+            KeyedSheet.keying_id == keying.id, KeyedSheet.set_aside.is_not(None))
+        .group_by(KeyedSheet.set_aside)).all())
+    batch.blank_count = counts.get(SetAside.BLANK, 0)
+    batch.spoilt_count = counts.get(SetAside.SPOILT, 0)
 
 
 def _complete_keyings(batch: PaperBatch) -> list[Keying]:
@@ -321,13 +337,10 @@ def _sheet_number_problem(batch: PaperBatch, sheet: int | None, already: set[int
 
 
 def _insert_sheets(round_: Round, batch: PaperBatch, keying: Keying,
-                   sheets: list[tuple[int, Choices]]) -> None:
+                   sheets: list[tuple[int, Choices | SetAside]]) -> None:
     box, key = _taking_box(round_), audit_key()
-    rows = []
-    for sheet, choices in sheets:
-        sealed, mac = _sealed_and_mac(box, batch, sheet, choices, key)
-        rows.append({"keying_id": keying.id, "sheet_number": sheet, "sealed_choices": sealed,
-                     "choices_mac": mac})
+    rows = [{"keying_id": keying.id, "sheet_number": sheet,
+             **_sheet_values(box, batch, sheet, choices, key)} for sheet, choices in sheets]
     if not rows:
         return
     try:
@@ -352,11 +365,15 @@ def sheet_mac(batch_id: int, sheet: int, choices_json: str, key: bytes) -> str:
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
-def _sealed_and_mac(box: BallotBox, batch: PaperBatch, sheet: int, choices: Choices,
-                    key: bytes) -> tuple[bytes, str]:
+def _sheet_values(box: BallotBox, batch: PaperBatch, sheet: int, choices: Choices | SetAside,
+                  key: bytes) -> dict:
+    """A keyed sheet's columns: its choices sealed, or why it is set aside, and the MAC."""
+    if isinstance(choices, SetAside):
+        return {"sealed_choices": None, "set_aside": choices.value,
+                "choices_mac": sheet_mac(batch.id, sheet, f"set-aside:{choices}", key)}
     choices_json = choices.to_json()
-    return (crypto.seal(box.public_key, choices_json.encode("utf-8")),
-            sheet_mac(batch.id, sheet, choices_json, key))
+    return {"sealed_choices": crypto.seal(box.public_key, choices_json.encode("utf-8")),
+            "set_aside": None, "choices_mac": sheet_mac(batch.id, sheet, choices_json, key)}
 
 
 def _taking_box(round_: Round) -> BallotBox:
@@ -375,6 +392,7 @@ def _lock(batch: PaperBatch, *, shared: bool) -> None:
 def _check_not_entered(batch: PaperBatch) -> None:
     entered = db.session.scalar(select(func.count()).select_from(BallotEnvelope)
                                 .where(BallotEnvelope.paper_batch_id == batch.id))
+    entered += batch.set_aside_count
     if entered:
         raise Conflict(f"The ballots of batch {batch.label!r} are already in the ballot box "
                        f"({entered} entered), so it cannot be keyed or accepted again.")

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from pb_app.errors import Conflict, InvalidInput, NotFound
 from pb_app.extensions import db
 from pb_app.paper import forms, services
-from pb_app.paper.entry import how_to_key, in_numbers, project_numbers
+from pb_app.paper.entry import HOW_TO_SET_ASIDE, how_to_key, in_numbers, project_numbers
 from pb_app.paper.models import KEYING_RULES
 from pb_app.paper.sheets_file import FileRefused, key_sheets_file
 from pb_app.rounds.models import Round
@@ -59,6 +59,7 @@ def _batch_page(round_: Round, batch: PaperBatch, form=None, status: int = 200,
     comparison = services.compare_keyings(batch)
     return render_template(
         "paper/batch.html", round=round_, batch=batch, entered=entered, form=form,
+        accepted=bool(entered or batch.set_aside_count),
         keyings=keyings, needed=needed, comparison=comparison, rules=KEYING_RULES,
         upload_number=_upload_number(keyings, needed, comparison),
         accept_form=form if isinstance(form, ButtonForm) else ButtonForm(),
@@ -123,7 +124,11 @@ def accept(round_id: int, batch_id: int):
         form.form_errors.append(accepting.refusal.message)
         return _batch_page(round_, batch, form, accepting.refusal.status)
     db.session.commit()
-    flash(f"Batch {batch.label!r} accepted: {count} ballots are in the ballot box.", "success")
+    set_aside = (f"; {count_of(batch.blank_count, 'blank sheet')} and "
+                 f"{count_of(batch.spoilt_count, 'spoilt sheet')} set aside"
+                 if batch.set_aside_count else "")
+    flash(f"Batch {batch.label!r} accepted: {count_of(count, 'ballot')} in the ballot box"
+          f"{set_aside}.", "success")
     return redirect(url_for("voting.manage", round_id=round_id))
 
 
@@ -182,5 +187,6 @@ def _entry_context(round_: Round, batch: PaperBatch, number: int, sheet: int) ->
     keyed = services.keyed_numbers(batch, number)
     return {"round": round_, "batch": batch, "number": number, "sheet": sheet, "rules": rules,
             "keyed": len(keyed), "again": sheet in keyed, "how_to_key": how_to_key(rules),
+            "how_to_set_aside": HOW_TO_SET_ASIDE,
             "numbered": list(zip(project_numbers(rules).values(), ballot_proposals(round_),
                                  strict=True))}

@@ -127,7 +127,8 @@ def _check_countable(round_: Round) -> list[dict]:
             "Paper ballots do not reconcile, so the count cannot run. " + " ".join(problems)
         )
     return [
-        {"label": batch.label, "declared": batch.declared_count, "entered": entered}
+        {"label": batch.label, "declared": batch.declared_count, "entered": entered,
+         "blank": batch.blank_count, "spoilt": batch.spoilt_count}
         for batch, entered in paper_batches(round_)
     ]
 

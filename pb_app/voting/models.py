@@ -53,12 +53,21 @@ class PaperBatch(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # How its sheets are keyed (``pb_app.paper``): "single" or "double"; None until chosen.
     keying_rule: Mapped[str | None] = mapped_column(String(8))
+    # Sheets set aside when the batch was accepted: nothing marked, or not countable.
+    blank_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    spoilt_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
     __table_args__ = (
         UniqueConstraint("round_id", "label"),
         CheckConstraint("declared_count >= 0", name="count_not_negative"),
         CheckConstraint("keying_rule IN ('single', 'double')", name="known_keying_rule"),
+        CheckConstraint("blank_count >= 0 AND spoilt_count >= 0", name="set_aside_not_negative"),
     )
+
+    @property
+    def set_aside_count(self) -> int:
+        """How many of its sheets were set aside, blank or spoilt, rather than counted."""
+        return self.blank_count + self.spoilt_count
 
 
 class VotingCodeBatch(db.Model):

@@ -558,28 +558,39 @@ class Mismatch(str):
 def reconcile_ballots(round_: Round) -> list[Mismatch]:
     """What stops the ballots reconciling, in plain words; an empty list when they do.
 
-    Each paper batch must hold exactly the number of ballots written on it; on every channel
-    the envelopes must number the people who voted (every cast writes both in one
+    Each paper batch must hold exactly the number of ballots written on it, counting its
+    sheets set aside as blank or spoilt; on every channel the envelopes (on paper, with the
+    sheets set aside) must number the people who voted (every cast writes both in one
     transaction), and the opened ballots must number the opened envelopes (the opening writes
     both in one transaction): a difference means rows were added or removed outside the app.
     """
+    batches = paper_batches(round_)
     problems = [
         Mismatch(f"Batch {batch.label!r} says {count_of(batch.declared_count, 'ballot')} but "
-                 f"{was_or_were(count)} entered.", batch.id)
-        for batch, count in paper_batches(round_) if count != batch.declared_count
+                 f"{was_or_were(count)} entered{_and_set_aside(batch.set_aside_count)}.",
+                 batch.id)
+        for batch, count in batches if count + batch.set_aside_count != batch.declared_count
     ]
     turnout = turnout_by_channel(round_)
     for channel, label in CHANNELS.items():
         ballots, voters = ballot_count(round_, channel), turnout.get(channel, 0)
-        if ballots != voters:
+        set_aside = (sum(batch.set_aside_count for batch, _ in batches)
+                     if channel == Channel.PAPER else 0)
+        if ballots + set_aside != voters:
             problems.append(Mismatch(f"{count_of(voters, 'person', 'people')} voted "
                                      f"{label[0].lower() + label[1:]} but "
-                                     f"{there_are(ballots, 'such ballot')}."))
+                                     f"{there_are(ballots, 'such ballot')}"
+                                     f"{_and_set_aside(set_aside)}."))
     envelopes, ballots = _opened_counts(round_)
     if envelopes != ballots:
         problems.append(Mismatch(f"{was_or_were(envelopes, 'ballot envelope')} opened but "
                                  f"{there_are(ballots, 'opened ballot')}."))
     return problems
+
+
+def _and_set_aside(count: int) -> str:
+    """The words ' and 2 set aside' for paper sheets set aside as blank or spoilt; none for 0."""
+    return f" and {count} set aside" if count else ""
 
 
 def generate_voting_codes(round_: Round, actor: User, count: int) -> list[str]:

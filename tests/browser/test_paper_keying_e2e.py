@@ -74,3 +74,26 @@ def test_a_clerk_keys_two_sheets_with_the_keyboard_only(app, page, keying_batch,
     page.goto(path)
     look_over("paper-batch-progress")
     look_over.done()
+
+
+def test_a_spoilt_sheet_is_keyed_as_a_word_and_set_aside_on_acceptance(app, page, keying_batch):
+    path, email = keying_batch
+    sign_in(page, email)
+    page.goto(path)
+    page.get_by_label("Single keying").check()
+    page.get_by_role("button", name="Save the keying rule").click()
+    page.get_by_role("link", name="Key sheets").click()
+    for sheet, typed, check in (
+            (1, "1 2", "1 Project 1; 2 Project 2"),
+            (2, "Spoilt", "Set aside as spoilt: it counts on the batch, not as a vote."),
+            (3, "blank", "Set aside as blank: it counts on the batch, not as a vote.")):
+        expect(page.locator("h1")).to_have_text(f"Sheet {sheet} of 3")
+        expect(page.get_by_label("Project numbers marked on this sheet")).to_be_focused()
+        page.keyboard.type(typed)  # at once: the banner of the sheet before takes no keystroke
+        expect(page.locator("#projects-check")).to_have_text(check)
+        page.keyboard.press("Enter")
+    expect(page.get_by_text("Sheet 3 keyed: blank")).to_be_visible()
+    page.get_by_role("button", name="Accept the batch").click()
+    expect(page.get_by_text("Batch 'Melrose hall' accepted: 1 ballot in the ballot box; "
+                            "1 blank sheet and 1 spoilt sheet set aside.")).to_be_visible()
+    expect(page.locator("td[data-label='Blank or spoilt']")).to_have_text("2")

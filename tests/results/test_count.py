@@ -7,6 +7,7 @@ import json
 
 import pytest
 from factories import (
+    VOTING_DAY,
     LocalityFactory,
     RoleGrantFactory,
     RoundFactory,
@@ -32,6 +33,7 @@ from pb_app.results.services import (
     verify_snapshot,
 )
 from pb_app.rounds.models import Phase
+from pb_app.voting.models import Participation
 from results.builders import cast, make_projects, paper_batch, staff
 
 
@@ -95,20 +97,27 @@ def test_count_needs_voting_closed(phase):
     assert _snapshots() == 0
 
 
-def test_count_needs_paper_batches_to_reconcile():
+def test_count_needs_paper_batches_to_reconcile(client, sign_in_as):
     round_, projects = _voted_round()
-    batch = paper_batch(round_, declared=3)
+    batch = paper_batch(round_, declared=4)
     cast(round_, [projects["walks"]], times=2, channel="paper", batch=batch)
     lead = staff(round_)[0]
-    with pytest.raises(Conflict, match="Batch 'Kelso library' says 3 ballots but 2 were entered"):
+    with pytest.raises(Conflict, match="Batch 'Kelso library' says 4 ballots but 2 were entered"):
         count_round(round_, lead)
     assert _snapshots() == 0
     cast(round_, [projects["walks"]], times=1, channel="paper", batch=batch)
+    batch.spoilt_count = 1  # a fourth sheet, spoilt, as accepting the batch counts it
+    db.session.add(Participation(round_id=round_.id, person_key="paper-spoilt", channel="paper",
+                                 age_years=40, voted_on=VOTING_DAY))
     snapshot = count_round(round_, lead)
     assert json.loads(snapshot.checks_json)["paper_batches"] == [
-        {"declared": 3, "entered": 3, "label": "Kelso library"}
+        {"declared": 4, "entered": 3, "blank": 0, "spoilt": 1, "label": "Kelso library"}
     ]
     assert snapshot.ballot_count == 9
+    db.session.commit()
+    sign_in_as(lead)
+    page = client.get(f"/results/round/{round_.id}/count").get_data(as_text=True)
+    assert "Kelso library: 3 of 4 entered, 0 blank and 1 spoilt" in page
 
 
 def test_only_a_lead_of_the_locality_counts():

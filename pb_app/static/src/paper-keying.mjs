@@ -4,8 +4,16 @@
 // (pb_app/paper/entry.py); the page works the same without this script.
 import { pounds } from "./ballot-total.mjs";
 
-/** What the typed text means, in words: the projects it names, or the first problem. */
+// The words that set a sheet aside, as pb_app/paper/entry.py reads them.
+const SET_ASIDE = { blank: "blank", spoilt: "spoilt", spoiled: "spoilt" };
+
+/** What the typed text means, in words: the projects it names, a sheet set aside, or the
+ * first problem. */
 export function checkTyped(text, ballot) {
+  const setAside = SET_ASIDE[text.trim().toLowerCase()];
+  if (setAside) {
+    return { ok: true, words: `Set aside as ${setAside}: it counts on the batch, not as a vote.` };
+  }
   const items = text.replace(/,/g, " ").split(/\s+/).filter(Boolean);
   if (items.length === 0) {
     return { ok: false, words: "" };
@@ -77,11 +85,7 @@ export function startPaperKeying(root = document) {
       }
     };
     input.addEventListener("input", update);
-    // A success banner takes the focus as GOV.UK Frontend starts (it is still announced, as
-    // an alert); the clerk's next keystroke belongs in the input, as without this script.
-    if (input.hasAttribute("autofocus")) {
-      input.focus();
-    }
+    update(); // what the clerk typed before this script started
   }
 }
 
