@@ -215,7 +215,8 @@ def accept_batch(round_: Round, batch: PaperBatch, actor: User, today: date) -> 
     holds: the paper voter has none); the sheets set aside are counted on the batch, blank and
     spoilt. The sheets are deleted and ONE audit entry records the batch. Raises
     PermissionDenied, Conflict (box not taking ballots, round counted, batch already
-    entered, keyings incomplete or disagreeing: nothing written).
+    entered, keyings incomplete or disagreeing, a sheet set aside whose MAC does not hold:
+    nothing written).
     """
     check_can_run_voting(actor, round_)
     _taking_box(round_)
@@ -228,6 +229,8 @@ def accept_batch(round_: Round, batch: PaperBatch, actor: User, today: date) -> 
                        "Check those sheets on paper and key them again until they agree.")
     sealed = db.session.scalars(select(KeyedSheet.sealed_choices).where(
         KeyedSheet.keying_id == keyings[0].id, KeyedSheet.sealed_choices.is_not(None))).all()
+    for keying in keyings:
+        _check_set_aside_macs(batch, keying)
     _count_set_aside(batch, keyings[0])
     envelopes = sorted(({"id": new_ballot_id(), "round_id": round_.id, "channel": Channel.PAPER,
                          "cast_on": today, "paper_batch_id": batch.id,
@@ -243,6 +246,21 @@ def accept_batch(round_: Round, batch: PaperBatch, actor: User, today: date) -> 
         "keyed_by": [{"keying": keying.number, "clerk_id": keying.clerk_id,
                       "clerk": keying.clerk.full_name} for keying in keyings]})
     return len(envelopes)
+
+
+def _check_set_aside_macs(batch: PaperBatch, keying: Keying) -> None:
+    """Raise Conflict naming the sheets set aside whose MAC is not that of their word: turned
+    from a vote into a blank or spoilt sheet in the database, without the audit key."""
+    key = audit_key()
+    rows = db.session.execute(select(KeyedSheet.sheet_number, KeyedSheet.set_aside,
+                                     KeyedSheet.choices_mac).where(
+        KeyedSheet.keying_id == keying.id, KeyedSheet.set_aside.is_not(None)))
+    changed = sorted(sheet for sheet, word, mac in rows
+                     if not hmac.compare_digest(mac, _set_aside_mac(batch, sheet, word, key)))
+    if changed:
+        raise Conflict(f"{_sheets_in_words(changed).capitalize()} of keying {keying.number} "
+                       f"changed outside the app since keyed: key "
+                       f"{'it' if len(changed) == 1 else 'them'} again.")
 
 
 def _count_set_aside(batch: PaperBatch, keying: Keying) -> None:
@@ -370,10 +388,15 @@ def _sheet_values(box: BallotBox, batch: PaperBatch, sheet: int, choices: Choice
     """A keyed sheet's columns: its choices sealed, or why it is set aside, and the MAC."""
     if isinstance(choices, SetAside):
         return {"sealed_choices": None, "set_aside": choices.value,
-                "choices_mac": sheet_mac(batch.id, sheet, f"set-aside:{choices}", key)}
+                "choices_mac": _set_aside_mac(batch, sheet, choices, key)}
     choices_json = choices.to_json()
     return {"sealed_choices": crypto.seal(box.public_key, choices_json.encode("utf-8")),
             "set_aside": None, "choices_mac": sheet_mac(batch.id, sheet, choices_json, key)}
+
+
+def _set_aside_mac(batch: PaperBatch, sheet: int, word: str, key: bytes) -> str:
+    """The MAC of a sheet set aside: of its word, where a voting sheet's covers its choices."""
+    return sheet_mac(batch.id, sheet, f"set-aside:{word}", key)
 
 
 def _taking_box(round_: Round) -> BallotBox:

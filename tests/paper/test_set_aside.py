@@ -163,3 +163,18 @@ def test_a_file_may_set_sheets_aside_and_the_pages_show_them(sign_in, paper_roun
     assert "Accept the batch" not in batch_page
     manage = client.get(f"/rounds/{paper_round.id}/voting").get_data(as_text=True)
     assert 'data-label="Blank or spoilt">2</td>' in manage
+
+
+def test_a_vote_turned_into_a_blank_sheet_in_the_database_is_refused(paper_round, batch,
+                                                                    clerks):
+    took_paper(paper_round, 4)
+    key_batch(paper_round, batch, clerks[0], 1, SHEETS, rule=SINGLE)
+    db.session.execute(update(KeyedSheet).where(KeyedSheet.sheet_number.in_([1, 4]))
+                       .values(sealed_choices=None, set_aside="blank"))  # the MACs kept
+    db.session.commit()
+    with pytest.raises(Conflict, match="Sheets 1 and 4 of keying 1 changed outside the app"):
+        accept_batch(paper_round, batch, clerks[0], TODAY)
+    assert envelopes_in(batch) == 0 and batch.set_aside_count == 0
+    enter_sheet(paper_round, batch, clerks[0], 1, 1, "1 2")
+    enter_sheet(paper_round, batch, clerks[0], 1, 4, "2")
+    assert accept_batch(paper_round, batch, clerks[0], TODAY) == 2
