@@ -118,6 +118,7 @@ def register_blueprints(app: Flask) -> None:
     from pb_app.accounts.views import bp as accounts_bp
     from pb_app.audit.views import bp as audit_bp
     from pb_app.ballotbox.views import bp as ballotbox_bp
+    from pb_app.ledger.views import bp as ledger_bp
     from pb_app.localities.views import bp as localities_bp
     from pb_app.monitoring.views import bp as monitoring_bp
     from pb_app.paper.views import bp as paper_bp
@@ -138,6 +139,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(voting_bp)
     app.register_blueprint(paper_bp)
     app.register_blueprint(results_bp)
+    app.register_blueprint(ledger_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(monitoring_bp)
     app.register_blueprint(privacy_bp)

@@ -1,12 +1,14 @@
-"""Money as integer pence: parsing what people type, and showing it back.
+"""Money as integer pence: parsing what people type, and showing it back; financial years.
 
 ``format_pounds`` is the one way an amount is shown, in Python and (as the ``pounds`` filter
-and global that ``init_money`` gives every template) on every page.
+and global that ``init_money`` gives every template) on every page. ``financial_year_label``
+is likewise the ``financial_year`` filter.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from flask import Flask
 
@@ -60,7 +62,19 @@ def pounds_input(pence: int | None) -> str:
     return str(pounds) if rest == 0 else f"{pounds}.{rest:02d}"
 
 
+def financial_year_of(day: date) -> int:
+    """The financial year (April to March) a day falls in, by the year it starts."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def financial_year_label(year: int) -> str:
+    """``2026`` -> ``2026-27``."""
+    return f"{year}-{(year + 1) % 100:02d}"
+
+
 def init_money(app: Flask) -> None:
-    """Let every template show amounts: ``{{ pence|pounds }}`` or ``{{ pounds(pence) }}``."""
+    """Let every template show amounts, ``{{ pence|pounds }}`` or ``{{ pounds(pence) }}``, and
+    financial years, ``{{ 2026|financial_year }}``."""
     app.add_template_filter(format_pounds, "pounds")
     app.add_template_global(format_pounds, "pounds")
+    app.add_template_filter(financial_year_label, "financial_year")

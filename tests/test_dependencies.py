@@ -20,7 +20,7 @@ FOUNDATION = ("after_commit", "errors", "extensions", "links", "mail", "money", 
               "web")
 # Lowest first: each domain may import those before it, never those after it.
 DOMAINS = ("audit", "localities", "accounts", "rounds", "proposals", "pictures", "ballotbox",
-           "monitoring", "voting", "paper", "results", "reports", "privacy")
+           "monitoring", "voting", "paper", "results", "ledger", "reports", "privacy")
 INTERFACES = ("views", "forms", "cli", "demo")
 TOP = ("__init__", "demo")  # the app factory and the whole demo, which use everything
 

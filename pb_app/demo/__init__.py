@@ -24,7 +24,7 @@ DEMO_LOADERS = [
     "pb_app.voting.demo",
     "pb_app.results.demo",
     "pb_app.pictures.demo",
-    "pb_app.results.delivery_demo",
+    "pb_app.ledger.demo",
 ]
 
 

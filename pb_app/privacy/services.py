@@ -26,9 +26,10 @@ from pb_app.accounts.services import SignInFailed, authenticate, end_sessions
 from pb_app.audit.services import record_event
 from pb_app.errors import Conflict, InvalidInput
 from pb_app.extensions import db
+from pb_app.ledger.models import Allocation
 from pb_app.links import external_url
 from pb_app.proposals.models import Proposal, Status
-from pb_app.results.models import Allocation, Publication
+from pb_app.results.models import Publication
 from pb_app.rounds.models import Round, RoundFollower
 from pb_app.rounds.rules import CHANNELS
 from pb_app.voting.models import (

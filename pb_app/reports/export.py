@@ -11,6 +11,8 @@ import csv
 import io
 from collections.abc import Iterable
 
+from pb_app.ledger.services import pounds_cell, safe_cell
+from pb_app.money import financial_year_label
 from pb_app.monitoring.suppression import HIDDEN_MARK, HIDDEN_NOTE
 from pb_app.reports.figures import (
     RECORDED,
@@ -20,7 +22,6 @@ from pb_app.reports.figures import (
     turnout_number,
 )
 from pb_app.reports.services import OversightReport, Tally
-from pb_app.results.ledger import financial_year_label, pounds_cell, safe_cell
 
 
 def _section(writer, title: str, header: Iterable[str], rows: Iterable[Iterable[object]],

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pb_app.money import format_pounds
+from pb_app.money import financial_year_label, format_pounds
 from pb_app.monitoring.suppression import HIDDEN_MARK, HIDDEN_NOTE, hidden_text
 from pb_app.reports.services import ALL_AGES, ALL_LOCALITIES, OversightReport, Tally
 from pb_app.results.explanation import support_text
-from pb_app.results.ledger import financial_year_label
 from pb_app.web.charts import BarChart, bar_chart
 
 NOT_KNOWN = "not known"

@@ -35,21 +35,15 @@ from sqlalchemy import func, select
 from pb_app.audit.services import record_checkpoint
 from pb_app.errors import NotFound
 from pb_app.extensions import db
+from pb_app.ledger.models import Delivery
+from pb_app.ledger.services import FLAG_LABELS, LedgerLine, LedgerTotal, ledger_lines, ledger_totals
 from pb_app.localities.models import AGE_BANDS, Locality
+from pb_app.money import financial_year_label, financial_year_of
 from pb_app.monitoring.services import AggregateTable, aggregate_responses, count_responses
 from pb_app.monitoring.suppression import suppress
 from pb_app.proposals.models import OUTCOMES
 from pb_app.results.explanation import support_unit
-from pb_app.results.ledger import (
-    FLAG_LABELS,
-    LedgerLine,
-    LedgerTotal,
-    financial_year_label,
-    financial_year_of,
-    ledger_lines,
-    ledger_totals,
-)
-from pb_app.results.models import SIGNED_OFF, CountSnapshot, Delivery, Publication, SnapshotReview
+from pb_app.results.models import SIGNED_OFF, CountSnapshot, Publication, SnapshotReview
 from pb_app.rounds.models import IJB_PRIORITIES, Round
 from pb_app.rounds.rules import CHANNELS, Channel
 from pb_app.tally.explain import describe_rule, spec_from_dict

@@ -6,6 +6,7 @@ from flask import Blueprint, render_template
 
 from pb_app.errors import NotFound
 from pb_app.extensions import db
+from pb_app.money import financial_year_label
 from pb_app.reports.cli import export_command, render_report
 from pb_app.reports.services import (
     NoRoundsThatYear,
@@ -15,7 +16,6 @@ from pb_app.reports.services import (
     round_report,
     year_report,
 )
-from pb_app.results.ledger import financial_year_label
 from pb_app.rounds.services import get_round
 from pb_app.web.layout import attempt, download
 
@@ -23,7 +23,6 @@ bp = Blueprint(
     "reports", __name__, url_prefix="/reports", template_folder="templates", cli_group="reports"
 )
 bp.cli.add_command(export_command)
-bp.add_app_template_filter(financial_year_label, "financial_year")
 FORMATS = ("html", "pdf", "csv")
 
 

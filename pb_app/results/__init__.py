@@ -1,1 +1,1 @@
-"""Counting a round, finance sign-off, published results, and the allocation ledger."""
+"""Counting a round, finance sign-off and published results."""

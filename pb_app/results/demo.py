@@ -19,9 +19,9 @@ from pb_app.ballotbox.models import Ballot, BallotEnvelope, new_ballot_id
 from pb_app.ballotbox.services import open_box
 from pb_app.extensions import db
 from pb_app.localities.models import Locality
+from pb_app.money import financial_year_of
 from pb_app.monitoring.demo import load_demo_answers
 from pb_app.proposals.models import Proposal, Status
-from pb_app.results.ledger import add_entry, financial_year_of, ledger_lines, set_delivery
 from pb_app.results.services import count_round, publish_result, sign_off
 from pb_app.rounds.models import Round
 from pb_app.voting.ballots import Choices
@@ -127,42 +127,6 @@ def _open_box(round_: Round, finance: User) -> None:
     open_box(round_, finance, demo_passphrases(), datetime.now(UTC))
 
 
-def _spend(lead: User) -> None:
-    today = datetime.now(UTC).date()
-    lines = ledger_lines()
-    first, *rest = [line.allocation for line in lines]
-    add_entry(
-        first,
-        lead,
-        kind="spend",
-        description="Food, first quarter",
-        amount_pence=first.amount_pence // 4,
-        entry_on=today,
-        today=today,
-    )
-    set_delivery(first, lead, "in-progress")
-    for allocation in rest:
-        add_entry(
-            allocation,
-            lead,
-            kind="spend",
-            description="All costs as invoiced",
-            amount_pence=allocation.amount_pence - 12_345,
-            entry_on=today,
-            today=today,
-        )
-        add_entry(
-            allocation,
-            lead,
-            kind="return",
-            description="Unspent, returned",
-            amount_pence=12_000,
-            entry_on=today,
-            today=today,
-        )
-        set_delivery(allocation, lead, "delivered")
-
-
 def load_demo(echo: Callable[[str], None]) -> None:
     """Count, sign off and publish the Cheviot round; add spend lines and equalities answers."""
     locality = db.session.scalars(select(Locality).where(Locality.slug == "cheviot")).one()
@@ -181,7 +145,6 @@ def load_demo(echo: Callable[[str], None]) -> None:
     snapshot = count_round(round_, lead)
     sign_off(snapshot, finance)
     publish_result(round_, lead)
-    _spend(lead)
     load_demo_answers(round_, rng, datetime.now(UTC).date())
     year = financial_year_of(datetime.now(UTC).date())
     echo(

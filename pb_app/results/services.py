@@ -12,6 +12,7 @@ import json
 import secrets
 from datetime import UTC, datetime
 
+from flask.signals import Namespace
 from sqlalchemy import select
 
 from pb_app.accounts.models import FINANCE_OFFICER, User
@@ -22,7 +23,6 @@ from pb_app.ballotbox.models import BallotEnvelope
 from pb_app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from pb_app.extensions import db
 from pb_app.results.election import build_count_input, rule_spec_for
-from pb_app.results.ledger import create_allocations
 from pb_app.results.models import (
     RETURNED,
     SIGNED_OFF,
@@ -46,6 +46,10 @@ from pb_app.voting.services import (
 )
 
 COUNTABLE_PHASES = (Phase.CLOSED, Phase.COUNTED)
+# Sent as a finance officer signs a result off, inside the sign-off, with ``review`` and
+# ``officer``: the allocation ledger opens the funded projects' allocations without the
+# results importing it.
+result_signed_off = Namespace().signal("result-signed-off")
 HASHED_COLUMNS = (
     "round_id",
     "sequence",
@@ -360,15 +364,16 @@ def _review(
 def sign_off(
     snapshot: CountSnapshot, officer: User, *, now: datetime | None = None
 ) -> SnapshotReview:
-    """A finance officer who did not run the count signs it off; allocations are created, and
-    the audit chain's checkpoint after it all is stored with the sign-off, to be shown.
+    """A finance officer who did not run the count signs it off; ``result_signed_off`` is sent
+    (the ledger creates the allocations), and the audit chain's checkpoint after it all is
+    stored with the sign-off, to be shown.
 
     Raises PermissionDenied (not a finance officer, or the counter), Conflict (already
     reviewed, a newer count exists, or the snapshot no longer matches its recorded hash).
     """
     _check_reviewable(snapshot, officer)
     review = _review(snapshot, officer, SIGNED_OFF, "", now)
-    create_allocations(snapshot, review, officer)
+    result_signed_off.send(snapshot, review=review, officer=officer)
     record_checkpoint("result.signed-off", review)
     return review
 

@@ -1,35 +1,22 @@
 """Results pages: the count and its sign-off (staff), the published result and its downloads
-(everyone), the receipt check, and the allocation ledger (finance officers and leads)."""
+(everyone), and the receipt check. The allocation ledger has its own pages (``pb_app.ledger``)."""
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from pb_app.accounts.decorators import role_required
-from pb_app.accounts.models import ADMINISTRATOR, FINANCE_OFFICER, GROUP_LEAD
 from pb_app.ballotbox.services import sealed_count
 from pb_app.errors import Conflict, InvalidInput, NotFound
 from pb_app.extensions import db
-from pb_app.money import parse_pounds
+from pb_app.ledger.delivery import delivery_progress
 from pb_app.reports.figures import percent_text
 from pb_app.reports.services import eligible_residents, turnout_hundredths
-from pb_app.results import ledger, presentation, services
+from pb_app.results import presentation, services
 from pb_app.results.cli import count_command, publish_command, sign_off_command
-from pb_app.results.delivery import UpdateDateRefused, add_delivery_update, delivery_progress
-from pb_app.results.delivery_forms import DeliveryUpdateForm
-from pb_app.results.forms import (
-    DeliveryForm,
-    EntryForm,
-    LedgerFilterForm,
-    ReceiptForm,
-    ReturnForm,
-    WithdrawForm,
-)
-from pb_app.results.models import ENTRY_KINDS
+from pb_app.results.forms import ReceiptForm, ReturnForm, WithdrawForm
 from pb_app.rounds.rules import CHANNELS
 from pb_app.rounds.services import get_round
 from pb_app.voting.services import ballot_proposals, reconcile_ballots, turnout_by_channel
@@ -37,7 +24,6 @@ from pb_app.web.layout import (
     ButtonForm,
     add_navigation_link,
     attempt,
-    database_id,
     download,
     form_page,
     refused_form_page,
@@ -46,13 +32,9 @@ from pb_app.web.layout import (
 bp = Blueprint(
     "results", __name__, url_prefix="/results", template_folder="templates", cli_group="results"
 )
-bp.add_app_template_filter(ledger.financial_year_label, "financial_year")
-bp.add_app_template_global(delivery_progress)
 for _command in (count_command, sign_off_command, publish_command):
     bp.cli.add_command(_command)
 add_navigation_link(bp, "Results", "results.index")
-add_navigation_link(bp, "Ledger", "results.ledger_page", FINANCE_OFFICER)
-STAFF = (GROUP_LEAD, FINANCE_OFFICER, ADMINISTRATOR)
 
 
 @bp.get("/")
@@ -223,6 +205,7 @@ def show(round_id: int):
         seed=presentation.lottery_seed(snapshot),
         turnout=turnout_by_channel(round_),
         withdrawn=_withdrawn_titles(round_),
+        progress=delivery_progress(round_),
         **_turnout_of(round_, snapshot),
     )
 
@@ -297,120 +280,3 @@ def receipt(round_id: int):
                                      round=round_)
         found = True
     return form_page("results/receipt.html", form, found=found, round=round_)
-
-
-def _ledger_filters() -> dict:
-    """The ledger's year and locality filters from the query string (empty means all).
-
-    Raises InvalidInput for anything but a row id: other digits (such as superscripts) or a
-    number too large for the database would otherwise fail in the query.
-    """
-    filters = {}
-    for name, key in (("year", "year"), ("locality", "locality_id")):
-        text = request.args.get(name, "")
-        try:
-            filters[key] = database_id(text) if text else None
-        except ValueError:
-            raise InvalidInput("Choose a year and a locality from the lists") from None
-    return filters
-
-
-@bp.get("/ledger")
-@role_required(*STAFF)
-def ledger_page():
-    """Every allocation with its spend, returns, balance and flags, and the totals."""
-    filters = _ledger_filters()
-    form = LedgerFilterForm(formdata=request.args)
-    form.offer(*ledger.filter_choices())
-    return render_template(
-        "results/ledger.html",
-        filters=form,
-        lines=ledger.ledger_lines(**filters),
-        totals=ledger.ledger_totals(**filters),
-        flags=ledger.FLAG_LABELS,
-        deliveries=ledger.DELIVERY_LABELS,
-    )
-
-
-@bp.get("/ledger.csv")
-@role_required(*STAFF)
-def ledger_csv():
-    """The ledger as CSV, safe to open in a spreadsheet."""
-    body = ledger.ledger_csv(ledger.ledger_lines(**_ledger_filters()))
-    return download(body, "text/csv; charset=utf-8", "allocation-ledger.csv")
-
-
-def _allocation_page(allocation, form: EntryForm, refusal: InvalidInput | None = None):
-    """The allocation page with ``form``; a service's refusal goes on the whole form."""
-    if refusal is not None:
-        form.form_errors.append(refusal.message)
-    lines = ledger.ledger_lines(round_ids=[allocation.round_id])
-    return form_page(
-        "results/allocation.html",
-        form,
-        refusal.status if refusal else None,
-        line=next(item for item in lines if item.allocation.id == allocation.id),
-        delivery_form=DeliveryForm(status=allocation.delivery),
-        can_record=ledger.can_record(current_user, allocation),
-        flags=ledger.FLAG_LABELS,
-        deliveries=ledger.DELIVERY_LABELS,
-        kinds=ENTRY_KINDS,
-    )
-
-
-@bp.route("/allocation/<int:allocation_id>", methods=["GET", "POST"])
-@role_required(*STAFF)
-def allocation(allocation_id: int):
-    """One funded project's money: its spend lines and returns; add a line."""
-    allocation = ledger.get_allocation(allocation_id)
-    form = EntryForm()
-    if not form.validate_on_submit():
-        return _allocation_page(allocation, form)
-    with attempt(InvalidInput) as adding:
-        ledger.add_entry(
-            allocation,
-            current_user,
-            kind=form.kind.data,
-            description=form.description.data,
-            amount_pence=parse_pounds(form.amount.data, "the amount"),
-            entry_on=form.entry_on.data,
-            today=datetime.now(UTC).date(),
-        )
-    if adding.refusal:
-        return _allocation_page(allocation, form, adding.refusal)
-    db.session.commit()
-    flash("Added to the ledger.")
-    return redirect(url_for("results.allocation", allocation_id=allocation_id))
-
-
-@bp.post("/allocation/<int:allocation_id>/delivery")
-@role_required(*STAFF)
-def delivery(allocation_id: int):
-    """Change a funded project's delivery status."""
-    allocation = ledger.get_allocation(allocation_id)
-    form = DeliveryForm()
-    ledger.set_delivery(allocation, current_user, form.status.data if form.validate() else "")
-    db.session.commit()
-    flash("Delivery status saved.")
-    return redirect(url_for("results.allocation", allocation_id=allocation_id))
-
-
-@bp.route("/allocation/<int:allocation_id>/updates/new", methods=["GET", "POST"])
-@role_required(*STAFF)
-def delivery_update(allocation_id: int):
-    """Add a dated public update on a funded project's delivery."""
-    allocation = ledger.get_allocation(allocation_id)
-    ledger.check_can_record(current_user, allocation)
-    form = DeliveryUpdateForm()
-    if not form.validate_on_submit():
-        return form_page("results/delivery_update.html", form, allocation=allocation)
-    with attempt(InvalidInput) as adding:
-        add_delivery_update(allocation, current_user, note=form.note.data,
-                            noted_on=form.noted_on.data, today=datetime.now(UTC).date())
-    if adding.refusal:
-        field = form.noted_on if isinstance(adding.refusal, UpdateDateRefused) else form.note
-        return refused_form_page("results/delivery_update.html", form, adding.refusal, field,
-                                 allocation=allocation)
-    db.session.commit()
-    flash("Update added. Everyone can read it on the round's results page.")
-    return redirect(url_for("results.allocation", allocation_id=allocation_id))

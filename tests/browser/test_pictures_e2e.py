@@ -19,10 +19,10 @@ from voting.builders import place, resident, voting_round
 
 from pb_app.accounts.models import GROUP_LEAD
 from pb_app.extensions import db
+from pb_app.ledger.delivery import add_delivery_update
+from pb_app.ledger.services import add_entry, ledger_lines, set_delivery
 from pb_app.pictures.services import store_photo
 from pb_app.proposals.models import Status
-from pb_app.results.delivery import add_delivery_update
-from pb_app.results.ledger import add_entry, ledger_lines, set_delivery
 from pb_app.rounds.models import Phase
 
 pytestmark = pytest.mark.browser

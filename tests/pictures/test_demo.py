@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from pb_app.extensions import db
+from pb_app.ledger.models import DeliveryUpdate
 from pb_app.pictures.models import Photo
-from pb_app.results.delivery import DeliveryUpdate
 from pb_app.rounds.models import Round
 
 

@@ -11,6 +11,7 @@ from factories import LocalityFactory, RoundFactory
 from pypdf import PdfReader
 from results.builders import cast, make_projects, paper_batch, publish, staff
 
+from pb_app.ledger.services import add_entry, set_delivery
 from pb_app.monitoring.services import issue_ticket, record_response
 from pb_app.reports.export import report_csv
 from pb_app.reports.pdf import report_pdf
@@ -20,7 +21,6 @@ from pb_app.reports.services import (
     round_report,
     year_report,
 )
-from pb_app.results.ledger import add_entry, set_delivery
 from pb_app.results.services import count_round, sign_off
 
 SIGNED = datetime(2026, 6, 1, 12, tzinfo=UTC)

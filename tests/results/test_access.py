@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from pb_app.audit.models import AuditEntry
 from pb_app.extensions import db
-from pb_app.results.models import Allocation
+from pb_app.ledger.models import Allocation
 from pb_app.rounds.models import Phase
 from results.builders import cast, make_projects, publish, stored_snapshot
 

@@ -22,7 +22,7 @@ from pb_app.audit.models import AuditEntry
 from pb_app.audit.services import verify_chain
 from pb_app.errors import Conflict, InvalidInput, PermissionDenied
 from pb_app.extensions import db
-from pb_app.results.ledger import ledger_lines
+from pb_app.ledger.services import ledger_lines
 from pb_app.results.models import CountSnapshot
 from pb_app.results.presentation import project_outcomes
 from pb_app.results.services import (
@@ -97,7 +97,7 @@ def test_count_needs_voting_closed(phase):
     assert _snapshots() == 0
 
 
-def test_count_needs_paper_batches_to_reconcile(client, sign_in_as):
+def test_count_needs_paper_batches_to_reconcile(client, sign_in):
     round_, projects = _voted_round()
     batch = paper_batch(round_, declared=4)
     cast(round_, [projects["walks"]], times=2, channel="paper", batch=batch)
@@ -115,7 +115,7 @@ def test_count_needs_paper_batches_to_reconcile(client, sign_in_as):
     ]
     assert snapshot.ballot_count == 9
     db.session.commit()
-    sign_in_as(lead)
+    sign_in(lead)
     page = client.get(f"/results/round/{round_.id}/count").get_data(as_text=True)
     assert "Kelso library: 3 of 4 entered, 0 blank and 1 spoilt" in page
 

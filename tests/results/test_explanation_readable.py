@@ -54,11 +54,11 @@ def _page_text(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
-def test_the_count_page_tells_the_count_in_titles_pounds_and_sentences(client, sign_in_as):
+def test_the_count_page_tells_the_count_in_titles_pounds_and_sentences(client, sign_in):
     round_ = _round()
     lead, officer, _ = staff(round_)
     snapshot = count_round(round_, lead)
-    sign_in_as(officer)
+    sign_in(officer)
     html = client.get(f"/results/round/{round_.id}/count").get_data(as_text=True)
     text = _page_text(html)
     for sentence in (
@@ -83,14 +83,14 @@ def test_the_count_page_tells_the_count_in_titles_pounds_and_sentences(client, s
     assert download.headers["Cache-Control"] == "no-store"
 
 
-def test_the_technical_log_of_a_count_is_for_staff_only(client, sign_in_as):
+def test_the_technical_log_of_a_count_is_for_staff_only(client, sign_in):
     round_ = _round()
     snapshot = count_round(round_, staff(round_)[0])
     resident = UserFactory()
     db.session.commit()  # a refusal rolls the session back to the last commit
     log = f"/results/snapshot/{snapshot.id}/technical-log.txt"
     assert client.get(log).status_code == 302  # to sign in
-    sign_in_as(resident)
+    sign_in(resident)
     assert client.get(log).status_code == 403
 
 

@@ -58,7 +58,7 @@ def _words(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
-def test_a_cumulative_round_shows_the_tallys_points_everywhere(client, sign_in_as):
+def test_a_cumulative_round_shows_the_tallys_points_everywhere(client, sign_in):
     round_, projects = _cumulative_round()
     lead, snapshot = publish(round_)
     ids = {name: str(p.id) for name, p in projects.items()}
@@ -85,7 +85,7 @@ def test_a_cumulative_round_shows_the_tallys_points_everywhere(client, sign_in_a
     assert "supporter" not in page
     recount = _words(client.get(f"/results/round/{round_.id}/recount").get_data(as_text=True))
     assert f"{ids['transport']} Community transport 18 points yes" in recount
-    sign_in_as(lead)
+    sign_in(lead)
     count = _words(client.get(f"/results/round/{round_.id}/count").get_data(as_text=True))
     assert "Community transport 18 points £5,000 Funded" in count
 

@@ -26,7 +26,7 @@ from results.builders import cast, make_projects, paper_batch, staff
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _published_round(client, sign_in_as):
+def _published_round(client, sign_in):
     """A round voted, closed, counted, signed off and published, each step through a page."""
     round_ = RoundFactory(to_count=True, phase=Phase.VOTING, budget_pence=1_000_000,
                           title="Cheviot Community Fund")
@@ -38,7 +38,7 @@ def _published_round(client, sign_in_as):
     cast(round_, [lunch, walks], times=2, channel="paper", batch=batch, age=70)
     codes = cast(round_, [transport, walks], times=1, age=17)
     lead, _, officer = staff(round_)
-    sign_in_as(lead)
+    sign_in(lead)
     assert client.post(f"/rounds/{round_.id}/voting/close").status_code == 302
     assert round_.current_phase is Phase.CLOSED
     assert client.get(f"/results/round/{round_.id}").status_code == 404  # nothing published yet
@@ -47,11 +47,11 @@ def _published_round(client, sign_in_as):
     assert client.post(f"/results/round/{round_.id}/publish").status_code == 409  # unsigned
     snapshot_id = _latest_snapshot_id(round_)
     assert client.post(f"/results/snapshot/{snapshot_id}/sign-off").status_code == 403
-    sign_in_as(officer)
+    sign_in(officer)
     page = client.get(f"/results/round/{round_.id}/count").get_data(as_text=True)
     assert "Sign off this result" in page and "Waiting for a finance officer" in page
     assert client.post(f"/results/snapshot/{snapshot_id}/sign-off").status_code == 302
-    sign_in_as(lead)
+    sign_in(lead)
     assert client.post(f"/results/round/{round_.id}/publish").status_code == 302
     return round_, {"lunch": lunch, "transport": transport, "walks": walks}, codes
 
@@ -62,8 +62,8 @@ def _latest_snapshot_id(round_) -> int:
     return latest_snapshot(round_).id
 
 
-def test_voting_close_to_published_result_with_downloads_and_receipt(client, sign_in_as, tmp_path):
-    round_, projects, codes = _published_round(client, sign_in_as)
+def test_voting_close_to_published_result_with_downloads_and_receipt(client, sign_in, tmp_path):
+    round_, projects, codes = _published_round(client, sign_in)
     client.get("/")  # a fresh visitor: no session needed for public pages
     with client.session_transaction() as session:
         session.clear()
@@ -132,8 +132,8 @@ def test_voting_close_to_published_result_with_downloads_and_receipt(client, sig
     assert 'class="govuk-error-summary' in text and 'name="code"' in text
 
 
-def test_published_round_gives_a_report_as_page_pdf_and_csv(client, sign_in_as):
-    round_, _, _ = _published_round(client, sign_in_as)
+def test_published_round_gives_a_report_as_page_pdf_and_csv(client, sign_in):
+    round_, _, _ = _published_round(client, sign_in)
     html = client.get(f"/reports/round/{round_.id}").get_data(as_text=True)
     for expected in (
         "Oversight report: Cheviot Community Fund",
@@ -172,10 +172,10 @@ def _fingerprint(round_) -> str:
     return latest_snapshot(round_).input_fingerprint
 
 
-def test_staff_pages_refuse_outsiders(client, sign_in_as):
+def test_staff_pages_refuse_outsiders(client, sign_in):
     round_ = RoundFactory(to_count=True)
     assert client.get(f"/results/round/{round_.id}/count").status_code == 302  # to sign in
-    sign_in_as(UserFactory())
+    sign_in(UserFactory())
     db.session.commit()  # a refused request rolls back what it did: keep the set-up
     assert client.get(f"/results/round/{round_.id}/count").status_code == 403
     assert client.post(f"/results/round/{round_.id}/count").status_code == 403
@@ -183,28 +183,28 @@ def test_staff_pages_refuse_outsiders(client, sign_in_as):
     assert client.get("/reports/round/999999").status_code == 404
 
 
-def test_staff_see_the_rounds_waiting_for_a_result(client, sign_in_as):
+def test_staff_see_the_rounds_waiting_for_a_result(client, sign_in):
     closed = RoundFactory(to_count=True, title="Closed round")
     RoundFactory(to_count=True, phase=Phase.VOTING, title="Still voting")
     lead, _, officer = staff(closed)
     outsider = group_lead(LocalityFactory())
     db.session.commit()
     for user, expected in ((lead, True), (officer, True), (outsider, False)):
-        sign_in_as(user)
+        sign_in(user)
         page = client.get("/results/").get_data(as_text=True)
         assert ("Closed round" in page) is expected
         assert "Still voting" not in page
 
 
-def test_finance_returns_a_count_with_a_reason_through_the_page(client, sign_in_as):
+def test_finance_returns_a_count_with_a_reason_through_the_page(client, sign_in):
     round_ = RoundFactory(to_count=True, title="Returned round")
     (lunch,) = make_projects(round_, {"Lunch club": 400_000})
     cast(round_, [lunch], times=2)
     lead, _, officer = staff(round_)
-    sign_in_as(lead)
+    sign_in(lead)
     assert client.post(f"/results/round/{round_.id}/count").status_code == 302
     snapshot_id = _latest_snapshot_id(round_)
-    sign_in_as(officer)
+    sign_in(officer)
     empty = client.post(f"/results/snapshot/{snapshot_id}/return", data={"reason": "  "})
     assert empty.status_code == 422
     assert "Enter the reason for returning this result" in empty.get_data(as_text=True)
@@ -217,14 +217,14 @@ def test_finance_returns_a_count_with_a_reason_through_the_page(client, sign_in_
     assert "Returned: The Kelso batch needs checking" in page
 
 
-def test_a_count_held_up_by_paper_ballots_says_what_to_put_right_where(client, sign_in_as):
+def test_a_count_held_up_by_paper_ballots_says_what_to_put_right_where(client, sign_in):
     round_ = RoundFactory(to_count=True, phase=Phase.CLOSED, title="Cheviot Community Fund")
     walks, = make_projects(round_, {"Walking group": 200_000})
     batch = paper_batch(round_, declared=3, label="Kelso library")
     cast(round_, [walks], times=2, channel="paper", batch=batch)
     lead = staff(round_)[0]
     db.session.commit()
-    sign_in_as(lead)
+    sign_in(lead)
 
     page = client.get(f"/results/round/{round_.id}/count").text
     assert "The paper ballots do not reconcile yet, so the count cannot run" in page
@@ -245,8 +245,8 @@ def _snapshots_of(round_) -> int:
         CountSnapshot.round_id == round_.id))
 
 
-def test_the_result_gives_the_turnout_the_year_report_gives(client, sign_in_as):
-    round_, _, _ = _published_round(client, sign_in_as)
+def test_the_result_gives_the_turnout_the_year_report_gives(client, sign_in):
+    round_, _, _ = _published_round(client, sign_in)
     assert "Not known: there are no population figures by age" in client.get(
         f"/results/round/{round_.id}").text
     round_.locality.age_populations = [

@@ -40,9 +40,9 @@ def _withdraw(client, round_, project, reason=REASON):
                        data={"project": str(project.id), "reason": reason})
 
 
-def test_a_withdrawn_project_is_not_funded_and_the_count_says_why(client, sign_in_as, closed):
+def test_a_withdrawn_project_is_not_funded_and_the_count_says_why(client, sign_in, closed):
     round_, projects, lead, officer = closed
-    sign_in_as(lead)
+    sign_in(lead)
     page = client.get(f"/results/round/{round_.id}/count").text
     assert "Withdraw a project from the count" in page
     assert _withdraw(client, round_, projects["lunch"]).status_code == 302
@@ -70,9 +70,9 @@ def test_a_withdrawn_project_is_not_funded_and_the_count_says_why(client, sign_i
     ({"project": "999999"}, "Choose a project on the ballot"),
 ])
 def test_a_withdrawal_needs_a_project_on_the_ballot_and_a_reason(
-        client, sign_in_as, closed, fields, message):
+        client, sign_in, closed, fields, message):
     round_, projects, lead, _ = closed
-    sign_in_as(lead)
+    sign_in(lead)
     data = {"project": str(projects["lunch"].id), "reason": REASON, **fields}
     refused = client.post(f"/results/round/{round_.id}/withdraw", data=data)
     assert refused.status_code == 422
@@ -81,11 +81,11 @@ def test_a_withdrawal_needs_a_project_on_the_ballot_and_a_reason(
     assert round_.withdrawn_after_vote == {}
 
 
-def test_only_a_lead_between_the_close_and_the_sign_off(client, sign_in_as, closed):
+def test_only_a_lead_between_the_close_and_the_sign_off(client, sign_in, closed):
     round_, projects, lead, officer = closed
-    sign_in_as(officer)
+    sign_in(officer)
     assert _withdraw(client, round_, projects["lunch"]).status_code == 403
-    sign_in_as(lead)
+    sign_in(lead)
     round_.phase = Phase.VOTING.value
     db.session.commit()
     assert _withdraw(client, round_, projects["lunch"]).status_code == 409
@@ -99,9 +99,9 @@ def test_only_a_lead_between_the_close_and_the_sign_off(client, sign_in_as, clos
     assert round_.withdrawn_after_vote == {}
 
 
-def test_at_least_one_project_stays_in_the_count(client, sign_in_as, closed):
+def test_at_least_one_project_stays_in_the_count(client, sign_in, closed):
     round_, projects, lead, _ = closed
-    sign_in_as(lead)
+    sign_in(lead)
     assert _withdraw(client, round_, projects["lunch"]).status_code == 302
     assert _withdraw(client, round_, projects["walks"]).status_code == 302
     refused = _withdraw(client, round_, projects["transport"])

@@ -11,38 +11,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import ForeignKey, String, select
-from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
+from sqlalchemy import select
 
 from pb_app.accounts.models import User
 from pb_app.audit.services import record_event
 from pb_app.errors import InvalidInput
-from pb_app.extensions import UTCDateTime, db
-from pb_app.results.ledger import DELIVERY_LABELS, LedgerLine, check_can_record, ledger_lines
-from pb_app.results.models import Allocation
-from pb_app.rounds.models import Round, utcnow
-
-MAX_NOTE = 500
+from pb_app.extensions import db
+from pb_app.ledger.models import MAX_NOTE, Allocation, DeliveryUpdate
+from pb_app.ledger.services import DELIVERY_LABELS, LedgerLine, check_can_record, ledger_lines
+from pb_app.rounds.models import Round
 
 
 class UpdateDateRefused(InvalidInput):
     """The date of a delivery update is in the future or before the money was allocated."""
-
-
-class DeliveryUpdate(db.Model):
-    """A dated public note on a funded project's delivery (append-only)."""
-
-    __tablename__ = "delivery_update"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    allocation_id: Mapped[int] = mapped_column(ForeignKey("allocation.id"), index=True)
-    noted_on: Mapped[date]
-    note: Mapped[str] = mapped_column(String(MAX_NOTE))
-    written_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
-    written_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-    allocation: Mapped[Allocation] = relationship(backref=backref(
-        "delivery_updates", order_by="[DeliveryUpdate.noted_on.desc(), DeliveryUpdate.id.desc()]"))
 
 
 def add_delivery_update(allocation: Allocation, actor: User, *, note: str, noted_on: date,

@@ -8,24 +8,22 @@ from datetime import UTC, date, datetime
 
 import pytest
 from factories import LocalityFactory, RoundFactory, UserFactory, group_lead
+from results.builders import make_projects, staff, stored_snapshot
 from sqlalchemy import func, select
 
 from pb_app.errors import InvalidInput, PermissionDenied
 from pb_app.extensions import db
-from pb_app.results.ledger import (
+from pb_app.ledger.models import LedgerEntry
+from pb_app.ledger.services import (
     OVERSPENT,
     UNDERSPENT,
     add_entry,
-    financial_year_label,
-    financial_year_of,
     ledger_csv,
     ledger_lines,
     ledger_totals,
     set_delivery,
 )
-from pb_app.results.models import LedgerEntry
 from pb_app.results.services import sign_off
-from results.builders import make_projects, staff, stored_snapshot
 
 TODAY = date(2026, 11, 22)
 
@@ -39,19 +37,6 @@ def _signed(round_, amounts, when):
         line.allocation.proposal.title: line.allocation
         for line in ledger_lines(round_ids=[round_.id])
     }
-
-
-@pytest.mark.parametrize(
-    "day, year, label",
-    [
-        (date(2026, 3, 31), 2025, "2025-26"),
-        (date(2026, 4, 1), 2026, "2026-27"),
-        (date(1999, 12, 31), 1999, "1999-00"),
-    ],
-)
-def test_financial_year_runs_april_to_march(day, year, label):
-    assert financial_year_of(day) == year
-    assert financial_year_label(year) == label
 
 
 def test_sign_off_creates_one_allocation_per_funded_project():

@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 
 import pytest
 from factories import RoundFactory, UserFactory
+from results.builders import make_projects, staff, stored_snapshot
 from sqlalchemy import func, select
 
 from pb_app.extensions import db
-from pb_app.results.models import Allocation, LedgerEntry
+from pb_app.ledger.models import Allocation, LedgerEntry
 from pb_app.results.services import sign_off
-from results.builders import make_projects, staff, stored_snapshot
 
 
 @pytest.fixture
@@ -35,9 +35,9 @@ def _entries() -> int:
 
 
 def test_lead_records_spend_and_delivery_and_finance_sees_the_totals(
-        client, sign_in_as, allocation):
+        client, sign_in, allocation):
     round_, lead, officer = allocation
-    sign_in_as(lead)
+    sign_in(lead)
     allocation_id = _allocation_id(round_)
     page = f"/results/allocation/{allocation_id}"
     added = client.post(
@@ -57,7 +57,7 @@ def test_lead_records_spend_and_delivery_and_finance_sees_the_totals(
     legend = '<legend class="govuk-fieldset__legend govuk-fieldset__legend--s">Delivery status'
     assert legend in text
 
-    sign_in_as(officer)
+    sign_in(officer)
     ledger = client.get("/results/ledger?year=2026").get_data(as_text=True)
     assert "Kelso lunch club" in ledger and "£1,000" in ledger and "Yes" in ledger
     assert ">Delivered</td>" in ledger
@@ -95,11 +95,11 @@ def test_lead_records_spend_and_delivery_and_finance_sees_the_totals(
     ],
 )
 def test_bad_spend_lines_get_a_message_and_nothing_is_written(
-    client, sign_in_as, allocation, data, message
+    client, sign_in, allocation, data, message
 ):
     round_, lead, _ = allocation
     allocation_id = _allocation_id(round_)
-    sign_in_as(lead)
+    sign_in(lead)
     response = client.post(f"/results/allocation/{allocation_id}", data=data)
     assert response.status_code == 422
     page = response.get_data(as_text=True)
@@ -109,8 +109,8 @@ def test_bad_spend_lines_get_a_message_and_nothing_is_written(
     assert _entries() == 0
 
 
-def test_residents_cannot_open_the_ledger(client, sign_in_as, allocation):
-    sign_in_as(UserFactory())
+def test_residents_cannot_open_the_ledger(client, sign_in, allocation):
+    sign_in(UserFactory())
     db.session.commit()
     assert client.get("/results/ledger").status_code == 403
     assert client.get("/results/ledger.csv").status_code == 403
@@ -122,16 +122,16 @@ def test_residents_cannot_open_the_ledger(client, sign_in_as, allocation):
     "locality=%D9%A3", "locality=99999999999999999999",
 ])
 @pytest.mark.parametrize("page", ["/results/ledger", "/results/ledger.csv"])
-def test_a_bad_ledger_filter_is_refused(client, sign_in_as, allocation, page, query):
+def test_a_bad_ledger_filter_is_refused(client, sign_in, allocation, page, query):
     _, _, officer = allocation
-    sign_in_as(officer)
+    sign_in(officer)
     response = client.get(f"{page}?{query}")
     assert response.status_code == 422
     assert "Choose a year and a locality" in response.get_data(as_text=True)
 
 
 def test_the_ledger_filters_by_year_and_locality_and_the_csv_follows(
-        client, sign_in_as, allocation):
+        client, sign_in, allocation):
     round_, _, officer = allocation
     other = RoundFactory(to_count=True, title="Tweed Trust")
     other_lead, other_counter, _ = staff(other)
@@ -139,7 +139,7 @@ def test_the_ledger_filters_by_year_and_locality_and_the_csv_follows(
     snapshot = stored_snapshot(other, other_counter, [(project, 40_000)])
     sign_off(snapshot, officer, now=datetime(2027, 6, 1, tzinfo=UTC))
     db.session.commit()
-    sign_in_as(officer)
+    sign_in(officer)
 
     everything = client.get("/results/ledger").get_data(as_text=True)
     assert "Kelso lunch club" in everything and "Peebles walking group" in everything

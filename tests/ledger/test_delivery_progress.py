@@ -7,14 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from factories import RoundFactory, UserFactory, finance_officer, group_lead
+from results.builders import cast, make_projects, publish
 from sqlalchemy import func, select
 
 from pb_app.audit.models import AuditEntry
 from pb_app.extensions import db
-from pb_app.results.delivery import DeliveryUpdate, delivery_progress
-from pb_app.results.ledger import add_entry, set_delivery
-from pb_app.results.models import Allocation
-from results.builders import cast, make_projects, publish
+from pb_app.ledger.delivery import delivery_progress
+from pb_app.ledger.models import Allocation, DeliveryUpdate
+from pb_app.ledger.services import add_entry, set_delivery
 
 TODAY = datetime.now(UTC).date()
 

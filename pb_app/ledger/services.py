@@ -23,18 +23,11 @@ from pb_app.accounts.services import oversees_locality
 from pb_app.audit.services import record_event
 from pb_app.errors import InvalidInput, NotFound, PermissionDenied
 from pb_app.extensions import db
+from pb_app.ledger.models import ENTRY_KINDS, RETURN, SPEND, Allocation, Delivery, LedgerEntry
 from pb_app.localities.models import Locality
-from pb_app.results.models import (
-    ENTRY_KINDS,
-    RETURN,
-    SIGNED_OFF,
-    SPEND,
-    Allocation,
-    CountSnapshot,
-    Delivery,
-    LedgerEntry,
-    SnapshotReview,
-)
+from pb_app.money import financial_year_label, financial_year_of
+from pb_app.results.models import SIGNED_OFF, CountSnapshot, SnapshotReview
+from pb_app.results.services import result_signed_off
 from pb_app.rounds.models import Round
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -44,20 +37,13 @@ DELIVERY_LABELS = {status.value: status.label for status in Delivery}
 FLAG_LABELS = {OVERSPENT: "Over-spent", UNDERSPENT: "Under-spent: money neither spent nor returned"}
 
 
-def financial_year_of(day: date) -> int:
-    """The financial year (April to March) a day falls in, by the year it starts."""
-    return day.year if day.month >= 4 else day.year - 1
-
-
-def financial_year_label(year: int) -> str:
-    """``2026`` -> ``2026-27``."""
-    return f"{year}-{(year + 1) % 100:02d}"
-
-
+@result_signed_off.connect
 def create_allocations(
     snapshot: CountSnapshot, review: SnapshotReview, officer: User
 ) -> list[Allocation]:
-    """One allocation per funded project of a signed-off snapshot; writes one audit entry."""
+    """One allocation per funded project of a signed-off snapshot; writes one audit entry.
+    However a result is signed off (on its page or by ``flask results sign-off``), this runs
+    as part of it."""
     year = financial_year_of(review.decided_at.date())
     round_ = snapshot.round
     allocations = [
