@@ -1,8 +1,9 @@
-"""Every kind of link token, once: expiry, purpose, tampering and a foreign key are refused.
+"""Every kind of token, once: expiry, purpose, tampering and a foreign key are refused.
 
 Each purpose is checked through its own reader (reset, registration, voter email,
-questionnaire ticket), with tokens made by its own maker, so the refusals are the ones a
-person following the link would meet.
+questionnaire ticket, device cookie), with tokens made by its own maker, so the refusals are
+the ones a person following the link would meet. A refused device cookie says nothing: it
+counts for no device.
 """
 
 from __future__ import annotations
@@ -23,11 +24,21 @@ from pb_app.monitoring import services as monitoring
 from pb_app.tokens import ALGORITHM, KINDS, TokenKind, signing_key
 from pb_app.voting import services as voting
 
+
+def _read_device_cookie(token: str) -> dict[str, str]:
+    """The devices a cookie names; one that counts for nothing is refused, with no message."""
+    devices = account_tokens.read_device_cookie(token)
+    if not devices:
+        raise InvalidInput("")
+    return devices
+
+
 READERS: dict[str, Callable[[str], object]] = {
     account_tokens.PASSWORD_RESET: account_tokens.read_reset_token,
     account_tokens.REGISTRATION: account_tokens.read_registration_token,
     voting.EMAIL_TOKEN.purpose: voting.confirm_email_token,
     monitoring.TICKET.purpose: monitoring.read_ticket,
+    account_tokens.DEVICE: _read_device_cookie,
 }
 PURPOSES = sorted(READERS)
 LIFETIMES = {
@@ -35,6 +46,7 @@ LIFETIMES = {
     account_tokens.REGISTRATION: timedelta(days=2),
     voting.EMAIL_TOKEN.purpose: timedelta(days=2),
     monitoring.TICKET.purpose: timedelta(days=2),
+    account_tokens.DEVICE: account_tokens.DEVICE_COOKIE_MAX_AGE,
 }
 FOREIGN_KEY = "another secret key, long enough to sign with HS256"
 
@@ -52,6 +64,7 @@ def made(app) -> dict[str, str]:
         account_tokens.REGISTRATION: account_tokens.make_registration_token(user),
         voting.EMAIL_TOKEN.purpose: links[0],
         monitoring.TICKET.purpose: monitoring.issue_ticket(round_),
+        account_tokens.DEVICE: account_tokens.remember_device(None, user),
     }
 
 

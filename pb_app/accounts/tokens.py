@@ -1,6 +1,6 @@
 """Signed tokens: password-reset and registration links, device cookies.
 
-The links are tokens of ``pb_app.tokens``: a kind for each purpose, with its own key.
+All are tokens of ``pb_app.tokens``: a kind for each purpose, with its own key.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from pb_app.accounts.models import User
 from pb_app.errors import InvalidInput
@@ -20,6 +19,7 @@ from pb_app.tokens import TokenKind
 
 PASSWORD_RESET = "password-reset"
 REGISTRATION = "registration"
+DEVICE = "device"
 REGISTRATION_TTL = timedelta(days=2)
 DEVICE_COOKIE = "pb_device"
 DEVICE_COOKIE_MAX_AGE = timedelta(days=365)
@@ -36,6 +36,9 @@ REGISTRATION_TOKEN = TokenKind(
     expired_message="This link has expired. Sign in, and we will send you a new one.",
     invalid_message="This link is not valid. Check you copied all of it.",
 )
+# The devices a browser is remembered for, by account; never shown to anyone, so a cookie
+# that is expired, altered or forged simply counts for nothing.
+DEVICE_TOKEN = TokenKind(DEVICE, claims=("devices",), expired_message="", invalid_message="")
 
 
 def password_fingerprint(user: User) -> str:
@@ -93,18 +96,14 @@ def read_registration_token(token: str) -> User:
     return user
 
 
-def _device_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=DEVICE_COOKIE)
-
-
 def read_device_cookie(cookie: str | None) -> dict[str, str]:
-    """The device ids a signed device cookie holds, by user id (empty if missing or forged)."""
+    """The device ids a signed device cookie holds, by user id (empty if missing, expired,
+    altered or forged)."""
     if not cookie:
         return {}
     try:
-        pairs = _device_serializer().loads(
-            cookie, max_age=int(DEVICE_COOKIE_MAX_AGE.total_seconds()))
-    except BadSignature:
+        pairs = DEVICE_TOKEN.read(cookie)["devices"]
+    except InvalidInput:
         return {}
     if not isinstance(pairs, list):
         return {}
@@ -124,4 +123,6 @@ def remember_device(cookie: str | None, user: User) -> str:
     device = devices.pop(str(user.id), None) or secrets.token_hex(16)
     devices[str(user.id)] = device  # most recent last: the oldest is dropped past the limit
     pairs = [[user_id, device_id] for user_id, device_id in devices.items()]
-    return _device_serializer().dumps(pairs[-DEVICES_PER_COOKIE:])
+    issued = datetime.now(UTC)
+    return DEVICE_TOKEN.make({"devices": pairs[-DEVICES_PER_COOKIE:], "iat": issued}, issued,
+                             DEVICE_COOKIE_MAX_AGE)
