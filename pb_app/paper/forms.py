@@ -11,6 +11,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms.fields import HiddenField, RadioField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
 from pb_app.paper.models import KEYING_RULES
@@ -20,7 +21,7 @@ class KeyingRuleForm(FlaskForm):
     """How the batch is keyed: once, or twice by two people."""
 
     rule = RadioField("How will this batch be keyed?", widget=GovRadioInput(),
-                      choices=list(KEYING_RULES.items()),
+                      choices=[SelectChoice(rule, label) for rule, label in KEYING_RULES.items()],
                       validators=[InputRequired("Choose single or double keying")])
     submit = SubmitField("Save the keying rule", widget=GovSubmitInput())
 

@@ -7,6 +7,7 @@ import json
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
+from wtforms import SelectChoice
 
 from pb_app.ballotbox.services import sealed_count
 from pb_app.errors import Conflict, InvalidInput, NotFound
@@ -132,8 +133,8 @@ def _withdraw_form(round_) -> WithdrawForm:
     """The withdrawal form, offering the projects on the ballot still in the count."""
     form = WithdrawForm()
     withdrawn = round_.withdrawn_after_vote
-    form.project.choices = [("", "Choose a project")] + [
-        (str(p.id), p.title) for p in ballot_proposals(round_, with_photos=False)
+    form.project.choices = [SelectChoice("", "Choose a project")] + [
+        SelectChoice(str(p.id), p.title) for p in ballot_proposals(round_, with_photos=False)
         if str(p.id) not in withdrawn]
     return form
 

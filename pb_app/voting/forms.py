@@ -20,6 +20,7 @@ from wtforms.fields import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange
 
 from pb_app.accounts.forms import PlainDateField
@@ -75,8 +76,11 @@ class DeskVoterForm(FlaskForm):
     postcode = _postcode_field("The voter's home postcode.")
     date_of_birth = _date_of_birth_field("For example, 27 3 1958.")
     channel = RadioField("How is this person voting?", widget=GovRadioInput(),
-                         choices=[(Channel.PAPER, "On a ballot paper, keyed later with its batch"),
-                                  (Channel.ASSISTED, "On this screen, with help from staff")],
+                         choices=[
+                             SelectChoice(Channel.PAPER,
+                                          "On a ballot paper, keyed later with its batch"),
+                             SelectChoice(Channel.ASSISTED,
+                                          "On this screen, with help from staff")],
                          validators=[InputRequired("Choose how the person is voting")])
     submit = SubmitField("Check and continue", widget=GovSubmitInput())
 
