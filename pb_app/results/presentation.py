@@ -21,6 +21,7 @@ from pb_app.results.models import CountSnapshot
 from pb_app.results.spending import SpendingRow, spending_rows, spending_summary, spending_svg
 from pb_app.rounds.rules import TALLY_RULES
 from pb_app.tally.explain import describe_rule, spec_from_dict
+from pb_app.voting.wording import count_of
 from pb_app.web.charts import bar_chart, to_svg
 
 
@@ -118,6 +119,17 @@ def rule_in_words(snapshot: CountSnapshot) -> str:
 def lottery_seed(snapshot: CountSnapshot) -> str | None:
     """The tie-break seed revealed with the result, if the round used a lottery."""
     return json.loads(snapshot.rule_json)["tie_break"].get("seed")
+
+
+def set_aside_text(snapshot: CountSnapshot) -> str:
+    """The paper sheets set aside as blank or spoilt, as the count recorded them (empty when
+    there were none): "2 blank sheets and 1 spoilt sheet"."""
+    batches = json.loads(snapshot.checks_json).get("paper_batches", [])
+    blank = sum(batch.get("blank", 0) for batch in batches)
+    spoilt = sum(batch.get("spoilt", 0) for batch in batches)
+    if not blank and not spoilt:
+        return ""
+    return f"{count_of(blank, 'blank sheet')} and {count_of(spoilt, 'spoilt sheet')}"
 
 
 def recount_options(snapshot: CountSnapshot) -> str:

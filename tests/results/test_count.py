@@ -118,6 +118,12 @@ def test_count_needs_paper_batches_to_reconcile(client, sign_in):
     sign_in(lead)
     page = client.get(f"/results/round/{round_.id}/count").get_data(as_text=True)
     assert "Kelso library: 3 of 4 entered, 0 blank and 1 spoilt" in page
+    sign_off(snapshot, staff(round_)[2])
+    publish_result(round_, lead)
+    db.session.commit()
+    public = client.get(f"/results/round/{round_.id}").get_data(as_text=True)
+    assert "Paper sheets set aside</dt>" in public
+    assert "0 blank sheets and 1 spoilt sheet, not counted" in public
 
 
 def test_only_a_lead_of_the_locality_counts():

@@ -80,6 +80,7 @@ def test_voting_close_to_published_result_with_downloads_and_receipt(client, sig
         round_.lottery_seed,
     ):
         assert expected in page, expected
+    assert 'id="set-aside"' not in page  # no paper sheet was set aside
 
     pb = client.get(f"/results/round/{round_.id}/ballots.pb")
     result = client.get(f"/results/round/{round_.id}/result.json")
