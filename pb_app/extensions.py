@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
+from flask import g, has_app_context
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -27,6 +30,9 @@ csrf = CSRFProtect()
 
 # Methods that only read (RFC 9110, section 9.2.1); every other one may write.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+# Set on ``g`` when the app context's transactions should take SQLite's write lock as they
+# begin: by ``lock_sqlite_for_writes``, ``sqlite_writes`` and ``begin_writing`` only.
+WRITE_LOCK_FLAG = "sqlite_begin_immediate"
 
 
 @event.listens_for(Engine, "connect")
@@ -50,16 +56,15 @@ def _configure_sqlite(dbapi_connection, connection_record):
 def _begin_sqlite(connection):
     """Start SQLite transactions explicitly (paired with ``_configure_sqlite``).
 
-    A request that may write (``lock_sqlite_for_writes``) or a command that writes sets
-    ``g.sqlite_begin_immediate`` before it touches the database: its transaction then takes
-    the write lock at once and waits its turn (busy timeout), instead of failing when a stale
-    read snapshot upgrades.
+    A request that may write (``lock_sqlite_for_writes``), a command that writes
+    (``sqlite_writes``) or a read that finds it must write (``begin_writing``) sets
+    ``WRITE_LOCK_FLAG`` before its transaction begins: the transaction then takes the write
+    lock at once and waits its turn (busy timeout), instead of failing when a stale read
+    snapshot upgrades.
     """
     if connection.dialect.name != "sqlite":
         return
-    from flask import g, has_app_context
-
-    immediate = has_app_context() and g.get("sqlite_begin_immediate", False)
+    immediate = has_app_context() and g.get(WRITE_LOCK_FLAG, False)
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
@@ -68,10 +73,40 @@ def lock_sqlite_for_writes() -> None:
     HEAD, OPTIONS and TRACE) take SQLite's write lock with its first statement, so concurrent
     changes queue instead of failing (registered before any other request hook, so that no
     hook's read starts the transaction first)."""
-    from flask import g, request
+    from flask import request
 
     if request.method not in SAFE_METHODS:
-        g.sqlite_begin_immediate = True
+        setattr(g, WRITE_LOCK_FLAG, True)
+
+
+@contextmanager
+def sqlite_writes() -> Iterator[None]:
+    """Within the block, every transaction takes SQLite's write lock as it begins: for a
+    command or worker whose every transaction writes (the one writer at a time is what keeps
+    two workers apart). What was set before is restored after."""
+    before = g.get(WRITE_LOCK_FLAG, False)
+    setattr(g, WRITE_LOCK_FLAG, True)
+    try:
+        yield
+    finally:
+        setattr(g, WRITE_LOCK_FLAG, before)
+
+
+def begin_writing() -> None:
+    """Make sure the transaction may write, waiting its turn, on SQLite as on PostgreSQL.
+
+    A GET's SQLite transaction begins as a read (``lock_sqlite_for_writes`` takes the write
+    lock for the other methods only), and SQLite refuses ("database is locked") to let a read
+    become a write once another writer has committed since it began: with many readers of a
+    round that falls due, all but the first would fail. So that read, which has written
+    nothing, is ended here, and the next transaction begins with the write lock (BEGIN
+    IMMEDIATE) and then reads afresh. PostgreSQL needs nothing: its row locks serialise the
+    writers.
+    """
+    if db.session.get_bind().dialect.name != "sqlite" or g.get(WRITE_LOCK_FLAG):
+        return
+    setattr(g, WRITE_LOCK_FLAG, True)
+    db.session.commit()
 
 
 class UTCDateTime(TypeDecorator):

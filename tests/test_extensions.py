@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import StatementError
 
 from pb_app.accounts.models import User
-from pb_app.extensions import db, lock_sqlite_for_writes
+from pb_app.extensions import db, lock_sqlite_for_writes, sqlite_writes
 
 
 def test_datetimes_come_back_aware_and_in_utc_on_every_database():
@@ -42,12 +42,17 @@ def test_a_stored_utc_time_compares_with_a_fresh_aware_time():
     assert stored < datetime.now(UTC) + timedelta(seconds=1)
 
 
-def _first_statement_of_a_request(app, method: str) -> str:
-    """The statement that begins the database transaction of a ``method`` request."""
+def _first_statement(app, method: str = "GET", *, inside=None) -> str:
+    """The statement that begins the database transaction of a ``method`` request, opened
+    inside the context manager ``inside`` if one is given."""
     with app.test_request_context("/", method=method), db.engine.connect() as connection, \
             sql_sent(connection) as sent:
         lock_sqlite_for_writes()
-        connection.execute(text("SELECT 1"))
+        if inside is None:
+            connection.execute(text("SELECT 1"))
+        else:
+            with inside:
+                connection.execute(text("SELECT 1"))
         connection.rollback()
     return sent[0][0]
 
@@ -65,7 +70,18 @@ def _first_statement_of_a_request(app, method: str) -> str:
 def test_every_request_that_may_write_takes_the_sqlite_write_lock_first(app, method, begin):
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         pytest.skip("PostgreSQL locks rows, not the whole database")
-    assert _first_statement_of_a_request(app, method) == begin
+    assert _first_statement(app, method) == begin
+
+
+@pytest.mark.committing
+def test_a_command_that_writes_takes_the_sqlite_write_lock_and_gives_it_back(app):
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("PostgreSQL locks rows, not the whole database")
+    assert _first_statement(app, inside=sqlite_writes()) == "BEGIN IMMEDIATE"
+    with app.test_request_context("/"):
+        with pytest.raises(RuntimeError), sqlite_writes():
+            raise RuntimeError("the command failed")
+        assert _first_statement(app) == "BEGIN"  # the flag was restored after the failure
 
 
 def test_the_sqlite_lock_is_decided_before_any_other_request_hook(app):

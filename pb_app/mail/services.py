@@ -24,14 +24,14 @@ from email.message import EmailMessage
 from functools import partial
 from typing import Any
 
-from flask import current_app, g
+from flask import current_app
 from nacl.exceptions import CryptoError
 from nacl.secret import SecretBox
 from sqlalchemy import delete, select
 
 from pb_app.after_commit import after_commit
 from pb_app.errors import ConfigurationError
-from pb_app.extensions import db
+from pb_app.extensions import db, sqlite_writes
 from pb_app.mail.models import MailMessage, MailStatus
 
 BACKENDS = ("log", "smtp", "none")
@@ -154,11 +154,7 @@ def deliver_due(now: Callable[[], datetime] = utcnow, *, limit: int | None = Non
     """
     check_mail_settings()
     report = DeliveryReport()
-    # Every transaction here writes: on SQLite, take the write lock when it begins (the one
-    # writer at a time is what keeps two workers apart), rather than fail when a read upgrades.
-    immediate = g.get("sqlite_begin_immediate", False)
-    g.sqlite_begin_immediate = True
-    try:
+    with sqlite_writes():  # every transaction here writes
         while (limit is None or report.sent + report.retried + report.failed < limit) \
                 and not should_stop():
             claimed = _claim_next(now())
@@ -169,8 +165,6 @@ def deliver_due(now: Callable[[], datetime] = utcnow, *, limit: int | None = Non
             outcome = _record_outcome(message_id, error, now())
             setattr(report, outcome, getattr(report, outcome) + 1)
         _forget_old(now())
-    finally:
-        g.sqlite_begin_immediate = immediate
     return report
 
 

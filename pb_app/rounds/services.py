@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
-from flask import current_app, g
+from flask import current_app
 from flask.signals import Namespace
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
@@ -23,7 +23,7 @@ from pb_app.accounts.services import (
 )
 from pb_app.audit.services import record_event
 from pb_app.errors import Conflict, InvalidInput, NotFound
-from pb_app.extensions import db
+from pb_app.extensions import begin_writing, db
 from pb_app.localities.models import Locality
 from pb_app.mail import send_mail
 from pb_app.rounds.models import Phase, Round, RoundFollower, utcnow
@@ -432,30 +432,14 @@ def _lock_round(round_: Round) -> None:
     ``FOR UPDATE OF`` the round alone: the round may have been loaded with its locality joined
     in, and PostgreSQL refuses to lock the nullable side of an outer join.
     """
-    _begin_writing()
+    begin_writing()
     db.session.refresh(round_, with_for_update={"of": Round})
-
-
-def _begin_writing() -> None:
-    """Make sure the transaction may write, waiting its turn, on SQLite as on PostgreSQL.
-
-    A GET's SQLite transaction begins as a read (``lock_sqlite_for_writes`` takes the write
-    lock for POSTs only), and SQLite refuses ("database is locked") to let a read become a
-    write once another writer has committed since it began: with many readers of a round
-    that falls due, all but the first would fail. So that read, which has written nothing,
-    is ended here, and the next transaction begins with the write lock (BEGIN IMMEDIATE) and
-    then reads afresh. PostgreSQL needs nothing: the row lock serialises the movers.
-    """
-    if db.session.get_bind().dialect.name != "sqlite" or g.get("sqlite_begin_immediate"):
-        return
-    g.sqlite_begin_immediate = True
-    db.session.commit()
 
 
 def advance_due_rounds(*, now: datetime | None = None) -> list[tuple[Round, str | None]]:
     """Advance every round whose date has passed; return (round, reason it is stuck or None)."""
     now = now or utcnow()
-    _begin_writing()  # before reading the rounds, so that moving one never restarts the read
+    begin_writing()  # before reading the rounds, so that moving one never restarts the read
     rounds = db.session.scalars(select(Round).where(Round.phase.in_([p.value for p in SCHEDULE]))
                                 .order_by(Round.id).with_for_update())
     results = []
