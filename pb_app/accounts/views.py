@@ -86,6 +86,16 @@ def _signed_in(user: User, target: str):
     return _redirect_remembering_device(user, target)
 
 
+# Where a person who registered in this browser was going (a page of this site), kept until
+# their emailed link is followed here: they come back to it once their profile is filled in.
+AFTER_REGISTRATION = "after_registration"
+
+
+def _next_page() -> str | None:
+    """The page of this site named by the ``next`` query parameter, if any."""
+    return safe_next(request.args.get("next"), "") or None
+
+
 @bp.route("/register", methods=["GET", "POST"])
 def register():
     """Start an account; the page is the same whether or not the address has one already."""
@@ -97,8 +107,10 @@ def register():
             return refused_form_page("accounts/register.html", form, registering.refusal,
                                      form.password)
         db.session.commit()
+        if _next_page():
+            session[AFTER_REGISTRATION] = _next_page()
         return render_template("accounts/register_sent.html", email=form.email.data)
-    return form_page("accounts/register.html", form)
+    return form_page("accounts/register.html", form, next_page=_next_page())
 
 
 @bp.route("/register/<token>", methods=["GET", "POST"])
@@ -113,7 +125,8 @@ def finish_registration(token: str):
             return redirect(url_for("accounts.sign_in"))
         flash("Your email address is confirmed. Add your postcode and date of birth to take "
               "part.", "success")
-        return _signed_in(user, url_for("accounts.profile"))
+        going_to = safe_next(session.pop(AFTER_REGISTRATION, None), "") or None
+        return _signed_in(user, url_for("accounts.profile", next=going_to))
     read_registration_token(token)  # a dead link is refused at once
     return form_page("accounts/register_confirm.html", form)
 
@@ -190,7 +203,8 @@ def sign_out():
 @bp.route("/profile", methods=["GET", "POST"])
 @login_required
 def profile():
-    """Show the account and record postcode and date of birth, which decide locality and age."""
+    """Show the account and record postcode and date of birth, which decide locality and age;
+    then go back to the ``next`` page (the vote that asked for them), if one is given."""
     form = forms.ProfileForm(obj=current_user)
     context = {"today": services.today()}
     if form.validate_on_submit():
@@ -202,7 +216,7 @@ def profile():
                                      form.postcode, **context)
         db.session.commit()
         flash(f"Saved. You take part in {current_user.locality.name}.", "success")
-        return redirect(url_for("accounts.profile"))
+        return redirect(_next_page() or url_for("accounts.profile"))
     return form_page("accounts/profile.html", form, **context)
 
 

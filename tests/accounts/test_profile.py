@@ -39,6 +39,19 @@ def test_a_postcode_and_date_of_birth_give_locality_and_age(client, resident, mo
     assert _summary_value(page, "Age") == "67"
 
 
+@pytest.mark.parametrize(("target", "location"), [
+    ("/rounds/7/vote", "/rounds/7/vote"),
+    ("https://evil.example/", "/profile"),
+    ("//evil.example/", "/profile"),
+])
+def test_saving_goes_back_to_the_page_that_asked_for_it_on_this_site(client, resident, target,
+                                                                     location):
+    response = client.post(f"/profile?next={target}", data={
+        "postcode": "TD1 3HW", "date_of_birth": ["27", "3", "1958"]})
+    assert response.status_code == 302 and response.location == location
+    assert resident.postcode == "TD1 3HW"
+
+
 def _summary_value(page: str, key: str) -> str:
     row = rf">\s*{key}\s*</dt>\s*<dd class=\"govuk-summary-list__value\">\s*(.*?)\s*</dd>"
     match = re.search(row, page)

@@ -53,6 +53,23 @@ def test_registering_stores_a_lower_case_email_and_an_argon2_hash_and_mails_a_li
     assert other.get("/profile").status_code == 302
 
 
+def test_registering_from_a_page_comes_back_to_it_once_the_profile_is_saved(client, mail_log):
+    page = client.get("/register?next=/rounds/7/vote").text
+    assert 'href="/sign-in?next=/rounds/7/vote"' in page
+    assert client.post("/register?next=/rounds/7/vote", data=GOOD).status_code == 200
+    [link] = links(mail_log, "/register/")
+    assert _finish(client, link).location == "/profile?next=/rounds/7/vote"
+    with client.session_transaction() as session:
+        assert "after_registration" not in session  # the page to come back to is used once
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example"])
+def test_a_registration_never_sends_anyone_to_another_site(client, mail_log, target):
+    client.post(f"/register?next={target}", data=GOOD)
+    [link] = links(mail_log, "/register/")
+    assert _finish(client, link).location == "/profile"
+
+
 def test_registering_a_taken_address_looks_the_same_and_tells_the_owner(client, mail_log):
     owner = UserFactory(email="morag.scott@example.org", full_name="Morag Scott")
     db.session.commit()

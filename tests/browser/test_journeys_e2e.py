@@ -4,7 +4,8 @@
   anonymised ballots (downloaded and read back), the recount guide and the year's report
   (its PDF opened).
 - A resident: registers, confirms the emailed link, finds their locality, puts forward an
-  idea, votes and checks the receipt.
+  idea, votes and checks the receipt. A newcomer who meets the vote first registers from it
+  and is brought back to it once their profile is saved.
 - A group lead: reviews proposals, opens voting, enters a paper batch at the desk and closes
   voting.
 - A finance officer: records spending against a funded project and reads the ledger.
@@ -141,9 +142,11 @@ def eildon(app):
     return found
 
 
-def register(page, outbox, name: str, email: str) -> None:
-    """Register, follow the emailed link and give a postcode and a date of birth in Eildon."""
-    page.goto("/register")
+def register(page, outbox, name: str, email: str, start: str | None = "/register") -> None:
+    """Register (from ``start``, or from the registration page already open), follow the
+    emailed link and give a postcode and a date of birth in Eildon."""
+    if start:
+        page.goto(start)
     page.get_by_label("Full name").fill(name)
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password", exact=True).fill(DEFAULT_PASSWORD)
@@ -206,6 +209,20 @@ def test_a_resident_proposes_votes_and_checks_the_receipt(app, page, eildon, out
     page.get_by_role("button", name="Check").click()
     expect(page.locator("main")).to_contain_text("Your ballot is in the ballot box")
     look_over("receipt-checked")
+    look_over.done()
+
+
+def test_a_newcomer_who_meets_the_vote_first_is_brought_back_to_it(page, eildon, outbox,
+                                                                   look_over):
+    vote = f"/rounds/{eildon['voting']}/vote"
+    page.goto(vote)
+    page.get_by_role("link", name="create an account").click()
+    register(page, outbox, "Ewan Scott", "ewan@example.org", start=None)
+    expect(page).to_have_url(re.compile(f"{re.escape(vote)}$"))
+    expect(page.locator("main")).to_contain_text("Saved. You take part in Eildon.")
+    look_over("vote-start-after-registering")
+    page.get_by_role("button", name="Start voting").click()
+    expect(page.get_by_label(re.compile(r"^Project 1 \("))).to_be_visible()
     look_over.done()
 
 

@@ -160,7 +160,9 @@ def test_voting_closed_at_its_date_or_not_yet_open_refuses_ballots(client, sign_
 
 
 def test_anonymous_visitors_are_asked_to_sign_in_or_use_a_code(client, approval_round):
-    assert "sign in" in client.get(f"/rounds/{approval_round.id}/vote").get_data(as_text=True)
+    start = client.get(f"/rounds/{approval_round.id}/vote").get_data(as_text=True)
+    here = f"/rounds/{approval_round.id}/vote"
+    assert f'href="/sign-in?next={here}"' in start and f'href="/register?next={here}"' in start
     refused = client.post(f"/rounds/{approval_round.id}/vote/confirm",
                           data=MultiDict([("project", project_ids(approval_round)[0])]))
     assert refused.status_code == 403 and "Sign in to vote" in refused.get_data(as_text=True)
@@ -193,7 +195,7 @@ def test_a_resident_without_postcode_or_birthday_is_sent_to_their_profile(client
     sign_in(resident("Blank", None, None))
     start = client.get(f"/rounds/{approval_round.id}/vote").get_data(as_text=True)
     assert "Add your postcode and date of birth to your profile before you vote." in start
-    assert 'href="/profile"' in start
+    assert f'href="/profile?next=/rounds/{approval_round.id}/vote"' in start  # and back here
 
 
 def test_the_database_itself_refuses_a_second_participation(approval_round, voter):
