@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from flask import g, has_app_context
+from flask import g, has_app_context, request
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -73,8 +73,6 @@ def lock_sqlite_for_writes() -> None:
     HEAD, OPTIONS and TRACE) take SQLite's write lock with its first statement, so concurrent
     changes queue instead of failing (registered before any other request hook, so that no
     hook's read starts the transaction first)."""
-    from flask import request
-
     if request.method not in SAFE_METHODS:
         setattr(g, WRITE_LOCK_FLAG, True)
 

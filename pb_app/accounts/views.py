@@ -107,8 +107,8 @@ def register():
             return refused_form_page("accounts/register.html", form, registering.refusal,
                                      form.password)
         db.session.commit()
-        if _next_page():
-            session[AFTER_REGISTRATION] = _next_page()
+        if next_page := _next_page():
+            session[AFTER_REGISTRATION] = next_page
         return render_template("accounts/register_sent.html", email=form.email.data)
     return form_page("accounts/register.html", form, next_page=_next_page())
 
