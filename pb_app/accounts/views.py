@@ -109,7 +109,8 @@ def register():
         db.session.commit()
         if next_page := _next_page():
             session[AFTER_REGISTRATION] = next_page
-        return render_template("accounts/register_sent.html", email=form.email.data)
+        return render_template("accounts/register_sent.html", email=form.email.data,
+                               next_page=next_page)
     return form_page("accounts/register.html", form, next_page=_next_page())
 
 

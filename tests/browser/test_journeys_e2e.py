@@ -142,9 +142,11 @@ def eildon(app):
     return found
 
 
-def register(page, outbox, name: str, email: str, start: str | None = "/register") -> None:
+def register(page, outbox, name: str, email: str, start: str | None = "/register",
+             look_over=None) -> None:
     """Register (from ``start``, or from the registration page already open), follow the
-    emailed link and give a postcode and a date of birth in Eildon."""
+    emailed link and give a postcode and a date of birth in Eildon; ``look_over``, if given,
+    checks the pages on the way."""
     if start:
         page.goto(start)
     page.get_by_label("Full name").fill(name)
@@ -153,6 +155,8 @@ def register(page, outbox, name: str, email: str, start: str | None = "/register
     page.get_by_label("Confirm password").fill(DEFAULT_PASSWORD)
     page.get_by_role("button", name="Create account").click()
     expect(page.locator("h1")).to_contain_text("Check your email")
+    if look_over:
+        look_over("registration-sent")
     link, = re.findall(r"http://\S+(/register/\S+)", outbox[-1].get_content())
     page.goto(link)
     page.get_by_role("button", name="Confirm and continue").click()
@@ -217,7 +221,9 @@ def test_a_newcomer_who_meets_the_vote_first_is_brought_back_to_it(page, eildon,
     vote = f"/rounds/{eildon['voting']}/vote"
     page.goto(vote)
     page.get_by_role("link", name="create an account").click()
-    register(page, outbox, "Ewan Scott", "ewan@example.org", start=None)
+    # A long address, as some people have, must wrap rather than widen the page.
+    register(page, outbox, "Ewan Scott", "ewan.alexandermacdonaldscott.galashiels@example.org",
+             start=None, look_over=look_over)
     expect(page).to_have_url(re.compile(f"{re.escape(vote)}$"))
     expect(page.locator("main")).to_contain_text("Saved. You take part in Eildon.")
     look_over("vote-start-after-registering")
