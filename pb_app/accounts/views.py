@@ -46,15 +46,22 @@ bp.cli.add_command(make_admin_command)
 add_navigation_link(bp, "Users and roles", "accounts.list_users", role=ADMINISTRATOR)
 
 
+# The longest page address kept to go back to: the app's own are far shorter, and a crafted
+# one kept in the session could push its cookie past the 4 KB that browsers accept.
+MAX_NEXT = 500
+
+
 def safe_next(target: str | None, default: str) -> str:
-    """``target`` when it is a path on this site, else ``default``.
+    """``target`` when it is a path on this site, at most ``MAX_NEXT`` characters, else
+    ``default``.
 
     Browsers read ``//host``, ``/\\host`` and, after dropping tabs and newlines, ``/\t/host``
     as another site, so only a single ``/`` followed by something other than a slash or
     backslash passes, with no control character, scheme or host anywhere.
     """
     target = target or ""
-    if (not target.startswith("/") or target[1:2] in ("/", "\\") or "\\" in target
+    if (not target.startswith("/") or len(target) > MAX_NEXT or target[1:2] in ("/", "\\")
+            or "\\" in target
             or any(ord(ch) < 0x21 or 0x7F <= ord(ch) <= 0x9F for ch in target)):
         return default
     parts = urlsplit(target)

@@ -41,6 +41,16 @@ def test_a_page_of_this_site_is_kept(target):
     assert safe_next(target, HOME) == target
 
 
+def test_a_next_too_long_to_keep_in_the_session_is_replaced(client, mail_log):
+    long_page = "/rounds/7/vote?" + "x" * 4000
+    assert safe_next(long_page, HOME) == HOME
+    client.post(f"/register?next={long_page}", data={
+        "full_name": "Morag Scott", "email": "morag@example.org",
+        "password": "a long password", "confirm": "a long password"})
+    with client.session_transaction() as session:
+        assert "after_registration" not in session
+
+
 @settings(max_examples=3000, deadline=None)
 @given(st.one_of(
     st.text(max_size=12),
