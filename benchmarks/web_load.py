@@ -24,7 +24,8 @@ given twice). Two gunicorn masters on two ports against the one database then sh
 anything serialises the votes (their throughput against one master's with as many workers).
 
 The app's own cost is measured in process, by the same journey through the Flask test client
-against the same database: SQL statements and CPU per vote and per home page.
+against the same database: SQL statements and CPU per vote and per home page, a home page after
+each vote so that both meet the machine in the same state.
 
 Every request goes to 127.0.0.1, as the TLS proxy would forward it (``X-Forwarded-Proto``,
 ``X-Forwarded-For``, ``Host: pb.example.org``). The client is threads of ``http.client`` in
@@ -414,8 +415,12 @@ def _voting_codes(round_, lead, count: int) -> list[str]:
 
 def app_cost(seeded: Path, count: int) -> dict:
     """Requests, CPU and SQL statements the app spends on ``count`` votes (with the first
-    codes of the seed, after one more to warm up) and on ``count`` home pages, through the
-    test client (run in the version's tree)."""
+    codes of the seed, after one more to warm up) and on ``count`` home pages, one after each
+    vote, through the test client (run in the version's tree).
+
+    Taking turns matters: on a shared machine the CPU time of the same request drifts by a
+    third from one minute to the next, so votes measured first and home pages after can give
+    a ratio anywhere from 5 to 9 for the same code."""
     from sqlalchemy import event
 
     from pb_app import create_app
@@ -432,21 +437,20 @@ def app_cost(seeded: Path, count: int) -> dict:
     # CSRF token kept in it, between every request.
     warm_up, *codes = facts["codes"][:count + 1]
     _warm_up(app, facts["round_id"], warm_up)
-    votes = InProcessBrowser(app)
-    before = statements["sql"]
+    votes, home = InProcessBrowser(app), InProcessBrowser(app)
+    vote_statements = home_statements = 0
     failures = Counter()
-    for code in codes:
+    for code in codes:  # a home page after each vote, so that both meet the same machine
         votes.client = app.test_client()  # a new browser per voter
+        before = statements["sql"]
         vote = cast_vote(votes.send, facts["round_id"], Voter(code), rng)
+        vote_statements += statements["sql"] - before
         failures.update([vote.failure] if vote.failure else [])
+        before = statements["sql"]
+        home.send("GET", "/", None)
+        home_statements += statements["sql"] - before
     if failures:
         raise RuntimeError(f"votes in process failed: {dict(failures)}")
-    vote_statements = statements["sql"] - before
-    home = InProcessBrowser(app)
-    before = statements["sql"]
-    for _ in range(count):
-        home.send("GET", "/", None)
-    home_statements = statements["sql"] - before
     return {"requests_per_vote": votes.requests / count,
             "statements_per_vote": vote_statements / count,
             "cpu_ms_per_vote": 1000 * votes.cpu_seconds / count,
