@@ -59,8 +59,9 @@ def _shown(value: int | None) -> object:
 
 
 ROUND_HEADER = ("round_id", "round", "locality", "population", "budget_gbp", "allocated_gbp",
-                "spent_gbp", "ballots", "voters", "eligible_residents", "turnout_percent", "rule",
-                "input_sha256", "snapshot_sha256", "algorithm_version")
+                "spent_gbp", "ballots", "blank_sheets", "spoilt_sheets", "voters",
+                "eligible_residents", "turnout_percent", "rule", "input_sha256",
+                "snapshot_sha256", "algorithm_version")
 PROJECT_HEADER = ("project", "locality", "round", "cost_gbp", "support", "support_unit",
                   "funded", "allocated_gbp", "spent_gbp", "delivery", "flag", "outcomes",
                   "priorities")
@@ -74,13 +75,14 @@ def _eligible(line) -> object:
 
 def _round_rows(report: OversightReport) -> list[list[object]]:
     rows = [[r.round_id, r.title, r.locality, r.population, pounds_cell(r.budget_pence),
-             pounds_cell(r.allocated_pence), pounds_cell(r.spent_pence), r.ballots, r.voters,
-             _eligible(r), turnout_number(r), r.rule, r.input_fingerprint, r.snapshot_hash,
-             r.algorithm_version] for r in report.rounds]
+             pounds_cell(r.allocated_pence), pounds_cell(r.spent_pence), r.ballots,
+             r.blank_sheets, r.spoilt_sheets, r.voters, _eligible(r), turnout_number(r), r.rule,
+             r.input_fingerprint, r.snapshot_hash, r.algorithm_version] for r in report.rounds]
     rows.append(["", "All rounds", "", sum(r.population for r in report.rounds),
                  pounds_cell(report.budget_pence), pounds_cell(report.allocated_pence),
-                 pounds_cell(report.spent_pence), sum(r.ballots for r in report.rounds),
-                 report.voters, _eligible(report), turnout_number(report), "", "", "", ""])
+                 pounds_cell(report.spent_pence), report.ballots, report.blank_sheets,
+                 report.spoilt_sheets, report.voters, _eligible(report),
+                 turnout_number(report), "", "", "", ""])
     return rows
 
 

@@ -9,6 +9,7 @@ from pb_app.money import financial_year_label, format_pounds
 from pb_app.monitoring.suppression import HIDDEN_MARK, HIDDEN_NOTE, hidden_text
 from pb_app.reports.services import ALL_AGES, ALL_LOCALITIES, OversightReport, Tally
 from pb_app.results.explanation import support_text
+from pb_app.results.presentation import set_aside_text
 from pb_app.web.charts import BarChart, bar_chart
 
 NOT_KNOWN = "not known"
@@ -76,6 +77,9 @@ def summary_figures(report: OversightReport) -> list[tuple[str, str]]:
         ("Voters (recorded)", f"{report.voters:,}"),
         ("Voted on paper or with help (recorded)", f"{report.in_person_voters:,}"),
         ("Voted online (recorded)", f"{report.voters - report.in_person_voters:,}"),
+        ("Ballots counted", f"{report.ballots:,}"),
+        ("Paper sheets set aside as blank or spoilt, not counted",
+         set_aside_text(report.blank_sheets, report.spoilt_sheets) or "None"),
         ("Residents old enough to vote", eligible_text(report)),
         ("Turnout", turnout_text(report)),
         ("Answered the equalities questionnaire (self-reported)",

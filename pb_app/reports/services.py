@@ -44,6 +44,7 @@ from pb_app.monitoring.suppression import suppress
 from pb_app.proposals.models import OUTCOMES
 from pb_app.results.explanation import support_unit
 from pb_app.results.models import SIGNED_OFF, CountSnapshot, Publication, SnapshotReview
+from pb_app.results.presentation import sheets_set_aside
 from pb_app.rounds.models import IJB_PRIORITIES, Round
 from pb_app.rounds.rules import CHANNELS, Channel
 from pb_app.tally.explain import describe_rule, spec_from_dict
@@ -69,6 +70,8 @@ class RoundLine:
     allocated_pence: int
     spent_pence: int
     ballots: int
+    blank_sheets: int  # paper sheets set aside as blank, not counted
+    spoilt_sheets: int  # and as spoilt
     voters: int
     eligible: int | None  # residents old enough to vote; None when not known
     rule: str
@@ -179,6 +182,21 @@ class OversightReport:
         return sum(line.voters for line in self.rounds)
 
     @property
+    def ballots(self) -> int:
+        """The ballots counted in the rounds covered."""
+        return sum(line.ballots for line in self.rounds)
+
+    @property
+    def blank_sheets(self) -> int:
+        """Paper sheets set aside as blank in the rounds covered."""
+        return sum(line.blank_sheets for line in self.rounds)
+
+    @property
+    def spoilt_sheets(self) -> int:
+        """Paper sheets set aside as spoilt in the rounds covered."""
+        return sum(line.spoilt_sheets for line in self.rounds)
+
+    @property
     def eligible(self) -> int | None:
         """Residents old enough to vote in the rounds covered; None if any is not known."""
         if any(line.eligible is None for line in self.rounds):
@@ -271,6 +289,7 @@ def _round_lines(rows, lines: list[LedgerLine]) -> list[RoundLine]:
             snapshot.spent_pence,
             spent[round_.id],
             snapshot.ballot_count,
+            *sheets_set_aside(snapshot),
             voters.get(round_.id, 0),
             eligible_residents(round_),
             describe_rule(spec_from_dict(json.loads(snapshot.rule_json))),

@@ -121,12 +121,16 @@ def lottery_seed(snapshot: CountSnapshot) -> str | None:
     return json.loads(snapshot.rule_json)["tie_break"].get("seed")
 
 
-def set_aside_text(snapshot: CountSnapshot) -> str:
-    """The paper sheets set aside as blank or spoilt, as the count recorded them (empty when
-    there were none): "2 blank sheets and 1 spoilt sheet"."""
+def sheets_set_aside(snapshot: CountSnapshot) -> tuple[int, int]:
+    """How many paper sheets the count recorded as set aside: (blank, spoilt)."""
     batches = json.loads(snapshot.checks_json).get("paper_batches", [])
-    blank = sum(batch.get("blank", 0) for batch in batches)
-    spoilt = sum(batch.get("spoilt", 0) for batch in batches)
+    return (sum(batch.get("blank", 0) for batch in batches),
+            sum(batch.get("spoilt", 0) for batch in batches))
+
+
+def set_aside_text(blank: int, spoilt: int) -> str:
+    """Paper sheets set aside in words (empty when there were none): "2 blank sheets and 1
+    spoilt sheet"."""
     if not blank and not spoilt:
         return ""
     return f"{count_of(blank, 'blank sheet')} and {count_of(spoilt, 'spoilt sheet')}"

@@ -204,7 +204,7 @@ def show(round_id: int):
         chart=presentation.support_chart(explained.outcomes),
         rule=presentation.rule_name(snapshot),
         seed=presentation.lottery_seed(snapshot),
-        set_aside=presentation.set_aside_text(snapshot),
+        set_aside=presentation.set_aside_text(*presentation.sheets_set_aside(snapshot)),
         turnout=turnout_by_channel(round_),
         withdrawn=_withdrawn_titles(round_),
         progress=delivery_progress(round_),

@@ -11,9 +11,11 @@ from factories import LocalityFactory, RoundFactory
 from pypdf import PdfReader
 from results.builders import cast, make_projects, paper_batch, publish, staff
 
+from pb_app.extensions import db
 from pb_app.ledger.services import add_entry, set_delivery
 from pb_app.monitoring.services import issue_ticket, record_response
 from pb_app.reports.export import report_csv
+from pb_app.reports.figures import summary_figures
 from pb_app.reports.pdf import report_pdf
 from pb_app.reports.services import (
     NoRoundsThatYear,
@@ -22,6 +24,7 @@ from pb_app.reports.services import (
     year_report,
 )
 from pb_app.results.services import count_round, sign_off
+from pb_app.voting.models import Participation
 
 SIGNED = datetime(2026, 6, 1, 12, tzinfo=UTC)
 TODAY = date(2026, 11, 22)
@@ -85,6 +88,45 @@ def test_year_report_figures_across_localities():
     ]
     with pytest.raises(NoRoundsThatYear, match="no round's result was signed off"):
         year_report(2025)
+
+
+def test_report_names_the_paper_sheets_set_aside():
+    """Voters who took a ballot paper and left it blank or spoilt it are counted as voters but
+    not as ballots: the report says how many, so the two figures reconcile for the IJB."""
+    cheviot = LocalityFactory(name="Cheviot", population=2_000)
+    round_ = RoundFactory(to_count=True, locality=cheviot, title="Cheviot Chest")
+    (lunch,) = make_projects(round_, {"Kelso lunch club": 300_000})
+    batch = paper_batch(round_, declared=7)
+    cast(round_, [lunch], times=4, channel="paper", batch=batch)
+    batch.blank_count, batch.spoilt_count = 2, 1  # as accepting the batch records them
+    db.session.add_all(Participation(round_id=round_.id, person_key=f"sheet-{n}", channel="paper",
+                                     age_years=50, voted_on=TODAY) for n in range(3))
+    cast(round_, [lunch], times=2)  # online
+    publish(round_, SIGNED)
+    report = year_report(2026)
+    (line,) = report.rounds
+    assert (line.voters, line.ballots, line.blank_sheets, line.spoilt_sheets) == (9, 6, 2, 1)
+    figures = dict(summary_figures(report))
+    assert figures["Ballots counted"] == "6"
+    assert figures["Paper sheets set aside as blank or spoilt, not counted"] == \
+        "2 blank sheets and 1 spoilt sheet"
+    rows = list(csv.reader(io.StringIO(report_csv(report))))
+    header = rows.index(["Rounds"]) + 2
+    columns = rows[header]
+    for row in (rows[header + 1], rows[header + 2]):  # the round, and all rounds
+        assert [row[columns.index(name)] for name in
+                ("ballots", "blank_sheets", "spoilt_sheets", "voters")] == ["6", "2", "1", "9"]
+    pdf = PdfReader(io.BytesIO(report_pdf(report, "Scottish Borders")))
+    text = " ".join(" ".join(page.extract_text().split()) for page in pdf.pages)
+    assert "Ballots counted 6" in text
+    assert "2 blank sheets and 1 spoilt sheet" in text
+
+
+def test_a_report_without_set_aside_sheets_says_none():
+    _two_localities()
+    figures = dict(summary_figures(year_report(2026)))
+    assert figures["Ballots counted"] == "15"
+    assert figures["Paper sheets set aside as blank or spoilt, not counted"] == "None"
 
 
 def test_report_follows_spend_and_delivery():
