@@ -2,7 +2,9 @@
 with equalities answers, so that the year's oversight report has something to show.
 
 The Cheviot round is already past voting when this runs, so its ballots (online, on paper
-at a Kelso event, and with help from staff) are written as the voting pages would have.
+at a Kelso event, and with help from staff) are written as the voting pages would have. Three
+of the event's paper sheets were left blank or spoilt: their voters are recorded, their
+sheets set aside on the batch.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from pb_app.voting.receipts import new_receipt
 
 VOTERS = 160
 PAPER_SHARE, ASSISTED_SHARE = 0.25, 0.05
+BLANK_SHEETS, SPOILT_SHEETS = 2, 1  # of the paper sheets: set aside, not counted
 CHOICE_WEIGHTS = (0.62, 0.55, 0.41)  # how often each project is approved, in ballot order
 
 
@@ -57,25 +60,41 @@ def _cast(round_: Round, projects: list[Proposal], lead: User, rng: random.Rando
     db.session.add(batch)
     db.session.flush()
     day = (round_.voting_close_at or datetime.now(UTC)).date() - timedelta(days=3)
-    sample = ""
+    sample, set_aside = "", 0
     for index in range(VOTERS):
         channel = _channel(index)
         chosen = [
             p for p, weight in zip(projects, CHOICE_WEIGHTS, strict=False) if rng.random() < weight
         ] or [projects[index % len(projects)]]
-        code = write_ballot(
-            round_,
-            chosen,
-            person_key=f"demo-cheviot-{index}",
-            channel=channel,
-            age_years=rng.choice((17, 19, 33, 41, 52, 60, 64, 68, 72, 81)),
-            day=day,
-            helper_id=lead.id if channel == "assisted" else None,
-            batch=batch if channel == "paper" else None,
-        )
+        voter = {"person_key": f"demo-cheviot-{index}", "channel": channel, "day": day,
+                 "age_years": rng.choice((17, 19, 33, 41, 52, 60, 64, 68, 72, 81)),
+                 "helper_id": lead.id if channel == "assisted" else None}
+        if channel == "paper" and set_aside < BLANK_SHEETS + SPOILT_SHEETS:
+            write_participation(round_, **voter)  # took a paper, left it blank or spoilt it
+            set_aside += 1
+            continue
+        code = write_ballot(round_, chosen, batch=batch if channel == "paper" else None, **voter)
         sample = sample or code
+    batch.blank_count, batch.spoilt_count = BLANK_SHEETS, SPOILT_SHEETS
     db.session.flush()
     return sample
+
+
+def write_participation(round_: Round, *, person_key: str, channel: str, age_years: int,
+                        day: date, user_id: int | None = None,
+                        helper_id: int | None = None) -> None:
+    """Write that one person voted, as the voting pages record it."""
+    db.session.add(
+        Participation(
+            round_id=round_.id,
+            person_key=person_key,
+            user_id=user_id,
+            channel=channel,
+            age_years=age_years,
+            voted_on=day,
+            helper_id=helper_id,
+        )
+    )
 
 
 def write_ballot(
@@ -93,17 +112,8 @@ def write_ballot(
     """Write one person's participation and their approval ballot as the opened ballot box
     leaves them, for a round already past the count; return the ballot's receipt code."""
     code, hashed = new_receipt()
-    db.session.add(
-        Participation(
-            round_id=round_.id,
-            person_key=person_key,
-            user_id=user_id,
-            channel=channel,
-            age_years=age_years,
-            voted_on=day,
-            helper_id=helper_id,
-        )
-    )
+    write_participation(round_, person_key=person_key, channel=channel, age_years=age_years,
+                        day=day, user_id=user_id, helper_id=helper_id)
     db.session.add(
         BallotEnvelope(
             id=new_ballot_id(),
