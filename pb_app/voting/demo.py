@@ -23,10 +23,14 @@ from pb_app.voting.eligibility import Voter
 PAPER_EVENTS = (("Galashiels Library, Saturday coffee morning", 90),
                 ("Selkirk Market Place stall", 70))
 ASSISTED_COUNT = 40
+# Eildon residents left to vote online, beside the newcomer, so that more than one person can
+# try the vote from the demo's sign-ins.
+NOT_YET_VOTED = 5
 
 
 def load_demo(echo: Callable[[str], None]) -> None:
-    """Cast the demo ballots in the Eildon round that is in voting (all but the newcomer's)."""
+    """Cast the demo ballots in the Eildon round that is in voting: every Eildon resident's but
+    the newcomer's and ``NOT_YET_VOTED`` others', whose emails it prints."""
     eildon = db.session.scalar(select(Locality).where(Locality.slug == "eildon"))
     round_ = db.session.scalar(select(Round).where(Round.locality_id == eildon.id,
                                                    Round.phase == Phase.VOTING.value))
@@ -34,14 +38,15 @@ def load_demo(echo: Callable[[str], None]) -> None:
         RoleGrant.role == GROUP_LEAD, RoleGrant.locality_id == eildon.id))
     rng, now = random.Random(44), datetime.now(UTC)
     ballot = _ballot_maker(round_, rng)
-    online = 0
-    for resident in db.session.scalars(select(User).where(
-            User.locality_id == eildon.id, User.id != lead.id,
-            User.email != NEWCOMER_EMAIL).order_by(User.id)):
+    residents = list(db.session.scalars(select(User).where(
+        User.locality_id == eildon.id, User.id != lead.id,
+        User.email != NEWCOMER_EMAIL).order_by(User.id)))
+    voters, waiting = residents[:-NOT_YET_VOTED], residents[-NOT_YET_VOTED:]
+    for resident in residents:
         services.confirm_email(resident, resident.email)
+    for resident in voters:
         services.cast_ballot(round_, services.voter_for_user(round_, resident), ballot(),
                              channel=Channel.ONLINE, now=now)
-        online += 1
     for label, count in PAPER_EVENTS:
         batch = services.create_paper_batch(round_, lead, label, count)
         for _ in range(count):
@@ -51,8 +56,10 @@ def load_demo(echo: Callable[[str], None]) -> None:
         services.cast_ballot(round_, _person(rng, now), ballot(), channel=Channel.ASSISTED, now=now,
                              helper=lead)
     paper = sum(count for _, count in PAPER_EVENTS)
-    echo(f"Ballots in {round_.title}: {online} online, {paper} on paper in "
+    echo(f"Ballots in {round_.title}: {len(voters)} online, {paper} on paper in "
          f"{len(PAPER_EVENTS)} batches, {ASSISTED_COUNT} assisted")
+    echo(f"Residents of Eildon who have not voted yet (password as above): "
+         f"{', '.join(resident.email for resident in waiting)}")
 
 
 def _ballot_maker(round_: Round, rng: random.Random) -> Callable[[], Choices]:

@@ -50,3 +50,26 @@ def test_the_printed_resident_can_propose_vote_and_check_a_receipt(app, runner, 
         assert checked.status_code == 200
         assert "Your ballot is in the ballot box" in checked.get_data(as_text=True)
         db.session.remove()
+
+
+@pytest.mark.committing
+def test_the_listed_residents_who_have_not_voted_can_each_vote_online(app, runner, client,
+                                                                      sign_in):
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    line = next(line for line in result.output.splitlines()
+                if line.startswith("Residents of Eildon who have not voted yet"))
+    emails = line.split(": ")[1].split(", ")
+    assert len(emails) == 5
+    with app.app_context():
+        voting = db.session.scalar(select(Round).where(Round.phase == "voting"))
+        online = turnout_by_channel(voting)["online"]
+        for email in emails:
+            resident = db.session.scalar(select(User).where(User.email == email))
+            assert resident.locality_id == voting.locality_id
+            sign_in(resident)
+            voted = vote(client, voting.id, [("project", project_ids(voting)[1])])
+            assert receipt_in(voted.get_data(as_text=True))
+        assert turnout_by_channel(voting)["online"] == online + 5
+        db.session.remove()
+
