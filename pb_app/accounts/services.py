@@ -134,14 +134,16 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
-def register_user(email: str, password: str, full_name: str,
-                  now: datetime | None = None) -> User | None:
+def register_user(email: str, password: str, full_name: str, now: datetime | None = None,
+                  return_to: str | None = None) -> User | None:
     """Start a resident's account, and email the address either way; the page says the same.
 
     A new address gets an account waiting for its email to be confirmed, and a link that
     confirms it. An address that already has an account gets no second one: its owner is told
     by email that someone tried, with a link to reset the password. Returns the new user, or
     None when the address was taken. Raises InvalidInput for a weak password or a missing name.
+    ``return_to``, a page of this site, rides on the link, so that confirming brings the person
+    back to it from any browser.
     """
     now = now or utcnow()
     check_password_strength(password)
@@ -158,15 +160,15 @@ def register_user(email: str, password: str, full_name: str,
         except IntegrityError:  # registered by a concurrent request since the check above
             owner = find_user_by_email(email)
         else:
-            _mail_registration_link(user, now)
+            _mail_registration_link(user, now, return_to)
             return user
     _mail_registration_attempt(owner, now)
     return None
 
 
-def _mail_registration_link(user: User, now: datetime) -> None:
+def _mail_registration_link(user: User, now: datetime, return_to: str | None) -> None:
     link = external_url("accounts.finish_registration",
-                        token=make_registration_token(user, now))
+                        token=make_registration_token(user, now), next=return_to)
     send_mail(user.email, "Confirm your email address", (
         f"Dear {user.full_name},\n\nTo finish creating your account for "
         f"{current_app.config['SERVICE_NAME']}, open this link within two days:\n\n{link}\n\n"

@@ -47,7 +47,7 @@ add_navigation_link(bp, "Users and roles", "accounts.list_users", role=ADMINISTR
 
 
 # The longest page address kept to go back to: the app's own are far shorter, and a crafted
-# one kept in the session could push its cookie past the 4 KB that browsers accept.
+# one must not swell the emailed links and addresses that carry it.
 MAX_NEXT = 500
 
 
@@ -93,11 +93,6 @@ def _signed_in(user: User, target: str):
     return _redirect_remembering_device(user, target)
 
 
-# Where a person who registered in this browser was going (a page of this site), kept until
-# their emailed link is followed here: they come back to it once their profile is filled in.
-AFTER_REGISTRATION = "after_registration"
-
-
 def _next_page() -> str | None:
     """The page of this site named by the ``next`` query parameter, if any."""
     return safe_next(request.args.get("next"), "") or None
@@ -109,21 +104,22 @@ def register():
     form = forms.RegisterForm()
     if form.validate_on_submit():
         with attempt() as registering:  # a weak password, no name: nothing about the address
-            services.register_user(form.email.data, form.password.data, form.full_name.data)
+            services.register_user(form.email.data, form.password.data, form.full_name.data,
+                                   return_to=_next_page())
         if registering.refusal:
             return refused_form_page("accounts/register.html", form, registering.refusal,
                                      form.password)
         db.session.commit()
-        if next_page := _next_page():
-            session[AFTER_REGISTRATION] = next_page
         return render_template("accounts/register_sent.html", email=form.email.data,
-                               next_page=next_page)
+                               next_page=_next_page())
     return form_page("accounts/register.html", form, next_page=_next_page())
 
 
 @bp.route("/register/<token>", methods=["GET", "POST"])
 def finish_registration(token: str):
-    """Confirm the address with the emailed link, sign in, and go on to the profile."""
+    """Confirm the address with the emailed link, sign in, and go on to the profile (and from
+    it to the page the person registered from, which the link names, in whatever browser it
+    is opened)."""
     form = ButtonForm()
     if form.validate_on_submit():
         user, just_now = services.finish_registration(token)
@@ -133,8 +129,7 @@ def finish_registration(token: str):
             return redirect(url_for("accounts.sign_in"))
         flash("Your email address is confirmed. Add your postcode and date of birth to take "
               "part.", "success")
-        going_to = safe_next(session.pop(AFTER_REGISTRATION, None), "") or None
-        return _signed_in(user, url_for("accounts.profile", next=going_to))
+        return _signed_in(user, url_for("accounts.profile", next=_next_page()))
     read_registration_token(token)  # a dead link is refused at once
     return form_page("accounts/register_confirm.html", form)
 

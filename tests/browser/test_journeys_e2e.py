@@ -143,10 +143,10 @@ def eildon(app):
 
 
 def register(page, outbox, name: str, email: str, start: str | None = "/register",
-             look_over=None) -> None:
+             look_over=None, confirm_on=None) -> None:
     """Register (from ``start``, or from the registration page already open), follow the
-    emailed link and give a postcode and a date of birth in Eildon; ``look_over``, if given,
-    checks the pages on the way."""
+    emailed link (on ``confirm_on``, another browser's page, if given) and give a postcode and
+    a date of birth in Eildon; ``look_over``, if given, checks the pages on the way."""
     if start:
         page.goto(start)
     page.get_by_label("Full name").fill(name)
@@ -158,6 +158,7 @@ def register(page, outbox, name: str, email: str, start: str | None = "/register
     if look_over:
         look_over("registration-sent")
     link, = re.findall(r"http://\S+(/register/\S+)", outbox[-1].get_content())
+    page = confirm_on or page
     page.goto(link)
     page.get_by_role("button", name="Confirm and continue").click()
     page.get_by_label("Postcode").fill("TD1 3HW")
@@ -230,6 +231,23 @@ def test_a_newcomer_who_meets_the_vote_first_is_brought_back_to_it(page, eildon,
     page.get_by_role("button", name="Start voting").click()
     expect(page.get_by_label(re.compile(r"^Project 1 \("))).to_be_visible()
     look_over.done()
+
+
+def test_a_newcomer_who_confirms_on_a_phone_is_brought_back_to_the_vote_there(
+        page, browser, live_server, eildon, outbox):
+    vote = f"/rounds/{eildon['voting']}/vote"
+    page.goto(vote)
+    page.get_by_role("link", name="create an account").click()
+    phone = browser.new_context(base_url=live_server, viewport={"width": 375, "height": 800})
+    try:
+        on_phone = phone.new_page()
+        register(page, outbox, "Ailsa Kerr", "ailsa.kerr@example.org", start=None,
+                 confirm_on=on_phone)
+        expect(on_phone).to_have_url(re.compile(f"{re.escape(vote)}$"))
+        on_phone.get_by_role("button", name="Start voting").click()
+        expect(on_phone.get_by_label(re.compile(r"^Project 1 \("))).to_be_visible()
+    finally:
+        phone.close()
 
 
 # A group lead -------------------------------------------------------------------------------
