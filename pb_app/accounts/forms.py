@@ -123,6 +123,15 @@ class SignInForm(FlaskForm):
     submit = SubmitField("Sign in", widget=GovSubmitInput())
 
 
+class RegistrationPasswordForm(FlaskForm):
+    """Confirm an email address from a browser other than the one that registered it."""
+
+    password = PasswordField("Password", description="The password you chose when you created "
+                             "your account.", widget=GovPasswordInput(),
+                             validators=[InputRequired("Enter your password")])
+    submit = SubmitField("Confirm and continue", widget=GovSubmitInput())
+
+
 class ProfileForm(FlaskForm):
     """Record where a resident lives and when they were born."""
 

@@ -3,6 +3,7 @@ factor, and manage roles."""
 
 from __future__ import annotations
 
+import hashlib
 import time
 from urllib.parse import urlsplit
 
@@ -98,6 +99,15 @@ def _next_page() -> str | None:
     return safe_next(request.args.get("next"), "") or None
 
 
+# The address this browser last registered, hashed: its emailed link confirms it here without a
+# password. Kept whether or not the address had an account, so the cookie tells nobody which.
+REGISTERED_HERE = "registered_here"
+
+
+def _address_mark(email: str) -> str:
+    return hashlib.sha256(services.normalise_email(email).encode()).hexdigest()
+
+
 @bp.route("/register", methods=["GET", "POST"])
 def register():
     """Start an account; the page is the same whether or not the address has one already."""
@@ -110,6 +120,7 @@ def register():
             return refused_form_page("accounts/register.html", form, registering.refusal,
                                      form.password)
         db.session.commit()
+        session[REGISTERED_HERE] = _address_mark(form.email.data)
         return render_template("accounts/register_sent.html", email=form.email.data,
                                next_page=_next_page())
     return form_page("accounts/register.html", form, next_page=_next_page())
@@ -119,18 +130,34 @@ def register():
 def finish_registration(token: str):
     """Confirm the address with the emailed link, sign in, and go on to the profile (and from
     it to the page the person registered from, which the link names, in whatever browser it
-    is opened)."""
-    form = ButtonForm()
+    is opened).
+
+    In a browser other than the one that registered, the link asks for the account's password
+    too: whoever registers someone else's address cannot have its owner confirm an account
+    whose password they chose.
+    """
+    user = read_registration_token(token)  # a dead link is refused at once
+    if user.email_confirmed_at is not None:
+        flash("Your email address is already confirmed. Sign in to continue.", "success")
+        return redirect(url_for("accounts.sign_in"))
+    here = session.get(REGISTERED_HERE) == _address_mark(user.email)
+    form = ButtonForm() if here else forms.RegistrationPasswordForm()
     if form.validate_on_submit():
-        user, just_now = services.finish_registration(token)
+        with attempt() as confirming:
+            if not here:
+                services.authenticate(user.email, form.password.data, _address(),
+                                      device_cookie=_device_cookie())
+            _, just_now = services.finish_registration(token)
+        if confirming.refusal:
+            return refused_form_page("accounts/register_confirm.html", form,
+                                     confirming.refusal, getattr(form, "password", None))
         db.session.commit()
-        if not just_now:
-            flash("Your email address is already confirmed. Sign in to continue.", "success")
+        if not just_now:  # confirmed by another request since the check above
             return redirect(url_for("accounts.sign_in"))
+        session.pop(REGISTERED_HERE, None)
         flash("Your email address is confirmed. Add your postcode and date of birth to take "
               "part.", "success")
         return _signed_in(user, url_for("accounts.profile", next=_next_page()))
-    read_registration_token(token)  # a dead link is refused at once
     return form_page("accounts/register_confirm.html", form)
 
 

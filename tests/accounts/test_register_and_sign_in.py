@@ -25,10 +25,10 @@ def _failures() -> int:
     return db.session.scalar(select(func.count()).select_from(SignInFailure))
 
 
-def _finish(client, link: str):
+def _finish(client, link: str, **fields):
     path = link.split("http://localhost", 1)[1]
     assert client.get(path).status_code == 200
-    return client.post(path, data={})
+    return client.post(path, data=fields)
 
 
 def test_registering_stores_a_lower_case_email_and_an_argon2_hash_and_mails_a_link(
@@ -50,8 +50,8 @@ def test_registering_stores_a_lower_case_email_and_an_argon2_hash_and_mails_a_li
     assert "Morag Scott" in client.get("/profile").text
     # the link signs in once; afterwards it says to sign in
     other = client.application.test_client()
-    again = _finish(other, link)
-    assert again.location == "/sign-in"
+    for method in (other.get, other.post):
+        assert method(link.split("http://localhost", 1)[1]).location == "/sign-in"
     assert other.get("/profile").status_code == 302
 
 
@@ -65,12 +65,45 @@ def test_registering_from_a_page_comes_back_to_it_once_the_profile_is_saved(clie
 
 
 def test_the_emailed_link_brings_the_person_back_from_another_browser(client, mail_log):
-    """Registered on a laptop, confirmed on a phone: the link itself names the page."""
+    """Registered on a laptop, confirmed on a phone with the password: the link itself names
+    the page."""
     client.post("/register?next=/rounds/7/vote", data=GOOD)
     [link] = links(mail_log, "/register/")
     phone = client.application.test_client()
-    assert _finish(phone, link).location == "/profile?next=/rounds/7/vote"
+    asked = phone.get(link.split("http://localhost", 1)[1]).text
+    assert 'type="password"' in asked and "different browser" in asked
+    confirmed = _finish(phone, link, password=GOOD["password"])
+    assert confirmed.location == "/profile?next=/rounds/7/vote"
     assert "Morag Scott" in phone.get("/profile").text
+
+
+def test_nobody_can_have_an_address_they_registered_confirmed_by_its_owner(client, mail_log):
+    """Someone registers another person's address with a password of their own; its owner
+    opens the link: without that password nothing is confirmed and nobody is signed in."""
+    client.post("/register", data=GOOD)  # the impostor's browser
+    [link] = links(mail_log, "/register/")
+    owner = client.application.test_client()
+    for fields in ({}, {"password": "the owner's guess"}):
+        refused = _finish(owner, link, **fields)
+        assert refused.status_code in (401, 422)
+        assert 'type="password"' in refused.text
+    user = db.session.scalar(select(User))
+    db.session.refresh(user)
+    assert user.email_confirmed_at is None
+    assert owner.get("/profile").status_code == 302  # not signed in
+    assert _failures() == 1  # the wrong password counts towards the sign-in limits
+
+
+def test_registering_leaves_the_same_mark_whether_or_not_the_address_has_an_account(client):
+    UserFactory(email="morag.scott@example.org")
+    db.session.commit()
+    marks = []
+    for email in ("someone.new@example.org", "MORAG.scott@example.org"):
+        browser = client.application.test_client()
+        browser.post("/register", data={**GOOD, "email": email})
+        with browser.session_transaction() as session:
+            marks.append(set(session) - {"csrf_token", "_fresh", "_id"})
+    assert marks[0] == marks[1] == {"registered_here"}
 
 
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example"])
