@@ -143,10 +143,19 @@ def eildon(app):
 
 
 def register(page, outbox, name: str, email: str, start: str | None = "/register",
-             look_over=None, confirm_on=None) -> None:
+             look_over=None) -> None:
     """Register (from ``start``, or from the registration page already open), follow the
-    emailed link (on ``confirm_on``, another browser's page, if given) and give a postcode and
-    a date of birth in Eildon; ``look_over``, if given, checks the pages on the way."""
+    emailed link and give a postcode and a date of birth in Eildon; ``look_over``, if given,
+    checks the pages on the way."""
+    page.goto(emailed_link(page, outbox, name, email, start, look_over))
+    page.get_by_role("button", name="Confirm and continue").click()
+    fill_in_profile(page)
+
+
+def emailed_link(page, outbox, name: str, email: str, start: str | None = "/register",
+                 look_over=None) -> str:
+    """Fill in the registration form (from ``start``, or the one already open) and return the
+    path of the link emailed to confirm the address."""
     if start:
         page.goto(start)
     page.get_by_label("Full name").fill(name)
@@ -158,11 +167,11 @@ def register(page, outbox, name: str, email: str, start: str | None = "/register
     if look_over:
         look_over("registration-sent")
     link, = re.findall(r"http://\S+(/register/\S+)", outbox[-1].get_content())
-    page = confirm_on or page
-    page.goto(link)
-    if confirm_on is not None:  # another browser: the link asks for the account's password
-        page.get_by_label("Password", exact=True).fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Confirm and continue").click()
+    return link
+
+
+def fill_in_profile(page) -> None:
+    """Give a postcode in Eildon and a date of birth on the profile page."""
     page.get_by_label("Postcode").fill("TD1 3HW")
     page.fill("#date_of_birth-day", "14")
     page.fill("#date_of_birth-month", "8")
@@ -236,15 +245,22 @@ def test_a_newcomer_who_meets_the_vote_first_is_brought_back_to_it(page, eildon,
 
 
 def test_a_newcomer_who_confirms_on_a_phone_is_brought_back_to_the_vote_there(
-        page, browser, live_server, eildon, outbox):
+        page, browser, live_server, eildon, outbox, assert_accessible):
     vote = f"/rounds/{eildon['voting']}/vote"
     page.goto(vote)
     page.get_by_role("link", name="create an account").click()
+    link = emailed_link(page, outbox, "Ailsa Kerr", "ailsa.kerr@example.org", start=None)
     phone = browser.new_context(base_url=live_server, viewport={"width": 375, "height": 800})
     try:
         on_phone = phone.new_page()
-        register(page, outbox, "Ailsa Kerr", "ailsa.kerr@example.org", start=None,
-                 confirm_on=on_phone)
+        on_phone.goto(link)  # away from the browser that registered: the password is asked
+        password = on_phone.get_by_label("Password", exact=True)
+        expect(password).to_be_visible()
+        assert_accessible(on_phone)
+        assert on_phone.evaluate("document.documentElement.scrollWidth") <= 375
+        password.fill(DEFAULT_PASSWORD)
+        on_phone.get_by_role("button", name="Confirm and continue").click()
+        fill_in_profile(on_phone)
         expect(on_phone).to_have_url(re.compile(f"{re.escape(vote)}$"))
         on_phone.get_by_role("button", name="Start voting").click()
         expect(on_phone.get_by_label(re.compile(r"^Project 1 \("))).to_be_visible()
