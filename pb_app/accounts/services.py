@@ -135,7 +135,7 @@ def find_user_by_email(email: str) -> User | None:
 
 
 def register_user(email: str, password: str, full_name: str, now: datetime | None = None,
-                  return_to: str | None = None) -> User | None:
+                  return_to: str | None = None, browser: str = "") -> User | None:
     """Start a resident's account, and email the address either way; the page says the same.
 
     A new address gets an account waiting for its email to be confirmed, and a link that
@@ -143,7 +143,8 @@ def register_user(email: str, password: str, full_name: str, now: datetime | Non
     by email that someone tried, with a link to reset the password. Returns the new user, or
     None when the address was taken. Raises InvalidInput for a weak password or a missing name.
     ``return_to``, a page of this site, rides on the link, so that confirming brings the person
-    back to it from any browser.
+    back to it from any browser; so does ``browser``, the registering browser's mark, so that
+    the link confirms without the password only there.
     """
     now = now or utcnow()
     check_password_strength(password)
@@ -160,15 +161,16 @@ def register_user(email: str, password: str, full_name: str, now: datetime | Non
         except IntegrityError:  # registered by a concurrent request since the check above
             owner = find_user_by_email(email)
         else:
-            _mail_registration_link(user, now, return_to)
+            _mail_registration_link(user, now, return_to, browser)
             return user
     _mail_registration_attempt(owner, now)
     return None
 
 
-def _mail_registration_link(user: User, now: datetime, return_to: str | None) -> None:
+def _mail_registration_link(user: User, now: datetime, return_to: str | None,
+                            browser: str) -> None:
     link = external_url("accounts.finish_registration",
-                        token=make_registration_token(user, now), next=return_to)
+                        token=make_registration_token(user, now, browser), next=return_to)
     send_mail(user.email, "Confirm your email address", (
         f"Dear {user.full_name},\n\nTo finish creating your account for "
         f"{current_app.config['SERVICE_NAME']}, open this link within two days:\n\n{link}\n\n"

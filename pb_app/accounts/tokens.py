@@ -76,11 +76,25 @@ def read_reset_token(token: str) -> User:
     return user
 
 
-def make_registration_token(user: User, now: datetime | None = None) -> str:
-    """A link token that confirms ``user``'s email address and finishes their registration."""
+def make_registration_token(user: User, now: datetime | None = None, browser: str = "") -> str:
+    """A link token that confirms ``user``'s email address and finishes their registration;
+    ``browser`` is the mark of the browser that registered (see ``browser_mark``)."""
     issued = now or datetime.now(UTC)
-    claims = {"sub": str(user.id), "email": user.email, "iat": issued}
+    claims = {"sub": str(user.id), "email": user.email, "browser": browser, "iat": issued}
     return REGISTRATION_TOKEN.make(claims, issued, REGISTRATION_TTL)
+
+
+def browser_mark(secret: str) -> str:
+    """What a registration link carries of the secret its registering browser keeps: the
+    digest, so the link alone never passes for that browser."""
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def registered_in(token: str, secret: str | None) -> bool:
+    """True if the registration link ``token`` was made for the browser that keeps
+    ``secret`` (checked against a link already read, so it never raises for a valid one)."""
+    made_for = REGISTRATION_TOKEN.read(token).get("browser") or ""
+    return bool(secret and made_for) and secrets.compare_digest(browser_mark(secret), made_for)
 
 
 def read_registration_token(token: str) -> User:

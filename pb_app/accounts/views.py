@@ -3,7 +3,7 @@ factor, and manage roles."""
 
 from __future__ import annotations
 
-import hashlib
+import secrets
 import time
 from urllib.parse import urlsplit
 
@@ -27,8 +27,10 @@ from pb_app.accounts.models import ADMINISTRATOR, User, load_user
 from pb_app.accounts.tokens import (
     DEVICE_COOKIE,
     DEVICE_COOKIE_MAX_AGE,
+    browser_mark,
     read_registration_token,
     read_reset_token,
+    registered_in,
     remember_device,
 )
 from pb_app.extensions import db
@@ -99,13 +101,10 @@ def _next_page() -> str | None:
     return safe_next(request.args.get("next"), "") or None
 
 
-# The address this browser last registered, hashed: its emailed link confirms it here without a
-# password. Kept whether or not the address had an account, so the cookie tells nobody which.
+# A random secret kept by the browser that last registered here; the emailed link carries its
+# mark, and confirms without a password only in this browser. Kept whether or not the address
+# had an account, so the cookie tells nobody which.
 REGISTERED_HERE = "registered_here"
-
-
-def _address_mark(email: str) -> str:
-    return hashlib.sha256(services.normalise_email(email).encode()).hexdigest()
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -113,14 +112,15 @@ def register():
     """Start an account; the page is the same whether or not the address has one already."""
     form = forms.RegisterForm()
     if form.validate_on_submit():
+        secret = secrets.token_urlsafe(16)
         with attempt() as registering:  # a weak password, no name: nothing about the address
             services.register_user(form.email.data, form.password.data, form.full_name.data,
-                                   return_to=_next_page())
+                                   return_to=_next_page(), browser=browser_mark(secret))
         if registering.refusal:
             return refused_form_page("accounts/register.html", form, registering.refusal,
                                      form.password)
         db.session.commit()
-        session[REGISTERED_HERE] = _address_mark(form.email.data)
+        session[REGISTERED_HERE] = secret
         return render_template("accounts/register_sent.html", email=form.email.data,
                                next_page=_next_page())
     return form_page("accounts/register.html", form, next_page=_next_page())
@@ -140,7 +140,7 @@ def finish_registration(token: str):
     if user.email_confirmed_at is not None:
         flash("Your email address is already confirmed. Sign in to continue.", "success")
         return redirect(url_for("accounts.sign_in"))
-    here = session.get(REGISTERED_HERE) == _address_mark(user.email)
+    here = registered_in(token, session.get(REGISTERED_HERE))
     form = ButtonForm() if here else forms.RegistrationPasswordForm()
     if form.validate_on_submit():
         with attempt() as confirming:

@@ -94,6 +94,23 @@ def test_nobody_can_have_an_address_they_registered_confirmed_by_its_owner(clien
     assert _failures() == 1  # the wrong password counts towards the sign-in limits
 
 
+def test_registering_the_same_address_in_the_owners_browser_does_not_confirm_anothers_link(
+        client, mail_log):
+    """The impostor registers the owner's address; the owner, asked for a password they never
+    chose, registers their address themselves in their own browser and opens the first link
+    again: it still asks for the impostor's password."""
+    client.post("/register", data=GOOD)  # the impostor's browser
+    [link] = links(mail_log, "/register/")
+    owner = client.application.test_client()
+    owner.get(link.split("http://localhost", 1)[1])
+    owner.post("/register", data={**GOOD, "password": "the owner's own password",
+                                   "confirm": "the owner's own password"})
+    refused = _finish(owner, link)
+    assert refused.status_code == 422 and 'type="password"' in refused.text
+    assert db.session.scalar(select(User.email_confirmed_at)) is None
+    assert owner.get("/profile").status_code == 302
+
+
 def test_registering_leaves_the_same_mark_whether_or_not_the_address_has_an_account(client):
     UserFactory(email="morag.scott@example.org")
     db.session.commit()
