@@ -25,7 +25,14 @@ from pb_app.audit.models import AuditEntry
 from pb_app.audit.services import record_event
 from pb_app.ballotbox.models import Ballot, BallotEnvelope
 from pb_app.ballotbox.services import check_box_opened, seal_ballot
-from pb_app.errors import Conflict, DomainError, InvalidInput, NotEligible, NotFound
+from pb_app.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotEligible,
+    NotFound,
+    PermissionDenied,
+)
 from pb_app.extensions import db
 from pb_app.localities.services import normalise_postcode
 from pb_app.mail import send_mail
@@ -191,14 +198,27 @@ def request_email_confirmation(user: User, round_: Round, link_for: Callable[[st
     ))
 
 
-def confirm_email_token(token: str) -> int:
-    """Confirm the address a link was sent to; return the round the voter came from.
+def read_email_token(token: str, person: User) -> tuple[str, int]:
+    """The address an email-confirmation link was sent to, and the round the voter came
+    from, for the signed-in ``person``.
 
-    Raises InvalidInput for an expired, altered or stale link.
+    Raises InvalidInput for an expired or altered link, PermissionDenied when the link was
+    sent to another account (whoever registered someone else's address cannot have its owner
+    confirm it by opening the link).
     """
     claims = EMAIL_TOKEN.read(token)
-    confirm_email(user_of(claims, EMAIL_TOKEN), claims["email"])
-    return int(claims["round"])
+    if user_of(claims, EMAIL_TOKEN).id != person.id:
+        raise PermissionDenied("This link was sent to another account. Sign out, then sign in "
+                               "to the account whose email address you are confirming.")
+    return claims["email"], int(claims["round"])
+
+
+def confirm_email_token(token: str, person: User) -> int:
+    """Confirm ``person``'s address with the link sent to it; return the round the voter came
+    from. Raises as ``read_email_token`` does, and InvalidInput for a stale link."""
+    email, round_id = read_email_token(token, person)
+    confirm_email(person, email)
+    return round_id
 
 
 def voter_for_user(round_: Round, user: User) -> Voter:

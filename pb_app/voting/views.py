@@ -242,13 +242,20 @@ def send_email_link(round_id: int):
     return redirect(url_for("voting.start", round_id=round_.id))
 
 
-@bp.route("/vote/confirm-email/<token>")
+@bp.route("/vote/confirm-email/<token>", methods=["GET", "POST"])
+@login_required
 def confirm_email(token: str):
-    """Confirm an email address from the link we sent, then go back to the vote."""
-    round_id = services.confirm_email_token(token)
-    db.session.commit()
-    flash("Thank you: your email address is confirmed.", "success")
-    return redirect(url_for("voting.start", round_id=round_id))
+    """Confirm the signed-in resident's email address with the link we sent, then go back to
+    the vote. The link shows a button, so that a mail scanner opening it confirms nothing, and
+    works only for the account it was sent to: opened elsewhere, it asks to sign in first."""
+    form = ButtonForm()
+    if form.validate_on_submit():
+        round_id = services.confirm_email_token(token, current_user)
+        db.session.commit()
+        flash("Thank you: your email address is confirmed.", "success")
+        return redirect(url_for("voting.start", round_id=round_id))
+    services.read_email_token(token, current_user)  # a dead or misdirected link: refused now
+    return form_page("voting/confirm_email.html", form)
 
 
 @bp.route("/rounds/<int:round_id>/vote/code", methods=["GET", "POST"])

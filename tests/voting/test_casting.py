@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from ballotbox.builders import peek
@@ -137,9 +138,34 @@ def test_a_resident_confirms_their_email_before_voting(client, sign_in, approval
     link = re.search(r"http://localhost(/vote/confirm-email/[\w.-]+)",
                      outbox[-1].get_content()).group(1)
     assert client.get(link[:-3] + "abc").status_code == 422
-    assert client.get(link).status_code == 302
+    opened = client.get(link)  # as a mail scanner would: a button, nothing confirmed yet
+    assert opened.status_code == 200 and "Confirm my email address" in opened.text
+    assert unconfirmed.email_confirmed_at is None
+    assert client.post(link).status_code == 302
     assert "You can vote in this round." in client.get(
         f"/rounds/{approval_round.id}/vote").get_data(as_text=True)
+
+
+def test_an_email_link_confirms_only_for_the_account_it_was_sent_to(client, sign_in,
+                                                                   approval_round, outbox):
+    """Someone signed in to an account at another person's address asks for a link; its owner
+    opens it: signed out they are asked to sign in, signed in as themselves they are refused,
+    and the address stays unconfirmed."""
+    impostor = resident("Impostor", "TD1 4AA", date(1990, 1, 1), confirmed=False)
+    sign_in(impostor)
+    client.post(f"/rounds/{approval_round.id}/vote/confirm-email")
+    link = re.search(r"http://localhost(/vote/confirm-email/[\w.-]+)",
+                     outbox[-1].get_content()).group(1)
+    owner = client.application.test_client()
+    for method in (owner.get, owner.post):
+        assert urlsplit(method(link).location).path == "/sign-in"
+    someone = resident("Owner", "TD1 4AB", date(1980, 1, 1))
+    with owner.session_transaction() as session:
+        session["_user_id"], session["_fresh"] = str(someone.id), True
+    assert owner.get(link).status_code == 403
+    assert owner.post(link).status_code == 403
+    db.session.refresh(impostor)
+    assert impostor.email_confirmed_at is None
 
 
 def test_voting_closed_at_its_date_or_not_yet_open_refuses_ballots(client, sign_in,
