@@ -63,7 +63,8 @@ class PostcodeAreaFactory(BaseFactory):
 
 
 class UserFactory(BaseFactory):
-    """A resident with no postcode yet; the password is DEFAULT_PASSWORD."""
+    """A resident who confirmed their address, with no postcode yet; the password is
+    DEFAULT_PASSWORD (``email_confirmed_at=None`` for one who has not opened the link)."""
 
     class Meta:
         model = User
@@ -71,6 +72,7 @@ class UserFactory(BaseFactory):
     email = factory.Sequence(lambda n: f"person{n}@example.org")
     full_name = factory.Sequence(lambda n: f"Person {n}")
     password_hash = DEFAULT_PASSWORD_HASH
+    email_confirmed_at = factory.LazyFunction(lambda: datetime.now(UTC))
 
 
 class RoleGrantFactory(BaseFactory):

@@ -63,7 +63,8 @@ def load_demo(echo: Callable[[str], None]) -> None:
 
 
 def _user(email: str, full_name: str, password: str, password_hash: str | None = None) -> User:
-    user = User(email=email, full_name=full_name,
+    """A demo account, its address confirmed as its registration link would have."""
+    user = User(email=email, full_name=full_name, email_confirmed_at=services.utcnow(),
                 password_hash=password_hash or services.hash_password(password))
     db.session.add(user)
     return user
@@ -81,7 +82,6 @@ def _newcomer(localities: list[Locality], rng: random.Random, today: date) -> Us
     """The resident whose sign-in ``make run`` prints: in Eildon, email confirmed."""
     newcomer = _user(NEWCOMER_EMAIL, "Rhona Pringle", RESIDENT_PASSWORD)
     _place(newcomer, rng, next(loc for loc in localities if loc.slug == "eildon"), today)
-    newcomer.email_confirmed_at = services.utcnow()  # as their registration link did
     return newcomer
 
 

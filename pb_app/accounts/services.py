@@ -89,6 +89,10 @@ class SignInFailed(InvalidInput):
     recorded = True
 
 
+SIGN_IN_FAILED = ("Enter the email address and password of your account. If you have just "
+                  "created it, open the link we emailed you first.")
+
+
 # OWASP's Password Storage Cheat Sheet, its first Argon2id setting: 19 MiB, 2 passes, 1 lane
 # (about 25 ms a hash on one core, against 0.13 s for RFC 9106's low-memory profile used
 # before). A hash made with other settings is made again when its owner next signs in.
@@ -211,14 +215,17 @@ def finish_registration(token: str, now: datetime | None = None) -> tuple[User, 
 
 
 def authenticate(email: str, password: str, address: str, now: datetime | None = None,
-                 device_cookie: str | None = None) -> User:
+                 device_cookie: str | None = None, *, confirming: bool = False) -> User:
     """Return the user whose email and password these are, counting failures.
 
     A browser whose ``device_cookie`` names this account is held to its own failure limit
     only; other browsers to the limits per account and address, per account and per address.
     Raises TooManySignInAttempts while throttled, and SignInFailed for a wrong email or
-    password (the failure is recorded, and kept). The failures are
-    forgotten at once unless a second factor is still to come (see ``check_second_factor``).
+    password, or an account whose address is not confirmed yet (the failure is recorded, and
+    kept): otherwise registering an address and signing in with it would tell whether it had
+    an account. ``confirming`` lets the password confirm an address from its registration link
+    instead. The failures are forgotten at once unless a second factor is still to come (see
+    ``check_second_factor``).
     """
     now = now or utcnow()
     email = normalise_email(email)
@@ -228,9 +235,10 @@ def authenticate(email: str, password: str, address: str, now: datetime | None =
     _check_throttle(email, address, now, device)
     if user is None:
         _spend_a_hash(password)  # as slow as a real check, so timing does not reveal accounts
-    if user is None or not password_matches(user, password):
+    if user is None or not password_matches(user, password) or not (
+            confirming or user.email_confirmed_at is not None):
         _record_failure(email, address, now, device)
-        raise SignInFailed("Enter the email address and password of your account")
+        raise SignInFailed(SIGN_IN_FAILED)
     if not user.has_second_factor:
         _forget_failures(user, address, device)
     return user

@@ -146,11 +146,14 @@ def finish_registration(token: str):
         with attempt() as confirming:
             if not here:
                 services.authenticate(user.email, form.password.data, _address(),
-                                      device_cookie=_device_cookie())
+                                      device_cookie=_device_cookie(), confirming=True)
             _, just_now = services.finish_registration(token)
         if confirming.refusal:
-            return refused_form_page("accounts/register_confirm.html", form,
-                                     confirming.refusal, getattr(form, "password", None))
+            refusal = confirming.refusal
+            if isinstance(refusal, services.SignInFailed):  # no email address on this page
+                refusal = services.SignInFailed("That is not the password of this account.")
+            return refused_form_page("accounts/register_confirm.html", form, refusal,
+                                     getattr(form, "password", None))
         db.session.commit()
         if not just_now:  # confirmed by another request since the check above
             return redirect(url_for("accounts.sign_in"))

@@ -230,6 +230,35 @@ def test_a_wrong_email_or_password_is_refused_and_counted(client, email, passwor
     assert _failures() == 1
 
 
+def test_registering_then_signing_in_tells_nobody_whether_the_address_had_an_account(
+        client, mail_log):
+    """Register an address with a password, then sign in with both: refused alike whether the
+    address was new (its account waits for the link) or had an account already."""
+    UserFactory(email="jean@example.org")
+    db.session.commit()
+    pages = []
+    for email in ("jean@example.org", "someone.new@example.org"):
+        client.post("/register", data={**GOOD, "email": email})
+        refused = _sign_in(client, email, GOOD["password"])
+        assert refused.status_code == 422
+        pages.append(refused.get_data(as_text=True).replace(email, "EMAIL"))
+        assert client.get("/profile").status_code == 302
+    assert pages[0] == pages[1]
+    assert "open the link we emailed you first" in pages[0]
+    assert _failures() == 2
+
+
+def test_the_emailed_link_opened_elsewhere_names_a_wrong_password_plainly(client, mail_log):
+    client.post("/register", data=GOOD)
+    [link] = links(mail_log, "/register/")
+    phone = client.application.test_client()
+    refused = _finish(phone, link, password="not the password")
+    assert "That is not the password of this account." in refused.text
+    assert _finish(phone, link, password=GOOD["password"]).location == "/profile"
+    signed_out = client.application.test_client()
+    assert _sign_in(signed_out, GOOD["email"], GOOD["password"]).status_code == 302
+
+
 def test_signing_out_ends_the_session(client, sign_in):
     sign_in(UserFactory())
     assert client.get("/profile").status_code == 200
