@@ -2,7 +2,9 @@
 
 Voting offers the questionnaire with a signed ticket (``issue_ticket``) that names only the
 round and locality and carries a random nonce; the nonce's hash is kept once the ticket is
-used, so each ticket gives at most one response and no response can be tied to a person.
+used, so each ticket gives at most one response and neither the ticket nor the response names
+anyone. The responses are stored in the clear as they come, so their order can match the order
+of the votes for a database reader (the README's threat model says so).
 """
 
 from __future__ import annotations
