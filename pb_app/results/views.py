@@ -230,7 +230,7 @@ def ballots_pb(round_id: int):
 
 @bp.get("/round/<int:round_id>/ballots.csv")
 def ballots_csv(round_id: int):
-    """The anonymised ballots as CSV, with each ballot's receipt hash."""
+    """The anonymised ballots as CSV (vote, points): no receipt, no order of casting."""
     round_, publication = _published(round_id)
     return download(
         publication.snapshot.ballots_csv, "text/csv; charset=utf-8", f"round-{round_id}-ballots.csv"
