@@ -62,11 +62,25 @@ def how_to_key(rules: BallotRules) -> str:
 
 def read_keyed(rules: BallotRules, typed: str) -> Choices | SetAside:
     """The choices of one sheet as typed, or why it is set aside; raises InvalidInput naming
-    what is wrong."""
+    what is wrong (for marks that break the ballot's rules, that such a sheet is spoilt: a
+    clerk keys what is on the paper, never a corrected ballot)."""
     set_aside = SET_ASIDE_WORDS.get(typed.strip().lower())
     if set_aside is not None:
         return set_aside
-    return read_choices(rules, _ballot_form(rules, typed))
+    form = _ballot_form(rules, typed)
+    try:
+        return read_choices(rules, form)
+    except InvalidInput as broken:
+        raise InvalidInput(f"These marks break the ballot's rules ({_reason(broken.message)}). "
+                           f"If the sheet is marked like this, key it as {SetAside.SPOILT}; if "
+                           "not, correct the numbers.") from broken
+
+
+def _reason(voter_message: str) -> str:
+    """The reason in a message written to a voter, without its advice: "Your choices cost £9.
+    Remove a project and try again." gives "your choices cost £9"."""
+    reason = voter_message.split(". ")[0].rstrip(".")
+    return reason[:1].lower() + reason[1:]
 
 
 def in_numbers(rules: BallotRules, choices: Choices | SetAside) -> str:

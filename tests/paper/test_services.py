@@ -110,7 +110,9 @@ def test_one_bad_sheet_writes_nothing_and_every_bad_sheet_is_named(paper_round, 
     assert reasons[0].startswith("Sheet 2: '9' is not a project number")
     assert reasons[1] == "Sheet 2 is given twice."
     assert reasons[2].startswith("Sheet 5 is not in this batch")
-    assert reasons[3].startswith("Sheet 4: You can choose up to 3 projects")
+    assert reasons[3] == ("Sheet 4: These marks break the ballot's rules (you can choose up to 3 "
+                          "projects; you chose 4). If the sheet is marked like this, key it as "
+                          "spoilt; if not, correct the numbers.")
     assert sheet_count() == 0
 
 
