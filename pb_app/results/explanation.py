@@ -278,8 +278,8 @@ class _Narrator:
     def _rule(self, data: dict, pid: None) -> str:
         f = self.f
         return (f"There was {format_pounds(f.budget_pence)} to spend, "
-                f"{f.voters:,} {'person' if f.voters == 1 else 'people'} "
-                f"voted and {_plural(len(f.supporters), 'project')} "
+                f"{_plural(f.voters, 'ballot')} {'was' if f.voters == 1 else 'were'} "
+                f"counted and {_plural(len(f.supporters), 'project')} "
                 f"{'was' if len(f.supporters) == 1 else 'were'} on the ballot. "
                 + rule_in_sentences(f))
 

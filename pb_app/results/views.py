@@ -194,6 +194,7 @@ def show(round_id: int):
     round_, publication = _published(round_id)
     snapshot = publication.snapshot
     explained = presentation.explain(snapshot)
+    turnout = turnout_by_channel(round_)
     return render_template(
         "results/show.html",
         round=round_,
@@ -205,18 +206,19 @@ def show(round_id: int):
         rule=presentation.rule_name(snapshot),
         seed=presentation.lottery_seed(snapshot),
         set_aside=presentation.set_aside_text(*presentation.sheets_set_aside(snapshot)),
-        turnout=turnout_by_channel(round_),
+        turnout=turnout,
         withdrawn=_withdrawn_titles(round_),
         progress=delivery_progress(round_),
-        **_turnout_of(round_, snapshot),
+        **_turnout_of(round_, sum(turnout.values())),
     )
 
 
-def _turnout_of(round_, snapshot) -> dict:
-    """The result's turnout as the year's report gives it: ballots over the residents old
-    enough to vote (``turnout_percent`` None when their number is not known)."""
+def _turnout_of(round_, voters: int) -> dict:
+    """The result's turnout as the year's report gives it: voters (sheets set aside included)
+    over the residents old enough to vote (``turnout_percent`` None when their number is not
+    known)."""
     eligible = eligible_residents(round_)
-    hundredths = turnout_hundredths(snapshot.ballot_count, eligible)
+    hundredths = turnout_hundredths(voters, eligible)
     return {"eligible": eligible,
             "turnout_percent": None if hundredths is None else percent_text(hundredths)}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 
@@ -18,6 +19,11 @@ def test_the_demo_result_and_report_show_the_paper_sheets_set_aside(runner, clie
     result_path = result_path.split(" ")[0]
     page = client.get(result_path).get_data(as_text=True)
     assert "1 spoilt sheet, not counted" in page and "2 blank sheets" in page
+    # Voters include those whose sheets were set aside; the turnout is the report's.
+    assert re.search(r'id="voters">.*?160 \(48 on paper or with help\)', page)
+    assert re.search(r'id="ballots-counted">.*?>157<', page)
+    assert "157 ballots were counted" in page
+    turnout = re.search(r'id="turnout">([\d.]+%)', page).group(1)
     report_path = next(line for line in lines if line.startswith("Oversight report"))
     report_path = report_path.split(": ")[1].split(" ")[0]
     report = client.get(report_path).get_data(as_text=True)
@@ -27,3 +33,4 @@ def test_the_demo_result_and_report_show_the_paper_sheets_set_aside(runner, clie
     round_row = dict(zip(rows[header], rows[header + 1], strict=True))
     assert (round_row["blank_sheets"], round_row["spoilt_sheets"]) == ("2", "1")
     assert int(round_row["voters"]) == int(round_row["ballots"]) + 3 == 160
+    assert f"{round_row['turnout_percent']}%" == turnout

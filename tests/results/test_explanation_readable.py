@@ -62,7 +62,7 @@ def test_the_count_page_tells_the_count_in_titles_pounds_and_sentences(client, s
     html = client.get(f"/results/round/{round_.id}/count").get_data(as_text=True)
     text = _page_text(html)
     for sentence in (
-        "There was £10,000 to spend, 6 people voted and 3 projects were on the ballot. "
+        "There was £10,000 to spend, 6 ballots were counted and 3 projects were on the ballot. "
         "Projects with the most votes are funded first. A project that does not fit in the "
         "money left is skipped. Ties are settled by more votes, then lower cost, then a "
         "lottery drawn before voting opened.",
