@@ -21,6 +21,7 @@ from pb_app.tally.engine import run_tally
 from pb_app.tally.explain import result_to_dict, spec_from_dict
 from pb_app.tally.model import RuleSpec
 from pb_app.tally.pabulib import read_pb
+from pb_app.tally.tiebreak import wins_tie_at_equal_support
 
 DECIDED_BY = {
     "support": "as it had more {unit}",
@@ -460,7 +461,8 @@ def _votes_sentence(figures: Figures, greedy_steps: list[dict], target: dict) ->
     """The support that would have brought the project to its turn with money enough for it.
 
     Moving up the queue changes nothing before the project's new place, so it is funded if it
-    comes before the first project after which the money left is less than its cost.
+    comes before the first project after which the money left is less than its cost: with as
+    much support as that project when it wins their tie, with one more when it does not.
     """
     cost, best = target["data"]["cost"], None
     for step in greedy_steps:
@@ -476,7 +478,11 @@ def _votes_sentence(figures: Figures, greedy_steps: list[dict], target: dict) ->
             break
     if best is None:
         return f"No number of {figures.unit} would have been enough: it cost more than the budget."
-    need = max(best["data"]["support"] + 1, figures.rule.get("threshold", 0))
+    costs = {step["project_id"]: step["data"]["cost"] for step in (target, best)}
+    ties_won = wins_tie_at_equal_support(spec_from_dict(figures.rule).tie_break, costs,
+                                         target["project_id"], best["project_id"])
+    need = max(best["data"]["support"] + (0 if ties_won else 1),
+               figures.rule.get("threshold", 0))
     more = need - target["data"]["support"]
     return (f"With {need:,} {figures.unit} ({more:,} more) it would have come before "
             f"{figures.title(best['project_id'])} and been funded.")

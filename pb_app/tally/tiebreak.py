@@ -57,22 +57,36 @@ def _criterion_value(profile: Profile, criterion: str, j: int) -> int:
 
 
 def _order_position(ids: tuple[str, ...], tie_break: TieBreak) -> list[int]:
-    if tie_break.order == "lexico":
-        ranked = sorted(range(len(ids)), key=ids.__getitem__)
-    elif tie_break.order == "lottery":
-        if not tie_break.seed:
-            raise TallyError("a lottery tie-break needs the seed drawn before voting opened")
-        ranked = sorted(range(len(ids)), key=lambda j: (_lot(tie_break.seed, ids[j]), ids[j]))
-    elif tie_break.order == "declared":
-        if sorted(tie_break.declared) != sorted(ids) or len(set(ids)) != len(ids):
-            raise TallyError("the declared tie-break order must list every project exactly once")
-        ranked = [ids.index(pid) for pid in tie_break.declared]
-    else:
+    if tie_break.order == "lottery" and not tie_break.seed:
+        raise TallyError("a lottery tie-break needs the seed drawn before voting opened")
+    if tie_break.order == "declared" and (sorted(tie_break.declared) != sorted(ids)
+                                          or len(set(ids)) != len(ids)):
+        raise TallyError("the declared tie-break order must list every project exactly once")
+    if tie_break.order not in ORDERS:
         raise TallyError(f"unknown tie-break order {tie_break.order!r}")
+    ranked = sorted(range(len(ids)), key=lambda j: _order_key(tie_break, ids[j]))
     position = [0] * len(ids)
     for pos, j in enumerate(ranked):
         position[j] = pos
     return position
+
+
+def _order_key(tie_break: TieBreak, project_id: str) -> tuple:
+    """Where the declared order puts a project (checked by ``_order_position``)."""
+    if tie_break.order == "lottery":
+        return (_lot(tie_break.seed or "", project_id), project_id)
+    if tie_break.order == "declared":
+        return (tie_break.declared.index(project_id),)
+    return (project_id,)
+
+
+def wins_tie_at_equal_support(tie_break: TieBreak, costs: dict[str, int], first: str,
+                              second: str) -> bool:
+    """True if project ``first`` comes before ``second`` when both have the same support: by
+    the declared criteria (support being equal, only cost can differ), then the order."""
+    if "cost" in tie_break.criteria and costs[first] != costs[second]:
+        return costs[first] < costs[second]
+    return _order_key(tie_break, first) < _order_key(tie_break, second)
 
 
 def _lot(seed: str, project_id: str) -> str:

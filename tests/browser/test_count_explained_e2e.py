@@ -44,7 +44,7 @@ def _check_explained(page, walks_id: str) -> None:
     assert "Lunch club had 5 votes and cost £4,000: funded, leaving £6,000." in main
     why = page.inner_text(f"#project-{walks_id}")
     assert "It was £1,000 short at step 4." in why
-    assert f"With 5 votes (2 more) it would have come before {LONG_TITLE}" in why
+    assert f"With 4 votes (1 more) it would have come before {LONG_TITLE}" in why
     assert "1,000,000" not in main and "raises checked" not in main
     chart = page.locator("svg.app-spending-chart")
     assert chart.is_visible()

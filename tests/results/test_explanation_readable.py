@@ -103,9 +103,37 @@ def test_why_each_project_was_funded_or_not_under_greedy():
     )
     assert why["Walking group"] == (
         "It had 3 votes and cost £2,000. Not funded: when its turn came only £1,000 was left.",
-        "It was £1,000 short at step 4. With 5 votes (2 more) it would have come before "
+        "It was £1,000 short at step 4. With 4 votes (1 more) it would have come before "
         "Community transport and been funded.",
     )
+
+
+@pytest.mark.parametrize(("walks_cost", "needed"), [
+    (200_000, 4),  # cheaper than the transport: it wins their tie at 4 votes
+    (600_000, 5),  # dearer: at 4 votes the transport still comes first
+])
+def test_the_votes_a_project_would_have_needed_are_enough_and_one_fewer_is_not(
+        walks_cost, needed):
+    """Checked against the count itself: the walks given the votes the sentence names are
+    funded on a recount, and given one fewer they are not."""
+    round_ = RoundFactory(to_count=True, budget_pence=1_000_000, tally_rule="greedy")
+    lunch, transport, walks = make_projects(
+        round_, {"Lunch club": 400_000, "Community transport": 500_000,
+                 "Walking group": walks_cost})
+    cast(round_, [lunch, transport], times=3)
+    cast(round_, [lunch, walks], times=2)
+    cast(round_, [transport, walks], times=1)
+    lead = staff(round_)[0]
+    _, detail = _why(count_round(round_, lead))["Walking group"]
+    assert f"With {needed} votes ({needed - 3} more) it would have come before" in detail
+    cast(round_, [walks], times=needed - 4)
+    assert "Walking group" not in _funded(count_round(round_, lead))
+    cast(round_, [walks], times=1)
+    assert "Walking group" in _funded(count_round(round_, lead))
+
+
+def _funded(snapshot) -> set[str]:
+    return {o.title for o in explain(snapshot).outcomes if o.is_funded}
 
 
 def test_why_under_greedy_stopping_at_the_first_that_does_not_fit_and_with_a_minimum():
@@ -114,7 +142,7 @@ def test_why_under_greedy_stopping_at_the_first_that_does_not_fit_and_with_a_min
     assert why["Walking group"] == (
         "It had 3 votes and cost £2,000. Not funded: when its turn came only £1,000 was left, "
         "and this rule stops at the first project that does not fit.",
-        "It was £1,000 short at step 4. With 5 votes (2 more) it would have come before "
+        "It was £1,000 short at step 4. With 4 votes (1 more) it would have come before "
         "Community transport and been funded.",
     )
     minimum = _round("greedy-threshold", threshold_percent=60)  # the walks: 3 of 6 voters
