@@ -6,6 +6,8 @@ then ``instance/config.py`` if present, then ``PB_*`` environment variables.
 
 from __future__ import annotations
 
+import os
+
 
 class Config:
     """Settings shared by every environment."""
@@ -53,7 +55,8 @@ class DevelopmentConfig(Config):
     """Local development: SQLite in instance/, a throwaway secret, debug tools allowed."""
 
     SECRET_KEY = "dev-only-insecure-key-never-use-this-in-production"
-    BASE_URL = "http://127.0.0.1:5000"
+    # Emailed links point at the port `flask run` serves (FLASK_RUN_PORT, 5000 by default).
+    BASE_URL = f"http://127.0.0.1:{os.environ.get('FLASK_RUN_PORT', '5000')}"
 
 
 class TestingConfig(Config):

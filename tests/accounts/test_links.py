@@ -3,6 +3,11 @@ sends (issue 14, breach 4)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from factories import UserFactory
 
@@ -13,6 +18,7 @@ from pb_app.extensions import db
 from pb_app.links import external_url
 
 BASE_URL = "https://pb.example.org"
+ROOT = Path(__file__).resolve().parents[2]
 FORGED = {"Host": "evil.example", "X-Forwarded-Host": "evil.example",
           "X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.5"}
 
@@ -88,3 +94,15 @@ def test_production_starts_with_an_https_base_url():
     app = create_app({"ENV_NAME": "production", "SECRET_KEY": STRONG_KEY,
                       "BASE_URL": "https://pb.example.org"})
     assert app.config["BASE_URL"] == "https://pb.example.org"
+
+
+@pytest.mark.parametrize(("port", "expected"), [(None, "http://127.0.0.1:5000"),
+                                                ("5011", "http://127.0.0.1:5011")])
+def test_in_development_links_point_at_the_port_flask_run_serves(port, expected):
+    environment = {key: value for key, value in os.environ.items() if key != "FLASK_RUN_PORT"}
+    if port:
+        environment["FLASK_RUN_PORT"] = port
+    printed = subprocess.run([sys.executable, "-c", "import config; "
+                              "print(config.DevelopmentConfig.BASE_URL)"],
+                             env=environment, cwd=ROOT, capture_output=True, text=True, check=True)
+    assert printed.stdout.strip() == expected
