@@ -30,7 +30,8 @@ class Voter:
     """A person about to vote, as identified for the one-person-one-ballot rule.
 
     ``person_key`` is the same for the same person on every channel where we know their
-    name, postcode and date of birth; a voting code is its own key.
+    name, postcode and date of birth; a voting code is its own key. ``at_desk``: staff
+    identified them at an event, so refusals speak of them, not to them.
     """
 
     person_key: str
@@ -38,6 +39,7 @@ class Voter:
     date_of_birth: date
     user_id: int | None = None
     voting_code_id: int | None = None
+    at_desk: bool = False
 
 
 @dataclass(frozen=True)
@@ -116,16 +118,17 @@ def check_eligibility(round_: Round, voter: Voter) -> Eligibility:
     reasons = [_locality_reason(round_, voter.postcode)]
     closes_on = voting_closes_on(round_)
     age = age_on(voter.date_of_birth, closes_on)
+    who, they = ("This person", "They") if voter.at_desk else ("You", "You")
     if age < round_.minimum_voting_age:
         reasons.append(
-            f"You must be at least {round_.minimum_voting_age} on {closes_on:%-d %B %Y}, "
-            f"the day voting closes. You will be {max(age, 0)} then."
+            f"{who} must be at least {round_.minimum_voting_age} on {closes_on:%-d %B %Y}, "
+            f"the day voting closes. {they} will be {max(age, 0)} then."
         )
     previous = None if voter.voting_code_id else previous_participation(round_, voter)
     if previous is not None:
         reasons.append(
-            f"You have already voted in this round ({CHANNELS[previous.channel].lower()}). "
-            "Each person can vote once, on one channel."
+            f"{who} {'has' if voter.at_desk else 'have'} already voted in this round "
+            f"({CHANNELS[previous.channel].lower()}). Each person can vote once, on one channel."
         )
     return Eligibility(reasons=tuple(reason for reason in reasons if reason), age=age)
 

@@ -299,7 +299,8 @@ def _refuse_wrong_code(address: str, now: datetime) -> None:
 def voter_at_desk(full_name: str, postcode: str, date_of_birth: date) -> Voter:
     """The voter staff identified at an event by name, postcode and date of birth."""
     return Voter(person_key=identity_key(full_name, postcode, date_of_birth),
-                 postcode=normalise_postcode(postcode), date_of_birth=date_of_birth)
+                 postcode=normalise_postcode(postcode), date_of_birth=date_of_birth,
+                 at_desk=True)
 
 
 def hand_out_paper_ballot(round_: Round, voter: Voter, staff: User, now: datetime) -> None:

@@ -300,9 +300,14 @@ def test_a_refusal_at_the_desk_keeps_the_form_for_the_next_try(client, sign_in, 
         "full_name": "Mary O'Neil", "postcode": "TD1 3QQ", "date_of_birth": ["2", "6", "1950"],
         "channel": "assisted"})
     page = refused.get_data(as_text=True)
-    assert refused.status_code == 403 and "already voted in this round (online)" in page
+    assert refused.status_code == 403
+    assert "This person has already voted in this round (online)" in page  # spoken of, to staff
     assert 'class="govuk-error-summary' in page and 'value="Mary O&#39;Neil"' in page
     assert counts(approval_round.id) == (1, 1)
+    ten_years_ago = str(date.today().year - 10)
+    young = hand_out(client, approval_round, "Ben Hall", born=("1", "1", ten_years_ago))
+    assert "This person must be at least 16" in young.get_data(as_text=True)
+    assert "They will be " in young.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("label", ["   ", "Galashiels Library"])
