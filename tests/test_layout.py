@@ -233,6 +233,8 @@ def test_an_error_about_the_whole_form_is_listed_without_a_dead_link(layout_clie
      "If you think you should have access, contact the person who runs your group."),
     ("/layout-test/no-such-page", 404, "Page not found",
      "If you typed the web address, check it is correct."),
+    ("/layout-test/refused-form", 405, "This page cannot be opened directly",
+     "Go back to the form and send it again."),
     ("/layout-test/refuse/conflict", 409, "This cannot be changed now",
      "Voting has opened, so the budget cannot change."),
     ("/layout-test/refuse/invalid", 422, "There is a problem",

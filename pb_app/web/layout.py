@@ -53,7 +53,8 @@ STANDARD_ERROR_PAGES = {
     404: ("Page not found",
           "If you typed the web address, check it is correct. "
           "If you pasted the web address, check you copied the entire address."),
-    405: ("Page not found", "This page cannot be reached that way."),
+    405: ("This page cannot be opened directly",
+          "It is a step that a form sends you to. Go back to the form and send it again."),
 }
 
 
