@@ -59,6 +59,8 @@ def test_a_second_ballot_is_refused_and_nothing_more_is_stored(client, sign_in, 
     assert again.status_code == 403
     assert "You have already voted in this round (online)" in again.get_data(as_text=True)
     assert counts(approval_round.id) == (1, 1)
+    start = client.get(f"/rounds/{approval_round.id}/vote").get_data(as_text=True)
+    assert f'id="check-receipt" href="/rounds/{approval_round.id}/receipt"' in start
 
 
 def test_tampered_confirmations_are_refused_and_store_nothing(client, sign_in, eildon,
