@@ -547,7 +547,10 @@ def publish_report(report: OversightReport) -> OversightReport:
 
 
 def localities_without_rounds(report: OversightReport) -> list[str]:
-    """Localities with no published round in the report (so the IJB sees the gap)."""
+    """Localities with no published round in a year's report (so the IJB sees the gap); none
+    for the report of one round, which covers one locality by design."""
+    if not report.subject.startswith("year:"):
+        return []
     covered = {line.locality for line in report.rounds}
     names = db.session.scalars(select(Locality.name).order_by(Locality.name))
     return [name for name in names if name not in covered]

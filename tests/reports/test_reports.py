@@ -54,7 +54,7 @@ def _two_localities():
 
 
 def test_year_report_figures_across_localities():
-    _two_localities()
+    cheviot_round, _, _ = _two_localities()
     report = year_report(2026)
     assert [r.title for r in report.rounds] == ["Cheviot Chest", "Eildon Fund"]
     assert (report.budget_pence, report.allocated_pence) == (1_500_000, 300_000 + 700_050)
@@ -82,6 +82,7 @@ def test_year_report_figures_across_localities():
     funded = {p.title: p.is_funded for p in report.projects}
     assert funded == {"Kelso lunch club": True, "Jedburgh bus": False, "Carers' respite": True}
     assert localities_without_rounds(report) == ["Tweeddale"]
+    assert localities_without_rounds(round_report(cheviot_round)) == []
     assert [(t.locality, t.reconciles, t.unallocated_pence) for t in report.ledger_totals] == [
         ("Cheviot", True, 200_000),
         ("Eildon", True, 299_950),
