@@ -34,6 +34,7 @@ from pb_app.errors import (
     PermissionDenied,
 )
 from pb_app.extensions import db
+from pb_app.links import external_url
 from pb_app.localities.services import normalise_postcode
 from pb_app.mail import send_mail
 from pb_app.proposals.models import Proposal, Status
@@ -369,7 +370,9 @@ def send_receipt(email: str, round_: Round, receipt: str) -> None:
     """Email a receipt code to the voter who asked for it (the message names no choices)."""
     send_mail(email, f"Your receipt for {round_.title}", (
         f"Thank you for voting in {round_.title}.\n\nYour receipt code is {receipt}\n\n"
-        "When the results are published you can use it to check that your ballot was counted. "
+        "You can use it to check that your ballot is in the ballot box now, and that it was "
+        "counted once the results are published, at "
+        f"{external_url('voting.check_receipt', round_id=round_.id)}\n\n"
         "Nobody can see how you voted from this code unless you show it to them."
     ))
 

@@ -207,6 +207,7 @@ def test_the_receipt_can_be_emailed_and_checked(client, sign_in, sign_out, appro
     email, = outbox
     assert email["To"] == voter.email
     assert f"Your receipt code is {receipt}" in email.get_content()
+    assert f"http://localhost/rounds/{approval_round.id}/receipt" in email.get_content()
     assert "Project" not in email["Subject"] + email.get_content()
     sign_out()
     checked = client.post(f"/rounds/{approval_round.id}/receipt",
