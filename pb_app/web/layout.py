@@ -265,14 +265,15 @@ def error_page(status: int, title: str, message: str) -> tuple[str, str]:
     return title, message
 
 
-def error_summary(form: Any) -> dict[str, Any]:
+def error_summary(form: Any, leaves_focus: bool = False) -> dict[str, Any]:
     """The error summary of a form: each field's error links to its field.
 
     An error about the whole form (a service's refusal, in ``form.form_errors``) names no
-    field, so it is listed as text rather than as a link that goes nowhere.
+    field, so it is listed as text rather than as a link that goes nowhere. ``leaves_focus``:
+    the summary does not take the focus, for a page whose field keeps it (keying paper).
     """
     field_errors = [item for item in wtforms_errors(form)["errorList"] if item["href"] != "#"]
-    return {"titleText": "There is a problem",
+    return {"titleText": "There is a problem", "disableAutoFocus": leaves_focus,
             "errorList": [{"text": message} for message in form.form_errors] + field_errors}
 
 

@@ -60,7 +60,7 @@ def test_a_clerk_keys_two_sheets_with_the_keyboard_only(app, page, keying_batch,
     expect(page.locator(".govuk-error-summary")).to_contain_text("up to 3 projects")
     expect(page.get_by_label("Project numbers marked on this sheet")).to_have_value("1 2 3 4")
     look_over("paper-entry-refused")
-    page.get_by_label("Project numbers marked on this sheet").focus()
+    expect(page.get_by_label("Project numbers marked on this sheet")).to_be_focused()
     page.keyboard.press("End")
     for _ in range(2):
         page.keyboard.press("Backspace")
