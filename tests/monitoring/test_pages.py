@@ -69,3 +69,11 @@ def test_page_titles_name_the_service_once(client, app):
                      ("/equalities/thank-you", "Thank you")):
         page = client.get(url).get_data(as_text=True)
         assert f"<title>{own} – {service}</title>" in page
+
+
+def test_the_thank_you_says_the_vote_is_sealed_not_counted_and_leads_home(client):
+    """The questionnaire is answered while voting is open: the vote waits sealed in the box."""
+    page = client.get("/equalities/thank-you").get_data(as_text=True)
+    assert "Your vote is sealed in the ballot box until the count." in page
+    assert "has been counted" not in page
+    assert '<a class="govuk-link" href="/">Back to the home page</a>' in page
