@@ -90,7 +90,8 @@ class SignInFailed(InvalidInput):
 
 
 SIGN_IN_FAILED = ("Enter the email address and password of your account. If you have just "
-                  "created it, open the link we emailed you first.")
+                  "created it, open the link we emailed you first; if that link has expired, "
+                  "choose a new password, which confirms your address too.")
 
 
 # OWASP's Password Storage Cheat Sheet, its first Argon2id setting: 19 MiB, 2 passes, 1 lane

@@ -135,3 +135,18 @@ def test_asking_again_through_the_page_shows_the_same_answer_and_sends_nothing(
     assert first.status_code == again.status_code == 200
     assert "Check your email" in again.get_data(as_text=True)
     assert len(_emails(mail_log)) == 1
+
+
+def test_an_account_that_never_confirmed_its_address_gets_in_by_a_new_password(client):
+    """Its sign-in is refused until the address is confirmed; a reset link reached it, so
+    choosing a new password confirms it and lets its owner sign in."""
+    unconfirmed = UserFactory(email="morag@example.org", email_confirmed_at=None)
+    db.session.commit()
+    data = {"email": "morag@example.org", "password": DEFAULT_PASSWORD}
+    refused = client.post("/sign-in", data=data)
+    assert refused.status_code == 422 and "choose a new password" in refused.text
+    assert _reset(client, tokens.make_reset_token(unconfirmed)).status_code == 302
+    db.session.refresh(unconfirmed)
+    assert unconfirmed.email_confirmed_at is not None
+    signed_in = client.post("/sign-in", data={**data, "password": NEW_PASSWORD})
+    assert signed_in.status_code == 302 and "/sign-in" not in signed_in.location

@@ -245,6 +245,7 @@ def test_registering_then_signing_in_tells_nobody_whether_the_address_had_an_acc
         assert client.get("/profile").status_code == 302
     assert pages[0] == pages[1]
     assert "open the link we emailed you first" in pages[0]
+    assert "choose a new password, which confirms your address too" in pages[0]
     assert _failures() == 2
 
 
