@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from contextlib import contextmanager
+from datetime import UTC, datetime
 
 import flask_migrate
 import pytest
@@ -14,6 +16,7 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from pb_app import create_app, database_uri
+from pb_app.ballotbox import crypto
 from pb_app.extensions import db
 
 
@@ -61,3 +64,45 @@ def test_migrations_downgrade_to_an_empty_database(migrated_app):
     with db.engine.connect() as connection:
         remaining = set(inspect(connection).get_table_names()) - {"alembic_version"}
     assert remaining == set()
+
+
+ANSWERS = {"age_band": "25_34", "disability": "no", "gender_reassignment": "no",
+           "marital_status": "married", "pregnancy_maternity": "neither",
+           "ethnic_group": "white_scottish", "religion": "none", "sex": "female",
+           "sexual_orientation": "straight", "area_type": "rural"}
+
+
+def _round_with_box(connection, locality_id: int, public_key: bytes, opened: bool) -> int:
+    tables = db.metadata.tables
+    round_id = connection.execute(tables["round"].insert().values(
+        locality_id=locality_id, title=f"Round {opened}", budget_pence=100_000,
+        max_project_cost_pence=100_000, lottery_seed="seed")).inserted_primary_key[0]
+    connection.execute(tables["ballot_box"].insert().values(
+        round_id=round_id, public_key=public_key, public_key_mac="0" * 64, threshold=1,
+        opened_at=datetime.now(UTC) if opened else None))
+    return round_id
+
+
+def test_the_upgrade_seals_the_clear_answers_of_a_round_whose_box_is_not_opened(migrated_app):
+    """Answers stored in the clear before sealed answers existed: those of a round still in
+    voting are sealed to its box and their clear rows deleted; a counted round's stay."""
+    flask_migrate.downgrade(revision="e5a0c41d7b3f")
+    public_key, private_key = crypto.new_key_pair()
+    with db.engine.begin() as connection:
+        locality_id = connection.execute(db.metadata.tables["locality"].insert().values(
+            name="Eildon", slug="eildon", population=1000)).inserted_primary_key[0]
+        in_voting = _round_with_box(connection, locality_id, public_key, opened=False)
+        counted = _round_with_box(connection, locality_id, public_key, opened=True)
+        for round_id, sex in ((in_voting, "female"), (counted, "male")):
+            row = {**ANSWERS, "sex": sex, "round_id": round_id, "locality_id": locality_id}
+            connection.execute(text(
+                f"INSERT INTO equalities_response ({', '.join(row)}, answered_on) "
+                f"VALUES ({', '.join(':' + key for key in row)}, CURRENT_DATE)"), row)
+    flask_migrate.upgrade()
+    with db.engine.connect() as connection:
+        clear = connection.execute(text("SELECT round_id, sex FROM equalities_response")).all()
+        sealed = connection.execute(text(
+            "SELECT round_id, sealed_answers FROM sealed_equalities_response")).all()
+    assert [tuple(row) for row in clear] == [(counted, "male")]
+    assert [(round_id, json.loads(crypto.unseal(private_key, bytes(answers))))
+            for round_id, answers in sealed] == [(in_voting, ANSWERS)]

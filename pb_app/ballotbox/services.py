@@ -3,10 +3,12 @@ and opening the box for the count.
 
 - Voting opens only with enough key holders: the round's key is split so that ``threshold``
   of them open the box, and at least one more exists, so one lost passphrase loses nothing.
-- Every ballot, on every channel, is sealed to the round's public key as it is cast.
+- Every ballot, on every channel, is sealed to the round's public key as it is cast, and so
+  are the equalities answers given after it (``seal_for_box``).
 - Opening needs the passphrases of ``threshold`` holders. It decrypts every envelope's
   choices, writes them as anonymous ballots (choices only) with new random ids in one
-  transaction, empties the envelopes and destroys the key's shares.
+  transaction, lets the equalities answers be opened in the same way (``box_opened``),
+  empties the envelopes and destroys the key's shares.
 
 Services flush and never commit. They raise PermissionDenied, Conflict (the box's state
 forbids it), InvalidInput (a bad passphrase or label) and NotFound.
@@ -18,10 +20,12 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from datetime import date, datetime
 from itertools import islice
 
 from flask import current_app
+from flask.signals import Namespace
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -43,6 +47,10 @@ from pb_app.rounds.models import Phase, Round
 from pb_app.rounds.services import round_moved
 
 MIN_PASSPHRASE_LENGTH = 12
+# Sent as a box is opened, inside its transaction, with ``unseal``: the one moment anything
+# else sealed to the round's key (the equalities answers) can be opened. A receiver raises
+# Conflict when its sealed rows do not open, and nothing of the opening is written.
+box_opened = Namespace().signal("ballot-box-opened")
 RECOVERY_CODE_BYTES = 20  # 160 bits, written as 32 base32 characters in 8 groups of 4
 
 
@@ -215,11 +223,16 @@ def seal_ballot(round_: Round, *, choices_json: str, receipt_hash: str, channel:
                 day: date, batch_id: int | None) -> None:
     """Put one ballot in the round's box, sealed; raises Conflict when the box is not taking
     ballots."""
-    box = taking_box(round_)
     db.session.execute(insert(BallotEnvelope).values(
         id=new_ballot_id(), round_id=round_.id, channel=channel, cast_on=day,
         paper_batch_id=batch_id, receipt_hash=receipt_hash,
-        sealed_choices=crypto.seal(box.public_key, choices_json.encode("utf-8"))))
+        sealed_choices=seal_for_box(round_, choices_json.encode("utf-8"))))
+
+
+def seal_for_box(round_: Round, message: bytes) -> bytes:
+    """``message`` sealed to the round's box key, so that it can be read only when key holders
+    open the box. Raises Conflict when the box is not taking ballots."""
+    return crypto.seal(taking_box(round_).public_key, message)
 
 
 def _sealed(round_: Round):
@@ -282,8 +295,9 @@ def open_box(round_: Round, actor: User, passphrases: dict[int, str], now: datet
     """Open the round's box for the count; returns how many ballots came out.
 
     The choices are decrypted and written as anonymous ballots with new random ids, in the
-    order of those ids; the envelopes are emptied and the key shares deleted. The database
-    work is set-based: the ballots bulk-loaded, the envelopes emptied by one UPDATE.
+    order of those ids; the envelopes are emptied and the key shares deleted. Whatever else
+    was sealed to the round's key is opened too (``box_opened``). The database work is
+    set-based: the ballots bulk-loaded, the envelopes emptied by one UPDATE.
     Raises Conflict (voting not closed, already opened, damaged ciphertext: nothing written),
     InvalidInput (passphrases), PermissionDenied (staff only).
     """
@@ -297,8 +311,10 @@ def open_box(round_: Round, actor: User, passphrases: dict[int, str], now: datet
     if box.is_open:
         raise Conflict("The ballot box has already been opened.")
     key, holders = _round_key(box, passphrases)
-    ballots = _decrypt_all(round_, key)
+    unseal = crypto.unsealer(key)
+    ballots = _decrypt_all(round_, unseal)
     _write_ballots(round_, ballots)
+    box_opened.send(round_, unseal=unseal)
     db.session.execute(update(BallotEnvelope).where(_sealed(round_)).values(sealed_choices=None))
     box.shares = []
     box.opened_at, box.opened_by_id = now, actor.id
@@ -313,7 +329,7 @@ def open_box(round_: Round, actor: User, passphrases: dict[int, str], now: datet
 BATCH = 2_000
 
 
-def _decrypt_all(round_: Round, key: bytes) -> list[tuple[str, str]]:
+def _decrypt_all(round_: Round, unseal: Callable[[bytes], bytes]) -> list[tuple[str, str]]:
     """Every sealed envelope of the round opened, as (new random ballot id, choices JSON),
     sorted by that id: the order they are written in, which so says nothing of the envelopes'.
 
@@ -322,7 +338,7 @@ def _decrypt_all(round_: Round, key: bytes) -> list[tuple[str, str]]:
     """
     query = (select(BallotEnvelope.sealed_choices).where(_sealed(round_))
              .execution_options(yield_per=BATCH))
-    ballots, unseal = [], crypto.unsealer(key)
+    ballots = []
     for sealed in db.session.scalars(query):
         try:
             choices_json = unseal(sealed).decode("utf-8")

@@ -3,13 +3,13 @@
 The people who answer are a share of the round's voters, and each gives the age band of the
 age recorded when they voted (so nobody is under the round's minimum age and the spread is
 the voters' own), or prefers not to say, or skips the question. The other answers follow
-weights close to the Scottish Borders census; the answers are never tied to a ballot.
+weights close to the Scottish Borders census; the answers are never tied to a ballot, and are
+sealed in the round's box, as real ones are, until it is opened.
 """
 
 from __future__ import annotations
 
 import random
-from datetime import date
 
 from sqlalchemy import select
 
@@ -67,8 +67,9 @@ def demo_answers(age: int, rng: random.Random) -> dict[str, str | None]:
     return answers
 
 
-def load_demo_answers(round_: Round, rng: random.Random, today: date) -> int:
-    """Record the answers of a share of the round's voters; return how many answered."""
+def load_demo_answers(round_: Round, rng: random.Random) -> int:
+    """Record the answers of a share of the round's voters, sealed in its box until it is
+    opened; return how many answered."""
     ages = list(db.session.scalars(
         select(Participation.age_years).where(Participation.round_id == round_.id)
         .order_by(Participation.id)
@@ -76,6 +77,6 @@ def load_demo_answers(round_: Round, rng: random.Random, today: date) -> int:
     answering = rng.sample(ages, round(len(ages) * ANSWERING_SHARE))
     for age in answering:
         postcode = rng.choices(*zip(*POSTCODES, strict=True))[0]
-        record_response(issue_ticket(round_), demo_answers(age, rng), postcode, today)
+        record_response(issue_ticket(round_), demo_answers(age, rng), postcode)
     return len(answering)
 

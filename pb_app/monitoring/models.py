@@ -1,31 +1,46 @@
-"""Anonymous equalities answers, and the spent questionnaire tickets that stop a second answer.
+"""Equalities answers, sealed while voting is open and anonymous once the box is opened, and
+the spent questionnaire tickets that stop a second answer.
 
-A response holds the round, the locality, the day and the answers: no person, no ballot, no
-fine timestamp. A ticket row holds only the hash of a random nonce, so it cannot be joined to
-the response it allowed.
+While a round's ballot box takes ballots, a person's answers exist only as a
+``SealedResponse``: ciphertext sealed to the round's box key, under a random id. When key
+holders open the box, every sealed response of the round is opened and written as an
+``EqualitiesResponse`` in one transaction, in a random order, and the sealed rows are deleted.
+So a database reader can never line the answers up with the order, the time or the day of
+the votes. A response holds the round, the locality and the answers: no person, no ballot, no
+day. A ticket row holds only the hash of a random nonce, so it cannot be joined to the
+response it allowed.
 """
 
 from __future__ import annotations
 
-from datetime import date
-
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from pb_app.ballotbox.models import new_ballot_id
 from pb_app.extensions import db
 
 ANSWER = String(32)
 
 
+class SealedResponse(db.Model):
+    """One person's answers while their round's box is sealed; see the module docstring."""
+
+    __tablename__ = "sealed_equalities_response"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_ballot_id)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), index=True)
+    sealed_answers: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class EqualitiesResponse(db.Model):
-    """One person's optional monitoring answers for one round (never linked to a ballot)."""
+    """One person's optional monitoring answers for one round, as the opened box leaves them
+    (never linked to a ballot or a voter)."""
 
     __tablename__ = "equalities_response"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), index=True)
     locality_id: Mapped[int] = mapped_column(ForeignKey("locality.id"), index=True)
-    answered_on: Mapped[date]
     age_band: Mapped[str] = mapped_column(ANSWER)
     disability: Mapped[str] = mapped_column(ANSWER)
     gender_reassignment: Mapped[str] = mapped_column(ANSWER)

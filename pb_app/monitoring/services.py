@@ -1,29 +1,34 @@
-"""The rules of equalities monitoring: tickets, answers, area type and suppressed aggregates.
+"""The rules of equalities monitoring: tickets, sealed answers, area type and suppressed
+aggregates.
 
 Voting offers the questionnaire with a signed ticket (``issue_ticket``) that names only the
 round and locality and carries a random nonce; the nonce's hash is kept once the ticket is
 used, so each ticket gives at most one response and neither the ticket nor the response names
-anyone. The responses are stored in the clear as they come, so their order can match the order
-of the votes for a database reader (the README's threat model says so).
+anyone. The answers are sealed to the round's ballot-box key as they come, and written out in
+a random order only when key holders open the box (``models`` says why), so the
+questionnaire closes when the count begins.
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from pb_app.ballotbox.crypto import DamagedBox
+from pb_app.ballotbox.services import box_opened, get_box, seal_for_box
 from pb_app.errors import Conflict, InvalidInput
 from pb_app.extensions import db
-from pb_app.monitoring.models import EqualitiesResponse, QuestionnaireTicket
+from pb_app.monitoring.models import EqualitiesResponse, QuestionnaireTicket, SealedResponse
 from pb_app.monitoring.questions import (
     ALL_QUESTIONS,
     NOT_ANSWERED,
@@ -44,6 +49,8 @@ TICKET = TokenKind(
     invalid_message="This questionnaire link is not valid.",
 )
 AREA_FILE = Path(__file__).parent / "data" / "urban_rural.csv"
+QUESTIONNAIRE_CLOSED = ("The count of this round has begun, so its questionnaire is closed. "
+                        "Thank you for voting.")
 
 
 @dataclass(frozen=True)
@@ -66,13 +73,17 @@ def issue_ticket(round_: Round) -> str:
 
 
 def read_ticket(token: str) -> Ticket:
-    """Decode a ticket; raises InvalidInput when it is forged or expired, Conflict when used."""
+    """Decode a ticket; raises InvalidInput when it is forged or expired, Conflict when used
+    or when its round's box has been opened (or was never sealed)."""
     claims = TICKET.read(token)  # signed with the ticket key, so made by issue_ticket
     ticket = Ticket(int(claims["r"]), int(claims["l"]), str(claims["n"]))
     if db.session.scalar(
         select(QuestionnaireTicket.id).where(QuestionnaireTicket.nonce_hash == _nonce_hash(ticket))
     ):
         raise Conflict("This questionnaire has already been answered or skipped. Thank you.")
+    box = get_box(db.session.get(Round, ticket.round_id))
+    if box is None or box.is_open:
+        raise Conflict(QUESTIONNAIRE_CLOSED)
     return ticket
 
 
@@ -126,27 +137,64 @@ def _clean_answers(answers: Mapping[str, str | None], youngest: int) -> dict[str
     return cleaned
 
 
-def record_response(
-    token: str, answers: Mapping[str, str | None], postcode: str | None, today: date
-) -> EqualitiesResponse:
-    """Store one anonymous response for the ticket's round; unanswered questions stay optional.
+def validated_answers(answers: Mapping[str, str | None], postcode: str | None,
+                      youngest: int) -> dict[str, str]:
+    """The answer to every question (unanswered ones ``not_answered``) and the postcode's area
+    type, the postcode itself dropped.
 
-    Raises InvalidInput for an unknown answer (or an age band wholly below the round's minimum
-    voting age, which nobody who voted can be in) or a malformed postcode, Conflict for a used
-    ticket.
+    Raises InvalidInput for an unknown answer, an age band wholly below ``youngest`` (the
+    round's minimum voting age, which nobody who voted can be under) or a malformed postcode.
+    """
+    return {**_clean_answers(answers, youngest), "area_type": classify_area(postcode)}
+
+
+def record_response(token: str, answers: Mapping[str, str | None], postcode: str | None) -> None:
+    """Seal one anonymous response to the ticket's round's ballot box; it is read only when
+    the box is opened.
+
+    Raises InvalidInput (see ``validated_answers``, and a forged ticket), Conflict for a used
+    ticket or once the count has begun.
     """
     ticket = read_ticket(token)
-    response = EqualitiesResponse(
-        round_id=ticket.round_id,
-        locality_id=ticket.locality_id,
-        answered_on=today,
-        area_type=classify_area(postcode),
-        **_clean_answers(answers, minimum_age(ticket)),
-    )
+    round_ = db.session.get(Round, ticket.round_id)
+    answers_json = json.dumps(validated_answers(answers, postcode, round_.minimum_voting_age))
     _spend_ticket(ticket)
-    db.session.add(response)
+    db.session.add(SealedResponse(round_id=round_.id,
+                                  sealed_answers=seal_for_box(round_, answers_json.encode())))
     db.session.flush()
-    return response
+
+
+@box_opened.connect
+def _open_responses(round_: Round, unseal: Callable[[bytes], bytes]) -> None:
+    """As the round's box is opened: write its sealed responses out in a random order, and
+    delete the sealed rows. Raises Conflict if one does not open as a set of answers."""
+    sealed = select(SealedResponse.sealed_answers).where(SealedResponse.round_id == round_.id)
+    rows = [{"round_id": round_.id, "locality_id": round_.locality_id,
+             **_opened_answers(unseal, item)} for item in db.session.scalars(sealed)]
+    secrets.SystemRandom().shuffle(rows)
+    if rows:
+        db.session.execute(insert(EqualitiesResponse), rows)
+    db.session.execute(delete(SealedResponse).where(SealedResponse.round_id == round_.id))
+
+
+def _opened_answers(unseal: Callable[[bytes], bytes], sealed: bytes) -> dict[str, str]:
+    """One sealed response's answers, checked again: anybody who can write to the database
+    can seal to the box's public key."""
+    try:
+        answers = json.loads(unseal(sealed))
+    except (DamagedBox, ValueError):
+        answers = None
+    if not _is_answer_set(answers):
+        raise Conflict("A sealed equalities answer does not open as one: the box may have been "
+                       "tampered with. Nothing was opened.")
+    return answers
+
+
+def _is_answer_set(answers: object) -> bool:
+    """Whether ``answers`` holds one of its answers for every question, and nothing else."""
+    return (isinstance(answers, dict) and answers.keys() == {q.key for q in ALL_QUESTIONS}
+            and all(isinstance(answers[q.key], str) and answers[q.key] in q.labels()
+                    for q in ALL_QUESTIONS))
 
 
 def skip_questionnaire(token: str) -> None:

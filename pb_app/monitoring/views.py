@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import Blueprint, redirect, render_template, url_for
 
 from pb_app.errors import InvalidInput
@@ -32,7 +30,7 @@ def questionnaire(token: str):
         if form.skip.data:
             skip_questionnaire(token)
         else:
-            record_response(token, form.answers(), form.postcode.data, datetime.now(UTC).date())
+            record_response(token, form.answers(), form.postcode.data)
     if recording.refusal:
         return refused_form_page(TEMPLATE, form, recording.refusal)
     db.session.commit()

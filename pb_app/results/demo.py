@@ -151,11 +151,11 @@ def load_demo(echo: Callable[[str], None]) -> None:
     lead, finance = _staff(GROUP_LEAD, locality), _staff(FINANCE_OFFICER)
     rng = random.Random(2025)
     receipt = _cast(round_, projects, lead, rng)
+    load_demo_answers(round_, rng)
     _open_box(round_, finance)
     snapshot = count_round(round_, lead)
     sign_off(snapshot, finance)
     publish_result(round_, lead)
-    load_demo_answers(round_, rng, datetime.now(UTC).date())
     year = financial_year_of(datetime.now(UTC).date())
     echo(
         f"Results: {round_.title} counted, signed off and published: /results/round/{round_.id}"

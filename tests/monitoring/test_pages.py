@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from factories import RoundFactory
 from sqlalchemy import func, select
 
+from monitoring.builders import answering_round, close_and_open
 from pb_app.extensions import db
-from pb_app.monitoring.models import EqualitiesResponse
+from pb_app.monitoring.models import EqualitiesResponse, SealedResponse
 from pb_app.monitoring.services import issue_ticket
 
 
-def _responses() -> int:
-    return db.session.scalar(select(func.count()).select_from(EqualitiesResponse))
+def _sealed_responses() -> int:
+    return db.session.scalar(select(func.count()).select_from(SealedResponse))
 
 
 def test_answer_the_questionnaire_then_the_link_is_spent(client):
-    token = issue_ticket(RoundFactory(to_count=True))
+    round_ = answering_round()
+    token = issue_ticket(round_)
     page = client.get(f"/equalities/{token}").get_data(as_text=True)
     assert "Prefer not to say" in page and "not linked to your vote" in page
     response = client.post(
@@ -29,6 +30,8 @@ def test_answer_the_questionnaire_then_the_link_is_spent(client):
         },
     )
     assert response.status_code == 302 and response.location.endswith("/equalities/thank-you")
+    assert client.get(f"/equalities/{token}").status_code == 409
+    close_and_open(round_)
     stored = db.session.scalars(select(EqualitiesResponse)).one()
     assert (stored.sex, stored.age_band, stored.disability, stored.religion, stored.area_type) == (
         "male",
@@ -37,19 +40,18 @@ def test_answer_the_questionnaire_then_the_link_is_spent(client):
         "not_answered",
         "rural",
     )
-    assert client.get(f"/equalities/{token}").status_code == 409
 
 
 def test_skipping_stores_no_answers(client):
-    token = issue_ticket(RoundFactory(to_count=True))
+    token = issue_ticket(answering_round())
     response = client.post(f"/equalities/{token}", data={"sex": "male", "skip": "Skip"})
     assert response.status_code == 302
-    assert _responses() == 0
+    assert _sealed_responses() == 0
     assert client.post(f"/equalities/{token}", data={"send": "Send"}).status_code == 409
 
 
 def test_bad_answers_and_forged_links_are_refused(client):
-    token = issue_ticket(RoundFactory(to_count=True))
+    token = issue_ticket(answering_round())
     db.session.commit()  # a refused answer undoes everything since the last commit
     bad = client.post(f"/equalities/{token}", data={"sex": "robot", "send": "Send"})
     assert bad.status_code == 422 and "Choose one of the answers" in bad.get_data(as_text=True)
@@ -59,11 +61,11 @@ def test_bad_answers_and_forged_links_are_refused(client):
     text = long.get_data(as_text=True)
     assert 'class="govuk-error-summary' in text and 'id="postcode-error"' in text
     assert client.get("/equalities/not-a-real-ticket").status_code == 422
-    assert _responses() == 0
+    assert _sealed_responses() == 0
 
 
 def test_page_titles_name_the_service_once(client, app):
-    token = issue_ticket(RoundFactory(to_count=True))
+    token = issue_ticket(answering_round())
     service = app.config["SERVICE_NAME"]
     for url, own in ((f"/equalities/{token}", "Equalities questions (optional)"),
                      ("/equalities/thank-you", "Thank you")):

@@ -1,17 +1,24 @@
-"""The questionnaire: optional, single-use, anonymous; aggregates suppressed."""
+"""The questionnaire: optional, single-use, anonymous, sealed until the count; aggregates
+suppressed."""
 
 from __future__ import annotations
 
-from datetime import date
+import itertools
+import json
 
 import pytest
 from factories import RoundFactory
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, text, update
 
+from monitoring.builders import answered, answering_round, close_and_open
+from pb_app.ballotbox import crypto
+from pb_app.ballotbox.models import Ballot
+from pb_app.ballotbox.services import get_box
 from pb_app.errors import Conflict, InvalidInput
 from pb_app.extensions import db
-from pb_app.monitoring.models import EqualitiesResponse, QuestionnaireTicket
+from pb_app.monitoring.models import EqualitiesResponse, QuestionnaireTicket, SealedResponse
 from pb_app.monitoring.services import (
+    QUESTIONNAIRE_CLOSED,
     aggregate_responses,
     classify_area,
     issue_ticket,
@@ -19,26 +26,25 @@ from pb_app.monitoring.services import (
     skip_questionnaire,
 )
 
-DAY = date(2026, 11, 20)
-
 
 @pytest.fixture
 def round_():
-    """A round for the responses to belong to."""
-    return RoundFactory(to_count=True)
+    """A round in voting, whose questionnaire takes answers."""
+    return answering_round()
 
 
-def _responses() -> int:
-    return db.session.scalar(select(func.count()).select_from(EqualitiesResponse))
+def _count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
 
 
-def test_a_response_has_no_person_and_no_ballot():
+def test_a_response_has_no_person_no_ballot_and_no_day():
+    assert {column.name for column in inspect(SealedResponse).columns} == {
+        "id", "round_id", "sealed_answers"}
     columns = {column.name for column in inspect(EqualitiesResponse).columns}
     assert columns == {
         "id",
         "round_id",
         "locality_id",
-        "answered_on",
         "age_band",
         "disability",
         "gender_reassignment",
@@ -52,32 +58,86 @@ def test_a_response_has_no_person_and_no_ballot():
     }
 
 
-def test_answers_are_stored_and_skipped_questions_marked_not_answered(round_):
-    response = record_response(
-        issue_ticket(round_), {"sex": "female", "disability": "prefer_not_to_say"}, "td1 3hw", DAY
-    )
-    assert (response.round_id, response.locality_id, response.answered_on) == (
-        round_.id,
-        round_.locality_id,
-        DAY,
-    )
+def test_answers_are_sealed_until_the_box_is_opened_then_stored(round_):
+    """A database reader during voting finds ciphertext under a random id, nothing to read."""
+    record_response(issue_ticket(round_), {"sex": "female", "disability": "prefer_not_to_say"},
+                    "td1 3hw")
+    assert _count(EqualitiesResponse) == 0
+    sealed_id, sealed = db.session.execute(text(
+        "SELECT id, sealed_answers FROM sealed_equalities_response")).one()
+    assert len(sealed_id) == 32 and b"female" not in bytes(sealed)
+    close_and_open(round_)
+    assert _count(SealedResponse) == 0
+    response = db.session.scalars(select(EqualitiesResponse)).one()
+    assert (response.round_id, response.locality_id) == (round_.id, round_.locality_id)
     assert response.sex == "female"
     assert response.disability == "prefer_not_to_say"
     assert response.religion == "not_answered"
     assert response.area_type == "urban"
 
 
+def test_opened_answers_are_written_in_an_order_unrelated_to_when_they_were_given(round_):
+    given = [{"age_band": band, "sex": sex, "disability": disability} for band, sex, disability
+             in itertools.product(("16_24", "25_34", "35_44", "45_54", "55_64", "65_74",
+                                   "75_plus"), ("female", "male"), ("yes", "no"))]  # 28
+    for answers in given:
+        record_response(issue_ticket(round_), answers, None)
+    close_and_open(round_)
+    stored = [(row.age_band, row.sex, row.disability) for row in db.session.scalars(
+        select(EqualitiesResponse).order_by(EqualitiesResponse.id))]
+    in_given_order = [(a["age_band"], a["sex"], a["disability"]) for a in given]
+    assert sorted(stored) == sorted(in_given_order)
+    assert stored != in_given_order  # one chance in 28! of failing by luck
+
+
+def test_the_questionnaire_closes_when_the_count_begins(round_, client):
+    token = issue_ticket(round_)
+    close_and_open(round_)
+    db.session.commit()
+    page = client.get(f"/equalities/{token}")
+    assert page.status_code == 409 and QUESTIONNAIRE_CLOSED in page.get_data(as_text=True)
+    assert client.post(f"/equalities/{token}", data={"sex": "male", "send": "Send"}
+                       ).status_code == 409
+    with pytest.raises(Conflict, match="questionnaire is closed"):
+        record_response(token, {"sex": "male"}, None)
+    assert (_count(EqualitiesResponse), _count(SealedResponse), _count(QuestionnaireTicket)) == (
+        0, 0, 0)
+
+
+def test_a_round_without_a_sealed_box_takes_no_answers():
+    with pytest.raises(Conflict, match="questionnaire is closed"):
+        record_response(issue_ticket(RoundFactory(to_count=True)), {"sex": "male"}, None)
+
+
+@pytest.mark.parametrize("forged", [
+    b"not a sealed box at all",
+    json.dumps({"sex": "robot"}).encode(),  # sealed to the box's public key, as anyone can
+    json.dumps({"sex": ["female"]}).encode(),
+])
+def test_an_altered_sealed_answer_stops_the_opening_and_nothing_is_written(round_, forged):
+    record_response(issue_ticket(round_), {"sex": "female"}, None)
+    if forged.startswith(b"{"):
+        forged = crypto.seal(get_box(round_).public_key, forged)
+    db.session.execute(update(SealedResponse).values(sealed_answers=forged))
+    db.session.commit()
+    with pytest.raises(Conflict, match="does not open as one"):
+        close_and_open(round_)
+    db.session.rollback()
+    assert get_box(round_).opened_at is None
+    assert (_count(EqualitiesResponse), _count(Ballot), _count(SealedResponse)) == (0, 0, 1)
+
+
 def test_a_ticket_is_used_once_whether_answered_or_skipped(round_):
     token = issue_ticket(round_)
-    record_response(token, {}, None, DAY)
+    record_response(token, {}, None)
     with pytest.raises(Conflict):
-        record_response(token, {"sex": "male"}, None, DAY)
+        record_response(token, {"sex": "male"}, None)
     skipped = issue_ticket(round_)
     skip_questionnaire(skipped)
     with pytest.raises(Conflict):
-        record_response(skipped, {}, None, DAY)
-    assert _responses() == 1
-    assert db.session.scalar(select(func.count()).select_from(QuestionnaireTicket)) == 2
+        record_response(skipped, {}, None)
+    assert _count(SealedResponse) == 1
+    assert _count(QuestionnaireTicket) == 2
 
 
 @pytest.mark.parametrize(
@@ -90,8 +150,8 @@ def test_a_ticket_is_used_once_whether_answered_or_skipped(round_):
 )
 def test_bad_input_is_refused_and_nothing_written(round_, token, answers, postcode):
     with pytest.raises(InvalidInput):
-        record_response(token or issue_ticket(round_), answers, postcode, DAY)
-    assert _responses() == 0
+        record_response(token or issue_ticket(round_), answers, postcode)
+    assert _count(SealedResponse) == 0
 
 
 @pytest.mark.parametrize(
@@ -108,20 +168,15 @@ def test_area_type_from_postcode(postcode, expected):
     assert classify_area(postcode) == expected
 
 
-def _answer(round_, times: int, **answers: str) -> None:
-    for _ in range(times):
-        record_response(issue_ticket(round_), answers, None, DAY)
-
-
 def test_aggregate_suppresses_small_groups_and_what_would_reveal_them():
     cheviot, eildon = RoundFactory(to_count=True), RoundFactory(to_count=True)
-    _answer(cheviot, 6, sex="female")
-    _answer(cheviot, 7, sex="male")
-    _answer(cheviot, 2, sex="prefer_not_to_say")
-    _answer(eildon, 8, sex="female")
-    _answer(eildon, 9, sex="male")
-    _answer(RoundFactory(to_count=True,
-                         locality=eildon.locality), 3, sex="male")  # another round: not counted
+    answered(cheviot, {"sex": "female"}, times=6)
+    answered(cheviot, {"sex": "male"}, times=7)
+    answered(cheviot, {"sex": "prefer_not_to_say"}, times=2)
+    answered(eildon, {"sex": "female"}, times=8)
+    answered(eildon, {"sex": "male"}, times=9)
+    another_round = RoundFactory(to_count=True, locality=eildon.locality)
+    answered(another_round, {"sex": "male"}, times=3)  # not counted
     columns = [(cheviot.locality_id, "Cheviot"), (eildon.locality_id, "Eildon")]
     voters = {cheviot.locality_id: 20, eildon.locality_id: 25}  # 5 and 8 did not answer
     tables = {
@@ -146,7 +201,7 @@ def test_aggregate_suppresses_small_groups_and_what_would_reveal_them():
 
 
 def test_no_age_band_below_the_rounds_minimum_age_is_offered_or_accepted(client):
-    round_ = RoundFactory(to_count=True, minimum_voting_age=16)
+    round_ = answering_round(minimum_voting_age=16)
     token = issue_ticket(round_)
     page = client.get(f"/equalities/{token}").get_data(as_text=True)
     assert "16 to 24" in page and "Under 16" not in page
@@ -154,8 +209,8 @@ def test_no_age_band_below_the_rounds_minimum_age_is_offered_or_accepted(client)
     assert refused.status_code == 422
     assert "Choose one of the answers offered for: What is your age?" in refused.get_data(
         as_text=True)
-    assert _responses() == 0
-    younger = issue_ticket(RoundFactory(to_count=True, minimum_voting_age=12))
+    assert _count(SealedResponse) == 0
+    younger = issue_ticket(answering_round(minimum_voting_age=12))
     assert "Under 16" in client.get(f"/equalities/{younger}").get_data(as_text=True)
-    record_response(younger, {"age_band": "under_16"}, None, DAY)
-    assert _responses() == 1
+    record_response(younger, {"age_band": "under_16"}, None)
+    assert _count(SealedResponse) == 1

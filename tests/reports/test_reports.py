@@ -8,12 +8,12 @@ from datetime import UTC, date, datetime
 
 import pytest
 from factories import LocalityFactory, RoundFactory
+from monitoring.builders import answered
 from pypdf import PdfReader
 from results.builders import cast, make_projects, paper_batch, publish, staff
 
 from pb_app.extensions import db
 from pb_app.ledger.services import add_entry, set_delivery
-from pb_app.monitoring.services import issue_ticket, record_response
 from pb_app.reports.export import report_csv
 from pb_app.reports.figures import summary_figures
 from pb_app.reports.pdf import report_pdf
@@ -151,9 +151,8 @@ def test_report_follows_spend_and_delivery():
 
 def test_equalities_in_the_report_are_suppressed():
     first, second, _ = _two_localities()
-    for _ in range(7):
-        record_response(issue_ticket(second), {"sex": "female"}, None, TODAY)
-    record_response(issue_ticket(second), {"sex": "male"}, None, TODAY)
+    answered(second, {"sex": "female"}, times=7)
+    answered(second, {"sex": "male"})
     report = year_report(2026)
     sex = next(a.table for a in report.equalities if a.question.key == "sex")
     assert sex.column_labels == ("Cheviot", "Eildon")

@@ -5,18 +5,17 @@ them would give."""
 from __future__ import annotations
 
 import random
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 from factories import LocalityFactory, RoundFactory
+from monitoring.builders import answered
 from results.builders import cast, make_projects, paper_batch, publish
 
 from pb_app.extensions import db
 from pb_app.localities.models import AGE_BANDS, LocalityPopulation
 from pb_app.monitoring.demo import demo_answers
-from pb_app.monitoring.services import issue_ticket, record_response
 
 SIGNED = datetime(2026, 6, 1, 12, tzinfo=UTC)
-TODAY = date(2026, 6, 2)
 # Residents by age band, in the order of AGE_BANDS (the demo's Cheviot: 19,600 people).
 CHEVIOT_BANDS = (3040, 1470, 1670, 1860, 2550, 3220, 3140, 2650)
 EILDON_BANDS = (5900, 3400, 3700, 4100, 5200, 5600, 4800, 3300)
@@ -54,7 +53,7 @@ def published_round(locality, title: str, voters: dict[int, int], rng: random.Ra
         cast(round_, projects[1:], times=assisted, channel="assisted", age=age)
         cast(round_, [projects[0]], times=times - paper - assisted, age=age)
         for _ in range(round(times * answering)):
-            record_response(issue_ticket(round_), demo_answers(age, rng), "TD5 7AB", TODAY)
+            answered(round_, demo_answers(age, rng), "TD5 7AB")
     publish(round_, SIGNED)
     return round_
 
