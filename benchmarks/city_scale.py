@@ -193,8 +193,8 @@ def _cast_all(round_id: int, public_key: bytes, election: Election, ids: dict[st
             envelopes.append({"id": new_ballot_id(), "round_id": round_id, "channel": "online",
                               "cast_on": VOTING_DAY, "paper_batch_id": None,
                               "receipt_hash": secrets.token_hex(32),
-                              "sealed_choices": crypto.seal(public_key,
-                                                            choices.to_json().encode())})
+                              "sealed_choices": crypto.seal_padded(
+                                  public_key, choices.to_json().encode())})
         db.session.execute(Participation.__table__.insert(), participations)
         db.session.execute(BallotEnvelope.__table__.insert(), envelopes)
 

@@ -718,8 +718,9 @@ def check_secrecy_open(attack: Attack) -> tuple[Row, str]:
                                          (round_id,)).fetchone()[0]
     known = len(attack.receipts)
     links = ", ".join(f"{name} {len(v)}/{known}" for name, v in linked.items())
+    lengths = {len(bytes(row[4])) for row in sealed}
     note = (f"sealed envelopes linked to their voter by {links} (the choices inside are "
-            "ciphertext); "
+            f"ciphertext, of {len(lengths)} length(s) in all, whatever was chosen); "
             f"opened ballots in the round: {plaintext_ballots}; voters whose choices are "
             f"readable in table, index, TOAST or WAL files: {len(readable)}"
             + (f" (in {', '.join(sorted(places))})" if places else ""))
@@ -741,11 +742,11 @@ def check_secrecy_with_passphrase(attack: Attack) -> Row:
         return Row("1c. copy taken while open + one key holder's passphrase",
                    len(attack.ciphertexts), 0, f"the box needs {threshold} key holders: one "
                    "passphrase does not rebuild the round's key")
-    key = crypto.join_shares([share])
+    unseal = crypto.padded_unsealer(crypto.join_shares([share]))
     read = {voter for voter, sealed in attack.ciphertexts.items()
-            if crypto.unseal(key, sealed).decode("utf-8") == attack.truth.get(voter)}
+            if unseal(sealed).decode("utf-8") == attack.truth.get(voter)}
     by_order = {voter for voter, sealed in attack.dumped.items()
-                if crypto.unseal(key, sealed).decode("utf-8") == attack.truth.get(voter)}
+                if unseal(sealed).decode("utf-8") == attack.truth.get(voter)}
     return Row("1c. copy taken while open + one key holder's passphrase",
                len(attack.ciphertexts), len(read),
                f"BALLOT_KEY_THRESHOLD={threshold}: the finance officer's passphrase opens the "

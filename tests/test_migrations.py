@@ -104,5 +104,7 @@ def test_the_upgrade_seals_the_clear_answers_of_a_round_whose_box_is_not_opened(
         sealed = connection.execute(text(
             "SELECT round_id, sealed_answers FROM sealed_equalities_response")).all()
     assert [tuple(row) for row in clear] == [(counted, "male")]
-    assert [(round_id, json.loads(crypto.unseal(private_key, bytes(answers))))
-            for round_id, answers in sealed] == [(in_voting, ANSWERS)]
+    unseal = crypto.padded_unsealer(private_key)
+    assert [(round_id, json.loads(unseal(bytes(answers)))) for round_id, answers in sealed] == [
+        (in_voting, ANSWERS)]
+    assert len(sealed[0].sealed_answers) == crypto.PADDING_BLOCK + 48  # padded, as the app does

@@ -62,10 +62,16 @@ def _seal_answers_of_sealed_boxes(sealed):
         box = SealedBox(PublicKey(bytes(row.public_key)))
         connection.execute(sealed.insert().values(
             id=secrets.token_hex(16), round_id=row.round_id,
-            sealed_answers=box.encrypt(json.dumps(answers).encode())))
+            sealed_answers=box.encrypt(_padded(json.dumps(answers).encode()))))
     connection.execute(sa.text(
         "DELETE FROM equalities_response WHERE round_id IN "
         "(SELECT round_id FROM ballot_box WHERE opened_at IS NULL)"))
+
+
+def _padded(message):
+    """The app's padding of sealed answers in this revision: 0x80, then zeros to 1,024 bytes."""
+    padded = message + b"\x80"
+    return padded + b"\x00" * (-len(padded) % 1024)
 
 
 def downgrade():

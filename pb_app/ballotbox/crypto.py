@@ -57,6 +57,40 @@ def public_key_of(private_key: bytes) -> bytes:
     return bytes(PrivateKey(private_key).public_key)
 
 
+# Ballots and equalities answers are padded to a multiple of this many bytes before they are
+# sealed, so that a ciphertext's length does not tell how many projects were chosen (about a
+# hundred fit in one block) or which answers were given.
+PADDING_BLOCK = 1024
+PADDING_MARK, PADDING_BYTE = b"\x80", b"\x00"
+
+
+def seal_padded(public_key: bytes, message: bytes) -> bytes:
+    """``seal`` ``message`` padded to a multiple of ``PADDING_BLOCK`` (ISO/IEC 7816-4: one
+    0x80 byte, then zeros)."""
+    padded = message + PADDING_MARK
+    padded += PADDING_BYTE * (-len(padded) % PADDING_BLOCK)
+    return seal(public_key, padded)
+
+
+def padded_unsealer(private_key: bytes) -> Callable[[bytes], bytes]:
+    """``unsealer`` for messages sealed by ``seal_padded``: each comes back without its
+    padding. A message that ends in neither padding byte was sealed before padding existed
+    (ballots in boxes sealed by an earlier version), and comes back as it is. Raises
+    DamagedBox for padding that is not well formed."""
+    unseal = unsealer(private_key)
+
+    def unseal_one(sealed: bytes) -> bytes:
+        message = unseal(sealed)
+        if not message.endswith((PADDING_MARK, PADDING_BYTE)):
+            return message
+        message = message.rstrip(PADDING_BYTE)
+        if not message.endswith(PADDING_MARK):
+            raise DamagedBox("a sealed item's padding is not well formed")
+        return message[:-len(PADDING_MARK)]
+
+    return unseal_one
+
+
 def seal(public_key: bytes, message: bytes) -> bytes:
     """Encrypt ``message`` so that only the holder of the matching private key can read it."""
     return SealedBox(PublicKey(public_key)).encrypt(message)

@@ -231,8 +231,9 @@ def seal_ballot(round_: Round, *, choices_json: str, receipt_hash: str, channel:
 
 def seal_for_box(round_: Round, message: bytes) -> bytes:
     """``message`` sealed to the round's box key, so that it can be read only when key holders
-    open the box. Raises Conflict when the box is not taking ballots."""
-    return crypto.seal(taking_box(round_).public_key, message)
+    open the box, and padded, so that its length says nothing of it. Raises Conflict when the
+    box is not taking ballots."""
+    return crypto.seal_padded(taking_box(round_).public_key, message)
 
 
 def _sealed(round_: Round):
@@ -311,7 +312,7 @@ def open_box(round_: Round, actor: User, passphrases: dict[int, str], now: datet
     if box.is_open:
         raise Conflict("The ballot box has already been opened.")
     key, holders = _round_key(box, passphrases)
-    unseal = crypto.unsealer(key)
+    unseal = crypto.padded_unsealer(key)
     ballots = _decrypt_all(round_, unseal)
     _write_ballots(round_, ballots)
     box_opened.send(round_, unseal=unseal)

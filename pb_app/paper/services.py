@@ -390,7 +390,7 @@ def _sheet_values(box: BallotBox, batch: PaperBatch, sheet: int, choices: Choice
         return {"sealed_choices": None, "set_aside": choices.value,
                 "choices_mac": _set_aside_mac(batch, sheet, choices, key)}
     choices_json = choices.to_json()
-    return {"sealed_choices": crypto.seal(box.public_key, choices_json.encode("utf-8")),
+    return {"sealed_choices": crypto.seal_padded(box.public_key, choices_json.encode("utf-8")),
             "set_aside": None, "choices_mac": sheet_mac(batch.id, sheet, choices_json, key)}
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from factories import finance_officer
 from sqlalchemy import select
 
-from pb_app.ballotbox.crypto import unseal
+from pb_app.ballotbox.crypto import padded_unsealer
 from pb_app.ballotbox.models import BallotBox, BallotEnvelope
 from pb_app.ballotbox.services import (
     _round_key,
@@ -57,4 +57,5 @@ def peek(round_: Round) -> list[tuple[BallotEnvelope, Choices]]:
     chosen = [share.holder for share in box.shares][:box.threshold]
     key, _ = _round_key(box, {holder.id: PASSPHRASE for holder in chosen})
     rows = db.session.scalars(select(BallotEnvelope).where(BallotEnvelope.round_id == round_.id))
-    return [(row, Choices.from_json(unseal(key, row.sealed_choices).decode())) for row in rows]
+    unseal = padded_unsealer(key)
+    return [(row, Choices.from_json(unseal(row.sealed_choices).decode())) for row in rows]

@@ -89,7 +89,41 @@ def test_a_wrapped_key_opens_only_with_its_passphrase():
     assert private not in wrapped
 
 
+@pytest.mark.parametrize("message", [b"", b"{}", b"x" * 1023, b"x" * 1024, b"x" * 1025,
+                                     b"ends in the mark \x80", b"ends in zeros \x00\x00"])
+def test_padding_gives_whole_blocks_and_comes_off_exactly(message):
+    public, private = crypto.new_key_pair()
+    sealed = crypto.seal_padded(public, message)
+    assert (len(sealed) - 48) % crypto.PADDING_BLOCK == 0 and len(sealed) > len(message) + 48
+    assert crypto.padded_unsealer(private)(sealed) == message
+
+
+def test_a_message_sealed_before_padding_opens_as_it_was_and_bad_padding_does_not():
+    public, private = crypto.new_key_pair()
+    unseal = crypto.padded_unsealer(private)
+    legacy = Choices(("1", "2")).to_json().encode()
+    assert unseal(crypto.seal(public, legacy)) == legacy
+    with pytest.raises(crypto.DamagedBox, match="padding"):
+        unseal(crypto.seal(public, b'{"projects":["1"]}\x00\x00'))
+
+
 # Sealing as voting opens --------------------------------------------------------------------
+
+def test_a_sealed_ballots_length_says_nothing_of_how_many_projects_it_chose(round_in_voting):
+    """A database reader can pair an envelope with its participation (the README says so),
+    so its length must not tell how many projects that voter chose, nor which."""
+    lead, ids = lead_of(round_in_voting.locality), project_ids(round_in_voting)
+    for number, chosen in enumerate((ids[:1], ids[3:4], ids[:3])):
+        voter = voter_at_desk(f"Person {number}", "TD1 3AB", date(1970, 1, 1 + number))
+        cast_ballot(round_in_voting, voter, Choices(tuple(chosen)), channel="assisted", now=NOW,
+                    helper=lead)
+    lengths = [len(sealed) for sealed in db.session.scalars(select(BallotEnvelope.sealed_choices))]
+    assert lengths == [crypto.PADDING_BLOCK + 48] * 3
+    close(round_in_voting)
+    assert open_sealed(round_in_voting) == 3
+    assert sorted(db.session.scalars(select(Ballot.choices_json))) == sorted(
+        Choices(tuple(chosen)).to_json() for chosen in (ids[:1], ids[3:4], ids[:3]))
+
 
 def test_voting_cannot_open_without_a_spare_key_holder(app):
 

@@ -17,6 +17,7 @@ from pb_app.ballotbox.services import get_box
 from pb_app.errors import Conflict, InvalidInput
 from pb_app.extensions import db
 from pb_app.monitoring.models import EqualitiesResponse, QuestionnaireTicket, SealedResponse
+from pb_app.monitoring.questions import QUESTIONS
 from pb_app.monitoring.services import (
     QUESTIONNAIRE_CLOSED,
     aggregate_responses,
@@ -74,6 +75,14 @@ def test_answers_are_sealed_until_the_box_is_opened_then_stored(round_):
     assert response.disability == "prefer_not_to_say"
     assert response.religion == "not_answered"
     assert response.area_type == "urban"
+
+
+def test_a_sealed_answers_length_says_nothing_of_the_answers(round_):
+    longest = {item.key: max(item.labels(), key=len) for item in QUESTIONS}
+    record_response(issue_ticket(round_), {}, None)
+    record_response(issue_ticket(round_), longest, "TD10 6XX")
+    lengths = {len(sealed) for sealed in db.session.scalars(select(SealedResponse.sealed_answers))}
+    assert lengths == {crypto.PADDING_BLOCK + 48}
 
 
 def test_opened_answers_are_written_in_an_order_unrelated_to_when_they_were_given(round_):
