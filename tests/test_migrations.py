@@ -18,6 +18,8 @@ from sqlalchemy.engine import make_url
 from pb_app import create_app, database_uri
 from pb_app.ballotbox import crypto
 from pb_app.extensions import db
+from pb_app.monitoring.models import SealedResponse
+from pb_app.monitoring.services import answers_mac
 
 
 @contextmanager
@@ -102,9 +104,14 @@ def test_the_upgrade_seals_the_clear_answers_of_a_round_whose_box_is_not_opened(
     with db.engine.connect() as connection:
         clear = connection.execute(text("SELECT round_id, sex FROM equalities_response")).all()
         sealed = connection.execute(text(
-            "SELECT round_id, sealed_answers FROM sealed_equalities_response")).all()
+            "SELECT id, round_id, sealed_answers, answers_mac FROM sealed_equalities_response"
+        )).all()
     assert [tuple(row) for row in clear] == [(counted, "male")]
     unseal = crypto.padded_unsealer(private_key)
-    assert [(round_id, json.loads(unseal(bytes(answers)))) for round_id, answers in sealed] == [
+    assert [(row.round_id, json.loads(unseal(bytes(row.sealed_answers)))) for row in sealed] == [
         (in_voting, ANSWERS)]
-    assert len(sealed[0].sealed_answers) == crypto.PADDING_BLOCK + 48  # padded, as the app does
+    # padded and vouched for, as the app seals an answer, so the opening takes it
+    response = SealedResponse(id=sealed[0].id, round_id=in_voting,
+                              sealed_answers=bytes(sealed[0].sealed_answers))
+    assert len(response.sealed_answers) == crypto.PADDING_BLOCK + 48
+    assert sealed[0].answers_mac == answers_mac(response)

@@ -3,10 +3,12 @@ sealed to the box's key too, and written out in a random order only when the box
 The day an answer was given is no longer kept.
 
 Reviewed by hand. Answers already stored in the clear for a round whose box is still sealed
-are sealed to that box's public key here, and their clear rows deleted, so the upgrade leaves
-no answer of a round in voting readable. Answers of rounds whose box was opened stay as they
-are. Downgrading deletes the sealed answers (nobody can open them without the key holders)
-and gives the remaining answers today's date.
+are sealed to that box's public key here, as the app seals a new answer (so this step uses
+the app's own sealing and MAC), and their clear rows deleted, so the upgrade leaves no answer
+of a round in voting readable in the table. Deleted rows stay in the data files until they
+are reused: run VACUUM (PostgreSQL) after upgrading. Answers of rounds whose box was opened
+stay as they are. Downgrading deletes the sealed answers (nobody can open them without the
+key holders) and gives the remaining answers today's date.
 
 Revision ID: 73730c92b99d
 Revises: e5a0c41d7b3f
@@ -18,7 +20,6 @@ import secrets
 
 from alembic import op
 import sqlalchemy as sa
-from nacl.public import PublicKey, SealedBox
 
 
 # revision identifiers, used by Alembic.
@@ -37,6 +38,7 @@ def upgrade():
     sa.Column('id', sa.String(length=32), nullable=False),
     sa.Column('round_id', sa.Integer(), nullable=False),
     sa.Column('sealed_answers', sa.LargeBinary(), nullable=False),
+    sa.Column('answers_mac', sa.String(length=64), nullable=False),
     sa.ForeignKeyConstraint(['round_id'], ['round.id'], name=op.f('fk_sealed_equalities_response_round_id_round')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sealed_equalities_response'))
     )
@@ -50,28 +52,29 @@ def upgrade():
 
 
 def _seal_answers_of_sealed_boxes(sealed):
-    """Seal every clear answer of a round whose box is not yet opened, and delete it."""
+    """Seal every clear answer of a round whose box is not yet opened, as the app seals a new
+    one (padded, with its MAC), and delete it."""
+    from pb_app.ballotbox.crypto import seal_padded
+    from pb_app.monitoring.models import SealedResponse
+    from pb_app.monitoring.services import answers_mac
+
     connection = op.get_bind()
     waiting = connection.execute(sa.text(
-        "SELECT r.id, r.round_id, b.public_key, "
+        "SELECT r.round_id, b.public_key, "
         + ", ".join(f"r.{column}" for column in ANSWER_COLUMNS)
         + " FROM equalities_response r JOIN ballot_box b ON b.round_id = r.round_id"
         " WHERE b.opened_at IS NULL")).all()
     for row in waiting:
-        answers = dict(zip(ANSWER_COLUMNS, row[3:], strict=True))
-        box = SealedBox(PublicKey(bytes(row.public_key)))
+        answers = dict(zip(ANSWER_COLUMNS, row[2:], strict=True))
+        response = SealedResponse(id=secrets.token_hex(16), round_id=row.round_id,
+                                  sealed_answers=seal_padded(bytes(row.public_key),
+                                                             json.dumps(answers).encode()))
         connection.execute(sealed.insert().values(
-            id=secrets.token_hex(16), round_id=row.round_id,
-            sealed_answers=box.encrypt(_padded(json.dumps(answers).encode()))))
+            id=response.id, round_id=response.round_id, sealed_answers=response.sealed_answers,
+            answers_mac=answers_mac(response)))
     connection.execute(sa.text(
         "DELETE FROM equalities_response WHERE round_id IN "
         "(SELECT round_id FROM ballot_box WHERE opened_at IS NULL)"))
-
-
-def _padded(message):
-    """The app's padding of sealed answers in this revision: 0x80, then zeros to 1,024 bytes."""
-    padded = message + b"\x80"
-    return padded + b"\x00" * (-len(padded) % 1024)
 
 
 def downgrade():

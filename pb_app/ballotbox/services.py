@@ -48,8 +48,8 @@ from pb_app.rounds.services import round_moved
 
 MIN_PASSPHRASE_LENGTH = 12
 # Sent as a box is opened, inside its transaction, with ``unseal``: the one moment anything
-# else sealed to the round's key (the equalities answers) can be opened. A receiver raises
-# Conflict when its sealed rows do not open, and nothing of the opening is written.
+# else sealed to the round's key (the equalities answers) can be opened. A receiver may
+# return figures (a dict) for the opening's audit entry.
 box_opened = Namespace().signal("ballot-box-opened")
 RECOVERY_CODE_BYTES = 20  # 160 bits, written as 32 base32 characters in 8 groups of 4
 
@@ -315,13 +315,14 @@ def open_box(round_: Round, actor: User, passphrases: dict[int, str], now: datet
     unseal = crypto.padded_unsealer(key)
     ballots = _decrypt_all(round_, unseal)
     _write_ballots(round_, ballots)
-    box_opened.send(round_, unseal=unseal)
+    opened_too = {key: value for _, figures in box_opened.send(round_, unseal=unseal)
+                  for key, value in (figures or {}).items()}
     db.session.execute(update(BallotEnvelope).where(_sealed(round_)).values(sealed_choices=None))
     box.shares = []
     box.opened_at, box.opened_by_id = now, actor.id
     db.session.flush()
     record_event("ballot_box.opened", actor=actor, subject=box, round_id=round_.id,
-                 after={"ballots": len(ballots), "holders": holders})
+                 after={"ballots": len(ballots), "holders": holders, **opened_too})
     return len(ballots)
 
 

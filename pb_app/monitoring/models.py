@@ -2,13 +2,14 @@
 the spent questionnaire tickets that stop a second answer.
 
 While a round's ballot box takes ballots, a person's answers exist only as a
-``SealedResponse``: ciphertext sealed to the round's box key, under a random id. When key
-holders open the box, every sealed response of the round is opened and written as an
-``EqualitiesResponse`` in one transaction, in a random order, and the sealed rows are deleted.
-So a database reader can never line the answers up with the order, the time or the day of
-the votes. A response holds the round, the locality and the answers: no person, no ballot, no
-day. A ticket row holds only the hash of a random nonce, so it cannot be joined to the
-response it allowed.
+``SealedResponse``: ciphertext sealed to the round's box key, padded to one length, under a
+random id. When key holders open the box, every sealed response of the round is opened and
+written as an ``EqualitiesResponse`` in one transaction, in a random order, and the sealed
+rows are deleted. So a database reader can never line the answers up with the order, the
+time or the day of the votes. Each sealed response carries a MAC under the audit key, so the
+opening sets aside any that a database writer added or copied, and says how many. A response
+holds the round, the locality and the answers: no person, no ballot, no day. A ticket row
+holds only the hash of a random nonce, so it cannot be joined to the response it allowed.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ class SealedResponse(db.Model):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_ballot_id)
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), index=True)
     sealed_answers: Mapped[bytes] = mapped_column(LargeBinary)
+    # An HMAC of the round, the id and the ciphertext under the audit key (outside the
+    # database): the opening sets aside a response a database writer made or copied.
+    answers_mac: Mapped[str] = mapped_column(String(64))
 
 
 class EqualitiesResponse(db.Model):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import hmac
 import json
 import secrets
 from collections.abc import Callable, Mapping, Sequence
@@ -24,7 +25,9 @@ from pathlib import Path
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from pb_app.audit.services import audit_key
 from pb_app.ballotbox.crypto import DamagedBox
+from pb_app.ballotbox.models import BallotBox, new_ballot_id
 from pb_app.ballotbox.services import box_opened, get_box, seal_for_box
 from pb_app.errors import Conflict, InvalidInput
 from pb_app.extensions import db
@@ -74,17 +77,32 @@ def issue_ticket(round_: Round) -> str:
 
 def read_ticket(token: str) -> Ticket:
     """Decode a ticket; raises InvalidInput when it is forged or expired, Conflict when used
-    or when its round's box has been opened (or was never sealed)."""
+    or when its round's questionnaire is closed (``answering_box``)."""
     claims = TICKET.read(token)  # signed with the ticket key, so made by issue_ticket
     ticket = Ticket(int(claims["r"]), int(claims["l"]), str(claims["n"]))
     if db.session.scalar(
         select(QuestionnaireTicket.id).where(QuestionnaireTicket.nonce_hash == _nonce_hash(ticket))
     ):
         raise Conflict("This questionnaire has already been answered or skipped. Thank you.")
-    box = get_box(db.session.get(Round, ticket.round_id))
-    if box is None or box.is_open:
-        raise Conflict(QUESTIONNAIRE_CLOSED)
+    answering_box(db.session.get(Round, ticket.round_id))
     return ticket
+
+
+def answering_box(round_: Round, *, lock: bool = False) -> BallotBox:
+    """The round's ballot box while its questionnaire takes answers: sealed and not opened.
+
+    With ``lock``, the box's row is locked for share until the transaction ends, so an
+    opening under way waits for this answer, or this answer sees the box opened. Raises
+    Conflict otherwise.
+    """
+    box = get_box(round_)
+    if box is None:
+        raise Conflict("This round is not taking questionnaire answers.")
+    if lock:
+        db.session.refresh(box, with_for_update={"read": True})
+    if box.is_open:
+        raise Conflict(QUESTIONNAIRE_CLOSED)
+    return box
 
 
 def _nonce_hash(ticket: Ticket) -> str:
@@ -149,8 +167,8 @@ def validated_answers(answers: Mapping[str, str | None], postcode: str | None,
 
 
 def record_response(token: str, answers: Mapping[str, str | None], postcode: str | None) -> None:
-    """Seal one anonymous response to the ticket's round's ballot box; it is read only when
-    the box is opened.
+    """Seal one anonymous response to the ticket's round's ballot box, with its MAC; it is
+    read only when the box is opened.
 
     Raises InvalidInput (see ``validated_answers``, and a forged ticket), Conflict for a used
     ticket or once the count has begun.
@@ -159,35 +177,51 @@ def record_response(token: str, answers: Mapping[str, str | None], postcode: str
     round_ = db.session.get(Round, ticket.round_id)
     answers_json = json.dumps(validated_answers(answers, postcode, round_.minimum_voting_age))
     _spend_ticket(ticket)
-    db.session.add(SealedResponse(round_id=round_.id,
-                                  sealed_answers=seal_for_box(round_, answers_json.encode())))
+    answering_box(round_, lock=True)
+    response = SealedResponse(id=new_ballot_id(), round_id=round_.id,
+                              sealed_answers=seal_for_box(round_, answers_json.encode()))
+    response.answers_mac = answers_mac(response)
+    db.session.add(response)
     db.session.flush()
 
 
+def answers_mac(response: SealedResponse) -> str:
+    """The HMAC-SHA256 (hex), under the audit key, of a sealed response with its round and id:
+    a database writer can seal answers to the box's public key, but cannot vouch for them,
+    nor copy a genuine one under a new id."""
+    message = f"equalities-answers:{response.round_id}:{response.id}:".encode()
+    return hmac.new(audit_key(), message + response.sealed_answers, hashlib.sha256).hexdigest()
+
+
 @box_opened.connect
-def _open_responses(round_: Round, unseal: Callable[[bytes], bytes]) -> None:
+def _open_responses(round_: Round, unseal: Callable[[bytes], bytes]) -> dict[str, int]:
     """As the round's box is opened: write its sealed responses out in a random order, and
-    delete the sealed rows. Raises Conflict if one does not open as a set of answers."""
-    sealed = select(SealedResponse.sealed_answers).where(SealedResponse.round_id == round_.id)
-    rows = [{"round_id": round_.id, "locality_id": round_.locality_id,
-             **_opened_answers(unseal, item)} for item in db.session.scalars(sealed)]
+    delete the sealed rows. A response whose MAC does not match, or that does not open as a
+    set of answers, is set aside: the answers are optional, so they never stop the count,
+    but the opening's audit entry says how many were set aside."""
+    sealed = db.session.scalars(select(SealedResponse).where(SealedResponse.round_id == round_.id))
+    opened = [_opened_answers(unseal, response) for response in sealed]
+    rows = [{"round_id": round_.id, "locality_id": round_.locality_id, **answers}
+            for answers in opened if answers is not None]
     secrets.SystemRandom().shuffle(rows)
     if rows:
         db.session.execute(insert(EqualitiesResponse), rows)
     db.session.execute(delete(SealedResponse).where(SealedResponse.round_id == round_.id))
+    return {"equalities_answers": len(rows),
+            "equalities_answers_set_aside": len(opened) - len(rows)}
 
 
-def _opened_answers(unseal: Callable[[bytes], bytes], sealed: bytes) -> dict[str, str]:
-    """One sealed response's answers, checked again: anybody who can write to the database
-    can seal to the box's public key."""
+def _opened_answers(unseal: Callable[[bytes], bytes],
+                    response: SealedResponse) -> dict[str, str] | None:
+    """One sealed response's answers, or None when its MAC does not match or it does not open
+    as a set of answers."""
+    if not hmac.compare_digest(response.answers_mac, answers_mac(response)):
+        return None
     try:
-        answers = json.loads(unseal(sealed))
+        answers = json.loads(unseal(response.sealed_answers))
     except (DamagedBox, ValueError):
-        answers = None
-    if not _is_answer_set(answers):
-        raise Conflict("A sealed equalities answer does not open as one: the box may have been "
-                       "tampered with. Nothing was opened.")
-    return answers
+        return None
+    return answers if _is_answer_set(answers) else None
 
 
 def _is_answer_set(answers: object) -> bool:
