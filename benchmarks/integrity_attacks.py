@@ -763,8 +763,13 @@ def close_and_open_box(attack: Attack) -> str:
     threshold asks) open the box with ``flask ballot-box open``, passphrases on stdin."""
     round_id = attack.facts.secret_round
     lead = attack.signed_in("lead.teviot-and-liddesdale@example.org", STAFF_PASSWORD)
-    closed = lead.submit(f"/rounds/{round_id}/voting", {},
-                         action=f"/rounds/{round_id}/voting/close")
+    close = f"/rounds/{round_id}/voting/close"
+    asked = lead.submit(f"/rounds/{round_id}/voting", {}, action=close)
+    require(asked.status == 200 and "Close voting early?" in asked.text,
+            f"closing before the advertised date was not asked first ({asked.status})")
+    confirmed = re.search(r'name="confirmed_for" type="hidden" value="(\d+)"', asked.text)
+    closed = lead.post(close, [("csrf_token", asked.csrf),
+                               ("confirmed_for", confirmed.group(1))])
     holders = flask(attack.env, "ballot-box", "holders").stdout
     staff = [line.split("\t")[0] for line in holders.splitlines()
              if line and "Recovery key" not in line]
@@ -772,7 +777,8 @@ def close_and_open_box(attack: Attack) -> str:
     opened = flask(attack.env, "ballot-box", "open", str(round_id), "--as",
                    "finance@example.org", *options, stdin=(KEY_PASSPHRASE + "\n") * len(staff))
     said = (opened.stdout.strip().splitlines() or opened.stderr.strip().splitlines() or [""])
-    return f"closed over HTTP: {closed.status}; flask ballot-box open: {said[-1]}"
+    return (f"closed over HTTP: asked first ({asked.status}), then {closed.status}; "
+            f"flask ballot-box open: {said[-1]}")
 
 
 def check_secrecy_opened(attack: Attack, how: str) -> Row:

@@ -324,9 +324,11 @@ def form_data(round_: Round) -> dict:
 
 
 class AdvanceForm(FlaskForm):
-    """A button that moves a round to the phase named in ``target``."""
+    """A button that moves a round to the phase named in ``target``; ``confirmed_for`` holds
+    the advertised moment a lead agreed to move ahead of (see ``rounds.early``)."""
 
     target = HiddenField()
+    confirmed_for = HiddenField()
     submit = SubmitField("Move on", widget=GovSubmitInput())
 
 

@@ -366,15 +366,9 @@ def move_round(round_: Round, actor, target: Phase, *, now: datetime | None = No
     every problem a guard found: settings, budget, dates, undecided or too few eligible
     proposals, paper ballots that do not reconcile).
     """
-    if actor is not None:
-        check_can_manage_locality(actor, round_.locality)
-    current = round_.current_phase
-    if current.next is not target:
-        raise Conflict(f"{round_.title} is {current.label.lower()}: it cannot move to"
-                       f" {target.label.lower()}")
     now = now or utcnow()
-    if problems := [problem for guard in GUARDS[target] for problem in guard(round_, now)]:
-        raise RoundNotReady(target, problems)
+    check_move(round_, actor, target, now)
+    current = round_.current_phase
     details = {}
     for record in RECORDS[target]:
         details.update(record(round_, now))
@@ -391,6 +385,19 @@ def move_round(round_: Round, actor, target: Phase, *, now: datetime | None = No
     return round_
 
 
+def check_move(round_: Round, actor, target: Phase, now: datetime) -> None:
+    """Raise what ``move_round`` would raise for this move, changing nothing (so that a lead
+    asked to confirm an early move is first told what stops it)."""
+    if actor is not None:
+        check_can_manage_locality(actor, round_.locality)
+    current = round_.current_phase
+    if current.next is not target:
+        raise Conflict(f"{round_.title} is {current.label.lower()}: it cannot move to"
+                       f" {target.label.lower()}")
+    if problems := [problem for guard in GUARDS[target] for problem in guard(round_, now)]:
+        raise RoundNotReady(target, problems)
+
+
 # The date at which a round in a phase moves on by itself (opening a draft is always by hand).
 SCHEDULE = {
     Phase.PROPOSALS_OPEN: "proposals_close_at",
@@ -399,9 +406,15 @@ SCHEDULE = {
 }
 
 
-def _due_phase(round_: Round, now: datetime) -> Phase | None:
+def scheduled_move(round_: Round) -> datetime | None:
+    """When the round moves on from its phase by itself: the date advertised for the next
+    phase. None when only a lead moves it on."""
     name = SCHEDULE.get(round_.current_phase)
-    moment = getattr(round_, name) if name else None
+    return getattr(round_, name) if name else None
+
+
+def _due_phase(round_: Round, now: datetime) -> Phase | None:
+    moment = scheduled_move(round_)
     return round_.current_phase.next if moment and moment <= now else None
 
 

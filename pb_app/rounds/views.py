@@ -13,7 +13,8 @@ from pb_app.errors import Conflict, DomainError, InvalidInput, NotFound
 from pb_app.extensions import db
 from pb_app.rounds import forms, services
 from pb_app.rounds.cli import advance_command
-from pb_app.rounds.models import Phase
+from pb_app.rounds.early import early_move_page
+from pb_app.rounds.models import Phase, utcnow
 from pb_app.rounds.rules import BallotKind, RuleKind
 from pb_app.web.layout import add_navigation_link, attempt, form_page
 
@@ -186,10 +187,19 @@ def advance(round_id: int):
     form = forms.AdvanceForm()
     if not form.validate_on_submit() or form.target.data not in {p.value for p in Phase}:
         raise NotFound("There is no such phase")
+    target, now = Phase(form.target.data), utcnow()
+    question = early_move_page(round_, target, form.confirmed_for.data, now,
+                               action=url_for("rounds.advance", round_id=round_.id),
+                               back=url_for("rounds.show", round_id=round_.id))
     with attempt(Conflict, InvalidInput) as moving:  # not ready, or moved on meanwhile
-        services.move_round(round_, current_user, Phase(form.target.data))
+        if question is None:
+            services.move_round(round_, current_user, target, now=now)
+        else:  # what stops the move is said before the lead is asked to confirm it
+            services.check_move(round_, current_user, target, now)
     if moving.refusal:
         return _round_page(round_, moving.refusal)
+    if question is not None:
+        return question
     db.session.commit()
     flash(f"{round_.title} is now: {round_.current_phase.label.lower()}.", "success")
     return redirect(url_for("rounds.show", round_id=round_.id))

@@ -26,9 +26,11 @@ from pb_app.errors import Conflict, InvalidInput, NotEligible, NotFound
 from pb_app.extensions import db
 from pb_app.links import external_url
 from pb_app.monitoring.services import issue_ticket
+from pb_app.rounds.early import early_move_page
+from pb_app.rounds.forms import AdvanceForm
 from pb_app.rounds.models import Phase, Round
 from pb_app.rounds.rules import CHANNELS, BallotKind, Channel, Verification
-from pb_app.rounds.services import get_visible_round
+from pb_app.rounds.services import check_move, get_visible_round
 from pb_app.voting import forms, services
 from pb_app.voting.ballots import (
     NOT_ON_BALLOT,
@@ -477,7 +479,7 @@ def _manage_page(round_: Round, batch_form=None, codes_form=None, status: int = 
         batches=services.paper_batches(round_), problems=services.reconcile_ballots(round_),
         duplicates=services.suspected_duplicates(round_),
         batch_form=batch_form or forms.PaperBatchForm(), codes_form=codes_form or
-        forms.VotingCodesForm(), close_form=ButtonForm(),
+        forms.VotingCodesForm(), close_form=AdvanceForm(),
     ), status
 
 
@@ -546,22 +548,31 @@ def make_codes(round_id: int):
 def close(round_id: int):
     """Close voting now: no ballot is accepted afterwards, on any channel."""
     round_ = get_visible_round(round_id, current_user)
-    if ButtonForm().validate_on_submit():
-        _close_once(round_)
+    form = AdvanceForm()
+    if form.validate_on_submit():
+        return _close_once(round_, form.confirmed_for.data)
     return redirect(url_for("voting.manage", round_id=round_.id))
 
 
-def _close_once(round_: Round) -> None:
-    """Close voting and say so; a round no longer in voting (a second click, or closed at its
-    date) is left as it is, with the reason."""
+def _close_once(round_: Round, confirmed_for: str | None):
+    """Close voting and say so, once a lead has confirmed closing before the advertised date;
+    a round no longer in voting (a second click, or closed at its date) is left as it is,
+    with the reason."""
+    services.check_can_run_voting(current_user, round_)
+    back = url_for("voting.manage", round_id=round_.id)
     if round_.current_phase is not Phase.VOTING:
-        services.check_can_run_voting(current_user, round_)
         flash(services.voting_state(round_, _now()))
-        return
+        return redirect(back)
+    if question := early_move_page(round_, Phase.CLOSED, confirmed_for, _now(),
+                                   action=url_for("voting.close", round_id=round_.id),
+                                   back=back):
+        check_move(round_, current_user, Phase.CLOSED, _now())
+        return question
     count = services.close_voting(round_, current_user, _now())
     db.session.commit()
     flash(f"Voting is closed. {was_or_were(count, 'ballot')} cast. They stay sealed until "
           "key holders open the ballot box for the count.", "success")
+    return redirect(back)
 
 
 @bp.route("/rounds/<int:round_id>/receipt", methods=["GET", "POST"])

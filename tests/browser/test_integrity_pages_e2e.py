@@ -153,6 +153,8 @@ def test_keys_open_the_box_count_sign_off_and_audit(app, page, people, look_over
     look_over("ballot-box-sealed")
     page.go_back()
     page.get_by_role("button", name="Close voting now").click()
+    expect(page.locator("h1")).to_have_text("Close voting early?")
+    page.get_by_role("button", name="Close voting now").click()
     expect(page.locator("main")).to_contain_text(
         f"Voting is closed. {DESK_VOTERS + 2} ballots were cast")
     sign_out(page)

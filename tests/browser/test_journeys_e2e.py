@@ -315,6 +315,9 @@ def test_a_lead_reviews_opens_voting_enters_paper_and_closes(app, page, round_in
     look_over("reviewed")
     page.goto(f"/rounds/{round_id}")
     page.get_by_role("button", name="Move on to: Voting open").click()
+    expect(page.locator("h1")).to_have_text("Open voting early?")  # its date is to come
+    look_over("open-voting-early")
+    page.get_by_role("button", name="Open voting now").click()
     expect(page.locator("main")).to_contain_text("Voting open")
     with app.app_context():  # the day voting opens comes
         db.session.get(Round, round_id).voting_open_at = datetime.now(UTC) - timedelta(minutes=1)
@@ -353,6 +356,9 @@ def test_a_lead_reviews_opens_voting_enters_paper_and_closes(app, page, round_in
     page.get_by_role("button", name="Accept the batch").click()
     page.goto(f"/rounds/{round_id}/voting")
     expect(page.locator("#reconcile-ok")).to_be_visible()
+    page.get_by_role("button", name="Close voting now").click()
+    expect(page.locator("h1")).to_have_text("Close voting early?")
+    look_over("close-voting-early")
     page.get_by_role("button", name="Close voting now").click()
     expect(page.locator("main")).to_contain_text("Voting is closed. 1 ballot was cast")
     look_over("voting-closed")

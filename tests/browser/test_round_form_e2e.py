@@ -127,6 +127,8 @@ def test_a_refused_move_stays_on_the_round_page(page, people, assert_accessible,
     sign_in(page, people["lead"])
     page.goto(f"/rounds/{people['round']}")
     page.get_by_role("button", name="Move on to: Reviewing proposals").click()
+    expect(page.locator("h1")).to_have_text("Close proposals early?")
+    page.get_by_role("button", name="Close proposals now").click()
     page.get_by_role("button", name="Move on to: Voting open").click()
     summary = page.locator(".govuk-error-summary")
     expect(summary).to_contain_text("cannot move on yet")

@@ -14,6 +14,7 @@ from pabutools.election import Cost_Sat, parse_pabulib
 from pabutools.rules import greedy_utilitarian_welfare
 from pypdf import PdfReader
 from sqlalchemy import func, select
+from voting.builders import close_voting
 
 from pb_app.extensions import db
 from pb_app.localities.models import AGE_BANDS, LocalityPopulation
@@ -39,7 +40,7 @@ def _published_round(client, sign_in):
     codes = cast(round_, [transport, walks], times=1, age=17)
     lead, _, officer = staff(round_)
     sign_in(lead)
-    assert client.post(f"/rounds/{round_.id}/voting/close").status_code == 302
+    assert close_voting(client, round_).status_code == 302
     assert round_.current_phase is Phase.CLOSED
     assert client.get(f"/results/round/{round_.id}").status_code == 404  # nothing published yet
     response = client.post(f"/results/round/{round_.id}/count")

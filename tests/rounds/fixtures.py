@@ -13,7 +13,9 @@ from factories import PostcodeAreaFactory, RoleGrantFactory, RoundFactory, UserF
 from pb_app.accounts.models import ADMINISTRATOR, FINANCE_OFFICER, GROUP_LEAD, User
 from pb_app.extensions import db
 from pb_app.localities.models import Locality
+from pb_app.rounds.early import stamp
 from pb_app.rounds.models import IJB_PRIORITIES, Phase, Round
+from pb_app.rounds.services import scheduled_move
 
 
 def make_locality(name: str, prefix: str) -> Locality:
@@ -153,3 +155,17 @@ def outbox(app, monkeypatch) -> list:
     app.logger.addHandler(handler)
     yield sent
     app.logger.removeHandler(handler)
+
+
+def confirmed_early(round_: Round) -> dict[str, str]:
+    """The field a lead's second press sends to move ``round_`` on before its advertised
+    date (nothing when no date is advertised)."""
+    moment = scheduled_move(round_)
+    return {"confirmed_for": stamp(moment)} if moment else {}
+
+
+def move_on(client, round_id: int, target: Phase):
+    """Press the round page's "Move on to" button, and confirm the move if it is early."""
+    round_ = db.session.get(Round, round_id)
+    return client.post(f"/rounds/{round_id}/advance",
+                       data={"target": target.value, **confirmed_early(round_)})

@@ -14,11 +14,7 @@ from pb_app.extensions import db
 from pb_app.proposals.models import Status
 from pb_app.rounds.models import Phase
 from pb_app.voting.models import PaperBatch
-from rounds.fixtures import live_round
-
-
-def _advance(client, round_id: int, target: Phase):
-    return client.post(f"/rounds/{round_id}/advance", data={"target": target.value})
+from rounds.fixtures import live_round, move_on
 
 
 def _summary(page: str) -> str:
@@ -45,7 +41,7 @@ def test_opening_voting_with_no_eligible_proposal_is_refused_on_the_round_page(
     ProposalFactory(round=round_, proposer=resident, status=Status.REJECTED)
     db.session.commit()
     sign_in(lead)
-    response = _advance(client, round_.id, Phase.VOTING)
+    response = move_on(client, round_.id, Phase.VOTING)
     assert response.status_code == 409
     page = response.text
     assert _is_round_page(page, round_)
@@ -66,7 +62,7 @@ def test_every_problem_stopping_voting_is_listed_with_where_to_fix_it(
     ProposalFactory(round=round_, proposer=resident, status=Status.SUBMITTED)
     db.session.commit()
     sign_in(lead)
-    page = _advance(client, round_.id, Phase.VOTING).text
+    page = move_on(client, round_.id, Phase.VOTING).text
     edit, review = f"/rounds/{round_.id}/edit", f"/rounds/{round_.id}/review"
     assert _links(page) == [
         (f"{edit}#budget", "The budget must be more than £0"),
@@ -85,7 +81,7 @@ def test_opening_proposals_without_dates_links_to_each_missing_date(
     round_.voting_open_at = round_.voting_close_at = None
     db.session.commit()
     sign_in(lead)
-    response = _advance(client, round_.id, Phase.PROPOSALS_OPEN)
+    response = move_on(client, round_.id, Phase.PROPOSALS_OPEN)
     assert response.status_code == 409 and _is_round_page(response.text, round_)
     assert _links(response.text) == [
         (f"/rounds/{round_.id}/edit#voting_open_at", "Enter the date voting opens"),
@@ -101,7 +97,7 @@ def test_counting_a_round_whose_paper_batch_does_not_reconcile_links_to_the_batc
     db.session.add(batch)
     db.session.commit()
     sign_in(lead)
-    response = _advance(client, round_.id, Phase.COUNTED)
+    response = move_on(client, round_.id, Phase.COUNTED)
     assert response.status_code == 409 and _is_round_page(response.text, round_)
     assert _links(response.text) == [
         (f"/results/round/{round_.id}/count",
@@ -117,8 +113,8 @@ def test_counting_a_round_whose_paper_batch_does_not_reconcile_links_to_the_batc
 def test_a_move_already_made_is_refused_on_the_round_page(client, sign_in, eildon, lead):
     round_ = live_round(eildon, Phase.DRAFT)
     sign_in(lead)
-    assert _advance(client, round_.id, Phase.PROPOSALS_OPEN).status_code == 302
-    again = _advance(client, round_.id, Phase.PROPOSALS_OPEN)  # a second click, say
+    assert move_on(client, round_.id, Phase.PROPOSALS_OPEN).status_code == 302
+    again = move_on(client, round_.id, Phase.PROPOSALS_OPEN)  # a second click, say
     assert again.status_code == 409 and _is_round_page(again.text, round_)
     assert "is taking proposals: it cannot move to taking proposals" in _summary(again.text)
 
@@ -130,7 +126,7 @@ def test_voting_without_ballot_box_keys_is_refused_on_the_round_page(
     ProposalFactory(round=round_, proposer=resident, status=Status.ACCEPTED, title="Walking group")
     db.session.commit()
     sign_in(lead)
-    response = _advance(client, round_.id, Phase.VOTING)
+    response = move_on(client, round_.id, Phase.VOTING)
     assert response.status_code == 409 and _is_round_page(response.text, round_)
     assert "needs at least 2 key holders" in _summary(response.text)
     db.session.expire_all()
@@ -141,7 +137,7 @@ def test_someone_who_cannot_run_the_round_still_gets_a_plain_refusal(
         client, sign_in, eildon, other_lead):
     round_ = live_round(eildon, Phase.REVIEW)
     sign_in(other_lead)
-    assert _advance(client, round_.id, Phase.VOTING).status_code == 403
+    assert move_on(client, round_.id, Phase.VOTING).status_code == 403
 
 
 def test_the_round_page_links_a_lead_to_where_voting_and_the_count_are_run(

@@ -13,11 +13,7 @@ from pb_app.audit.services import verify_chain
 from pb_app.extensions import db
 from pb_app.proposals.models import Proposal, Status
 from pb_app.rounds.models import IJB_PRIORITIES, Phase, Round
-from rounds.fixtures import live_round, proposal_form, round_form
-
-
-def _advance(client, round_id: int, target: Phase):
-    return client.post(f"/rounds/{round_id}/advance", data={"target": target.value})
+from rounds.fixtures import live_round, move_on, proposal_form, round_form
 
 
 def _proposal_count() -> int:
@@ -47,7 +43,7 @@ def test_a_round_runs_from_draft_to_voting_through_the_pages(
         2_000_000, 500_000, 12)
     assert round_.priorities == [IJB_PRIORITIES[0], "Tackling loneliness"]
     assert round_.tally_params == {"completion": "add1", "comparison": "satisfaction"}
-    assert _advance(client, round_.id, Phase.PROPOSALS_OPEN).status_code == 302
+    assert move_on(client, round_.id, Phase.PROPOSALS_OPEN).status_code == 302
 
     sign_in(resident)
     ids = []
@@ -63,7 +59,7 @@ def test_a_round_runs_from_draft_to_voting_through_the_pages(
     assert "Review decisions" not in page  # none yet
 
     sign_in(lead)
-    assert _advance(client, round_.id, Phase.REVIEW).status_code == 302
+    assert move_on(client, round_.id, Phase.REVIEW).status_code == 302
     for proposal_id in ids:
         response = client.post(f"/proposals/{proposal_id}/decide", data={
             "decision": "accept", "feasibility": "feasible", "fit": "strong",
@@ -72,7 +68,7 @@ def test_a_round_runs_from_draft_to_voting_through_the_pages(
     page = client.get(f"/proposals/{ids[0]}").text
     assert re.search(r'<h2 class="govuk-heading-m">Review decisions</h2>\s*<div class="govuk-inset'
                      r'-text">\s*<p class="govuk-body"><strong>Accept</strong>', page)
-    assert _advance(client, round_.id, Phase.VOTING).status_code == 302
+    assert move_on(client, round_.id, Phase.VOTING).status_code == 302
     db.session.expire_all()
     assert round_.phase == "voting"
     page = client.get(f"/rounds/{round_.id}").text
@@ -209,7 +205,7 @@ def test_a_lead_of_another_locality_cannot_manage_the_round(
     round_ = live_round(eildon, Phase.REVIEW)
     sign_in(other_lead)
     assert client.get(f"/rounds/{round_.id}/edit").status_code == 403
-    assert _advance(client, round_.id, Phase.VOTING).status_code == 403
+    assert move_on(client, round_.id, Phase.VOTING).status_code == 403
     assert client.get(f"/rounds/{round_.id}/review").status_code == 403
     response = client.post("/rounds/new", data=round_form(eildon.id))
     assert response.status_code in (403, 422)

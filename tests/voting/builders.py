@@ -10,6 +10,7 @@ from datetime import date
 
 from ballotbox.builders import sealed
 from factories import DEFAULT_PASSWORD_HASH, VOTING_CLOSES_AT, ProposalFactory, RoundFactory
+from rounds.fixtures import confirmed_early
 
 from pb_app.accounts.models import GROUP_LEAD, RoleGrant, User
 from pb_app.extensions import db
@@ -73,3 +74,10 @@ def project_ids(round_: Round) -> list[str]:
     """The round's proposal ids as ballot ids, by id."""
     return [str(p.id) for p in db.session.query(Proposal).filter_by(round_id=round_.id)
             .order_by(Proposal.id)]
+
+
+def close_voting(client, round_: Round, **kwargs):
+    """Press "Close voting now" as a lead, and confirm it on the question that follows when
+    voting closes before its advertised date."""
+    return client.post(f"/rounds/{round_.id}/voting/close", data=confirmed_early(round_),
+                       **kwargs)

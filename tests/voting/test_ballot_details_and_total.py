@@ -20,7 +20,7 @@ from pb_app.voting.ballots import (
 from pb_app.voting.services import create_paper_batch, generate_voting_codes, reconcile_ballots
 from pb_app.voting.views import BALLOT_DRAFT
 from pb_app.voting.wording import count_of, there_are, was_or_were
-from voting.builders import lead_of, project_ids, resident, voting_round
+from voting.builders import close_voting, lead_of, project_ids, resident, voting_round
 from voting.helpers import counts, vote
 from voting.strategies import COSTS, ROUND_PARAMS, RULES
 
@@ -319,5 +319,5 @@ def test_the_voting_pages_say_1_ballot_and_1_project(client, sign_in, eildon):
     assert "Choose up to 1 project." in page
     vote(client, round_.id, [("project", project_ids(round_)[0])])
     sign_in(lead)
-    closed = client.post(f"/rounds/{round_.id}/voting/close", follow_redirects=True)
+    closed = close_voting(client, round_, follow_redirects=True)
     assert "Voting is closed. 1 ballot was cast." in closed.get_data(as_text=True)

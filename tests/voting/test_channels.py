@@ -29,7 +29,7 @@ from pb_app.voting.services import (
     suspected_duplicates,
     voter_at_desk,
 )
-from voting.builders import lead_of, place, project_ids, resident, voting_round
+from voting.builders import close_voting, lead_of, place, project_ids, resident, voting_round
 from voting.helpers import counts, receipt_in, vote
 
 CODE_RE = re.compile(r"\b[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}\b")
@@ -257,10 +257,10 @@ def test_after_the_lead_closes_voting_no_channel_accepts_a_ballot(client, sign_i
     sign_in(voter)
     vote(client, approval_round.id, [("project", first)])
     sign_in(lead_of(approval_round.locality))
-    closed = client.post(f"/rounds/{approval_round.id}/voting/close", follow_redirects=True)
+    closed = close_voting(client, approval_round, follow_redirects=True)
     assert "Voting is closed. 1 ballot was cast." in closed.get_data(as_text=True)
     assert approval_round.phase == "closed"
-    again = client.post(f"/rounds/{approval_round.id}/voting/close", follow_redirects=True)
+    again = close_voting(client, approval_round, follow_redirects=True)
     assert again.status_code == 200  # a second click lands on the voting page, saying why
     assert "Voting in this round has closed" in again.get_data(as_text=True)
     assert approval_round.phase == "closed"
@@ -324,7 +324,7 @@ def test_a_refused_batch_label_is_shown_on_the_form(client, sign_in, approval_ro
 
 def test_no_paper_batch_can_be_added_once_voting_has_closed(client, sign_in, approval_round):
     sign_in(lead_of(approval_round.locality))
-    assert client.post(f"/rounds/{approval_round.id}/voting/close").status_code == 302
+    assert close_voting(client, approval_round).status_code == 302
     refused = client.post(f"/rounds/{approval_round.id}/voting/batches",
                           data={"label": "Late event", "declared_count": "4"})
     assert refused.status_code == 409
@@ -343,7 +343,7 @@ def _closed_round_with_a_short_batch(client, sign_in, round_) -> PaperBatch:
                 Choices((project_ids(round_)[0],)), channel="paper", now=datetime.now(UTC),
                 helper=lead_of(round_.locality), batch=batch)
     db.session.commit()
-    assert client.post(f"/rounds/{round_.id}/voting/close").status_code == 302
+    assert close_voting(client, round_).status_code == 302
     return batch
 
 

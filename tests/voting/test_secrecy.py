@@ -24,7 +24,7 @@ from pb_app.rounds.services import advance_due_rounds
 from pb_app.voting.ballots import Choices
 from pb_app.voting.models import Participation
 from pb_app.voting.receipts import receipt_hash
-from voting.builders import lead_of, project_ids, resident
+from voting.builders import close_voting, lead_of, project_ids, resident
 from voting.helpers import receipt_in, vote
 
 VOTERS = 20
@@ -56,7 +56,7 @@ def every_stored_value() -> str:
 
 def _close_by_the_lead(client, sign_in, round_):
     sign_in(lead_of(round_.locality))
-    client.post(f"/rounds/{round_.id}/voting/close")
+    close_voting(client, round_)
 
 
 def _close_at_its_date(client, sign_in, round_):
