@@ -37,6 +37,9 @@ class Config:
     DATA_RETENTION_DAYS = 365  # voters' details kept after a result is published: flask data purge
     BALLOT_KEY_THRESHOLD = 1  # key holders needed to open a ballot box (voting needs one more)
     TRUSTED_PROXY_COUNT = 0  # reverse proxies in front of the app that set X-Forwarded-For
+    # The largest request body: a paper batch's CSV (2 MB) and its form. The photo upload
+    # allows more on its own page (pictures/views.py).
+    MAX_CONTENT_LENGTH = 3 * 1024 * 1024
     # The key of the audit trail's MACs; keep it out of the database and its backups. Unset,
     # it is derived from SECRET_KEY (so changing SECRET_KEY then breaks every MAC).
     AUDIT_KEY: str | None = None

@@ -99,6 +99,12 @@ def register_error_handlers(app: Flask) -> None:
                         "The page was open for too long, or the form came from another site. "
                         "Go back, reload the page and try again. Nothing was saved.")
 
+    @app.errorhandler(413)
+    def handle_too_large(error):
+        return _respond(413, "What you sent is too large",
+                        "The form or file is larger than this service accepts. Nothing was "
+                        "saved.")
+
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):
         return _respond(error.code or 500, error.name, error.description or "")

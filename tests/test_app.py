@@ -95,3 +95,12 @@ def test_a_nul_character_gets_a_400_on_every_page(client, path):
     response = client.get(path)
     assert response.status_code == 400
     assert "There is a problem with what was sent" in response.text
+
+
+def test_a_body_larger_than_the_service_accepts_gets_a_413_with_a_reason(client):
+    """A 4 MB form is refused before it is read; a photo may be larger on its own page."""
+    body = "email=" + "x" * (4 * 1024 * 1024)
+    refused = client.post("/sign-in", data=body,
+                          content_type="application/x-www-form-urlencoded")
+    assert refused.status_code == 413
+    assert "What you sent is too large" in refused.text and "Nothing was saved" in refused.text

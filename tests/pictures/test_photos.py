@@ -329,3 +329,12 @@ def test_a_photo_whose_file_is_missing_is_not_found(client, sign_in, draft, resi
     (photo_dir / photo.file_name).unlink()
     assert client.get(f"/photos/{photo.file_name}").status_code == 404
     assert client.get(f"/photos/{photo.thumbnail_name}").status_code == 200
+
+
+def test_a_photo_larger_than_other_forms_may_be_is_still_read_on_its_page(
+        client, sign_in, draft, resident, photo_dir):
+    """The service refuses bodies over 3 MB; the photo page takes up to its own 5 MB limit."""
+    sign_in(resident)
+    read = _upload(client, draft.id, b"\xff\xd8" + b"0" * (4 * 1024 * 1024), "big.jpg")
+    assert read.status_code == 422  # read, and refused as no photo, not as too large
+    assert "too large" not in read.get_data(as_text=True)
