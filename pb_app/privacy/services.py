@@ -223,7 +223,7 @@ def _detach_participations(user: User) -> int:
         participation.user_id = None
         if participation.round_id in published:
             participation.person_key = f"{PURGED_PREFIX}{participation.id}"
-            participation.resemblance_key = None
+            participation.resemblance_key = participation.name_resemblance_key = None
     db.session.flush()
     return len(participations)
 
@@ -357,9 +357,11 @@ def _purge_round(round_id: int) -> None:
         update(Participation)
         .where(in_round, or_(~Participation.person_key.startswith(PURGED_PREFIX),
                              Participation.resemblance_key.is_not(None),
+                             Participation.name_resemblance_key.is_not(None),
                              Participation.user_id.is_not(None),
                              Participation.voting_code_id.is_not(None)))
-        .values(person_key=purged_key, resemblance_key=None, user_id=None, voting_code_id=None),
+        .values(person_key=purged_key, resemblance_key=None, name_resemblance_key=None,
+                user_id=None, voting_code_id=None),
         execution_options={"synchronize_session": "fetch"},
     )
     db.session.execute(delete(VotingCode).where(VotingCode.round_id == round_id))

@@ -37,6 +37,7 @@ class Voter:
     person_key: str
     postcode: str
     date_of_birth: date
+    name_key: str | None = None  # ``name_resemblance_key``; None for a voting code
     user_id: int | None = None
     voting_code_id: int | None = None
     at_desk: bool = False
@@ -61,22 +62,40 @@ def identity_key(full_name: str, postcode: str, date_of_birth: date) -> str:
     Names are compared without case, accents, punctuation or extra spaces, so that
     "Mary O'Neil" entered at an event matches "mary oneil" typed online.
     """
+    name, place = _folded_name(full_name), normalise_postcode(postcode)
+    text = f"person|{name}|{place}|{date_of_birth.isoformat()}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _folded_name(full_name: str) -> str:
+    """A name without case, accents, punctuation or extra spaces; raises InvalidInput when
+    nothing is left."""
     folded = unicodedata.normalize("NFKD", full_name).encode("ascii", "ignore").decode().casefold()
     name = " ".join(re.sub(r"[^a-z0-9 ]", "", folded).split())
     if not name:
         raise InvalidInput("Enter the voter's full name")
-    text = f"person|{name}|{normalise_postcode(postcode)}|{date_of_birth.isoformat()}"
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return name
 
 
 def resemblance_key(postcode: str, date_of_birth: date) -> str:
     """A keyed hash of a postcode and a date of birth, the same on every channel: two
     participations that share it are listed as suspected duplicates (another spelling of a
-    name, a voting code used and then a desk visit). Keyed with the app's secret, so a copy
-    of the database alone cannot test guesses against it."""
+    name, a voting code used and then a desk visit)."""
+    return _keyed(f"{normalise_postcode(postcode)}|{date_of_birth.isoformat()}")
+
+
+def name_resemblance_key(full_name: str, postcode: str) -> str:
+    """A keyed hash of a name (folded as in ``identity_key``) and a postcode: two
+    participations that share it are suspected duplicates too (the same person giving
+    another date of birth)."""
+    return _keyed(f"name|{_folded_name(full_name)}|{normalise_postcode(postcode)}")
+
+
+def _keyed(text: str) -> str:
+    """HMAC-SHA256 (hex) of ``text`` under a key derived from the app's secret, so that a
+    copy of the database alone cannot test guesses against a resemblance key."""
     secret = current_app.config["SECRET_KEY"].encode("utf-8")
     key = hashlib.sha256(b"pb_app resemblance v1:" + secret).digest()
-    text = f"{normalise_postcode(postcode)}|{date_of_birth.isoformat()}"
     return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
 
 

@@ -25,6 +25,9 @@ class Participation(db.Model):
     person_key: Mapped[str] = mapped_column(String(64))
     # The same for anyone giving the same postcode and date of birth (see ``resemblance_key``).
     resemblance_key: Mapped[str | None] = mapped_column(String(64))
+    # The same for anyone giving the same name and postcode (``name_resemblance_key``); none
+    # for a voting code, which names nobody.
+    name_resemblance_key: Mapped[str | None] = mapped_column(String(64))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     voting_code_id: Mapped[int | None] = mapped_column(ForeignKey("voting_code.id"), unique=True)
     helper_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
@@ -35,6 +38,8 @@ class Participation(db.Model):
     __table_args__ = (
         UniqueConstraint("round_id", "person_key"),
         Index("ix_participation_round_id_resemblance_key", "round_id", "resemblance_key"),
+        Index("ix_participation_round_id_name_resemblance_key", "round_id",
+              "name_resemblance_key"),
         UniqueConstraint("round_id", "user_id"),
         CheckConstraint(CHANNEL_CHECK, name="known_channel"),
         CheckConstraint("(channel = 'assisted') = (helper_id IS NOT NULL)",

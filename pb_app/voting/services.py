@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, load_only
@@ -49,6 +50,7 @@ from pb_app.voting.eligibility import (
     Voter,
     code_key,
     identity_key,
+    name_resemblance_key,
     require_eligible,
     resemblance_key,
 )
@@ -235,7 +237,8 @@ def voter_for_user(round_: Round, user: User) -> Voter:
     if not user.postcode or user.date_of_birth is None:
         raise NotEligible("Add your postcode and date of birth to your profile before you vote.")
     return Voter(person_key=identity_key(user.full_name, user.postcode, user.date_of_birth),
-                 postcode=user.postcode, date_of_birth=user.date_of_birth, user_id=user.id)
+                 postcode=user.postcode, date_of_birth=user.date_of_birth,
+                 name_key=name_resemblance_key(user.full_name, user.postcode), user_id=user.id)
 
 
 _VERIFICATION_NEEDED = {
@@ -301,7 +304,7 @@ def voter_at_desk(full_name: str, postcode: str, date_of_birth: date) -> Voter:
     """The voter staff identified at an event by name, postcode and date of birth."""
     return Voter(person_key=identity_key(full_name, postcode, date_of_birth),
                  postcode=normalise_postcode(postcode), date_of_birth=date_of_birth,
-                 at_desk=True)
+                 name_key=name_resemblance_key(full_name, postcode), at_desk=True)
 
 
 def hand_out_paper_ballot(round_: Round, voter: Voter, staff: User, now: datetime) -> None:
@@ -349,7 +352,8 @@ def _record_participation(round_: Round, voter: Voter, eligibility: Eligibility,
     nothing, when one of theirs exists (by person, account or voting code)."""
     inserted = db.session.execute(_insert_unless_present(Participation).values(
         round_id=round_.id, person_key=voter.person_key,
-        resemblance_key=resemblance_key(voter.postcode, voter.date_of_birth), user_id=voter.user_id,
+        resemblance_key=resemblance_key(voter.postcode, voter.date_of_birth),
+        name_resemblance_key=voter.name_key, user_id=voter.user_id,
         voting_code_id=voter.voting_code_id, channel=channel, age_years=eligibility.age,
         helper_id=helper.id if helper is not None and channel == Channel.ASSISTED else None,
         voted_on=now.date(),
@@ -402,30 +406,73 @@ def turnout_by_channel(round_: Round) -> dict[str, int]:
 
 
 def suspected_duplicates(round_: Round) -> list[list[tuple[str, date]]]:
-    """Participations of the round that share a postcode and a date of birth, as groups of
-    (channel, day): the same person may have voted twice under two spellings of their name,
-    or on two channels. Ballots cannot be taken back (nothing links them to a person); the
-    finance officer weighs these against the result's margins before signing off."""
+    """Participations of the round that share a postcode and a date of birth, or a name and a
+    postcode, as groups of (channel, day), earliest first: the same person may have voted
+    twice under two spellings of their name, with another date of birth, or on two channels.
+    Participations linked through either are one group. Ballots cannot be taken back
+    (nothing links them to a person); the finance officer weighs these against the result's
+    margins before signing off."""
     in_round = Participation.round_id == round_.id
-    shared = (select(Participation.resemblance_key).where(in_round)
-              .group_by(Participation.resemblance_key).having(func.count() > 1))
+    keys = (Participation.resemblance_key, Participation.name_resemblance_key)
+    shared = [select(key).where(in_round, key.is_not(None)).group_by(key)
+              .having(func.count() > 1) for key in keys]
     rows = db.session.execute(
-        select(Participation.resemblance_key, Participation.channel, Participation.voted_on)
-        .where(in_round, Participation.resemblance_key.in_(shared))
-        .order_by(Participation.resemblance_key, Participation.voted_on, Participation.id))
-    groups: dict[str, list[tuple[str, date]]] = {}
-    for key, channel, day in rows:
-        groups.setdefault(key, []).append((channel, day))
+        select(Participation.id, *keys, Participation.channel, Participation.voted_on)
+        .where(in_round, or_(*(key.in_(query) for key, query in zip(keys, shared, strict=True))))
+        .order_by(Participation.voted_on, Participation.id)).all()
+    groups = _linked(rows)
+    return [[(row.channel, row.voted_on) for row in group] for group in groups]
+
+
+def _linked(rows) -> list[list]:
+    """``rows`` (in order, each with an id and the two resemblance keys) in groups that share
+    a key, directly or through other rows; each group, and the groups, in the rows' order."""
+    parent = {row.id: row.id for row in rows}
+
+    def root(row_id: int) -> int:
+        while parent[row_id] != row_id:
+            row_id = parent[row_id]
+        return row_id
+
+    first_with: dict[tuple[int, str], int] = {}
+    for row in rows:
+        for kind, key in enumerate((row.resemblance_key, row.name_resemblance_key)):
+            if key is None:
+                continue
+            if (kind, key) in first_with:
+                parent[root(row.id)] = root(first_with[(kind, key)])
+            else:
+                first_with[(kind, key)] = row.id
+    groups: dict[int, list] = {}
+    for row in rows:
+        groups.setdefault(root(row.id), []).append(row)
     return list(groups.values())
 
 
-def resembling_participation(round_: Round, voter: Voter) -> Participation | None:
-    """A participation of the round with the same postcode and date of birth as ``voter``,
-    for staff at the desk to ask about before entering a ballot."""
-    return db.session.scalars(select(Participation).where(
-        Participation.round_id == round_.id,
-        Participation.resemblance_key == resemblance_key(voter.postcode, voter.date_of_birth),
-    ).limit(1)).first()
+@dataclass(frozen=True)
+class Resemblance:
+    """An earlier participation that looks like the voter at the desk, and what they share."""
+
+    channel: str
+    voted_on: date
+    shared: str  # "postcode and date of birth", or "name and postcode"
+
+
+def resembling_participation(round_: Round, voter: Voter) -> Resemblance | None:
+    """A participation of the round with the same postcode and date of birth as ``voter``, or
+    the same name and postcode, for staff at the desk to ask about before entering a ballot."""
+    born = resemblance_key(voter.postcode, voter.date_of_birth)
+    alike = [Participation.resemblance_key == born]
+    if voter.name_key is not None:  # a voting code names nobody
+        alike.append(Participation.name_resemblance_key == voter.name_key)
+    found = db.session.execute(select(
+        Participation.channel, Participation.voted_on, Participation.resemblance_key,
+    ).where(Participation.round_id == round_.id, or_(*alike)).limit(1)).first()
+    if found is None:
+        return None
+    shared = "postcode and date of birth" if found.resemblance_key == born else (
+        "name and postcode")
+    return Resemblance(found.channel, found.voted_on, shared)
 
 
 def participation_of(round_: Round, user: User) -> Participation | None:

@@ -443,14 +443,14 @@ def desk(round_id: int):
 
 def _hand_out(round_: Round, voter: Voter):
     """Record the ballot paper given to ``voter`` and go back to the desk for the next one,
-    naming anyone else who gave the same postcode and date of birth."""
+    naming anyone else who gave the same postcode and date of birth, or name and postcode."""
     resembling = services.resembling_participation(round_, voter)
     services.hand_out_paper_ballot(round_, voter, current_user, _now())
     db.session.commit()
     flash("Recorded: give the person a ballot paper. It is counted when its batch is keyed.",
           "success")
     if resembling is not None:
-        flash(f"Someone with this postcode and date of birth had already voted "
+        flash(f"Someone with this {resembling.shared} had already voted "
               f"({CHANNELS[resembling.channel].lower()}, {resembling.voted_on:%-d %B}): both are "
               "listed as suspected duplicates on the voting page.")
     return redirect(url_for("voting.desk", round_id=round_.id))

@@ -20,7 +20,12 @@ from pb_app.reports.services import round_report
 from pb_app.results.models import CountSnapshot, Publication
 from pb_app.results.services import verify_snapshot
 from pb_app.rounds.models import Round, RoundFollower
-from pb_app.voting.eligibility import code_key, identity_key
+from pb_app.voting.eligibility import (
+    code_key,
+    identity_key,
+    name_resemblance_key,
+    resemblance_key,
+)
 from pb_app.voting.models import (
     CodeAttempt,
     Participation,
@@ -58,6 +63,9 @@ def _published_round(days_ago: int) -> Round:
         participation.person_key = code_key(code.id)
     desk = db.session.scalars(in_round.where(Participation.channel == "paper")).first()
     desk.user_id, desk.person_key = None, identity_key(*DESK_VOTER)
+    name, postcode, born = DESK_VOTER
+    desk.resemblance_key = resemblance_key(postcode, born)
+    desk.name_resemblance_key = name_resemblance_key(name, postcode)
     db.session.add_all(RoundFollower(round_id=round_.id, user_id=UserFactory().id)
                        for _ in range(2))
     db.session.flush()
@@ -85,7 +93,7 @@ def _personal(round_: Round) -> dict:
     return {
         "participations": [
             (p.id, p.person_key, p.user_id, p.voting_code_id, p.helper_id, p.channel,
-             p.age_years, p.voted_on)
+             p.age_years, p.voted_on, p.resemblance_key, p.name_resemblance_key)
             for p in db.session.scalars(select(Participation).where(
                 Participation.round_id == round_.id).order_by(Participation.id))],
         "codes": sorted(db.session.scalars(
@@ -167,6 +175,8 @@ def test_the_purge_removes_what_it_says_and_keeps_the_record(runner, rounds):
     assert [row[1] for row in after["participations"]] == [
         f"{PURGED_PREFIX}{row[0]}" for row in after["participations"]]
     assert all(row[2] is None and row[3] is None for row in after["participations"])
+    assert all(row[8] is None and row[9] is None for row in after["participations"])
+    assert any(row[9] for row in recent_before["participations"])  # the desk voter's keys
     assert [row[4] for row in after["participations"]] == helpers_before  # staff, not voters
     assert after["codes"] == [] and after["followers"] == []
     desk_key = identity_key(*DESK_VOTER)

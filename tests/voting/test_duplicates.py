@@ -1,10 +1,11 @@
 """Who could vote twice, and how it shows: participations that share a postcode and a date
-of birth are listed as suspected duplicates, and staff at the desk are warned."""
+of birth, or a name and a postcode, are listed as suspected duplicates, and staff at the desk
+are warned."""
 
 from __future__ import annotations
 
 import hashlib
-from datetime import date
+from datetime import UTC, date, datetime
 
 from ballotbox.builders import open_sealed
 from sqlalchemy import select
@@ -13,9 +14,10 @@ from pb_app.extensions import db
 from pb_app.results.services import count_round
 from pb_app.rounds.models import Phase
 from pb_app.rounds.services import move_round
-from pb_app.voting.eligibility import resemblance_key
+from pb_app.voting.ballots import Choices
+from pb_app.voting.eligibility import Voter, name_resemblance_key, resemblance_key
 from pb_app.voting.models import Participation
-from pb_app.voting.services import suspected_duplicates
+from pb_app.voting.services import cast_ballot, suspected_duplicates, voter_at_desk
 from voting.builders import lead_of, project_ids, resident
 from voting.helpers import vote
 
@@ -101,3 +103,55 @@ def test_every_participation_carries_the_key(client, sign_in, approval_round):
     vote(client, approval_round.id, [("project", project_ids(approval_round)[1])])
     participation = db.session.scalar(select(Participation))
     assert participation.resemblance_key == resemblance_key("TD1 1AB", date(1980, 2, 2))
+
+
+def test_the_same_name_and_postcode_with_another_date_of_birth_is_warned_and_listed(
+        client, sign_in, approval_round):
+    mary = resident("Mary", "TD1 3QQ", BORN)
+    mary.full_name = "Mary O'Neil"
+    db.session.commit()
+    sign_in(mary)
+    first = project_ids(approval_round)[0]
+    assert vote(client, approval_round.id, [("project", first)]).status_code == 200
+    sign_in(lead_of(approval_round.locality))
+    other_day = date(1951, 6, 2)
+    page = desk_check(client, approval_round, "mary oneil", born=other_day).get_data(True)
+    assert ("Someone with this name and postcode has already voted in this round (online"
+            in page)
+    cast = vote(client, approval_round.id,
+                desk_fields("mary oneil", born=other_day) + [("project", first)], desk=True)
+    assert cast.status_code == 200  # another date of birth is another person key
+    neighbour = desk_check(client, approval_round, "Tom Hall", born=date(1988, 8, 8))
+    assert 'id="resembling"' not in neighbour.get_data(True)  # same postcode, nothing else
+    assert suspected_duplicates(approval_round) == [
+        [("online", date.today()), ("assisted", date.today())]]
+
+
+def test_people_alike_by_either_key_through_one_another_are_one_group(approval_round):
+    """A and B share a date of birth, B and C a name: one group; D and E, with voting codes
+    (no name), share neither and are in none."""
+    lead = lead_of(approval_round.locality)
+    first = Choices((project_ids(approval_round)[0],))
+    now = datetime.now(UTC)
+    for name, born in (("Ann Bell", BORN), ("Annie Bell", BORN), ("Annie Bell", date(1960, 1, 1)),
+                       ("Jo Ray", date(1970, 1, 1))):
+        cast_ballot(approval_round, voter_at_desk(name, "TD1 3QQ", born), first,
+                    channel="assisted", now=now, helper=lead)
+    for number in (1, 2):  # code voters: no name key, so never alike by a missing name
+        cast_ballot(approval_round, Voter(person_key=f"code:{number}", postcode="TD1 3QQ",
+                                          date_of_birth=date(1980, 1, number)),
+                    first, channel="online", now=now)
+    assert suspected_duplicates(approval_round) == [[("assisted", date.today())] * 3]
+
+
+def test_the_name_key_is_keyed_and_folds_names_as_the_person_key_does(app):
+    key = name_resemblance_key("Mary O'Neil", "td1 3qq")
+    assert key == name_resemblance_key("  MARY  ONEIL ", "TD1 3QQ")
+    assert key != name_resemblance_key("Mary O'Neil", "TD1 3QR")
+    assert key != resemblance_key("TD1 3QQ", BORN)
+    original = app.config["SECRET_KEY"]
+    app.config["SECRET_KEY"] = original + "-other"
+    try:
+        assert name_resemblance_key("Mary O'Neil", "TD1 3QQ") != key
+    finally:
+        app.config["SECRET_KEY"] = original
