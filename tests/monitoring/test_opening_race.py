@@ -7,9 +7,9 @@ from __future__ import annotations
 import threading
 
 import pytest
+from ballotbox.builders import open_sealed
 from sqlalchemy import func, select
 
-from ballotbox.builders import open_sealed
 from monitoring.builders import answering_round
 from pb_app.extensions import db
 from pb_app.monitoring.models import EqualitiesResponse, SealedResponse
