@@ -2,7 +2,7 @@
 as their group lead would have written it on each allocation's ledger page.
 
 The first funded project is a quarter spent and in progress; the others are delivered, with
-the money left over handed back.
+most of the money left over handed back and the rest still to come.
 """
 
 from __future__ import annotations
@@ -17,13 +17,18 @@ from pb_app.extensions import db
 from pb_app.ledger.delivery import add_delivery_update
 from pb_app.ledger.models import Allocation
 from pb_app.ledger.services import add_entry, set_delivery
+from pb_app.money import format_pounds
 
+# Of the money a delivered project did not spend, most is handed back and a little is still
+# to come, so that the ledger's flag for money not yet returned can be seen.
+RETURNED_PENCE, UNSPENT_PENCE = 12_000, 12_345
 NOTES = {
     "in-progress": ["The hall is booked for Thursdays and volunteers have their food hygiene"
                     " certificates.", "The first lunch was served: 24 people came."],
-    "delivered": ["Finished and paid for. The money left over has been handed back."],
+    "delivered": [f"Finished and paid for. {format_pounds(UNSPENT_PENCE)} was not needed: "
+                  f"{format_pounds(RETURNED_PENCE)} has been handed back, and the last "
+                  f"{format_pounds(UNSPENT_PENCE - RETURNED_PENCE)} will follow."],
 }
-RETURNED_PENCE, UNSPENT_PENCE = 12_000, 12_345
 
 
 def _lead_of(allocation: Allocation) -> User:
@@ -34,8 +39,8 @@ def _lead_of(allocation: Allocation) -> User:
 
 
 def _spend(allocation: Allocation, lead: User, first: bool, today: date) -> None:
-    """A quarter spent on the first project, in progress; the others spent and delivered, the
-    money left over returned."""
+    """A quarter spent on the first project, in progress; the others spent and delivered, most
+    of the money left over returned."""
     def entry(kind: str, description: str, amount_pence: int) -> None:
         add_entry(allocation, lead, kind=kind, description=description,
                   amount_pence=amount_pence, entry_on=today, today=today)

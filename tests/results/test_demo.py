@@ -34,3 +34,5 @@ def test_the_demo_result_and_report_show_the_paper_sheets_set_aside(runner, clie
     assert (round_row["blank_sheets"], round_row["spoilt_sheets"]) == ("2", "1")
     assert int(round_row["voters"]) == int(round_row["ballots"]) + 3 == 160
     assert f"{round_row['turnout_percent']}%" == turnout
+    # A delivered project's update says what the ledger holds: £120 back, £3.45 to come.
+    assert "£120 has been handed back, and the last £3.45 will follow" in page
