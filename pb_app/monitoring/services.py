@@ -41,7 +41,7 @@ from pb_app.monitoring.questions import (
     Question,
     age_band_reaches,
 )
-from pb_app.monitoring.suppression import SuppressedTable, suppress
+from pb_app.monitoring.suppression import THRESHOLD, SuppressedTable, suppress
 from pb_app.rounds.models import Round
 from pb_app.tokens import TokenKind
 
@@ -198,17 +198,21 @@ def _open_responses(round_: Round, unseal: Callable[[bytes], bytes]) -> dict[str
     """As the round's box is opened: write its sealed responses out in a random order, and
     delete the sealed rows. A response whose MAC does not match, or that does not open as a
     set of answers, is set aside: the answers are optional, so they never stop the count,
-    but the opening's audit entry says how many were set aside."""
+    but the opening's audit entry says how many were set aside. Fewer than ``THRESHOLD``
+    genuine responses are withheld, none written: a database writer who deleted every sealed
+    response but one person's would otherwise read that person's answers."""
     sealed = db.session.scalars(select(SealedResponse).where(SealedResponse.round_id == round_.id))
     opened = [_opened_answers(unseal, response) for response in sealed]
     rows = [{"round_id": round_.id, "locality_id": round_.locality_id, **answers}
             for answers in opened if answers is not None]
+    withheld = len(rows) if len(rows) < THRESHOLD else 0
     secrets.SystemRandom().shuffle(rows)
-    if rows:
+    if rows and not withheld:
         db.session.execute(insert(EqualitiesResponse), rows)
     db.session.execute(delete(SealedResponse).where(SealedResponse.round_id == round_.id))
-    return {"equalities_answers": len(rows),
-            "equalities_answers_set_aside": len(opened) - len(rows)}
+    return {"equalities_answers": len(rows) - withheld,
+            "equalities_answers_set_aside": len(opened) - len(rows),
+            "equalities_answers_withheld": withheld}
 
 
 def _opened_answers(unseal: Callable[[bytes], bytes],

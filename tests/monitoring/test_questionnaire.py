@@ -10,7 +10,7 @@ import pytest
 from factories import RoundFactory
 from sqlalchemy import func, inspect, select, text
 
-from monitoring.builders import answered, answering_round, close_and_open
+from monitoring.builders import answered, answering_round, close_and_open, others_answer
 from pb_app.audit.models import AuditEntry
 from pb_app.ballotbox import crypto
 from pb_app.ballotbox.models import new_ballot_id
@@ -70,9 +70,11 @@ def test_answers_are_sealed_until_the_box_is_opened_then_stored(round_):
     sealed_id, sealed = db.session.execute(text(
         "SELECT id, sealed_answers FROM sealed_equalities_response")).one()
     assert len(sealed_id) == 32 and b"female" not in bytes(sealed)
+    others_answer(round_)
     close_and_open(round_)
-    assert _count(SealedResponse) == 0
-    response = db.session.scalars(select(EqualitiesResponse)).one()
+    assert (_count(SealedResponse), _count(EqualitiesResponse)) == (0, 5)
+    response = db.session.scalars(select(EqualitiesResponse).where(
+        EqualitiesResponse.sex == "female")).one()
     assert (response.round_id, response.locality_id) == (round_.id, round_.locality_id)
     assert response.sex == "female"
     assert response.disability == "prefer_not_to_say"
@@ -143,12 +145,23 @@ def test_answers_a_database_writer_adds_or_copies_are_set_aside_and_counted(roun
     _write_sealed(round_, crypto.seal_padded(public_key, json.dumps(answers).encode()))
     _write_sealed(round_, genuine.sealed_answers, genuine.answers_mac)  # copied, new id
     _write_sealed(round_, b"not a sealed box at all")
+    others_answer(round_)
     close_and_open(round_)
-    assert [row.sex for row in db.session.scalars(select(EqualitiesResponse))] == ["female"]
+    assert sorted(row.sex for row in db.session.scalars(select(EqualitiesResponse))) == [
+        "female"] + ["not_answered"] * 4
     assert _count(SealedResponse) == 0
     assert _opening_entry() | {"holders": None} == {
-        "ballots": 0, "holders": None, "equalities_answers": 1,
-        "equalities_answers_set_aside": 3}
+        "ballots": 0, "holders": None, "equalities_answers": 5,
+        "equalities_answers_set_aside": 3, "equalities_answers_withheld": 0}
+
+
+def test_fewer_answers_than_the_threshold_are_withheld_so_none_can_be_singled_out(round_):
+    """A database writer who deletes every sealed answer but one person's learns nothing."""
+    record_response(issue_ticket(round_), {"sex": "female", "age_band": "75_plus"}, None)
+    others_answer(round_, 3)
+    close_and_open(round_)
+    assert (_count(EqualitiesResponse), _count(SealedResponse)) == (0, 0)
+    assert _opening_entry()["equalities_answers_withheld"] == 4
 
 
 @pytest.mark.parametrize("content", [
