@@ -68,13 +68,21 @@ def identity_key(full_name: str, postcode: str, date_of_birth: date) -> str:
 
 
 def _folded_name(full_name: str) -> str:
-    """A name without case, accents, punctuation or extra spaces; raises InvalidInput when
-    nothing is left."""
+    """A name without case, accents, punctuation or extra spaces; a name with no Latin
+    letters (in Cyrillic, say) keeps its own letters. Raises InvalidInput when nothing is
+    left."""
     folded = unicodedata.normalize("NFKD", full_name).encode("ascii", "ignore").decode().casefold()
-    name = " ".join(re.sub(r"[^a-z0-9 ]", "", folded).split())
+    name = " ".join(re.sub(r"[^a-z0-9 ]", "", folded).split()) or _letters_only(full_name)
     if not name:
         raise InvalidInput("Enter the voter's full name")
     return name
+
+
+def _letters_only(full_name: str) -> str:
+    """The letters and digits of a name, in any script, without case, accents, spaces or
+    punctuation: "Fraser-Armstrong" and "fraser armstrong" alike."""
+    decomposed = unicodedata.normalize("NFKD", full_name.casefold())
+    return "".join(character for character in decomposed if character.isalnum())
 
 
 def resemblance_key(postcode: str, date_of_birth: date) -> str:
@@ -85,10 +93,13 @@ def resemblance_key(postcode: str, date_of_birth: date) -> str:
 
 
 def name_resemblance_key(full_name: str, postcode: str) -> str:
-    """A keyed hash of a name (folded as in ``identity_key``) and a postcode: two
-    participations that share it are suspected duplicates too (the same person giving
-    another date of birth)."""
-    return _keyed(f"name|{_folded_name(full_name)}|{normalise_postcode(postcode)}")
+    """A keyed hash of a name (its letters only, so that spaces and hyphens do not matter)
+    and a postcode: two participations that share it are suspected duplicates too (the same
+    person giving another date of birth). Raises InvalidInput for a name with no letters."""
+    name = _letters_only(full_name)
+    if not name:
+        raise InvalidInput("Enter the voter's full name")
+    return _keyed(f"name|{name}|{normalise_postcode(postcode)}")
 
 
 def _keyed(text: str) -> str:

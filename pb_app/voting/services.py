@@ -475,6 +475,17 @@ def resembling_participation(round_: Round, voter: Voter) -> Resemblance | None:
     return Resemblance(found.channel, found.voted_on, shared)
 
 
+def warn_of_resemblance(round_: Round, voter: Voter, staff: User) -> Resemblance | None:
+    """``resembling_participation`` for staff at the desk, and an audit entry when there is
+    one: whether a named person has voted is worth knowing, and so is who asked."""
+    resembling = resembling_participation(round_, voter)
+    if resembling is not None:
+        record_event("voting.desk_warned_of_resemblance", actor=staff, subject=round_,
+                     after={"shared": resembling.shared, "channel": resembling.channel,
+                            "voted_on": resembling.voted_on.isoformat()})
+    return resembling
+
+
 def participation_of(round_: Round, user: User) -> Participation | None:
     """The signed-in user's participation in the round, once they have voted (on any
     channel where their account is known)."""

@@ -438,13 +438,15 @@ def desk(round_id: int):
         require_eligible(round_, casting.voter)
     if checking.refusal:
         return refused_form_page("voting/desk.html", form, checking.refusal, round=round_)
+    if services.warn_of_resemblance(round_, casting.voter, current_user) is not None:
+        db.session.commit()
     return _choose_page(round_, casting, MultiDict())
 
 
 def _hand_out(round_: Round, voter: Voter):
     """Record the ballot paper given to ``voter`` and go back to the desk for the next one,
     naming anyone else who gave the same postcode and date of birth, or name and postcode."""
-    resembling = services.resembling_participation(round_, voter)
+    resembling = services.warn_of_resemblance(round_, voter, current_user)
     services.hand_out_paper_ballot(round_, voter, current_user, _now())
     db.session.commit()
     flash("Recorded: give the person a ballot paper. It is counted when its batch is keyed.",

@@ -5,17 +5,25 @@ are warned."""
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import UTC, date, datetime
 
+import pytest
 from ballotbox.builders import open_sealed
 from sqlalchemy import select
 
+from pb_app.audit.models import AuditEntry
 from pb_app.extensions import db
 from pb_app.results.services import count_round
 from pb_app.rounds.models import Phase
 from pb_app.rounds.services import move_round
 from pb_app.voting.ballots import Choices
-from pb_app.voting.eligibility import Voter, name_resemblance_key, resemblance_key
+from pb_app.voting.eligibility import (
+    Voter,
+    identity_key,
+    name_resemblance_key,
+    resemblance_key,
+)
 from pb_app.voting.models import Participation
 from pb_app.voting.services import cast_ballot, suspected_duplicates, voter_at_desk
 from voting.builders import lead_of, project_ids, resident
@@ -113,7 +121,8 @@ def test_the_same_name_and_postcode_with_another_date_of_birth_is_warned_and_lis
     sign_in(mary)
     first = project_ids(approval_round)[0]
     assert vote(client, approval_round.id, [("project", first)]).status_code == 200
-    sign_in(lead_of(approval_round.locality))
+    lead = lead_of(approval_round.locality)
+    sign_in(lead)
     other_day = date(1951, 6, 2)
     page = desk_check(client, approval_round, "mary oneil", born=other_day).get_data(True)
     assert ("Someone with this name and postcode has already voted in this round (online"
@@ -123,6 +132,11 @@ def test_the_same_name_and_postcode_with_another_date_of_birth_is_warned_and_lis
     assert cast.status_code == 200  # another date of birth is another person key
     neighbour = desk_check(client, approval_round, "Tom Hall", born=date(1988, 8, 8))
     assert 'id="resembling"' not in neighbour.get_data(True)  # same postcode, nothing else
+    # Each warning shown is in the audit trail, with who asked: the look-up is not free.
+    warned = db.session.scalars(select(AuditEntry).where(
+        AuditEntry.action == "voting.desk_warned_of_resemblance")).all()
+    assert [(entry.actor_id, json.loads(entry.after_json)["shared"]) for entry in warned] == [
+        (lead.id, "name and postcode")]
     assert suspected_duplicates(approval_round) == [
         [("online", date.today()), ("assisted", date.today())]]
 
@@ -155,3 +169,20 @@ def test_the_name_key_is_keyed_and_folds_names_as_the_person_key_does(app):
         assert name_resemblance_key("Mary O'Neil", "TD1 3QQ") != key
     finally:
         app.config["SECRET_KEY"] = original
+
+
+@pytest.mark.parametrize("other", ["Fraser-Armstrong", "FRASER ARMSTRONG", "Fräser Armstrong",
+                                   "fraser  armstrong."])
+def test_spaces_hyphens_case_and_accents_do_not_hide_a_name(app, other):
+    assert name_resemblance_key(other, "TD2 6QB") == name_resemblance_key(
+        "Fraser Armstrong", "TD2 6QB")
+
+
+def test_a_name_in_another_script_is_taken_at_the_desk_and_compared(
+        client, sign_in, approval_round):
+    sign_in(lead_of(approval_round.locality))
+    page = desk_check(client, approval_round, "Фрейзер Армстронг")
+    assert page.status_code == 200 and "Enter the voter's full name" not in page.get_data(True)
+    assert name_resemblance_key("фрейзер армстронг", "TD1 3QQ") == name_resemblance_key(
+        "Фрейзер Армстронг", "TD1 3QQ")
+    assert identity_key("Фрейзер", "TD1 3QQ", BORN) != identity_key("Иван", "TD1 3QQ", BORN)
