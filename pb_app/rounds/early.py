@@ -14,7 +14,8 @@ from datetime import datetime
 
 from flask import render_template
 
-from pb_app.rounds.forms import UK, AdvanceForm
+from pb_app.moments import when
+from pb_app.rounds.forms import AdvanceForm
 from pb_app.rounds.models import Phase, Round
 from pb_app.rounds.services import scheduled_move
 
@@ -36,7 +37,7 @@ EARLY_MOVES = {
         "Close proposals now"),
     Phase.VOTING: EarlyMove(
         "Open voting early?",
-        "Voting is advertised to open on {when}. If you open it now, {early}, the ballot box "
+        "Voting is advertised to open from {when}. If you open it now, {early}, the ballot box "
         "is sealed, the ballot can no longer change, and everyone who asked is emailed that "
         "voting is open.",
         "Open voting now"),
@@ -66,9 +67,8 @@ def early_move_page(round_: Round, target: Phase, confirmed_for: str | None, now
     if (move is None or target is not round_.current_phase.next or moment is None
             or moment <= now or confirmed_for == stamp(moment)):
         return None  # moving on is up to move_round, which refuses a move out of turn
-    local = moment.astimezone(UK)
     consequence = move.consequence.format(
-        when=f"{local.day} {local:%B %Y} at {local:%H:%M}", early=how_early(moment - now))
+        when=when(moment, closing=target is not Phase.VOTING), early=how_early(moment - now))
     form = AdvanceForm(formdata=None, target=target.value, confirmed_for=stamp(moment))
     return render_template("rounds/confirm_early.html", round_=round_, move=move,
                            consequence=consequence, form=form, action=action, back=back)

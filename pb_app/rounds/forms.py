@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
-from zoneinfo import ZoneInfo
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
@@ -32,6 +31,7 @@ from wtforms.validators import InputRequired, Optional
 
 from pb_app.accounts.forms import PlainDateField
 from pb_app.errors import InvalidInput
+from pb_app.moments import UK
 from pb_app.money import parse_pounds, pounds_input
 from pb_app.rounds.models import IJB_PRIORITIES, Round
 from pb_app.rounds.rules import (
@@ -46,7 +46,6 @@ from pb_app.rounds.rules import (
 )
 from pb_app.rounds.services import DATE_NAMES, RoundSettings
 
-UK = ZoneInfo("Europe/London")
 # The choices of the first step in plain words, as the catalogue (rounds.rules) gives them:
 # value -> (label, hint).
 BALLOT_WORDS = {kind: (ballot.label, ballot.hint) for kind, ballot in BALLOT_TYPES.items()}

@@ -26,6 +26,7 @@ from pb_app.errors import Conflict, InvalidInput, NotFound
 from pb_app.extensions import begin_writing, db
 from pb_app.localities.models import Locality
 from pb_app.mail import send_mail
+from pb_app.moments import when
 from pb_app.rounds.models import Phase, Round, RoundFollower, utcnow
 from pb_app.rounds.rules import (
     BALLOT_TYPES,
@@ -528,7 +529,8 @@ def notify_followers(round_: Round) -> int:
     for user in users:
         send_mail(user.email, f"Voting is open: {round_.title}",
                   f"Hello {user.full_name},\n\nVoting has opened in {round_.title}"
-                  f" ({round_.locality.name}). It closes on {round_.voting_close_at:%d %B %Y}.\n\n"
+                  f" ({round_.locality.name}). It closes at"
+                  f" {when(round_.voting_close_at, closing=True)}.\n\n"
                   f"{current_app.config['SERVICE_NAME']}")
         count += 1
     return count

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from pb_app.accounts.models import User
 from pb_app.errors import DomainError
 from pb_app.extensions import db
+from pb_app.moments import when
 from pb_app.rounds.services import get_round
 from pb_app.voting import services
-from pb_app.voting.eligibility import voting_closes_on
 from pb_app.voting.letters import render_letters
 from pb_app.voting.wording import count_of
 from pb_app.web.layout import MAX_DATABASE_ID
@@ -53,7 +53,7 @@ def letters_command(round_id: int, count: int, email: str, out: Path, base_url: 
     codes = _run(lambda: services.generate_voting_codes(round_, _staff(email), count))
     out.write_bytes(render_letters(
         partnership=current_app.config["PARTNERSHIP_NAME"], locality=round_.locality.name,
-        round_title=round_.title, closes_on=voting_closes_on(round_), codes=codes,
+        round_title=round_.title, closes=when(round_.voting_close_at, closing=True), codes=codes,
         vote_url=f"{base_url.rstrip('/')}/rounds/{round_.id}/vote/code"))
     db.session.commit()
     click.echo(f"Wrote {count_of(count, 'letter')} to {out}. The codes exist only in that file.")

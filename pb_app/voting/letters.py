@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from datetime import date
 from xml.sax.saxutils import escape
 
 from reportlab.lib.pagesizes import A4
@@ -12,13 +11,16 @@ from reportlab.lib.units import mm
 from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer
 
 
-def render_letters(*, partnership: str, locality: str, round_title: str, closes_on: date,
+def render_letters(*, partnership: str, locality: str, round_title: str, closes: str,
                    vote_url: str, codes: list[str]) -> bytes:
-    """A PDF with one letter per code: what the vote is, the code in groups, how to use it."""
+    """A PDF with one letter per code: what the vote is, the code in groups, how to use it.
+    ``closes`` says when voting closes ("11:59pm on 25 December 2026"; empty when no date
+    is set)."""
     styles = getSampleStyleSheet()
     code_style = ParagraphStyle("code", parent=styles["Title"], fontName="Courier-Bold",
                                 fontSize=24, leading=30, spaceBefore=6 * mm, spaceAfter=6 * mm)
     story: list = []
+    deadline = f" at {closes}" if closes else ""
     for number, code in enumerate(codes, 1):
         story += [
             Paragraph(escape(partnership), styles["Normal"]),
@@ -27,7 +29,7 @@ def render_letters(*, partnership: str, locality: str, round_title: str, closes_
             Paragraph(escape(f"Your vote: {round_title}"), styles["Heading1"]),
             Paragraph(escape(
                 f"You can help decide how money is spent in {locality}. Vote online at "
-                f"{vote_url} before voting closes on {closes_on:%-d %B %Y}. You do not need "
+                f"{vote_url} before voting closes{deadline}. You do not need "
                 "an account: enter the code below and your postcode."), styles["BodyText"]),
             Paragraph("Your voting code", styles["Heading2"]),
             Paragraph(escape(code), code_style),

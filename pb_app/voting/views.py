@@ -25,6 +25,7 @@ from pb_app.accounts.models import User
 from pb_app.errors import Conflict, InvalidInput, NotEligible, NotFound
 from pb_app.extensions import db
 from pb_app.links import external_url
+from pb_app.moments import when
 from pb_app.monitoring.services import issue_ticket
 from pb_app.rounds.early import early_move_page
 from pb_app.rounds.forms import AdvanceForm
@@ -539,7 +540,7 @@ def make_codes(round_id: int):
     pdf = render_letters(
         partnership=current_app.config["PARTNERSHIP_NAME"],
         locality=round_.locality.name, round_title=round_.title,
-        closes_on=voting_closes_on(round_), codes=codes,
+        closes=when(round_.voting_close_at, closing=True), codes=codes,
         vote_url=external_url("voting.enter_code", round_id=round_.id))
     db.session.commit()
     return download(pdf, "application/pdf", f"voting-codes-round-{round_.id}.pdf", private=True)

@@ -37,6 +37,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 from wtforms import SubmitField
 
 from pb_app.errors import DomainError, settle_refusal
+from pb_app.moments import when
 from pb_app.money import init_money
 
 NAVIGATION_KEY = "pb_navigation"
@@ -79,6 +80,7 @@ def init_layout(app: Flask) -> None:
     WTFormsHelpers(app)
     GovFormBase.render = render_widget
     app.add_template_filter(long_date)
+    app.add_template_filter(when)
     init_money(app)
     app.extensions.setdefault(NAVIGATION_KEY, [])
     app.context_processor(layout_context)
