@@ -362,7 +362,8 @@ round_moved = Namespace().signal("round-moved")
 def move_round(round_: Round, actor, target: Phase, *, now: datetime | None = None) -> Round:
     """Move a round to the next phase ``target`` after its guards pass; writes an audit entry.
 
-    ``actor`` None means the round moved at its dates. Raises PermissionDenied (not a lead
+    ``actor`` None means the round moved at its dates; a move before the date advertised for
+    it records that date. Raises PermissionDenied (not a lead
     of the locality), Conflict (not the next phase) or RoundNotReady (a Conflict naming
     every problem a guard found: settings, budget, dates, undecided or too few eligible
     proposals, paper ballots that do not reconcile).
@@ -370,7 +371,8 @@ def move_round(round_: Round, actor, target: Phase, *, now: datetime | None = No
     now = now or utcnow()
     check_move(round_, actor, target, now)
     current = round_.current_phase
-    details = {}
+    advertised = scheduled_move(round_)
+    details = {"advertised": advertised.isoformat()} if advertised and advertised > now else {}
     for record in RECORDS[target]:
         details.update(record(round_, now))
     round_.phase = target.value

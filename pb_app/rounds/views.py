@@ -188,6 +188,10 @@ def advance(round_id: int):
     if not form.validate_on_submit() or form.target.data not in {p.value for p in Phase}:
         raise NotFound("There is no such phase")
     target, now = Phase(form.target.data), utcnow()
+    if round_.current_phase is target:  # a second press, from a page opened before the move
+        check_can_manage_locality(current_user, round_.locality)
+        flash(f"{round_.title} is already: {target.label.lower()}.")
+        return redirect(url_for("rounds.show", round_id=round_.id))
     question = early_move_page(round_, target, form.confirmed_for.data, now,
                                action=url_for("rounds.advance", round_id=round_.id),
                                back=url_for("rounds.show", round_id=round_.id))

@@ -3,6 +3,7 @@ on the round's page and on the voting page alike; a move at or after its date ta
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -123,3 +124,20 @@ def test_an_early_move_out_of_turn_or_by_someone_else_is_refused_not_asked(
 ])
 def test_how_early_is_said_in_the_largest_whole_unit(ahead, said):
     assert how_early(ahead) == said
+
+
+def test_the_move_records_the_date_it_went_ahead_of_and_a_stale_second_press_says_so(
+        client, sign_in, in_voting):
+    sign_in(lead_of(in_voting.locality))
+    advertised = in_voting.voting_close_at
+    assert client.post(f"/rounds/{in_voting.id}/advance",
+                       data={"target": "closed", **confirmed_early(in_voting)}).status_code == 302
+    entry = db.session.scalars(select(AuditEntry).where(
+        AuditEntry.action == "round.phase.closed")).one()
+    assert json.loads(entry.after_json) == {"by": "lead", "phase": "closed",
+                                            "advertised": advertised.isoformat()}
+    # The same button pressed again from a tab opened before the move:
+    again = client.post(f"/rounds/{in_voting.id}/advance", data={"target": "closed"},
+                        follow_redirects=True)
+    assert again.status_code == 200
+    assert f"{in_voting.title} is already: voting closed." in again.text
