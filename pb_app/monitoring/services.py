@@ -52,8 +52,15 @@ TICKET = TokenKind(
     invalid_message="This questionnaire link is not valid.",
 )
 AREA_FILE = Path(__file__).parent / "data" / "urban_rural.csv"
+ALREADY_ANSWERED = "This questionnaire has already been answered or skipped. Thank you."
 QUESTIONNAIRE_CLOSED = ("The count of this round has begun, so its questionnaire is closed. "
                         "Thank you for voting.")
+
+
+class QuestionnaireClosed(Conflict):
+    """The questionnaire takes no more answers (a used ticket, or the count has begun)."""
+
+    title = "This questionnaire is closed"
 
 
 @dataclass(frozen=True)
@@ -83,7 +90,7 @@ def read_ticket(token: str) -> Ticket:
     if db.session.scalar(
         select(QuestionnaireTicket.id).where(QuestionnaireTicket.nonce_hash == _nonce_hash(ticket))
     ):
-        raise Conflict("This questionnaire has already been answered or skipped. Thank you.")
+        raise QuestionnaireClosed(ALREADY_ANSWERED)
     answering_box(db.session.get(Round, ticket.round_id))
     return ticket
 
@@ -101,7 +108,7 @@ def answering_box(round_: Round, *, lock: bool = False) -> BallotBox:
     if lock:
         db.session.refresh(box, with_for_update={"read": True})
     if box.is_open:
-        raise Conflict(QUESTIONNAIRE_CLOSED)
+        raise QuestionnaireClosed(QUESTIONNAIRE_CLOSED)
     return box
 
 
@@ -114,9 +121,7 @@ def _spend_ticket(ticket: Ticket) -> None:
         with db.session.begin_nested():
             db.session.add(QuestionnaireTicket(nonce_hash=_nonce_hash(ticket)))
     except IntegrityError as error:
-        raise Conflict(
-            "This questionnaire has already been answered or skipped. Thank you."
-        ) from error
+        raise QuestionnaireClosed(ALREADY_ANSWERED) from error
 
 
 @cache

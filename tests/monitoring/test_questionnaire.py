@@ -110,6 +110,7 @@ def test_the_questionnaire_closes_when_the_count_begins(round_, client):
     db.session.commit()
     page = client.get(f"/equalities/{token}")
     assert page.status_code == 409 and QUESTIONNAIRE_CLOSED in page.get_data(as_text=True)
+    assert "<h1 class=\"govuk-heading-l\">This questionnaire is closed</h1>" in page.text
     assert client.post(f"/equalities/{token}", data={"sex": "male", "send": "Send"}
                        ).status_code == 409
     with pytest.raises(Conflict, match="questionnaire is closed"):
