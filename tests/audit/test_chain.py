@@ -3,10 +3,11 @@ bad entry. The tampering is raw SQL, as a database administrator could run it.""
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime
+from functools import partial
 
 import pytest
+from concurrently import run_together
 from sqlalchemy import func, select
 
 from audit.tamper import as_dba
@@ -158,24 +159,15 @@ def test_cli_verify_exit_codes(runner):
 @pytest.mark.committing
 def test_concurrent_appends_never_fork(app):
     writers, per_writer = 4, 10
-    errors: list[BaseException] = []
 
     def write(worker: int) -> None:
-        try:
-            with app.app_context():
-                for n in range(per_writer):
-                    record_event("test.concurrent", after={"worker": worker, "n": n})
-                    db.session.commit()
-                db.session.remove()
-        except BaseException as error:  # reported to the test thread below
-            errors.append(error)
+        with app.app_context():
+            for n in range(per_writer):
+                record_event("test.concurrent", after={"worker": worker, "n": n})
+                db.session.commit()
+            db.session.remove()
 
-    threads = [threading.Thread(target=write, args=(w,)) for w in range(writers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    run_together(*(partial(write, worker) for worker in range(writers)))
     with app.app_context():
         count = db.session.scalar(select(func.count()).select_from(AuditEntry))
         assert count == writers * per_writer

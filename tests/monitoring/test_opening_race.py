@@ -8,6 +8,7 @@ import threading
 
 import pytest
 from ballotbox.builders import open_sealed
+from concurrently import run_together
 from sqlalchemy import func, select
 
 from monitoring.builders import answering_round, others_answer
@@ -34,37 +35,27 @@ def test_an_answer_sent_during_the_opening_is_opened_with_the_box(app):
         db.session.commit()
         round_id, token = round_.id, issue_ticket(round_)
         db.session.remove()
-    answered, errors = threading.Event(), []
+    answered = threading.Event()
 
     def answer() -> None:
-        try:
-            with app.app_context():
+        with app.app_context():
+            try:
                 record_response(token, {"sex": "female"}, None)
+            finally:
                 answered.set()
-                # The opening starts now and must wait for this transaction.
-                threading.Event().wait(0.5)
-                db.session.commit()
-                db.session.remove()
-        except BaseException as error:  # reported to the test thread below
-            answered.set()
-            errors.append(error)
+            # The opening starts now and must wait for this transaction.
+            threading.Event().wait(0.5)
+            db.session.commit()
+            db.session.remove()
 
     def open_the_box() -> None:
-        try:
-            with app.app_context():
-                answered.wait()
-                open_sealed(db.session.get(Round, round_id))
-                db.session.commit()
-                db.session.remove()
-        except BaseException as error:
-            errors.append(error)
+        with app.app_context():
+            answered.wait()
+            open_sealed(db.session.get(Round, round_id))
+            db.session.commit()
+            db.session.remove()
 
-    threads = [threading.Thread(target=answer), threading.Thread(target=open_the_box)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    run_together(answer, open_the_box)
     with app.app_context():
         assert (_count(EqualitiesResponse), _count(SealedResponse)) == (THRESHOLD, 0)
         db.session.remove()

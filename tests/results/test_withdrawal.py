@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import threading
+from functools import partial
 
 import pytest
+from concurrently import run_together
 from factories import RoundFactory
 from sqlalchemy import select
 
@@ -123,25 +125,17 @@ def test_two_withdrawals_at_once_both_count(app):
         ids = (round_.id, lead.id, [str(p.id) for p in projects[:2]])
         db.session.remove()
     round_id, lead_id, withdrawing = ids
-    barrier, errors = threading.Barrier(2), []
+    barrier = threading.Barrier(2)
 
     def withdraw(project_id: str) -> None:
-        try:
-            with app.app_context():
-                round_, lead = db.session.get(Round, round_id), db.session.get(User, lead_id)
-                barrier.wait()
-                withdraw_after_vote(round_, lead, project_id, REASON)
-                db.session.commit()
-                db.session.remove()
-        except BaseException as error:  # reported to the test thread below
-            errors.append(error)
+        with app.app_context():
+            round_, lead = db.session.get(Round, round_id), db.session.get(User, lead_id)
+            barrier.wait()
+            withdraw_after_vote(round_, lead, project_id, REASON)
+            db.session.commit()
+            db.session.remove()
 
-    threads = [threading.Thread(target=withdraw, args=(pid,)) for pid in withdrawing]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    run_together(*(partial(withdraw, project_id) for project_id in withdrawing))
     with app.app_context():
         assert set(db.session.get(Round, round_id).withdrawn_after_vote) == set(withdrawing)
         db.session.remove()
