@@ -764,9 +764,10 @@ def close_and_open_box(attack: Attack) -> str:
     round_id = attack.facts.secret_round
     lead = attack.signed_in("lead.teviot-and-liddesdale@example.org", STAFF_PASSWORD)
     close = f"/rounds/{round_id}/voting/close"
-    asked = lead.submit(f"/rounds/{round_id}/voting", {}, action=close)
-    require(asked.status == 200 and "Close voting early?" in asked.text,
-            f"closing before the advertised date was not asked first ({asked.status})")
+    pressed = lead.submit(f"/rounds/{round_id}/voting", {}, action=close)
+    require(pressed.status == 303, f"closing early was not asked first ({pressed.status})")
+    asked = lead.get(pressed.location)
+    require("Close voting early?" in asked.text, "the question about closing early is missing")
     confirmed = re.search(r'name="confirmed_for" type="hidden" value="(\d+)"', asked.text)
     closed = lead.post(close, [("csrf_token", asked.csrf),
                                ("confirmed_for", confirmed.group(1))])
@@ -777,7 +778,8 @@ def close_and_open_box(attack: Attack) -> str:
     opened = flask(attack.env, "ballot-box", "open", str(round_id), "--as",
                    "finance@example.org", *options, stdin=(KEY_PASSPHRASE + "\n") * len(staff))
     said = (opened.stdout.strip().splitlines() or opened.stderr.strip().splitlines() or [""])
-    return (f"closed over HTTP: asked first ({asked.status}), then {closed.status}; "
+    return (f"closed over HTTP: asked first ({pressed.status} to the question), then "
+            f"{closed.status}; "
             f"flask ballot-box open: {said[-1]}")
 
 

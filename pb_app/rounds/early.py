@@ -2,9 +2,9 @@
 moves it from (the round's page, or "Close voting now" on the voting page).
 
 Residents were told when proposals close and when voting opens and closes. A lead may move
-a round on sooner, but not by one stray click: the first press shows what moving early
-means, and only a second press that names the same advertised moment moves it. If the date
-changes in between, the lead is asked again.
+a round on sooner, but not by one stray click: the first press leads to a page that says
+what moving early means, and only a second press that names the same advertised moment
+moves it. If the date changes in between, the lead is asked again.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import render_template
+from flask import render_template, url_for
 
 from pb_app.moments import when
 from pb_app.rounds.forms import AdvanceForm
@@ -54,22 +54,38 @@ def stamp(moment: datetime) -> str:
     return str(int(moment.timestamp()))
 
 
-def early_move_page(round_: Round, target: Phase, confirmed_for: str | None, now: datetime, *,
-                    action: str, back: str):
-    """The page that asks a lead to confirm moving ``round_`` on to ``target`` before its
-    advertised date, or None when the move may go ahead: no date is advertised, it has
-    passed, or the lead confirmed this very date (``confirmed_for``).
+# The pages a lead moves a round on from: (the page, the address its button posts to).
+PLACES = {"round": ("rounds.show", "rounds.advance"), "voting": ("voting.manage", "voting.close")}
 
-    ``action`` is the address the confirmation posts to and ``back`` the one to cancel to.
-    """
+
+def needs_confirming(round_: Round, target: Phase, confirmed_for: str | None,
+                     now: datetime) -> bool:
+    """Whether moving ``round_`` on to ``target`` now must be confirmed first: it is the next
+    phase, a date is advertised for it, that date is still to come, and ``confirmed_for``
+    does not name it. (A move out of turn is left to ``move_round``, which refuses it.)"""
     moment = scheduled_move(round_)
-    move = EARLY_MOVES.get(target)
-    if (move is None or target is not round_.current_phase.next or moment is None
-            or moment <= now or confirmed_for == stamp(moment)):
-        return None  # moving on is up to move_round, which refuses a move out of turn
+    return (target in EARLY_MOVES and target is round_.current_phase.next
+            and moment is not None and moment > now and confirmed_for != stamp(moment))
+
+
+def question_address(round_: Round, target: Phase, place: str) -> str:
+    """The address of the question about moving ``round_`` on early from ``place``: the
+    first press redirects there, so the browser's Back button never re-sends a form."""
+    return url_for("rounds.confirm_early", round_id=round_.id, target=target.value,
+                   place=place)
+
+
+def question_page(round_: Round, target: Phase, place: str, now: datetime):
+    """The page asking a lead to confirm the early move, or None once it no longer needs
+    confirming (it was made, or its date has come)."""
+    if not needs_confirming(round_, target, None, now):
+        return None
+    moment = scheduled_move(round_)
+    move = EARLY_MOVES[target]
     consequence = move.consequence.format(
         when=when(moment, closing=target is not Phase.VOTING), early=how_early(moment - now))
     form = AdvanceForm(formdata=None, target=target.value, confirmed_for=stamp(moment))
+    back, action = (url_for(endpoint, round_id=round_.id) for endpoint in PLACES[place])
     return render_template("rounds/confirm_early.html", round_=round_, move=move,
                            consequence=consequence, form=form, action=action, back=back)
 

@@ -13,7 +13,7 @@ from pb_app.errors import Conflict, DomainError, InvalidInput, NotFound
 from pb_app.extensions import db
 from pb_app.rounds import forms, services
 from pb_app.rounds.cli import advance_command
-from pb_app.rounds.early import early_move_page
+from pb_app.rounds.early import PLACES, needs_confirming, question_address, question_page
 from pb_app.rounds.models import Phase, utcnow
 from pb_app.rounds.rules import BallotKind, RuleKind
 from pb_app.web.layout import add_navigation_link, attempt, form_page
@@ -192,21 +192,36 @@ def advance(round_id: int):
         check_can_manage_locality(current_user, round_.locality)
         flash(f"{round_.title} is already: {target.label.lower()}.")
         return redirect(url_for("rounds.show", round_id=round_.id))
-    question = early_move_page(round_, target, form.confirmed_for.data, now,
-                               action=url_for("rounds.advance", round_id=round_.id),
-                               back=url_for("rounds.show", round_id=round_.id))
+    early = needs_confirming(round_, target, form.confirmed_for.data, now)
     with attempt(Conflict, InvalidInput) as moving:  # not ready, or moved on meanwhile
-        if question is None:
-            services.move_round(round_, current_user, target, now=now)
-        else:  # what stops the move is said before the lead is asked to confirm it
+        if early:  # what stops the move is said before the lead is asked to confirm it
             services.check_move(round_, current_user, target, now)
+        else:
+            services.move_round(round_, current_user, target, now=now)
     if moving.refusal:
         return _round_page(round_, moving.refusal)
-    if question is not None:
-        return question
+    if early:
+        return redirect(question_address(round_, target, "round"), 303)
     db.session.commit()
     flash(f"{round_.title} is now: {round_.current_phase.label.lower()}.", "success")
     return redirect(url_for("rounds.show", round_id=round_.id))
+
+
+@bp.get("/<int:round_id>/early/<target>")
+@login_required
+def confirm_early(round_id: int, target: str):
+    """Ask a lead to confirm moving a round on before its advertised date (see
+    ``rounds.early``); once that no longer needs asking, back to the page they came from."""
+    round_ = services.get_visible_round(round_id, current_user)
+    check_can_manage_locality(current_user, round_.locality)
+    place = request.args.get("place", "round")
+    if target not in {p.value for p in Phase} or place not in PLACES:
+        raise NotFound("There is no such page")
+    page = question_page(round_, Phase(target), place, utcnow())
+    if page is None:
+        flash(f"{round_.title} is now: {round_.current_phase.label.lower()}.")
+        return redirect(url_for(PLACES[place][0], round_id=round_.id))
+    return page
 
 
 @bp.post("/<int:round_id>/follow")

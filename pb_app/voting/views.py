@@ -27,7 +27,7 @@ from pb_app.extensions import db
 from pb_app.links import external_url
 from pb_app.moments import when
 from pb_app.monitoring.services import issue_ticket
-from pb_app.rounds.early import early_move_page
+from pb_app.rounds.early import needs_confirming, question_address
 from pb_app.rounds.forms import AdvanceForm
 from pb_app.rounds.models import Phase, Round
 from pb_app.rounds.rules import CHANNELS, BallotKind, Channel, Verification
@@ -566,11 +566,9 @@ def _close_once(round_: Round, confirmed_for: str | None):
     if round_.current_phase is not Phase.VOTING:
         flash(services.voting_state(round_, _now()))
         return redirect(back)
-    if question := early_move_page(round_, Phase.CLOSED, confirmed_for, _now(),
-                                   action=url_for("voting.close", round_id=round_.id),
-                                   back=back):
+    if needs_confirming(round_, Phase.CLOSED, confirmed_for, _now()):
         check_move(round_, current_user, Phase.CLOSED, _now())
-        return question
+        return redirect(question_address(round_, Phase.CLOSED, "voting"), 303)
     count = services.close_voting(round_, current_user, _now())
     db.session.commit()
     flash(f"Voting is closed. {was_or_were(count, 'ballot')} cast. They stay sealed until "

@@ -64,7 +64,7 @@ CASES = [
     ("POST", "/rounds/{v}/voting/codes", {"count": "2"}, (SIGN_IN, 403, 200, 403, 403, 200)),
     ("POST", "/rounds/{v}/voting/codes", {"count": "0"}, (SIGN_IN, 403, 422, 403, 403, 422)),
     # Closing before the advertised date: the question that asks to confirm it.
-    ("POST", "/rounds/{v}/voting/close", {}, (SIGN_IN, 403, 200, 403, 403, 200)),
+    ("POST", "/rounds/{v}/voting/close", {}, (SIGN_IN, 403, 303, 403, 403, 303)),
 ]
 
 

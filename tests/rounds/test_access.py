@@ -25,7 +25,7 @@ CASES = [
     ("GET", "/rounds/{r}/edit", None, (SIGN_IN, 403, 403, 200, 403, 403, 200)),
     ("POST", "/rounds/{r}/edit", "round", (SIGN_IN, 403, 403, 302, 403, 403, 302)),
     # Closing proposals before their advertised date: the question that asks to confirm it.
-    ("POST", "/rounds/{r}/advance", {"target": "review"}, (SIGN_IN, 403, 403, 200, 403, 403, 200)),
+    ("POST", "/rounds/{r}/advance", {"target": "review"}, (SIGN_IN, 403, 403, 303, 403, 403, 303)),
     ("POST", "/rounds/{r}/follow", {}, (SIGN_IN, 302, 302, 302, 302, 302, 302)),
     ("GET", "/rounds/{r}/proposals", None, (200, 200, 200, 200, 200, 200, 200)),
     ("GET", "/rounds/{r}/proposals/new", None, (SIGN_IN, 200, 200, 200, 200, 200, 200)),

@@ -43,8 +43,10 @@ def test_closing_voting_days_early_asks_first_and_the_first_press_moves_nothing(
     before = _moves()
     action = (f"/rounds/{in_voting.id}/voting/close" if button == "voting page"
               else f"/rounds/{in_voting.id}/advance")
-    asked = client.post(action, data={"target": "closed"})
+    asked = client.post(action, data={"target": "closed"}, follow_redirects=True)
     page = asked.text
+    # The first press leads to the question (so Back never re-sends a form).
+    assert [step.status_code for step in asked.history] == [303]
     assert asked.status_code == 200
     assert '<h1 class="govuk-heading-l">Close voting early?</h1>' in page
     closes = in_voting.voting_close_at  # 8pm, ten days from now
@@ -70,7 +72,8 @@ def test_a_confirmation_for_another_date_asks_again(client, sign_in, in_voting):
     stale = confirmed_early(in_voting)
     in_voting.voting_close_at += timedelta(days=1)  # the date changed meanwhile
     db.session.commit()
-    again = client.post(f"/rounds/{in_voting.id}/voting/close", data=stale)
+    again = client.post(f"/rounds/{in_voting.id}/voting/close", data=stale,
+                        follow_redirects=True)
     assert again.status_code == 200 and "Close voting early?" in again.text
     db.session.expire_all()
     assert in_voting.phase == "voting"
@@ -89,7 +92,8 @@ def test_closing_proposals_and_opening_voting_early_ask_too(client, sign_in, eil
                                                               resident, box_keys):
     round_ = live_round(eildon, Phase.PROPOSALS_OPEN)
     sign_in(lead)
-    asked = client.post(f"/rounds/{round_.id}/advance", data={"target": "review"})
+    asked = client.post(f"/rounds/{round_.id}/advance", data={"target": "review"},
+                        follow_redirects=True)
     assert "Close proposals early?" in asked.text and "29 days early" in asked.text
     assert "nobody can put a proposal forward after this" in asked.text
     assert client.post(f"/rounds/{round_.id}/advance",
@@ -141,3 +145,18 @@ def test_the_move_records_the_date_it_went_ahead_of_and_a_stale_second_press_say
                         follow_redirects=True)
     assert again.status_code == 200
     assert f"{in_voting.title} is already: voting closed." in again.text
+
+
+def test_the_question_once_answered_leads_back_and_is_only_for_the_rounds_leads(
+        client, sign_in, in_voting, other_lead):
+    db.session.commit()  # a refusal rolls back to here
+    question = f"/rounds/{in_voting.id}/early/closed?place=voting"
+    sign_in(other_lead)
+    assert client.get(question).status_code == 403
+    sign_in(lead_of(in_voting.locality))
+    assert "Close voting early?" in client.get(question).text
+    assert client.get(f"/rounds/{in_voting.id}/early/counted?place=voting").status_code == 302
+    assert client.get(f"/rounds/{in_voting.id}/early/closed?place=elsewhere").status_code == 404
+    client.post(f"/rounds/{in_voting.id}/voting/close", data=confirmed_early(in_voting))
+    back = client.get(question)  # the Back button, after closing
+    assert back.status_code == 302 and back.location == f"/rounds/{in_voting.id}/voting"
