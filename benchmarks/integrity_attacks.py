@@ -75,6 +75,7 @@ PASSWORD = "attack-resident-password"  # every account this script adds
 NEW_PASSWORD = "attack-new-password-2"
 
 ONLINE_VOTERS = 150
+ANSWERING_VOTERS = 60  # vote after the 150 (and two spares), and answer the questionnaire
 RACERS = 200
 FUZZ_REQUESTS = 5000
 FUZZ_SECONDS = 240
@@ -85,6 +86,7 @@ CHANCE_BOUND = 5  # an order-based guess matching more voters than this is no lo
 # and keeps what earlier runs wrote).
 PROPOSAL_ID_START = random.SystemRandom().randrange(10**8, 9 * 10**8)
 
+QUESTIONNAIRE_PATTERN = re.compile(r'href="([^"]+)" id="questionnaire"')
 RECEIPT_PATTERN = re.compile(r"\b[2-9A-HJKMNP-Z]{5}(?:-[2-9A-HJKMNP-Z]{5}){3}\b")
 CSRF_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 PROJECT_PATTERN = re.compile(r'name="project" type="checkbox" value="(\d+)"')
@@ -384,7 +386,7 @@ def _prepare_in_app(db) -> Facts:
 
     voters = [person(f"voter.{n:03d}@attack.example.org", f"Attack Voter {n:03d}",
                      teviot_postcode(), born())
-              for n in range(ONLINE_VOTERS + 10)]
+              for n in range(ONLINE_VOTERS + ANSWERING_VOTERS + 10)]
     facts.voters = [v.email for v in voters]
     others = {
         "owner": ["owner@attack.example.org"],
@@ -496,6 +498,7 @@ class Attack:
     ciphertexts: dict[str, bytes] = field(default_factory=dict)  # voter -> envelope (DBA)
     dumped: dict[str, bytes] = field(default_factory=dict)  # the same by row order (pg_dump)
     key_copy: tuple | None = None  # a key holder's wrapped key and share, as a backup has them
+    answers: list[tuple[str, str, str]] = field(default_factory=list)  # equalities, in order
 
     def browser(self, address: str = "198.51.100.20", host: str = PUBLIC_HOST) -> Browser:
         """A fresh browser at ``address``."""
@@ -612,6 +615,77 @@ def cast_the_online_ballots(attack: Attack) -> tuple[int, int]:
         if receipt:
             attack.receipts[voter] = receipt_digest(receipt)
     return len(attack.receipts), sum(r is None for r in receipts)
+
+
+# Answers that tell their giver apart: age band, sex and marital status, 7 x 2 x 6 = 84.
+EQUALITIES_ANSWERS = list(itertools.product(
+    ("16_24", "25_34", "35_44", "45_54", "55_64", "65_74", "75_plus"), ("female", "male"),
+    ("never_married", "married", "civil_partnership", "separated", "divorced_dissolved",
+     "widowed")))
+
+
+def answer_questionnaires(attack: Attack) -> int:
+    """``ANSWERING_VOTERS`` more residents vote and answer the equalities questionnaire their
+    receipt page offers, one after another, each with answers nobody else gives; returns how
+    many answered."""
+    rng = random.Random(1515)
+    voters = attack.facts.voters[ONLINE_VOTERS + 2:ONLINE_VOTERS + 2 + ANSWERING_VOTERS]
+    for voter, answers in zip(voters, rng.sample(EQUALITIES_ANSWERS, len(voters)), strict=False):
+        projects = rng.sample(attack.facts.projects, 2)
+        browser = attack.signed_in(voter, address="10.2.0.1")
+        receipt = cast_online(attack, voter, projects, browser=browser)
+        link = QUESTIONNAIRE_PATTERN.search(receipt.text)
+        if not link:
+            continue
+        page = browser.get(link.group(1))
+        fields = dict(zip(("age_band", "sex", "marital_status"), answers, strict=True))
+        sent = browser.post(link.group(1), [("csrf_token", page.csrf), *fields.items(),
+                                            ("send", "Send my answers")])
+        if sent.status == 302:
+            attack.answers.append(answers)
+    return len(attack.answers)
+
+
+def check_equalities_open(attack: Attack) -> Row:
+    """The DBA, while voting is open, after residents answered the questionnaire: answers in
+    the clear, and the sizes of the sealed ones."""
+    answered = answer_questionnaires(attack)
+    require(answered, "nobody could answer the questionnaire")
+    round_id = attack.facts.secret_round
+    with superuser() as conn:
+        clear = conn.execute("SELECT count(*) FROM equalities_response WHERE round_id = %s",
+                             (round_id,)).fetchone()[0]
+        lengths = conn.execute(
+            "SELECT DISTINCT length(sealed_answers) FROM sealed_equalities_response "
+            "WHERE round_id = %s", (round_id,)).fetchall()
+    readable = answered if clear or len(lengths) > 1 else 0
+    return Row("1d. equalities answers while voting is open (DBA)", answered, readable,
+               f"{answered} residents voted and answered over HTTP, each with answers nobody "
+               f"else gave; answers in the clear: {clear}; sealed answers of "
+               f"{len(lengths)} length(s) in all ({', '.join(str(n) for (n,) in lengths)} "
+               "bytes), whatever was answered")
+
+
+def check_equalities_opened(attack: Attack) -> Row:
+    """The DBA, after the opening: do the opened answers come out in the order they were
+    given (by id, or by row order)?"""
+    round_id = attack.facts.secret_round
+    with superuser() as conn:
+        by_id = [tuple(row) for row in conn.execute(
+            "SELECT age_band, sex, marital_status FROM equalities_response "
+            "WHERE round_id = %s ORDER BY id", (round_id,)).fetchall()]
+        by_ctid = [tuple(row[1:]) for row in sorted(conn.execute(
+            "SELECT ctid::text, age_band, sex, marital_status FROM equalities_response "
+            "WHERE round_id = %s", (round_id,)).fetchall(), key=lambda row: ctid_key(row[0]))]
+    given = attack.answers
+    in_place = {name: sum(a == b for a, b in zip(order, given, strict=False))
+                for name, order in (("ids", by_id), ("row order", by_ctid))}
+    guessed = max(in_place.values())
+    return Row("1e. equalities answers after the opening (DBA)", len(given),
+               guessed if guessed > 5 else 0,
+               f"{len(by_id)} answers opened of {len(given)} given; answers at the position "
+               f"they were given in: {in_place['ids']} by id, {in_place['row order']} by row "
+               "order (about 1 by chance; counted as breaches only above 5)")
 
 
 def relation_files(conn: psycopg.Connection) -> list[tuple[str, bytes]]:
@@ -1540,6 +1614,8 @@ def main() -> int:
             return row
 
         run_check(rows, "1a. ballot secrecy while open", secrecy_open)
+        run_check(rows, "1d. equalities answers while open",
+                  lambda: check_equalities_open(attack))
         run_check(rows, "1c. copy + one passphrase", lambda: check_secrecy_with_passphrase(attack))
         run_check(rows, "re-check: racing confirms", lambda: check_one_ballot_each(attack))
         run_check(rows, "7. mail down", lambda: check_mail_down(attack))
@@ -1552,6 +1628,8 @@ def main() -> int:
         run_check(rows, "10. registration", lambda: check_registration(attack))
         run_check(rows, "1b. ballot secrecy after opening",
                   lambda: check_secrecy_opened(attack, close_and_open_box(attack)))
+        run_check(rows, "1e. equalities answers after opening",
+                  lambda: check_equalities_opened(attack))
         run_check(rows, "2. audit trail", lambda: check_audit(attack))
     except Exception:
         traceback.print_exc()
