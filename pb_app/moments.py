@@ -3,10 +3,16 @@ them: in UK time, the way GOV.UK writes times."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 UK = ZoneInfo("Europe/London")
+
+
+def closing_day(moment: datetime) -> date:
+    """The UK day of the last minute before ``moment``: the day something that closes at
+    ``moment`` closes (a close at midnight closes at the end of the day before)."""
+    return (moment.astimezone(UK) - timedelta(minutes=1)).date()
 
 
 def when(moment: datetime | None, *, closing: bool = False) -> str:

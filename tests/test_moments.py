@@ -35,3 +35,17 @@ def test_the_round_and_locality_pages_say_the_last_minute_to_vote(client):
     last_minute = f"11:59pm on 31 December {midnight.year}"
     assert f"Voting is open until {last_minute}." in client.get(f"/rounds/{round_.id}").text
     assert f"until {last_minute}" in client.get("/localities/eildon").text
+
+
+def test_the_day_voting_closes_is_the_day_of_its_last_minute_and_judges_age(app):
+    from factories import RoundFactory
+
+    from pb_app.voting.eligibility import age_on, voting_closes_on
+
+    round_ = RoundFactory(in_voting=True, voting_close_at=datetime(2026, 12, 26, tzinfo=UK))
+    closes_on = voting_closes_on(round_)
+    assert str(closes_on) == "2026-12-25"  # the page says "until 11:59pm on 25 December"
+    born = datetime(2010, 12, 26).date()  # 16 on the 26th: still 15 when voting closes
+    assert age_on(born, closes_on) == 15
+    summer = RoundFactory(in_voting=True, voting_close_at=datetime(2026, 6, 30, 23, tzinfo=UTC))
+    assert str(voting_closes_on(summer)) == "2026-06-30"  # midnight BST, UK's own day

@@ -20,6 +20,7 @@ from sqlalchemy import or_, select
 from pb_app.errors import InvalidInput, NotEligible
 from pb_app.extensions import db
 from pb_app.localities.services import find_locality, normalise_postcode
+from pb_app.moments import closing_day
 from pb_app.rounds.models import Round
 from pb_app.rounds.rules import CHANNELS
 from pb_app.voting.models import Participation
@@ -116,10 +117,11 @@ def code_key(voting_code_id: int) -> str:
 
 
 def voting_closes_on(round_: Round) -> date:
-    """The day voting closes (UTC), on which the minimum age is judged."""
+    """The day voting closes, in UK time (the day of its last minute: a close at midnight is
+    the end of the day before), on which the minimum age is judged."""
     if round_.voting_close_at is None:
         raise InvalidInput("This round has no voting close date yet")
-    return round_.voting_close_at.date()
+    return closing_day(round_.voting_close_at)
 
 
 def age_on(date_of_birth: date, day: date) -> int:
