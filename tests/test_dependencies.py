@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 PB_APP = Path(__file__).resolve().parents[1] / "pb_app"
-FOUNDATION = ("after_commit", "errors", "extensions", "links", "mail", "money", "tally", "tokens",
-              "web")
+FOUNDATION = ("after_commit", "errors", "extensions", "links", "mail", "moments", "money", "tally",
+              "tokens", "web")
 # Lowest first: each domain may import those before it, never those after it.
 DOMAINS = ("audit", "localities", "accounts", "rounds", "proposals", "pictures", "ballotbox",
            "monitoring", "voting", "paper", "results", "ledger", "reports", "privacy")
