@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import secrets
 from collections.abc import Callable
 from datetime import date, datetime
@@ -31,6 +32,7 @@ from sqlalchemy.exc import IntegrityError
 
 from pb_app.accounts.models import ADMINISTRATOR, FINANCE_OFFICER, User
 from pb_app.accounts.services import oversees_locality
+from pb_app.audit.models import AuditEntry
 from pb_app.audit.services import audit_key, record_event
 from pb_app.ballotbox import crypto
 from pb_app.ballotbox.models import (
@@ -324,6 +326,17 @@ def open_box(round_: Round, actor: User, passphrases: dict[int, str], now: datet
     record_event("ballot_box.opened", actor=actor, subject=box, round_id=round_.id,
                  after={"ballots": len(ballots), "holders": holders, **opened_too})
     return len(ballots)
+
+
+def opening_figures(box: BallotBox) -> dict:
+    """What the opening of ``box`` recorded in the audit trail (ballots, holders, and the
+    figures of what else it opened); empty before it is opened."""
+    after = db.session.scalar(
+        select(AuditEntry.after_json).where(AuditEntry.action == "ballot_box.opened",
+                                            AuditEntry.object_type == "BallotBox",
+                                            AuditEntry.object_id == str(box.id))
+        .order_by(AuditEntry.sequence.desc()).limit(1))
+    return json.loads(after) if after else {}
 
 
 # Envelopes are read this many at a time (and ballots written this many a statement where there

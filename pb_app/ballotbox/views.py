@@ -82,7 +82,8 @@ def open_box(round_id: int):
     box = services.get_box(round_)
     holders = [share.holder for share in box.shares] if box else []
     form = open_box_form(holders)
-    page = {"round": round_, "box": box, "sealed": services.sealed_count(round_)}
+    page = {"round": round_, "box": box, "sealed": services.sealed_count(round_),
+            "opening": services.opening_figures(box) if box and box.is_open else {}}
     if form.validate_on_submit():
         with attempt() as opening:
             opened = services.open_box(round_, current_user, form.passphrases(),

@@ -11,6 +11,7 @@ from factories import RoundFactory
 from sqlalchemy import func, inspect, select, text
 
 from monitoring.builders import answered, answering_round, close_and_open, others_answer
+from pb_app.accounts.models import User
 from pb_app.audit.models import AuditEntry
 from pb_app.ballotbox import crypto
 from pb_app.ballotbox.models import new_ballot_id
@@ -138,7 +139,14 @@ def _write_sealed(round_, sealed_answers: bytes, mac: str | None = None) -> None
     db.session.commit()
 
 
-def test_answers_a_database_writer_adds_or_copies_are_set_aside_and_counted(round_):
+def _box_page(client, sign_in, round_) -> str:
+    """The round's ballot box page, as the key holder who opened it sees it."""
+    sign_in(db.session.get(User, get_box(round_).opened_by_id))
+    return client.get(f"/rounds/{round_.id}/ballot-box").text
+
+
+def test_answers_a_database_writer_adds_or_copies_are_set_aside_and_counted(round_, client,
+                                                                              sign_in):
     record_response(issue_ticket(round_), {"sex": "female"}, None)
     genuine = db.session.scalars(select(SealedResponse)).one()
     public_key = get_box(round_).public_key
@@ -154,15 +162,22 @@ def test_answers_a_database_writer_adds_or_copies_are_set_aside_and_counted(roun
     assert _opening_entry() | {"holders": None} == {
         "ballots": 0, "holders": None, "equalities_answers": 5,
         "equalities_answers_set_aside": 3, "equalities_answers_withheld": 0}
+    page = _box_page(client, sign_in, round_)  # the key holders see it at once
+    assert "Equalities answers written out, in a random order: 5." in page
+    assert "3 sealed equalities answers were set aside" in page
 
 
-def test_fewer_answers_than_the_threshold_are_withheld_so_none_can_be_singled_out(round_):
+def test_fewer_answers_than_the_threshold_are_withheld_so_none_can_be_singled_out(
+        round_, client, sign_in):
     """A database writer who deletes every sealed answer but one person's learns nothing."""
     record_response(issue_ticket(round_), {"sex": "female", "age_band": "75_plus"}, None)
     others_answer(round_, 3)
     close_and_open(round_)
     assert (_count(EqualitiesResponse), _count(SealedResponse)) == (0, 0)
     assert _opening_entry()["equalities_answers_withheld"] == 4
+    page = _box_page(client, sign_in, round_)
+    assert "4 were withheld: fewer than 5 people answered" in page
+    assert "set aside" not in page
 
 
 @pytest.mark.parametrize("content", [
