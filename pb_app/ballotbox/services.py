@@ -165,9 +165,14 @@ def retire_key_holder(actor: User, holder: KeyHolder, now: datetime) -> None:
                  after={"label": holder.label})
 
 
-def get_box(round_: Round) -> BallotBox | None:
-    """The round's ballot box, or None before voting has opened."""
-    return db.session.scalar(select(BallotBox).where(BallotBox.round_id == round_.id))
+def get_box(round_: Round, *, share_lock: bool = False) -> BallotBox | None:
+    """The round's ballot box, or None before voting has opened. With ``share_lock``, its row
+    is read afresh and locked for share until the transaction ends: an opening (which locks
+    it for update) then waits for this transaction, or this one sees the box opened."""
+    query = select(BallotBox).where(BallotBox.round_id == round_.id)
+    if share_lock:
+        query = query.with_for_update(read=True).execution_options(populate_existing=True)
+    return db.session.scalar(query)
 
 
 def seal_box(round_: Round) -> BallotBox:
@@ -207,10 +212,11 @@ def seal_box(round_: Round) -> BallotBox:
     return box
 
 
-def taking_box(round_: Round) -> BallotBox:
+def taking_box(round_: Round, *, share_lock: bool = False) -> BallotBox:
     """The round's box while it takes ballots: sealed, not yet opened, its key the one it was
-    sealed with. Raises Conflict with the reason otherwise."""
-    box = get_box(round_)
+    sealed with (``share_lock`` as for ``get_box``). Raises Conflict with the reason
+    otherwise."""
+    box = get_box(round_, share_lock=share_lock)
     if box is None or box.is_open:
         raise Conflict("This round's ballot box is not taking ballots.")
     expected = _public_key_mac("box", str(round_.id), box.public_key)
@@ -231,11 +237,11 @@ def seal_ballot(round_: Round, *, choices_json: str, receipt_hash: str, channel:
         sealed_choices=seal_for_box(round_, choices_json.encode("utf-8"))))
 
 
-def seal_for_box(round_: Round, message: bytes) -> bytes:
+def seal_for_box(round_: Round, message: bytes, *, share_lock: bool = False) -> bytes:
     """``message`` sealed to the round's box key, so that it can be read only when key holders
-    open the box, and padded, so that its length says nothing of it. Raises Conflict when the
-    box is not taking ballots."""
-    return crypto.seal_padded(taking_box(round_).public_key, message)
+    open the box, and padded, so that its length says nothing of it (``share_lock`` as for
+    ``get_box``). Raises Conflict when the box is not taking ballots."""
+    return crypto.seal_padded(taking_box(round_, share_lock=share_lock).public_key, message)
 
 
 def _sealed(round_: Round):

@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 
 from pb_app.audit.services import audit_key
 from pb_app.ballotbox.crypto import DamagedBox
-from pb_app.ballotbox.models import BallotBox, new_ballot_id
+from pb_app.ballotbox.models import new_ballot_id
 from pb_app.ballotbox.services import box_opened, get_box, seal_for_box
 from pb_app.errors import Conflict, InvalidInput
 from pb_app.extensions import db
@@ -84,32 +84,25 @@ def issue_ticket(round_: Round) -> str:
 
 def read_ticket(token: str) -> Ticket:
     """Decode a ticket; raises InvalidInput when it is forged or expired, Conflict when used
-    or when its round's questionnaire is closed (``answering_box``)."""
+    or when its round's questionnaire is closed (``check_answering``)."""
     claims = TICKET.read(token)  # signed with the ticket key, so made by issue_ticket
     ticket = Ticket(int(claims["r"]), int(claims["l"]), str(claims["n"]))
     if db.session.scalar(
         select(QuestionnaireTicket.id).where(QuestionnaireTicket.nonce_hash == _nonce_hash(ticket))
     ):
         raise QuestionnaireClosed(ALREADY_ANSWERED)
-    answering_box(db.session.get(Round, ticket.round_id))
+    check_answering(db.session.get(Round, ticket.round_id))
     return ticket
 
 
-def answering_box(round_: Round, *, lock: bool = False) -> BallotBox:
-    """The round's ballot box while its questionnaire takes answers: sealed and not opened.
-
-    With ``lock``, the box's row is locked for share until the transaction ends, so an
-    opening under way waits for this answer, or this answer sees the box opened. Raises
-    Conflict otherwise.
-    """
+def check_answering(round_: Round) -> None:
+    """Raise Conflict, saying why, unless the round's questionnaire takes answers: its box is
+    sealed and not yet opened."""
     box = get_box(round_)
     if box is None:
         raise Conflict("This round is not taking questionnaire answers.")
-    if lock:
-        db.session.refresh(box, with_for_update={"read": True})
     if box.is_open:
         raise QuestionnaireClosed(QUESTIONNAIRE_CLOSED)
-    return box
 
 
 def _nonce_hash(ticket: Ticket) -> str:
@@ -182,9 +175,12 @@ def record_response(token: str, answers: Mapping[str, str | None], postcode: str
     round_ = db.session.get(Round, ticket.round_id)
     answers_json = json.dumps(validated_answers(answers, postcode, round_.minimum_voting_age))
     _spend_ticket(ticket)
-    answering_box(round_, lock=True)
-    response = SealedResponse(id=new_ballot_id(), round_id=round_.id,
-                              sealed_answers=seal_for_box(round_, answers_json.encode()))
+    try:  # the box locked for share, so an opening under way opens this answer too
+        sealed = seal_for_box(round_, answers_json.encode(), share_lock=True)
+    except Conflict:
+        check_answering(round_)  # opened since the ticket was read: say so
+        raise
+    response = SealedResponse(id=new_ballot_id(), round_id=round_.id, sealed_answers=sealed)
     response.answers_mac = answers_mac(response)
     db.session.add(response)
     db.session.flush()

@@ -193,10 +193,13 @@ def _casting(round_: Round, desk: bool, fields: MultiDict | None = None) -> Cast
     return _online_casting(round_)
 
 
-def _choose_page(round_: Round, casting: Casting, values, error: str = "", status: int = 200):
+def _choose_page(round_: Round, casting: Casting, values, error: str = "", status: int = 200,
+                 *, resembling: services.Resemblance | None = None):
+    """The ballot page; at the desk with the earlier participation the voter resembles
+    (``resembling``, looked up here unless the caller has it)."""
     proposals = services.ballot_proposals(round_)
-    resembling = services.resembling_participation(round_, casting.voter) if casting.is_desk \
-        else None
+    if casting.is_desk and resembling is None:
+        resembling = services.resembling_participation(round_, casting.voter)
     page = render_template("voting/choose.html", round=round_, casting=casting, values=values,
                            error=error, form=forms.BallotForm(), channels=CHANNELS,
                            resembling=resembling,
@@ -439,9 +442,10 @@ def desk(round_id: int):
         require_eligible(round_, casting.voter)
     if checking.refusal:
         return refused_form_page("voting/desk.html", form, checking.refusal, round=round_)
-    if services.warn_of_resemblance(round_, casting.voter, current_user) is not None:
+    resembling = services.warn_of_resemblance(round_, casting.voter, current_user)
+    if resembling is not None:
         db.session.commit()
-    return _choose_page(round_, casting, MultiDict())
+    return _choose_page(round_, casting, MultiDict(), resembling=resembling)
 
 
 def _hand_out(round_: Round, voter: Voter):

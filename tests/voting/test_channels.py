@@ -19,6 +19,7 @@ from pb_app.ballotbox.models import BallotEnvelope
 from pb_app.ballotbox.services import get_box
 from pb_app.extensions import db
 from pb_app.localities.models import Locality
+from pb_app.moments import when
 from pb_app.paper.services import accept_batch, choose_keying_rule, key_sheets
 from pb_app.voting.ballots import Choices
 from pb_app.voting.models import CodeAttempt, PaperBatch, Participation, VotingCodeBatch
@@ -47,6 +48,9 @@ def letters(client, sign_in, sign_out, round_, count: int) -> list[str]:
     assert len(pdf.pages) == count
     text = "\n".join(page.extract_text() for page in pdf.pages)
     assert f"Your vote: {round_.title}" in text and "Letter 1 of" in text
+    # the last minute to vote, in UK time, as the round's pages give it
+    assert " ".join(f"before voting closes at {when(round_.voting_close_at, closing=True)}."
+                    .split()) in " ".join(text.split())
     sign_out()
     return CODE_RE.findall(text)
 
