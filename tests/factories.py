@@ -117,9 +117,9 @@ class RoundFactory(BaseFactory):
     up to 3, counted greedily, its dates a month apart around ``ROUND_DAY``.
 
     Traits:
-    - ``in_voting``: voting opened yesterday and closes at ``VOTING_CLOSES_AT``; £10,000, any
-      project up to the whole budget, no priorities. Its box and projects come from
-      ``voting.builders.voting_round``.
+    - ``in_voting``: voting opened yesterday, fixing the ballot, and closes at
+      ``VOTING_CLOSES_AT``; £10,000, any project up to the whole budget, no priorities. Its
+      box and projects come from ``voting.builders.voting_round``.
     - ``to_count``: closed, with no dates; £10,000 for projects of £100 to £8,000, in a new
       locality of 1,000 people.
     """
@@ -149,6 +149,7 @@ class RoundFactory(BaseFactory):
             priorities=factory.LazyFunction(list), lottery_seed="seed", phase=Phase.VOTING,
             proposals_open_at=None, proposals_close_at=None,
             voting_open_at=factory.LazyFunction(lambda: datetime.now(UTC) - timedelta(days=1)),
+            ballot_fixed_at=factory.SelfAttribute("voting_open_at"),
             voting_close_at=VOTING_CLOSES_AT)
         to_count = factory.Trait(
             locality=factory.SubFactory(LocalityFactory, population=1000), description="",

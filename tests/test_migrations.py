@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import uuid
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -74,11 +75,39 @@ ANSWERS = {"age_band": "25_34", "disability": "no", "gender_reassignment": "no",
            "sexual_orientation": "straight", "area_type": "rural"}
 
 
+def _old_round(connection, locality_id: int, title: str) -> int:
+    """A draft round written as the schema before ``ballot_version`` had it; returns its id."""
+    connection.execute(text(
+        "INSERT INTO round (locality_id, title, description, budget_pence, "
+        "min_project_cost_pence, max_project_cost_pence, priorities, is_group_proposals_allowed,"
+        " is_ballot_order_fixed, minimum_voting_age, voter_verification, ballot_type, "
+        "ballot_params, tally_rule, tally_params, tie_break, lottery_seed, phase, created_at) "
+        "VALUES (:locality_id, :title, '', 100000, 0, 100000, '[]', false, false, 16, "
+        "'self-declared', 'approval', '{}', 'greedy', '{}', 'support-cost-lottery', 'seed', "
+        "'draft', CURRENT_TIMESTAMP)"), {"locality_id": locality_id, "title": title})
+    return connection.execute(text("SELECT id FROM round WHERE title = :title"),
+                              {"title": title}).scalar_one()
+
+
+def test_the_upgrade_gives_each_round_a_ballot_version_of_its_own(migrated_app):
+    """Every process keeps fixed ballots under the round's version: rounds that were there
+    before it existed each get a random one, never a shared default."""
+    flask_migrate.downgrade(revision="f145f7b91010")
+    with db.engine.begin() as connection:
+        locality_id = connection.execute(db.metadata.tables["locality"].insert().values(
+            name="Eildon", slug="eildon", population=1000)).inserted_primary_key[0]
+        for title in ("First", "Second"):
+            _old_round(connection, locality_id, title)
+    flask_migrate.upgrade()
+    with db.engine.connect() as connection:
+        versions = connection.execute(text("SELECT ballot_version FROM round")).scalars().all()
+    assert len(versions) == len(set(versions)) == 2
+    assert all(re.fullmatch(r"[0-9a-f]{16}", version) for version in versions)
+
+
 def _round_with_box(connection, locality_id: int, public_key: bytes, opened: bool) -> int:
     tables = db.metadata.tables
-    round_id = connection.execute(tables["round"].insert().values(
-        locality_id=locality_id, title=f"Round {opened}", budget_pence=100_000,
-        max_project_cost_pence=100_000, lottery_seed="seed")).inserted_primary_key[0]
+    round_id = _old_round(connection, locality_id, f"Round {opened}")
     connection.execute(tables["ballot_box"].insert().values(
         round_id=round_id, public_key=public_key, public_key_mac="0" * 64, threshold=1,
         opened_at=datetime.now(UTC) if opened else None))

@@ -27,7 +27,7 @@ from itertools import islice
 
 from flask import current_app
 from flask.signals import Namespace
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
 from pb_app.accounts.models import ADMINISTRATOR, FINANCE_OFFICER, User
@@ -218,7 +218,7 @@ def taking_box(round_: Round, *, share_lock: bool = False) -> BallotBox:
     otherwise."""
     box = get_box(round_, share_lock=share_lock)
     if box is None or box.is_open:
-        raise Conflict("This round's ballot box is not taking ballots.")
+        raise Conflict(BOX_NOT_TAKING_BALLOTS)
     expected = _public_key_mac("box", str(round_.id), box.public_key)
     if not hmac.compare_digest(box.public_key_mac, expected):
         raise Conflict("This round's ballot box key is not the one it was sealed with, so no "
@@ -230,11 +230,49 @@ def taking_box(round_: Round, *, share_lock: bool = False) -> BallotBox:
 def seal_ballot(round_: Round, *, choices_json: str, receipt_hash: str, channel: str,
                 day: date, batch_id: int | None) -> None:
     """Put one ballot in the round's box, sealed; raises Conflict when the box is not taking
-    ballots."""
-    db.session.execute(insert(BallotEnvelope).values(
-        id=new_ballot_id(), round_id=round_.id, channel=channel, cast_on=day,
-        paper_batch_id=batch_id, receipt_hash=receipt_hash,
-        sealed_choices=seal_for_box(round_, choices_json.encode("utf-8"))))
+    ballots.
+
+    The box's key is read and checked once per process (``taking_box``), then kept: each
+    envelope is written by one statement that inserts it only if the round's box still holds
+    that key and is unopened. When it does not, the box is read again, which says why."""
+    envelope = {"round_id": round_.id, "channel": channel, "cast_on": day,
+                "paper_batch_id": batch_id, "receipt_hash": receipt_hash}
+    message = choices_json.encode("utf-8")
+    if _insert_envelope(envelope, message, _kept_box_key(round_)):
+        return
+    _box_keys().pop(round_.id, None)
+    if not _insert_envelope(envelope, message, _kept_box_key(round_)):
+        raise Conflict(BOX_NOT_TAKING_BALLOTS)
+
+
+BOX_NOT_TAKING_BALLOTS = "This round's ballot box is not taking ballots."
+
+
+def _box_keys() -> dict[int, bytes]:
+    """The public keys of the boxes this process has checked, by round id."""
+    return current_app.extensions.setdefault("ballot_box_keys", {})
+
+
+def _kept_box_key(round_: Round) -> bytes:
+    """The round's box key as this process checked it, read and checked now if it has not."""
+    keys = _box_keys()
+    if round_.id not in keys:
+        keys[round_.id] = taking_box(round_).public_key
+    return keys[round_.id]
+
+
+def _insert_envelope(envelope: dict, message: bytes, public_key: bytes) -> bool:
+    """Write the envelope with ``message`` sealed to ``public_key`` if the round's box holds that
+    key and is unopened; True if it was written."""
+    columns = {"id": new_ballot_id(), **envelope,
+               "sealed_choices": crypto.seal_padded(public_key, message)}
+    values = [literal(value, BallotEnvelope.__table__.c[name].type).label(name)
+              for name, value in columns.items()]
+    unopened = select(*values).where(BallotBox.round_id == envelope["round_id"],
+                                     BallotBox.opened_at.is_(None),
+                                     BallotBox.public_key == public_key)
+    written = insert(BallotEnvelope).from_select(list(columns), unopened)
+    return db.session.scalar(written.returning(BallotEnvelope.id)) is not None
 
 
 def seal_for_box(round_: Round, message: bytes, *, share_lock: bool = False) -> bytes:

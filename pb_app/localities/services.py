@@ -47,17 +47,22 @@ def find_locality(postcode: str) -> Locality:
     Raises InvalidInput when the postcode is malformed or lies outside every known locality.
     """
     normalised = normalise_postcode(postcode)
+    locality_id = find_locality_id(normalised)
+    if locality_id is None:
+        raise InvalidInput(
+            f"{normalised} is not in any of the localities this service covers. "
+            "Check the postcode, or contact the partnership if you think it is wrong."
+        )
+    return db.session.get(Locality, locality_id)
+
+
+def find_locality_id(normalised: str) -> int | None:
+    """The id of the locality a normalised postcode lies in (its sector first, then its
+    district), or None outside every known locality; one query, no locality loaded."""
     prefixes = postcode_prefixes(normalised)
-    areas = {area.prefix: area for area in db.session.scalars(
-        select(PostcodeArea).where(PostcodeArea.prefix.in_(prefixes))
-    )}
-    for prefix in prefixes:
-        if prefix in areas:
-            return areas[prefix].locality
-    raise InvalidInput(
-        f"{normalised} is not in any of the localities this service covers. "
-        "Check the postcode, or contact the partnership if you think it is wrong."
-    )
+    found = dict(db.session.execute(select(PostcodeArea.prefix, PostcodeArea.locality_id)
+                                    .where(PostcodeArea.prefix.in_(prefixes))).all())
+    return locality_id_in(found, normalised)
 
 
 def postcode_prefixes(normalised: str) -> list[str]:

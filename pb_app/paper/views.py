@@ -17,8 +17,8 @@ from pb_app.paper.sheets_file import FileRefused, key_sheets_file
 from pb_app.rounds.models import Round
 from pb_app.rounds.services import get_visible_round
 from pb_app.voting.models import PaperBatch
+from pb_app.voting.projects import ballot_projects
 from pb_app.voting.services import (
-    ballot_proposals,
     ballot_rules,
     check_can_run_voting,
     get_paper_batch,
@@ -183,10 +183,10 @@ def _entry_page(round_: Round, batch: PaperBatch, number: int, form):
 
 
 def _entry_context(round_: Round, batch: PaperBatch, number: int, sheet: int) -> dict:
-    rules = ballot_rules(round_)
+    projects = ballot_projects(round_)
+    rules = ballot_rules(round_, projects)
     keyed = services.keyed_numbers(batch, number)
     return {"round": round_, "batch": batch, "number": number, "sheet": sheet, "rules": rules,
             "keyed": len(keyed), "again": sheet in keyed, "how_to_key": how_to_key(rules),
             "how_to_set_aside": HOW_TO_SET_ASIDE,
-            "numbered": list(zip(project_numbers(rules).values(), ballot_proposals(round_),
-                                 strict=True))}
+            "numbered": list(zip(project_numbers(rules).values(), projects, strict=True))}

@@ -306,7 +306,7 @@ def _project_lines(rows, lines: list[LedgerLine]) -> list[ProjectLine]:
     projects = []
     for round_, snapshot, _ in rows:
         support, unit = json.loads(snapshot.support_json), support_unit(snapshot)
-        for proposal in ballot_proposals(round_, with_photos=False):
+        for proposal in ballot_proposals(round_):
             line = by_proposal.get(proposal.id)
             projects.append(
                 ProjectLine(

@@ -37,7 +37,7 @@ def build_count_input(round_: Round) -> CountInput:
     opened = opened_ballots(round_)
     projects = tuple(
         Project(id=str(p.id), cost=p.cost_pence, name=p.title)
-        for p in ballot_proposals(round_, with_photos=False)
+        for p in ballot_proposals(round_)
     )
     election = Election(
         projects=projects,
@@ -86,7 +86,7 @@ def rule_spec_for(round_: Round) -> RuleSpec:
     else:
         tie_break = TieBreak(order="lexico")
     params = round_.tally_params or {}
-    on_ballot = {str(p.id) for p in ballot_proposals(round_, with_photos=False)}
+    on_ballot = {str(p.id) for p in ballot_proposals(round_)}
     withdrawn = tuple(sorted(pid for pid in round_.withdrawn_after_vote if pid in on_ballot))
     if round_.tally_rule in GREEDY_RULES:
         return RuleSpec(tie_break=tie_break, withdrawn=withdrawn,

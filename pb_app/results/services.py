@@ -194,7 +194,7 @@ def withdraw_after_vote(round_: Round, actor: User, project_id: str, reason: str
     latest = latest_snapshot(round_)
     if latest is not None and latest.is_signed_off:
         raise Conflict("This result has been signed off: no project can be withdrawn now")
-    on_ballot = {str(p.id): p for p in ballot_proposals(round_, with_photos=False)}
+    on_ballot = {str(p.id): p for p in ballot_proposals(round_)}
     withdrawn = round_.withdrawn_after_vote
     if project_id not in on_ballot:
         raise InvalidInput("Choose a project on the ballot")

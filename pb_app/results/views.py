@@ -134,14 +134,14 @@ def _withdraw_form(round_) -> WithdrawForm:
     form = WithdrawForm()
     withdrawn = round_.withdrawn_after_vote
     form.project.choices = [SelectChoice("", "Choose a project")] + [
-        SelectChoice(str(p.id), p.title) for p in ballot_proposals(round_, with_photos=False)
+        SelectChoice(str(p.id), p.title) for p in ballot_proposals(round_)
         if str(p.id) not in withdrawn]
     return form
 
 
 def _withdrawn_titles(round_) -> list[tuple[str, str]]:
     """(title, reason) of each project withdrawn from the count after the vote."""
-    titles = {str(p.id): p.title for p in ballot_proposals(round_, with_photos=False)}
+    titles = {str(p.id): p.title for p in ballot_proposals(round_)}
     return [(titles.get(pid, pid), reason) for pid, reason in round_.withdrawn_after_vote.items()]
 
 

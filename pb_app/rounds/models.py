@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import secrets
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -26,6 +27,12 @@ from pb_app.rounds.rules import (
 def utcnow() -> datetime:
     """The current time, timezone-aware UTC."""
     return datetime.now(UTC)
+
+
+def new_ballot_version() -> str:
+    """A fresh ``Round.ballot_version``: random, so that no two states of any ballot, even
+    in a database restored from a backup, share one."""
+    return secrets.token_hex(8)
 
 
 class Phase(StrEnum):
@@ -106,6 +113,9 @@ class Round(db.Model):
     voting_open_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     voting_close_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ballot_fixed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Drawn afresh each time a proposal or photo of the fixed ballot changes: the ballot pages
+    # keep its projects between requests until it does (``pb_app.voting.projects``).
+    ballot_version: Mapped[str] = mapped_column(String(16), default=new_ballot_version)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -467,21 +467,24 @@ def advance_due_rounds(*, now: datetime | None = None) -> list[tuple[Round, str 
     return results
 
 
-def get_round(round_id: int) -> Round:
-    """The round with this id, moved on to its current phase if a date has passed.
+def get_round(round_id: int, *, with_locality: bool = True) -> Round:
+    """The round with this id, moved on to its current phase if a date has passed; read with
+    its locality, unless ``with_locality`` is False (the pages of a vote never show it).
 
     Raises NotFound.
     """
-    round_ = db.session.get(Round, round_id, options=[joinedload(Round.locality)])
+    round_ = db.session.get(Round, round_id,
+                            options=[joinedload(Round.locality)] if with_locality else [])
     if round_ is None:
         raise NotFound("There is no such round")
     advance_due(round_)
     return round_
 
 
-def get_visible_round(round_id: int, viewer) -> Round:
-    """The round, unless it is a draft the viewer may not manage; raises NotFound."""
-    round_ = get_round(round_id)
+def get_visible_round(round_id: int, viewer, *, with_locality: bool = True) -> Round:
+    """The round (as ``get_round`` reads it), unless it is a draft the viewer may not manage;
+    raises NotFound."""
+    round_ = get_round(round_id, with_locality=with_locality)
     if round_.current_phase is Phase.DRAFT and not can_manage(viewer, round_):
         raise NotFound("There is no such round")
     return round_

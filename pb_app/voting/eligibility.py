@@ -19,7 +19,8 @@ from sqlalchemy import or_, select
 
 from pb_app.errors import InvalidInput, NotEligible
 from pb_app.extensions import db
-from pb_app.localities.services import find_locality, normalise_postcode
+from pb_app.localities.models import Locality
+from pb_app.localities.services import find_locality_id, normalise_postcode
 from pb_app.moments import closing_day
 from pb_app.rounds.models import Round
 from pb_app.rounds.rules import CHANNELS
@@ -166,16 +167,17 @@ def check_eligibility(round_: Round, voter: Voter) -> Eligibility:
 
 
 def _locality_reason(round_: Round, postcode: str) -> str:
+    """Why a voter at ``postcode`` may not vote in the round's locality, or "" (the localities'
+    names are read only to say why)."""
     normalised = normalise_postcode(postcode)
+    locality_id = find_locality_id(normalised)
+    if locality_id == round_.locality_id:
+        return ""
     name = round_.locality.name
-    try:
-        locality = find_locality(normalised)
-    except InvalidInput:
+    if locality_id is None:
         return f"{normalised} is not in {name}. This vote is for people who live in {name}."
-    if locality.id != round_.locality_id:
-        return (f"{normalised} is in {locality.name}, not {name}. "
-                f"This vote is for people who live in {name}.")
-    return ""
+    return (f"{normalised} is in {db.session.get(Locality, locality_id).name}, not {name}. "
+            f"This vote is for people who live in {name}.")
 
 
 def require_eligible(round_: Round, voter: Voter) -> Eligibility:

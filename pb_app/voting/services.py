@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -17,7 +17,6 @@ from flask import current_app
 from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, load_only
 
 from pb_app.accounts.models import User
 from pb_app.accounts.services import check_can_manage_locality
@@ -61,6 +60,7 @@ from pb_app.voting.models import (
     VotingCode,
     VotingCodeBatch,
 )
+from pb_app.voting.projects import BallotProject, ballot_projects
 from pb_app.voting.receipts import new_receipt, receipt_hash
 from pb_app.voting.wording import count_of, there_are, was_or_were
 
@@ -110,24 +110,12 @@ def check_voting_open(round_: Round, now: datetime) -> None:
         raise Conflict(problem)
 
 
-# What a ballot page shows of a project; its description and review records stay unread.
-BALLOT_COLUMNS = (Proposal.title, Proposal.summary, Proposal.cost_pence, Proposal.round_id,
-                  Proposal.status)
-
-
-def ballot_proposals(round_: Round, *, with_photos: bool = True) -> list[Proposal]:
-    """The projects on the round's ballot (its accepted proposals), by id, in one query;
-    with their photos for the ballot pages, without them for the count and the reports.
-
-    For the ballot pages only ``BALLOT_COLUMNS`` are read, and touching another column raises,
-    so that a page that starts showing more says so in its tests rather than querying once per
-    project."""
-    query = select(Proposal).where(Proposal.round_id == round_.id,
-                                   Proposal.status == Status.ACCEPTED.value)
-    if with_photos:
-        query = query.options(joinedload(Proposal.photos),
-                              load_only(*BALLOT_COLUMNS, raiseload=True))
-    return list(db.session.scalars(query.order_by(Proposal.id)).unique())
+def ballot_proposals(round_: Round) -> list[Proposal]:
+    """The proposals on the round's ballot (its accepted ones), by id, in one query, for the
+    count and the reports; the ballot pages read ``projects.ballot_projects``."""
+    return list(db.session.scalars(select(Proposal).where(
+        Proposal.round_id == round_.id, Proposal.status == Status.ACCEPTED.value)
+        .order_by(Proposal.id)))
 
 
 def opened_ballots(round_: Round) -> Iterator[tuple[Choices, int]]:
@@ -145,25 +133,26 @@ def opened_ballots(round_: Round) -> Iterator[tuple[Choices, int]]:
     return ((Choices.from_json(text), count) for text, count in stored)
 
 
-def display_order(round_: Round, proposals: list[Proposal], seed: str) -> list[Proposal]:
-    """The proposals in this voter's order: shuffled by their own seed, unless the round
-    shows every voter the same order."""
+def display_order(round_: Round, projects: Sequence[BallotProject],
+                  seed: str) -> list[BallotProject]:
+    """The ballot's projects in this voter's order: shuffled by their own seed, unless the
+    round shows every voter the same order."""
     if round_.is_ballot_order_fixed:
-        return list(proposals)
-    shuffled = list(proposals)
+        return list(projects)
+    shuffled = list(projects)
     random.Random(f"{seed}:{round_.id}").shuffle(shuffled)
     return shuffled
 
 
-def ballot_rules(round_: Round, proposals: list[Proposal] | None = None) -> BallotRules:
+def ballot_rules(round_: Round, projects: Sequence[BallotProject] | None = None) -> BallotRules:
     """The round's ballot type, its projects' costs and its limits, for ``read_choices``;
-    ``proposals`` are its ``ballot_proposals`` when the caller has them already."""
+    ``projects`` are its ``ballot_projects`` when the caller has them already."""
     params = round_.ballot_params or {}
-    if proposals is None:
-        proposals = ballot_proposals(round_)
+    if projects is None:
+        projects = ballot_projects(round_)
     return BallotRules(
         ballot_type=round_.ballot_type,
-        costs={str(proposal.id): proposal.cost_pence for proposal in proposals},
+        costs={str(project.id): project.cost_pence for project in projects},
         max_choices=params.get("max_choices"),
         budget_pence=round_.budget_pence,
         min_share_percent=params.get("min_share_percent") or 0,

@@ -4,6 +4,7 @@ paper and assisted ballots, and the lead's voting page (batches, codes, closing)
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -51,6 +52,7 @@ from pb_app.voting.eligibility import (
     voting_closes_on,
 )
 from pb_app.voting.letters import render_letters
+from pb_app.voting.projects import BallotProject, ballot_projects
 from pb_app.voting.wording import count_of, was_or_were
 from pb_app.web.layout import ButtonForm, attempt, download, form_page, refused_form_page
 
@@ -142,6 +144,12 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _round_to_vote_in(round_id: int) -> Round:
+    """The round as the pages of a vote read it: without its locality, which they never show
+    (eligibility reads it only to refuse)."""
+    return get_visible_round(round_id, current_user, with_locality=False)
+
+
 @dataclass
 class Casting:
     """Who is casting through this request: the voter, the channel and any staff member."""
@@ -197,24 +205,24 @@ def _choose_page(round_: Round, casting: Casting, values, error: str = "", statu
                  *, resembling: services.Resemblance | None = None):
     """The ballot page; at the desk with the earlier participation the voter resembles
     (``resembling``, looked up here unless the caller has it)."""
-    proposals = services.ballot_proposals(round_)
+    projects = ballot_projects(round_)
     if casting.is_desk and resembling is None:
         resembling = services.resembling_participation(round_, casting.voter)
     page = render_template("voting/choose.html", round=round_, casting=casting, values=values,
                            error=error, form=forms.BallotForm(), channels=CHANNELS,
                            resembling=resembling,
-                           **_ballot(round_, proposals, None if casting.is_desk
+                           **_ballot(round_, projects, None if casting.is_desk
                                      else casting.voter.person_key))
     return page, status
 
 
-def _ballot(round_: Round, proposals: list, person: str | None) -> dict:
+def _ballot(round_: Round, projects: Sequence[BallotProject], person: str | None) -> dict:
     """What a page that shows the ballot needs: its rules, and its projects in the order of
     this browser and ``person`` (the order by id at the desk, where ``person`` is None)."""
     if person is not None:
         seed = session.setdefault("ballot_seed", secrets.token_hex(8))
-        proposals = services.display_order(round_, proposals, f"{seed}:{person}")
-    return {"proposals": proposals, "rules": services.ballot_rules(round_, proposals)}
+        projects = services.display_order(round_, projects, f"{seed}:{person}")
+    return {"proposals": projects, "rules": services.ballot_rules(round_, projects)}
 
 
 @bp.route("/rounds/<int:round_id>/vote")
@@ -268,11 +276,11 @@ def confirm_email(token: str):
 def enter_code(round_id: int):
     """The voting code, its postcode and date of birth, and the ballot, on one page (no account
     needed): a valid code with valid choices goes straight to the review step."""
-    round_ = get_visible_round(round_id, current_user)
+    round_ = _round_to_vote_in(round_id)
     services.check_voting_open(round_, _now())  # a letter's link after the close: say so first
     form = forms.CodeForm()
-    proposals = services.ballot_proposals(round_)
-    ballot = _ballot(round_, proposals, CODE_PAGE_ORDER)
+    projects = ballot_projects(round_)
+    ballot = _ballot(round_, projects, CODE_PAGE_ORDER)
     if not form.is_submitted():
         return _code_page(round_, form, ballot, MultiDict())
     try:
@@ -282,7 +290,7 @@ def enter_code(round_id: int):
     casting = _code_casting(round_, form) if form.validate() else None
     if casting is None or choices is None:
         return _code_page(round_, form, ballot, request.form, error, 422)
-    return _review_page(round_, casting, proposals, ballot["rules"], choices)
+    return _review_page(round_, casting, projects, ballot["rules"], choices)
 
 
 # Whose order the code page shows the projects in, before the code says who is voting.
@@ -318,7 +326,7 @@ def _code_page(round_: Round, form: forms.CodeForm, ballot: dict, values, error:
 def choose(round_id: int, desk: bool):
     """Step 1: choose (a POST comes back from the review page with the choices to change, a
     GET shows the choices kept while the voter read about a project)."""
-    round_ = get_visible_round(round_id, current_user)
+    round_ = _round_to_vote_in(round_id)
     values = request.form if request.method == "POST" else _draft_values(round_id, desk)
     casting = _casting(round_, desk, values)
     services.check_voting_open(round_, _now())
@@ -346,24 +354,24 @@ def read_more(round_id: int, proposal_id: int, desk: bool):
 @bp.post("/rounds/<int:round_id>/desk/review", defaults={"desk": True})
 def review(round_id: int, desk: bool):
     """Step 2: check the choices against the rules and show them back before confirming."""
-    round_ = get_visible_round(round_id, current_user)
+    round_ = _round_to_vote_in(round_id)
     casting = _casting(round_, desk)
-    proposals = services.ballot_proposals(round_)
-    rules = services.ballot_rules(round_, proposals)
+    projects = ballot_projects(round_)
+    rules = services.ballot_rules(round_, projects)
     try:
         choices = read_choices(rules, request.form)
     except InvalidInput as error:
         return _choose_page(round_, casting, request.form, error.message, 422)
-    return _review_page(round_, casting, proposals, rules, choices)
+    return _review_page(round_, casting, projects, rules, choices)
 
 
-def _review_page(round_: Round, casting: Casting, proposals: list, rules: BallotRules,
-                 choices: Choices) -> str:
+def _review_page(round_: Round, casting: Casting, projects: Sequence[BallotProject],
+                 rules: BallotRules, choices: Choices) -> str:
     """The review step: the choices shown back, and kept in the session as the ones that
     confirming casts."""
     session[REVIEWED_BALLOT] = {"round_id": round_.id, "voter": _reviewer(round_, casting),
                                 "choices": choices.to_json()}
-    titles = {str(proposal.id): proposal.title for proposal in proposals}
+    titles = {str(project.id): project.title for project in projects}
     return render_template("voting/review.html", round=round_, casting=casting, rules=rules,
                            choices=choices, rows=_review_rows(titles, rules, choices),
                            carried=choices.as_form(rules.ballot_type),
@@ -399,7 +407,7 @@ def _review_rows(titles: dict[str, str], rules: BallotRules,
 @bp.post("/rounds/<int:round_id>/desk/confirm", defaults={"desk": True})
 def confirm(round_id: int, desk: bool):
     """Step 3: cast the reviewed ballot (final) and show its receipt code, once."""
-    round_ = get_visible_round(round_id, current_user)
+    round_ = _round_to_vote_in(round_id)
     casting = _casting(round_, desk)
     form = forms.ConfirmForm()
     services.check_voting_open(round_, _now())

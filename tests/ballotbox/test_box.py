@@ -456,6 +456,32 @@ def test_a_public_key_swapped_in_the_database_takes_no_ballot(round_in_voting):
     assert count(BallotEnvelope) == 1
 
 
+def test_a_box_opened_after_this_process_kept_its_key_takes_no_ballot(round_in_voting):
+    """Each process keeps the box key it checked; the statement that writes an envelope still
+    asks the database whether the box is unopened."""
+    cast_some(round_in_voting, 1)
+    db.session.execute(update(BallotBox).where(BallotBox.round_id == round_in_voting.id)
+                       .values(opened_at=NOW))
+    db.session.expire_all()
+    later = voter_at_desk("Later Voter", "TD1 3AB", date(1980, 1, 1))
+    with pytest.raises(Conflict, match="not taking ballots"):
+        cast_ballot(round_in_voting, later, Choices((project_ids(round_in_voting)[0],)),
+                    channel="assisted", now=NOW, helper=lead_of(round_in_voting.locality))
+    assert count(BallotEnvelope) == 1
+
+
+def test_a_key_kept_for_another_box_is_never_used_to_seal_a_ballot(app, round_in_voting):
+    """A process that kept a key for a round of the same id (a database restored or replaced
+    under it) writes nothing with it: the envelope is sealed to the box's own key."""
+    stale, _ = crypto.new_key_pair()
+    app.extensions.setdefault("ballot_box_keys", {})[round_in_voting.id] = stale
+    cast_some(round_in_voting, 1)
+    close(round_in_voting)
+    assert open_sealed(round_in_voting) == 1
+    assert app.extensions["ballot_box_keys"][round_in_voting.id] == \
+        get_box(round_in_voting).public_key
+
+
 def test_a_key_holder_key_swapped_in_the_database_gets_no_share(app):
     """Swapping a holder's public key for one's own would win a share of every new box."""
     first, _ = key_holders(2)
