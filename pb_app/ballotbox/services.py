@@ -27,7 +27,7 @@ from itertools import islice
 
 from flask import current_app
 from flask.signals import Namespace
-from sqlalchemy import func, insert, literal, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from pb_app.accounts.models import ADMINISTRATOR, FINANCE_OFFICER, User
@@ -264,15 +264,27 @@ def _kept_box_key(round_: Round) -> bytes:
 def _insert_envelope(envelope: dict, message: bytes, public_key: bytes) -> bool:
     """Write the envelope with ``message`` sealed to ``public_key`` if the round's box holds that
     key and is unopened; True if it was written."""
-    columns = {"id": new_ballot_id(), **envelope,
-               "sealed_choices": crypto.seal_padded(public_key, message)}
-    values = [literal(value, BallotEnvelope.__table__.c[name].type).label(name)
-              for name, value in columns.items()]
-    unopened = select(*values).where(BallotBox.round_id == envelope["round_id"],
+    sealed = crypto.seal_padded(public_key, message)
+    return db.session.scalar(_ENVELOPE_INTO_UNOPENED_BOX, {
+        "id": new_ballot_id(), **envelope, "sealed_choices": sealed, "public_key": public_key,
+    }) is not None
+
+
+def _envelope_into_unopened_box():
+    """INSERT ... SELECT of one envelope, its columns bound by name, that writes it only where
+    the round's box is unopened and holds the key bound as ``public_key``; returns its id.
+    Built once (see ``rounds.services.round_reading``)."""
+    columns = ("id", "round_id", "channel", "cast_on", "paper_batch_id", "receipt_hash",
+               "sealed_choices")
+    table = BallotEnvelope.__table__  # the table, not the class: a row written, not an object
+    values = [bindparam(name, type_=table.c[name].type).label(name) for name in columns]
+    unopened = select(*values).where(BallotBox.round_id == bindparam("round_id"),
                                      BallotBox.opened_at.is_(None),
-                                     BallotBox.public_key == public_key)
-    written = insert(BallotEnvelope).from_select(list(columns), unopened)
-    return db.session.scalar(written.returning(BallotEnvelope.id)) is not None
+                                     BallotBox.public_key == bindparam("public_key"))
+    return insert(table).from_select(columns, unopened).returning(table.c.id)
+
+
+_ENVELOPE_INTO_UNOPENED_BOX = _envelope_into_unopened_box()
 
 
 def seal_for_box(round_: Round, message: bytes, *, share_lock: bool = False) -> bytes:

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, func, select
 
 from pb_app.errors import InvalidInput, NotFound
 from pb_app.extensions import db
@@ -57,12 +57,27 @@ def find_locality(postcode: str) -> Locality:
 
 
 def find_locality_id(normalised: str) -> int | None:
-    """The id of the locality a normalised postcode lies in (its sector first, then its
-    district), or None outside every known locality; one query, no locality loaded."""
-    prefixes = postcode_prefixes(normalised)
-    found = dict(db.session.execute(select(PostcodeArea.prefix, PostcodeArea.locality_id)
-                                    .where(PostcodeArea.prefix.in_(prefixes))).all())
-    return locality_id_in(found, normalised)
+    """The id of the locality a normalised postcode lies in, or None outside every known
+    locality; one query, no locality loaded."""
+    return db.session.scalar(_LOCALITY_OF_POSTCODE, postcode_parameters(normalised))
+
+
+def postcode_locality():
+    """The id of the locality of the postcode whose sector and district are bound as ``sector``
+    and ``district`` (``postcode_parameters``), its sector first, null outside every known
+    locality: a scalar subquery for a statement that needs it beside what else it reads."""
+    return (select(PostcodeArea.locality_id)
+            .where(PostcodeArea.prefix.in_([bindparam("sector"), bindparam("district")]))
+            .order_by(func.length(PostcodeArea.prefix).desc()).limit(1).scalar_subquery())
+
+
+def postcode_parameters(normalised: str) -> dict[str, str]:
+    """What ``postcode_locality`` binds for a normalised postcode."""
+    sector, district = postcode_prefixes(normalised)
+    return {"sector": sector, "district": district}
+
+
+_LOCALITY_OF_POSTCODE = select(postcode_locality())  # built once: see rounds.round_reading
 
 
 def postcode_prefixes(normalised: str) -> list[str]:

@@ -12,9 +12,9 @@ from datetime import datetime
 
 from flask import current_app
 from flask.signals import Namespace
-from sqlalchemy import or_, select
+from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, load_only
 
 from pb_app.accounts.services import (
     can_manage_locality,
@@ -467,24 +467,36 @@ def advance_due_rounds(*, now: datetime | None = None) -> list[tuple[Round, str 
     return results
 
 
-def get_round(round_id: int, *, with_locality: bool = True) -> Round:
-    """The round with this id, moved on to its current phase if a date has passed; read with
-    its locality, unless ``with_locality`` is False (the pages of a vote never show it).
+def round_reading(*columns) -> Select:
+    """A statement that reads one round (its id bound as ``round_id``): only ``columns`` of it
+    (any other is read if touched), or, with none given, all of it and its locality.
+
+    Build it once, at import: a statement kept remembers its cache key, so each request only
+    binds the id (building it per request cost as much again as reading the row)."""
+    options = load_only(*columns) if columns else joinedload(Round.locality)
+    return select(Round).options(options).where(Round.id == bindparam("round_id"))
+
+
+WHOLE_ROUND = round_reading()
+
+
+def get_round(round_id: int, *, reading: Select = WHOLE_ROUND) -> Round:
+    """The round with this id, as ``reading`` (from ``round_reading``) reads it, moved on to its
+    current phase if a date has passed.
 
     Raises NotFound.
     """
-    round_ = db.session.get(Round, round_id,
-                            options=[joinedload(Round.locality)] if with_locality else [])
+    round_ = db.session.scalars(reading, {"round_id": round_id}).first()
     if round_ is None:
         raise NotFound("There is no such round")
     advance_due(round_)
     return round_
 
 
-def get_visible_round(round_id: int, viewer, *, with_locality: bool = True) -> Round:
+def get_visible_round(round_id: int, viewer, *, reading: Select = WHOLE_ROUND) -> Round:
     """The round (as ``get_round`` reads it), unless it is a draft the viewer may not manage;
     raises NotFound."""
-    round_ = get_round(round_id, with_locality=with_locality)
+    round_ = get_round(round_id, reading=reading)
     if round_.current_phase is Phase.DRAFT and not can_manage(viewer, round_):
         raise NotFound("There is no such round")
     return round_

@@ -43,6 +43,10 @@ class Voter:
     user_id: int | None = None
     voting_code_id: int | None = None
     at_desk: bool = False
+    # True when the postcode was found in the round's locality as the voter was looked up (a
+    # voting code's holder, in the statement that finds the code); otherwise looked up when
+    # the rules are checked.
+    in_locality: bool = False
 
 
 @dataclass(frozen=True)
@@ -148,7 +152,7 @@ def check_eligibility(round_: Round, voter: Voter) -> Eligibility:
     participation with it. Raises InvalidInput only for a malformed postcode (the voter must
     correct it).
     """
-    reasons = [_locality_reason(round_, voter.postcode)]
+    reasons = [_locality_reason(round_, voter)]
     closes_on = voting_closes_on(round_)
     age = age_on(voter.date_of_birth, closes_on)
     who, they = ("This person", "They") if voter.at_desk else ("You", "You")
@@ -166,10 +170,12 @@ def check_eligibility(round_: Round, voter: Voter) -> Eligibility:
     return Eligibility(reasons=tuple(reason for reason in reasons if reason), age=age)
 
 
-def _locality_reason(round_: Round, postcode: str) -> str:
-    """Why a voter at ``postcode`` may not vote in the round's locality, or "" (the localities'
-    names are read only to say why)."""
-    normalised = normalise_postcode(postcode)
+def _locality_reason(round_: Round, voter: Voter) -> str:
+    """Why ``voter`` may not vote in the round's locality, or "" (the localities' names are
+    read only to say why)."""
+    normalised = normalise_postcode(voter.postcode)
+    if voter.in_locality:
+        return ""
     locality_id = find_locality_id(normalised)
     if locality_id == round_.locality_id:
         return ""

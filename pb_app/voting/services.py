@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy import Insert, bindparam, delete, func, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -35,7 +35,11 @@ from pb_app.errors import (
 )
 from pb_app.extensions import db
 from pb_app.links import external_url
-from pb_app.localities.services import normalise_postcode
+from pb_app.localities.services import (
+    normalise_postcode,
+    postcode_locality,
+    postcode_parameters,
+)
 from pb_app.mail import send_mail
 from pb_app.proposals.models import Proposal, Status
 from pb_app.rounds.models import Phase, Round
@@ -252,20 +256,28 @@ def voter_for_code(round_: Round, typed_code: str, postcode: str, date_of_birth:
     if round_.voter_verification != Verification.VOTING_CODE:
         raise NotEligible("This round does not use voting codes.")
     check_voting_open(round_, now)
-    normalise_postcode(postcode)
+    normalised = normalise_postcode(postcode)
     found = None
     if codes.is_well_formed(typed_code, codes.VOTING_CODE_GROUPS):
-        found = db.session.execute(
-            select(VotingCode.id, Participation.id.is_not(None).label("used"))
-            .outerjoin(Participation, Participation.voting_code_id == VotingCode.id)
-            .where(VotingCode.code_hash == codes.hash_code(typed_code),
-                   VotingCode.round_id == round_.id)).first()
+        found = db.session.execute(_CODE_AND_ITS_HOLDER, {
+            "code_hash": codes.hash_code(typed_code), "round_id": round_.id,
+            "locality_id": round_.locality_id, **postcode_parameters(normalised)}).first()
     if found is None:
         _refuse_wrong_code(address, now)
     if found.used:
         raise NotEligible(CODE_USED)
     return Voter(person_key=code_key(found.id), postcode=postcode, date_of_birth=date_of_birth,
-                 voting_code_id=found.id)
+                 voting_code_id=found.id, in_locality=bool(found.in_locality))
+
+
+# The code of a round, whether it was used, and whether the holder's postcode lies in the
+# round's locality: one statement, built once (see ``rounds.services.round_reading``).
+_CODE_AND_ITS_HOLDER = (
+    select(VotingCode.id, Participation.id.is_not(None).label("used"),
+           (postcode_locality() == bindparam("locality_id")).label("in_locality"))
+    .outerjoin(Participation, Participation.voting_code_id == VotingCode.id)
+    .where(VotingCode.code_hash == bindparam("code_hash"),
+           VotingCode.round_id == bindparam("round_id")))
 
 
 def _refuse_wrong_code(address: str, now: datetime) -> None:
@@ -339,24 +351,37 @@ def _record_participation(round_: Round, voter: Voter, eligibility: Eligibility,
                           now: datetime, helper: User | None) -> int:
     """Insert the voter's participation and return its id; raise Conflict, having written
     nothing, when one of theirs exists (by person, account or voting code)."""
-    inserted = db.session.execute(_insert_unless_present(Participation).values(
-        round_id=round_.id, person_key=voter.person_key,
-        resemblance_key=resemblance_key(voter.postcode, voter.date_of_birth),
-        name_resemblance_key=voter.name_key, user_id=voter.user_id,
-        voting_code_id=voter.voting_code_id, channel=channel, age_years=eligibility.age,
-        helper_id=helper.id if helper is not None and channel == Channel.ASSISTED else None,
-        voted_on=now.date(),
-    ).returning(Participation.id)).scalar()
+    inserted = db.session.scalar(_PARTICIPATION_UNLESS_PRESENT[_dialect()], {
+        "round_id": round_.id, "person_key": voter.person_key,
+        "resemblance_key": resemblance_key(voter.postcode, voter.date_of_birth),
+        "name_resemblance_key": voter.name_key, "user_id": voter.user_id,
+        "voting_code_id": voter.voting_code_id, "channel": channel, "age_years": eligibility.age,
+        "helper_id": helper.id if helper is not None and channel == Channel.ASSISTED else None,
+        "voted_on": now.date(),
+    })
     if inserted is None:
         raise Conflict(ALREADY_VOTED)
     return inserted
 
 
-def _insert_unless_present(model):
-    """An INSERT that writes nothing, instead of failing, where a unique key already holds a
-    row: one statement, no savepoint."""
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(model).on_conflict_do_nothing()
+def _participation_unless_present(dialect) -> Insert:
+    """An INSERT of one participation, its columns bound by name, that writes nothing, instead
+    of failing, where a unique key already holds a row (one statement, no savepoint); returns
+    its id. Built once per dialect (see ``rounds.services.round_reading``)."""
+    table = Participation.__table__  # the table, not the class: a row written, not an object
+    columns = ("round_id", "person_key", "resemblance_key", "name_resemblance_key", "user_id",
+               "voting_code_id", "channel", "age_years", "helper_id", "voted_on")
+    return (dialect.insert(table).values({name: bindparam(name) for name in columns})
+            .on_conflict_do_nothing().returning(table.c.id))
+
+
+_PARTICIPATION_UNLESS_PRESENT = {"postgresql": _participation_unless_present(postgresql),
+                                 "sqlite": _participation_unless_present(sqlite)}
+
+
+def _dialect() -> str:
+    """The database's dialect: postgresql or sqlite."""
+    return db.session.get_bind().dialect.name
 
 
 def send_receipt(email: str, round_: Round, receipt: str) -> None:

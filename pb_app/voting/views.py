@@ -32,7 +32,7 @@ from pb_app.rounds.early import needs_confirming, question_address
 from pb_app.rounds.forms import AdvanceForm
 from pb_app.rounds.models import Phase, Round
 from pb_app.rounds.rules import CHANNELS, BallotKind, Channel, Verification
-from pb_app.rounds.services import check_move, get_visible_round
+from pb_app.rounds.services import check_move, get_visible_round, round_reading
 from pb_app.voting import forms, services
 from pb_app.voting.ballots import (
     NOT_ON_BALLOT,
@@ -145,9 +145,17 @@ def _now() -> datetime:
 
 
 def _round_to_vote_in(round_id: int) -> Round:
-    """The round as the pages of a vote read it: without its locality, which they never show
-    (eligibility reads it only to refuse)."""
-    return get_visible_round(round_id, current_user, with_locality=False)
+    """The round as the pages of a vote read it: the columns they use, without its locality,
+    which they never show (eligibility reads it only to refuse)."""
+    return get_visible_round(round_id, current_user, reading=VOTE_READING)
+
+
+# What the pages of a vote read of the round: about half its columns (the rest are read only if
+# something touches them).
+VOTE_READING = round_reading(
+    Round.title, Round.locality_id, Round.phase, Round.voting_open_at, Round.voting_close_at,
+    Round.voter_verification, Round.minimum_voting_age, Round.ballot_type, Round.ballot_params,
+    Round.budget_pence, Round.is_ballot_order_fixed, Round.ballot_fixed_at, Round.ballot_version)
 
 
 @dataclass

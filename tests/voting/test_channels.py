@@ -18,7 +18,7 @@ from pb_app.audit.models import AuditEntry
 from pb_app.ballotbox.models import BallotEnvelope
 from pb_app.ballotbox.services import get_box
 from pb_app.extensions import db
-from pb_app.localities.models import Locality
+from pb_app.localities.models import Locality, PostcodeArea
 from pb_app.moments import when
 from pb_app.paper.services import accept_batch, choose_keying_rule, key_sheets
 from pb_app.voting.ballots import Choices
@@ -107,6 +107,24 @@ def test_a_code_holder_outside_the_locality_or_too_young_is_told_why(client, sig
     with client.session_transaction() as session:
         assert "code_voter" not in session  # refused: the code is not kept for the ballot
     assert client.get(f"/rounds/{round_.id}/vote/ballot").status_code == 403
+
+
+def test_a_code_holders_postcode_sector_counts_before_its_district(client, sign_in, sign_out,
+                                                                   eildon):
+    """Found in the statement that finds the code: a sector listed for another locality wins
+    over the district listed for the round's, and a postcode nowhere listed is refused."""
+    round_ = code_round(eildon)
+    tweeddale = db.session.scalar(select(Locality).where(Locality.name == "Tweeddale"))
+    db.session.add(PostcodeArea(prefix="TD1 9", locality=tweeddale))
+    db.session.commit()
+    code, *_ = letters(client, sign_in, sign_out, round_, 1)
+    refused = enter(client, round_, code, postcode="td1 9zz")
+    assert refused.status_code == 403
+    assert "TD1 9ZZ is in Tweeddale, not Eildon." in refused.get_data(as_text=True)
+    nowhere = enter(client, round_, code, postcode="AB1 2DE")
+    assert "AB1 2DE is not in Eildon." in nowhere.get_data(as_text=True)
+    entered = enter(client, round_, code, postcode="TD1 8ZZ")
+    assert entered.status_code == 200 and "Check your choices" in entered.get_data(as_text=True)
 
 
 def test_wrong_codes_are_slowed_per_address_but_valid_codes_always_pass(client, sign_in,

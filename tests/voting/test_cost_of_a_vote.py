@@ -22,10 +22,10 @@ from voting.helpers import counts, receipt_in
 
 # Once voting is open, each app process keeps the ballot's projects (``voting.projects``) and
 # the box's checked key (``ballotbox.services.seal_ballot``), so a vote reads neither. Code page:
-# the round. Code and choices: the round, the code (and whether it was used), the postcode's
-# locality. Confirm: the round, the participation, the sealed ballot (written only if the box
-# still holds the key and is unopened).
-STATEMENTS_PER_STEP = {"code page": 1, "code and choices": 3, "confirm": 3}
+# the round. Code and choices: the round, the code (with whether it was used, and whether the
+# postcode lies in the round's locality). Confirm: the round, the participation, the sealed
+# ballot (written only if the box still holds the key and is unopened).
+STATEMENTS_PER_STEP = {"code page": 1, "code and choices": 2, "confirm": 3}
 
 
 def request_alone(send):
