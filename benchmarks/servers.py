@@ -24,6 +24,28 @@ PUBLIC_HOST = "pb.example.org"
 BASE_URL = f"https://{PUBLIC_HOST}"
 
 
+def processes_cpu(chosen) -> float:
+    """User and system CPU seconds spent so far by the processes for which
+    ``chosen(command name, parent pid)`` is true, read from /proc."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # a process that has just ended
+            continue
+        name = text[text.index("(") + 1:text.rindex(")")]
+        fields = text.rsplit(")", 1)[1].split()  # after the command's name
+        if chosen(name, int(fields[1])):
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def database_cpu() -> float:
+    """CPU seconds PostgreSQL's processes on this machine have spent so far (its backends
+    serving the app's pooled connections, and its background writers)."""
+    return processes_cpu(lambda name, parent: name.startswith("postgres"))
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on now."""
     with socket.socket() as probe:
@@ -125,15 +147,7 @@ class Gunicorn:
 
     def cpu_seconds(self) -> float:
         """User and system CPU time its workers have spent so far (they serve every request)."""
-        total = 0
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()  # after the command's name
-            except OSError:  # a process that has just ended
-                continue
-            if int(fields[1]) == self.process.pid:  # its parent
-                total += int(fields[11]) + int(fields[12])  # utime, stime
-        return total / os.sysconf("SC_CLK_TCK")
+        return processes_cpu(lambda name, parent: parent == self.process.pid)
 
     def stop(self) -> None:
         """Stop the server (SIGTERM, then wait; SIGKILL if it hangs)."""

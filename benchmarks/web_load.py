@@ -70,6 +70,7 @@ from benchmarks.servers import (  # noqa: E402
     Gunicorn,
     answers,
     create_database,
+    database_cpu,
     drop_database,
     flask,
     free_port,
@@ -481,6 +482,8 @@ class Load:
     receipts: list[str] = field(default_factory=list)
     failures: Counter = field(default_factory=Counter)
     server_cpu_seconds: float = 0.0
+    database_cpu_seconds: float = 0.0
+    generator_cpu_seconds: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def record(self, seconds: float, confirm_seconds: float = 0.0, receipt: str = "") -> None:
@@ -503,7 +506,11 @@ class Load:
 
     def server_ms(self) -> float:
         """The workers' CPU milliseconds per success inside the window."""
-        return 1000 * self.server_cpu_seconds / len(self.seconds) if self.seconds else 0.0
+        return self.per_success(self.server_cpu_seconds)
+
+    def per_success(self, cpu_seconds: float) -> float:
+        """``cpu_seconds`` spent inside the window, in milliseconds per success in it."""
+        return 1000 * cpu_seconds / len(self.seconds) if self.seconds else 0.0
 
 
 def timed(warm_up: float, seconds: float) -> Load:
@@ -742,12 +749,15 @@ def settle(servers: list[Gunicorn], most: float = 30.0) -> None:
 
 
 def measured(servers: list[Gunicorn], load: Load, work: Callable[[Load], None]) -> Load:
-    """Run ``work(load)`` and keep in ``load`` the CPU time the workers spent in its window."""
+    """Run ``work(load)`` and keep in ``load`` the CPU time spent in its window by the workers,
+    by PostgreSQL and by this process (the load generator)."""
     def watch() -> None:
         time.sleep(max(0.0, load.opens - time.monotonic()))
-        spent = workers_cpu(servers)
+        spent = workers_cpu(servers), database_cpu(), time.process_time()
         time.sleep(max(0.0, load.closes - time.monotonic()))
-        load.server_cpu_seconds = workers_cpu(servers) - spent
+        load.server_cpu_seconds = workers_cpu(servers) - spent[0]
+        load.database_cpu_seconds = database_cpu() - spent[1]
+        load.generator_cpu_seconds = time.process_time() - spent[2]
 
     watcher = threading.Thread(target=watch)
     watcher.start()
@@ -797,7 +807,8 @@ def table_line(row: Row) -> str:
     return (f"| {row.version} | {row.plan.label} | {row.plan.concurrency} | {votes.rate():.1f} | "
             f"{p(votes.seconds, 0.5):.0f} | {p(votes.seconds, 0.95):.0f} | "
             f"{p(votes.confirm_seconds, 0.95):.0f} | {_failures(row)} | "
-            f"{votes.server_ms():.1f} | {home} | "
+            f"{votes.server_ms():.1f} | {votes.per_success(votes.database_cpu_seconds):.1f} | "
+            f"{votes.per_success(votes.generator_cpu_seconds):.1f} | {home} | "
             f"{cost['requests_per_vote']:.0f} | {cost['statements_per_vote']:.1f} | "
             f"{cost['cpu_ms_per_vote']:.1f} | {cost['cpu_ms_per_home']:.1f} | "
             f"{cost['cpu_ms_per_vote'] / cost['cpu_ms_per_home']:.1f} | {row.lost} | "
@@ -825,18 +836,21 @@ def print_table(rows: list[Row], timing: Timing) -> None:
           f"measured after {timing.warm_up:g} s of warm-up; before = {BEFORE_COMMIT}, after = "
           "the working tree\n")
     print("| version | workers | concurrency | ballots/s | vote p50 ms | vote p95 ms | "
-          "confirm p95 ms | failed | server CPU ms/vote | home pages/s | home p95 ms | "
+          "confirm p95 ms | failed | server CPU ms/vote | PostgreSQL CPU ms/vote | "
+          "generator CPU ms/vote | home pages/s | home p95 ms | "
           "server CPU ms/home page | requests/vote | "
           "statements/vote | CPU ms/vote | CPU ms/home page | ratio to home page | lost | "
           "duplicated |")
-    print("|" + "---|" * 19)
+    print("|" + "---|" * 21)
     for row in rows:
         print(table_line(row))
     print()
     for line in split_ratios(rows):
         print(line)
     print("\nserver CPU: what gunicorn's workers spent in the measured window, per vote or "
-          "page finished in it (not the database's CPU). requests, statements and CPU per vote "
+          "page finished in it; PostgreSQL and generator CPU: what the database's processes "
+          "and this load generator spent in the same window, per vote (all three share the "
+          "two cores). requests, statements and CPU per vote "
           "and per home page: in process, through the Flask test client against the same "
           "database; ratio to home page = CPU per vote / CPU per home page, in process. "
           "lost = receipts without a sealed ballot and a participation; duplicated = rows "

@@ -65,8 +65,9 @@ def ballot_projects(round_: Round) -> tuple[BallotProject, ...]:
 
 
 def _keep(kept: dict, key: tuple, projects: tuple[BallotProject, ...]) -> None:
-    """Keep ``projects`` under ``key`` in place of the round's earlier versions."""
-    for older in [other for other in kept if other[0] == key[0]]:
+    """Keep ``projects`` under ``key`` in place of the round's earlier versions (``list`` copies
+    the keys at once, so that another thread's request may add one meanwhile)."""
+    for older in [other for other in list(kept) if other[0] == key[0]]:
         kept.pop(older, None)
     if len(kept) >= KEPT_BALLOTS:
         kept.clear()
