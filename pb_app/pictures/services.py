@@ -28,9 +28,9 @@ from pb_app.extensions import db
 from pb_app.pictures.images import CleanPhoto, clean_photo
 from pb_app.pictures.models import MAX_ALT_TEXT, MAX_PHOTOS, Photo
 from pb_app.pictures.storage import photo_storage
-from pb_app.proposals.models import PUBLIC_STATUSES, Proposal
+from pb_app.proposals.models import PUBLIC_STATUSES, Proposal, Status
 from pb_app.proposals.services import check_may_edit, get_proposal, is_proposer
-from pb_app.rounds.services import refuse_if_frozen
+from pb_app.rounds.services import lock_round, refuse_if_frozen
 
 
 class AltTextRefused(InvalidInput):
@@ -194,6 +194,8 @@ def remove_photo(photo: Photo, actor) -> None:
     """
     proposal = photo.proposal
     check_can_change_photos(proposal, actor, adding=False)
+    if proposal.status == Status.ACCEPTED.value:  # on a ballot, which may be fixed: see
+        lock_round(proposal.round)                # voting.projects, whose mark writes the round
     record_event("photo.removed", actor=actor, subject=photo, round_id=proposal.round_id,
                  before={"proposal_id": proposal.id, "file_name": photo.file_name,
                          "alt_text": photo.alt_text})

@@ -431,7 +431,7 @@ def advance_due(round_: Round, *, now: datetime | None = None) -> str | None:
     now = now or utcnow()
     if _due_phase(round_, now) is None:
         return None
-    _lock_round(round_)
+    lock_round(round_)
     while (target := _due_phase(round_, now)) is not None:
         try:
             with db.session.begin_nested():
@@ -442,8 +442,10 @@ def advance_due(round_: Round, *, now: datetime | None = None) -> str | None:
     return None
 
 
-def _lock_round(round_: Round) -> None:
-    """Lock the round's row until the transaction ends and re-read it.
+def lock_round(round_: Round) -> None:
+    """Lock the round's row until the transaction ends and re-read it. Take it before any other
+    lock (the audit trail's among them), as phase moves do, so that no two flows wait on each
+    other.
 
     ``FOR UPDATE OF`` the round alone: the round may have been loaded with its locality joined
     in, and PostgreSQL refuses to lock the nullable side of an outer join.

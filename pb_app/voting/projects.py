@@ -5,8 +5,8 @@ to check and show back the choices. Once voting opens the ballot is fixed: its p
 titles and costs no longer change, and a lead may only remove a photo. So each app process
 keeps the projects of a fixed ballot, under the round's ``ballot_version``.
 
-Any change to a proposal or a photo of a round whose ballot is fixed draws a new version in
-the same flush (``_mark_ballot_changes``). Every request reads the round afresh, so every
+Any change to a project or a photo of a round whose ballot is fixed draws a new version in the
+same flush (``_mark_ballot_changes``). Every request reads the round afresh, so every
 process, however many there are, sees the new version on its next request and reads the
 projects again. Until the ballot is fixed they are read on every request, since reviews still
 change them.
@@ -17,8 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import event, select
+from sqlalchemy import event, inspect, select, update
 from sqlalchemy.orm import Session, joinedload, load_only
+from sqlalchemy.orm.util import identity_key
 
 from pb_app.extensions import db
 from pb_app.pictures.models import Photo
@@ -92,22 +93,48 @@ def _read_projects(round_id: int) -> tuple[BallotProject, ...]:
 
 @event.listens_for(Session, "before_flush")
 def _mark_ballot_changes(session: Session, _context, _instances) -> None:
-    """Draw a new ``ballot_version`` for each fixed ballot whose proposals or photos this
-    flush adds, changes or deletes, written in the same flush."""
-    for round_ in _fixed_ballots_changed(session):
-        round_.ballot_version = new_ballot_version()
+    """Draw a new ``ballot_version`` for the rounds whose ballot is fixed and whose projects, or
+    their photos, this flush adds, changes or deletes.
+
+    Written in SQL, on the condition that the ballot is fixed as the database has it now (the
+    session's copy of the round may be older), so that a round's row is locked only when there
+    is a fixed ballot to mark. A flow that may change a fixed ballot locks the round before
+    anything else (``pictures.services.remove_photo``), in the order a phase move takes them.
+    """
+    round_ids = _ballot_rounds_changed(session)
+    if not round_ids:
+        return
+    rounds = Round.__table__
+    session.connection().execute(
+        update(rounds).where(rounds.c.id.in_(round_ids), rounds.c.ballot_fixed_at.is_not(None))
+        .values(ballot_version=new_ballot_version()))
+    for round_id in round_ids:
+        loaded = session.identity_map.get(identity_key(Round, round_id))
+        if loaded is not None:
+            session.expire(loaded, ["ballot_version"])
 
 
-def _fixed_ballots_changed(session: Session) -> set[Round]:
-    """The rounds with a fixed ballot that a proposal or photo about to be flushed belongs to."""
+def _ballot_rounds_changed(session: Session) -> set[int]:
+    """The ids of the rounds whose ballot projects (accepted proposals, or proposals leaving
+    it) or their photos are about to be flushed."""
+    round_ids: set[int] = set()
     proposal_ids: set[int] = set()
-    rounds: set[Round] = set()
     modified = (changed for changed in session.dirty
                 if isinstance(changed, Proposal | Photo) and session.is_modified(changed))
     for changed in (*session.new, *modified, *session.deleted):
-        if isinstance(changed, Proposal):
-            rounds.add(changed.round)
+        if isinstance(changed, Proposal) and _on_ballot(changed):
+            round_ids.add(changed.round_id if changed.round_id is not None else changed.round.id)
         elif isinstance(changed, Photo):
-            proposal_ids.add(changed.proposal_id or changed.proposal.id)
-    rounds.update(session.get(Proposal, proposal_id).round for proposal_id in proposal_ids)
-    return {round_ for round_ in rounds if round_.ballot_fixed_at is not None}
+            proposal_ids.add(changed.proposal_id if changed.proposal_id is not None
+                             else changed.proposal.id)
+    for proposal_id in proposal_ids - {None}:
+        proposal = session.get(Proposal, proposal_id)
+        if proposal is not None and _on_ballot(proposal):
+            round_ids.add(proposal.round_id)
+    return round_ids - {None}
+
+
+def _on_ballot(proposal: Proposal) -> bool:
+    """True if the proposal is accepted, or is leaving the accepted status in this flush."""
+    accepted = Status.ACCEPTED.value
+    return proposal.status == accepted or accepted in inspect(proposal).attrs.status.history.deleted

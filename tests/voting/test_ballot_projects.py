@@ -13,6 +13,7 @@ from pictures import images
 from rounds.fixtures import live_round
 from sql_sent import sql_sent
 from sqlalchemy import select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from pb_app.accounts.models import GROUP_LEAD, RoleGrant, User
 from pb_app.extensions import db
@@ -104,16 +105,49 @@ def test_any_change_to_a_project_of_a_fixed_ballot_draws_a_new_version(ballot):
 
 def test_proposals_of_a_round_whose_ballot_is_not_fixed_leave_the_round_untouched(
         eildon, resident_of_eildon):
+    """Drafts never touch the round; accepted proposals of a ballot not yet fixed match no row
+    of the mark's UPDATE, so it neither changes nor locks the round."""
     round_id = live_round(eildon, Phase.PROPOSALS_OPEN).id
     proposer_id = resident_of_eildon.id
     db.session.commit()
     version = version_of(round_id)
-    with sql_sent() as sent:
-        ProposalFactory(round_id=round_id, proposer=db.session.get(User, proposer_id),
-                        status=Status.DRAFT)
-        db.session.commit()
-    assert not any(statement.startswith("UPDATE round") for statement, _ in sent)
-    assert version_of(round_id) == version
+    for status in (Status.DRAFT, Status.ACCEPTED):
+        with sql_sent() as sent:  # a proposal given its round, and one given its round's id
+            ProposalFactory(round=db.session.get(Round, round_id), status=status,
+                            proposer=db.session.get(User, proposer_id))
+            db.session.add(Proposal(round_id=round_id, proposer_id=proposer_id, title="Bare",
+                                    summary="By id", cost_pence=1000, status=status.value))
+            db.session.commit()
+        marked = any(statement.startswith("UPDATE round") for statement, _ in sent)
+        assert marked == (status is Status.ACCEPTED)
+        assert version_of(round_id) == version
+
+
+def test_a_project_added_by_its_rounds_id_to_a_fixed_ballot_draws_a_new_version(ballot):
+    round_id, _, _, _, _ = ballot
+    version = version_of(round_id)
+    proposer_id = db.session.scalars(select(Proposal.proposer_id)).first()
+    db.session.add(Proposal(round_id=round_id, proposer_id=proposer_id, title="Late",
+                            summary="Added by id", cost_pence=1000,
+                            status=Status.ACCEPTED.value))
+    db.session.commit()
+    assert version_of(round_id) != version
+
+
+def test_a_change_made_with_an_old_copy_of_the_round_still_draws_a_new_version(ballot):
+    """The session's round may predate the ballot's fixing (voting opened by another request
+    meanwhile): whether the ballot is fixed is read from the database as the mark is written."""
+    round_id, project_id, _, _, show = ballot
+    show()  # a voter's page keeps the projects under the version of this moment
+    version = version_of(round_id)
+    proposal = db.session.get(Proposal, project_id)
+    stale = proposal.round
+    set_committed_value(stale, "ballot_fixed_at", None)  # loaded before voting opened
+    proposal.title = "Renamed with an old copy"
+    db.session.commit()
+    assert version_of(round_id) != version
+    page, _ = show()
+    assert "Renamed with an old copy" in page
 
 
 @pytest.fixture
