@@ -101,10 +101,15 @@ def begin_writing() -> None:
     IMMEDIATE) and then reads afresh. PostgreSQL needs nothing: its row locks serialise the
     writers.
     """
-    if db.session.get_bind().dialect.name != "sqlite" or g.get(WRITE_LOCK_FLAG):
+    if database_dialect() != "sqlite" or g.get(WRITE_LOCK_FLAG):
         return
     setattr(g, WRITE_LOCK_FLAG, True)
     db.session.commit()
+
+
+def database_dialect() -> str:
+    """The name of the database the session talks to: ``postgresql`` or ``sqlite``."""
+    return db.session.get_bind().dialect.name
 
 
 class UTCDateTime(TypeDecorator):

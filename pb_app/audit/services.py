@@ -32,7 +32,7 @@ from sqlalchemy import Select, delete, false, inspect, select, text, tuple_
 
 from pb_app.audit.models import GENESIS_HASH, AuditCheckpoint, AuditEntry
 from pb_app.errors import DomainError
-from pb_app.extensions import db
+from pb_app.extensions import database_dialect, db
 from pb_app.web.layout import MAX_DATABASE_ID, database_id
 
 # Distinguishes the audit key derived from SECRET_KEY from every other use of that secret.
@@ -155,7 +155,7 @@ def _lock_chain() -> None:
     before the chain's end is read, so that read cannot go stale. Even without the lock,
     the unique sequence and previous hash would refuse a fork.
     """
-    dialect = db.session.get_bind().dialect.name
+    dialect = database_dialect()
     if dialect == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": CHAIN_LOCK_ID})
     elif dialect == "sqlite":

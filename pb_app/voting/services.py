@@ -33,7 +33,7 @@ from pb_app.errors import (
     NotFound,
     PermissionDenied,
 )
-from pb_app.extensions import db
+from pb_app.extensions import database_dialect, db
 from pb_app.links import external_url
 from pb_app.localities.services import (
     normalise_postcode,
@@ -351,7 +351,7 @@ def _record_participation(round_: Round, voter: Voter, eligibility: Eligibility,
                           now: datetime, helper: User | None) -> int:
     """Insert the voter's participation and return its id; raise Conflict, having written
     nothing, when one of theirs exists (by person, account or voting code)."""
-    inserted = db.session.scalar(_PARTICIPATION_UNLESS_PRESENT[_dialect()], {
+    inserted = db.session.scalar(_PARTICIPATION_UNLESS_PRESENT[database_dialect()], {
         "round_id": round_.id, "person_key": voter.person_key,
         "resemblance_key": resemblance_key(voter.postcode, voter.date_of_birth),
         "name_resemblance_key": voter.name_key, "user_id": voter.user_id,
@@ -377,11 +377,6 @@ def _participation_unless_present(dialect) -> Insert:
 
 _PARTICIPATION_UNLESS_PRESENT = {"postgresql": _participation_unless_present(postgresql),
                                  "sqlite": _participation_unless_present(sqlite)}
-
-
-def _dialect() -> str:
-    """The database's dialect: postgresql or sqlite."""
-    return db.session.get_bind().dialect.name
 
 
 def send_receipt(email: str, round_: Round, receipt: str) -> None:
